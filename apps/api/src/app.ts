@@ -1,0 +1,106 @@
+import type { Db } from '@ai-agents/db';
+import type { Logger } from '@ai-agents/shared';
+import helmet from '@fastify/helmet';
+import type { Queue } from 'bullmq';
+import Fastify, { type FastifyError } from 'fastify';
+import type { Redis } from 'ioredis';
+import { HttpError } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { webhookRoutes } from './routes/webhook.js';
+import type { TenantAuth } from './webhook/tenant-auth.js';
+
+export interface AppDeps {
+  logger: Logger;
+  db: Db;
+  redis: Redis;
+  queue: Queue;
+  tenantAuth: TenantAuth;
+  webhookBodyLimitBytes: number;
+  webhookToleranceSeconds: number;
+  trustProxy?: boolean | number | string[];
+}
+
+/** The whole HTTP app as one instance: server.ts listens on it, tests call inject() on it. */
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // One access line per request from onResponse below, instead of Fastify's two.
+    disableRequestLogging: true,
+    trustProxy: trustProxyOption(deps.trustProxy),
+    // Bodies of non-webhook routes are tiny; the webhook route sets its own limit.
+    bodyLimit: 16 * 1024,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+  });
+
+  await app.register(helmet);
+
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      return reply
+        .code(error.statusCode)
+        .headers(error.headers)
+        .send({ error: error.code, message: error.message });
+    }
+    const mapped = mapFastifyError(error as FastifyError, deps.webhookBodyLimitBytes);
+    if (mapped) return reply.code(mapped.statusCode).send({ error: mapped.code, message: mapped.message });
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.code(500).send({ error: 'internal_error', message: 'Internal server error' });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  await app.register(healthRoutes, { db: deps.db, redis: deps.redis });
+  await app.register(webhookRoutes, {
+    queue: deps.queue,
+    redis: deps.redis,
+    tenantAuth: deps.tenantAuth,
+    bodyLimitBytes: deps.webhookBodyLimitBytes,
+    toleranceSeconds: deps.webhookToleranceSeconds,
+  });
+  return app;
+}
+
+/** Fastify's own 4xx errors, in this API's error shape. Unknown errors stay 500 with no details. */
+function mapFastifyError(error: FastifyError, bodyLimit: number): HttpError | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return error.statusCode === 415
+        ? new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json')
+        : new HttpError(400, 'bad_request', error.message);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HttpError(413, 'payload_too_large', `Body exceeds the limit of ${bodyLimit} bytes`);
+    case 'FST_ERR_VALIDATION':
+      return new HttpError(400, 'bad_request', error.message);
+    default:
+      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+        return new HttpError(error.statusCode, 'bad_request', error.message);
+      }
+      return null;
+  }
+}
+
+/** A hop count means "trust the last N proxies"; Fastify takes that as a function of the hop index. */
+function trustProxyOption(value: AppDeps['trustProxy']) {
+  if (typeof value === 'number') return (_address: string, hop: number) => hop < value;
+  return value ?? false;
+}
+
+export type ApiApp = Awaited<ReturnType<typeof buildApp>>;

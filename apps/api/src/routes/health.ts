@@ -1,0 +1,65 @@
+import type { Db } from '@ai-agents/db';
+import { sql } from 'drizzle-orm';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
+
+export interface HealthRouteOptions {
+  db: Db;
+  redis: Redis;
+  timeoutMs?: number;
+}
+
+type CheckResult = 'ok' | 'unavailable';
+
+const readyBody = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    checks: {
+      type: 'object',
+      properties: { postgres: { type: 'string' }, redis: { type: 'string' } },
+    },
+  },
+} as const;
+
+/** /health: the process answers (liveness). /ready: Postgres and Redis answer too (readiness). */
+export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, opts) => {
+  const timeoutMs = opts.timeoutMs ?? 2_000;
+
+  app.get(
+    '/health',
+    { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
+    async () => ({
+      status: 'ok',
+    }),
+  );
+
+  app.get('/ready', { schema: { response: { 200: readyBody, 503: readyBody } } }, async (request, reply) => {
+    const [postgres, redis] = await Promise.all([
+      check('postgres', () => opts.db.execute(sql`select 1`)),
+      check('redis', () => opts.redis.ping()),
+    ]);
+    const ready = postgres === 'ok' && redis === 'ok';
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ok' : 'unavailable', checks: { postgres, redis } });
+
+    async function check(name: string, probe: () => Promise<unknown>): Promise<CheckResult> {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          probe(),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+          }),
+        ]);
+        return 'ok';
+      } catch (error) {
+        request.log.warn({ dependency: name, err: error }, 'readiness check failed');
+        return 'unavailable';
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  });
+};

@@ -1,0 +1,142 @@
+import {
+  deriveEventId,
+  type EnhanceJob,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifyWebhookSignature,
+} from '@ai-agents/shared';
+import type { Queue } from 'bullmq';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Redis } from 'ioredis';
+import { HttpError, unauthorized } from '../errors.js';
+import { enqueueEnhancement } from '../webhook/enqueue.js';
+import { readWebhookEvent } from '../webhook/payload.js';
+import type { TenantAuth } from '../webhook/tenant-auth.js';
+
+export interface WebhookRouteOptions {
+  queue: Queue;
+  redis: Redis;
+  tenantAuth: TenantAuth;
+  bodyLimitBytes: number;
+  toleranceSeconds: number;
+}
+
+const errorBody = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+  required: ['error', 'message'],
+} as const;
+
+/**
+ * POST /v1/webhooks/servicedesk/:tenant. The signature covers the raw bytes, so this plugin (and
+ * only this plugin) takes the body as a Buffer; it is parsed as JSON after the signature holds.
+ */
+export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, opts) => {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: opts.bodyLimitBytes },
+    (_request, body, done) => done(null, body),
+  );
+
+  app.post<{ Params: { tenant: string }; Body: Buffer }>(
+    '/v1/webhooks/servicedesk/:tenant',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          properties: { tenant: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } },
+          required: ['tenant'],
+        },
+        response: {
+          202: {
+            type: 'object',
+            properties: {
+              status: { type: 'string' },
+              event_id: { type: 'string' },
+              job_id: { type: 'string' },
+              duplicate: { type: 'boolean' },
+            },
+            required: ['status', 'event_id', 'job_id'],
+          },
+          '4xx': errorBody,
+          '5xx': errorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const rawBody = request.body;
+      if (!Buffer.isBuffer(rawBody))
+        throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+
+      const tenant = await opts.tenantAuth.lookup(request.params.tenant);
+      const verdict = verifyWebhookSignature({
+        secrets: tenant?.secrets ?? [],
+        timestamp: header(request.headers[TIMESTAMP_HEADER]),
+        signature: header(request.headers[SIGNATURE_HEADER]),
+        rawBody,
+        toleranceSeconds: opts.toleranceSeconds,
+      });
+      if (!tenant?.active || !verdict.ok) {
+        request.log.info(
+          {
+            tenant: request.params.tenant,
+            reason: !tenant
+              ? 'unknown_tenant'
+              : !tenant.active
+                ? 'disabled_tenant'
+                : !verdict.ok
+                  ? verdict.reason
+                  : undefined,
+          },
+          'webhook rejected',
+        );
+        throw unauthorized();
+      }
+
+      let body: unknown;
+      try {
+        body = JSON.parse(rawBody.toString('utf8'));
+      } catch {
+        throw new HttpError(400, 'malformed_json', 'Body is not valid JSON');
+      }
+      const event = readWebhookEvent(body);
+      const job: EnhanceJob = {
+        tenantId: tenant.tenantId,
+        event: event.event,
+        eventId: event.eventId ?? deriveEventId(tenant.tenantId, event.event, event.requestId),
+        requestId: event.requestId,
+        receivedAt: Date.now(),
+      };
+
+      let result: Awaited<ReturnType<typeof enqueueEnhancement>>;
+      try {
+        result = await enqueueEnhancement(opts.queue, opts.redis, job);
+      } catch (error) {
+        request.log.error({ err: error, tenant: request.params.tenant }, 'could not store the job in Redis');
+        throw new HttpError(503, 'queue_unavailable', 'The queue cannot take the event now; retry later', {
+          'retry-after': '5',
+        });
+      }
+      request.log.info(
+        {
+          tenant: request.params.tenant,
+          eventId: job.eventId,
+          jobId: result.jobId,
+          duplicate: result.duplicate,
+        },
+        'webhook accepted',
+      );
+      return reply.code(202).send({
+        status: 'accepted',
+        event_id: job.eventId,
+        job_id: result.jobId,
+        ...(result.duplicate ? { duplicate: true } : {}),
+      });
+    },
+  );
+};
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,72 @@
+import { assertRoleCannotBypassRls, createDatabase } from '@ai-agents/db';
+import {
+  type ApiConfig,
+  createSecretBox,
+  ENHANCE_JOB_OPTIONS,
+  ENHANCE_QUEUE,
+  type Logger,
+} from '@ai-agents/shared';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { type ApiApp, buildApp } from './app.js';
+import { createTenantAuth } from './webhook/tenant-auth.js';
+
+/**
+ * Connects the API's dependencies and builds the app. Pools close in the app's onClose hook, so
+ * `app.close()` releases everything.
+ */
+export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiApp> {
+  const database = createDatabase({
+    url: config.databaseUrl,
+    max: config.databasePoolMax,
+    applicationName: 'ai-agents-api',
+    onError: (error) => logger.warn({ err: error }, 'idle Postgres connection lost'),
+  });
+  await assertRoleCannotBypassRls(database.pool, {
+    production: config.isProduction,
+    warn: (m) => logger.warn(m),
+  });
+
+  // A producer must fail fast when Redis is away, so the webhook answers 503 at once rather than
+  // holding the request while commands queue up in memory.
+  const redis = new Redis(config.redisUrl, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2_000,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  let lastRedisError = 0;
+  redis.on('error', (error) => {
+    // ioredis reports every reconnect attempt; one line per 10 s is enough to see the outage.
+    if (Date.now() - lastRedisError > 10_000) logger.warn({ err: error }, 'Redis connection error');
+    lastRedisError = Date.now();
+  });
+  const queue = new Queue(ENHANCE_QUEUE, {
+    connection: redis,
+    prefix: config.queuePrefix,
+    defaultJobOptions: ENHANCE_JOB_OPTIONS,
+  });
+  queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
+
+  const app = await buildApp({
+    logger,
+    db: database.db,
+    redis,
+    queue,
+    tenantAuth: createTenantAuth({
+      db: database.db,
+      box: createSecretBox(config.encryptionKey, config.encryptionKeys),
+      ttlMs: config.tenantCacheTtlMs,
+    }),
+    webhookBodyLimitBytes: config.webhookBodyLimitBytes,
+    webhookToleranceSeconds: config.webhookToleranceSeconds,
+    trustProxy: config.trustProxy,
+  });
+  app.addHook('onClose', async () => {
+    await queue.close();
+    redis.disconnect();
+    await database.close();
+  });
+  return app;
+}

@@ -1,0 +1,44 @@
+import { HttpError } from '../errors.js';
+
+export interface WebhookEvent {
+  event: string;
+  eventId: string | undefined;
+  requestId: string;
+}
+
+/**
+ * Reads the fields intake needs from a parsed webhook body: `event`, optional `event_id` and
+ * `request.id`. Everything else in the ServiceDesk Plus request object is allowed and left alone.
+ * SDP sends ids as strings or numbers depending on version, so both are accepted.
+ */
+export function readWebhookEvent(body: unknown): WebhookEvent {
+  if (!isObject(body)) throw invalid('body', 'must be a JSON object');
+  const { event, event_id: eventId, request } = body;
+  if (typeof event !== 'string' || event.trim() === '')
+    throw invalid('event', 'is required (e.g. "request.created")');
+  if (event.length > 100) throw invalid('event', 'must be at most 100 characters');
+  if (eventId !== undefined && eventId !== null && !isId(eventId, 200)) {
+    throw invalid('event_id', 'must be a non-empty string of at most 200 characters');
+  }
+  if (!isObject(request)) throw invalid('request', 'is required and must be an object');
+  if (!isId(request.id, 100))
+    throw invalid('request.id', 'is required (a string or number of at most 100 characters)');
+  return {
+    event: event.trim(),
+    eventId: eventId === undefined || eventId === null ? undefined : String(eventId),
+    requestId: String(request.id),
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isId(value: unknown, maxLength: number): value is string | number {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0;
+  return typeof value === 'string' && value.trim() !== '' && value.length <= maxLength;
+}
+
+function invalid(field: string, problem: string): HttpError {
+  return new HttpError(422, 'invalid_payload', `${field} ${problem}`);
+}

@@ -1,0 +1,45 @@
+import { type Db, findWebhookTenant } from '@ai-agents/db';
+import type { SecretBox } from '@ai-agents/shared';
+
+export interface WebhookCredentials {
+  tenantId: string;
+  active: boolean;
+  /** Plain webhook secrets: the current one first, then the one being rotated out. */
+  secrets: string[];
+}
+
+/**
+ * Resolves a slug to its webhook credentials, caching both hits and misses for a short time: a
+ * webhook flood (or a caller guessing slugs) then costs no database round trip per request, and a
+ * rotated or disabled tenant takes effect within the TTL.
+ */
+export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; maxEntries?: number }) {
+  const cache = new Map<string, { value: WebhookCredentials | null; expires: number }>();
+  const maxEntries = deps.maxEntries ?? 10_000;
+
+  async function load(slug: string): Promise<WebhookCredentials | null> {
+    const tenant = await findWebhookTenant(deps.db, slug);
+    if (!tenant) return null;
+    const secrets = [tenant.webhookSecretEnc, tenant.webhookSecretPreviousEnc]
+      .filter((v): v is string => Boolean(v))
+      .map((v) => deps.box.decrypt(v));
+    return { tenantId: tenant.id, active: tenant.status === 'active', secrets };
+  }
+
+  return {
+    async lookup(slug: string): Promise<WebhookCredentials | null> {
+      const now = Date.now();
+      const cached = cache.get(slug);
+      if (cached && cached.expires > now) return cached.value;
+      const value = await load(slug);
+      if (deps.ttlMs > 0) {
+        if (cache.size >= maxEntries) cache.clear();
+        cache.set(slug, { value, expires: now + deps.ttlMs });
+      }
+      return value;
+    },
+    clear: () => cache.clear(),
+  };
+}
+
+export type TenantAuth = ReturnType<typeof createTenantAuth>;

@@ -1,0 +1,110 @@
+import { assertRoleCannotBypassRls, createDatabase } from '@ai-agents/db';
+import {
+  createSecretBox,
+  ENHANCE_JOB,
+  ENHANCE_QUEUE,
+  type Logger,
+  type WorkerConfig,
+} from '@ai-agents/shared';
+import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import OpenAI from 'openai';
+import { upstreamAwareBackoff } from './backoff.js';
+import { createTenantClients } from './pipeline/tenant-client.js';
+import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Stops taking jobs, lets in-flight ones finish, closes connections. */
+  close(): Promise<void>;
+}
+
+export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
+  const database = createDatabase({
+    url: config.databaseUrl,
+    // Each in-flight job holds at most one connection, and only briefly; more would sit idle.
+    max: Math.min(config.databasePoolMax, config.concurrency),
+    applicationName: 'ai-agents-worker',
+    onError: (error) => logger.warn({ err: error }, 'idle Postgres connection lost'),
+  });
+  await assertRoleCannotBypassRls(database.pool, {
+    production: config.isProduction,
+    warn: (m) => logger.warn(m),
+  });
+
+  const deps: EnhanceDeps = {
+    db: database.db,
+    llm: new OpenAI({
+      apiKey: config.llm.apiKey,
+      baseURL: config.llm.baseUrl,
+      timeout: config.llm.timeoutMs,
+      // The SDK retries 408/409/429/5xx and connection errors with backoff, honouring Retry-After.
+      maxRetries: config.llm.maxRetries,
+    }),
+    sdp: createTenantClients({
+      box: createSecretBox(config.encryptionKey, config.encryptionKeys),
+      timeoutMs: config.sdpTimeoutMs,
+    }),
+    logger,
+    defaultModel: config.llm.model,
+    llmMaxRetries: config.llm.maxRetries,
+    similarLimit: config.similarTicketsLimit,
+  };
+
+  const processors: Record<string, Processor> = {
+    [ENHANCE_JOB]: (job: Job) => processEnhanceTicket(job, deps),
+  };
+
+  // Workers block on Redis and must keep retrying through an outage: BullMQ requires
+  // maxRetriesPerRequest null on their connection.
+  const connection = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: null,
+    retryStrategy: (n) => Math.min(n * 500, 5_000),
+  });
+  const worker = new Worker(
+    ENHANCE_QUEUE,
+    async (job) => {
+      const processor = processors[job.name];
+      if (!processor) throw new UnrecoverableError(`No processor for job ${job.name}`);
+      return processor(job);
+    },
+    {
+      connection,
+      prefix: config.queuePrefix,
+      concurrency: config.concurrency,
+      // The lock is renewed every 15 s while a job runs; a killed worker's jobs are taken over by
+      // another worker once it lapses (stalled-job recovery).
+      lockDuration: 30_000,
+      // A job whose worker died three times is failed instead of killing workers for ever.
+      maxStalledCount: 3,
+      settings: {
+        backoffStrategy: (attemptsMade, _type, error, job) =>
+          upstreamAwareBackoff(
+            attemptsMade,
+            Number(
+              job?.opts.backoff && typeof job.opts.backoff === 'object' ? job.opts.backoff.delay : 2_000,
+            ),
+            error,
+          ),
+      },
+    },
+  );
+  worker.on('error', (error) => logger.warn({ err: error }, 'worker error'));
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    logger.warn(
+      { jobId: job.id, attemptsMade: job.attemptsMade, final, err: error },
+      final ? 'job failed for good' : 'job failed; will retry',
+    );
+  });
+
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      connection.disconnect();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import * as schema from './schema/index.js';
+
+export type Db = NodePgDatabase<typeof schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+/** Operations take either the pool-backed db or an open transaction, and reuse the transaction when given one. */
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  db: Db;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function createDatabase(options: {
+  url: string;
+  max?: number;
+  applicationName?: string;
+  onError?: (error: Error) => void;
+}): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'ai-agents',
+    // Fail fast when Postgres is unreachable instead of queueing callers for ever.
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // A runaway query must not hold a pooled connection (and a job) hostage.
+    statement_timeout: 30_000,
+  });
+  // An idle client losing its connection emits 'error' on the pool; unhandled, it would kill the process.
+  pool.on('error', (error) => options.onError?.(error));
+  const db = drizzle({ client: pool, schema });
+  return { db, pool, close: () => pool.end() };
+}

@@ -1,0 +1,135 @@
+import { fileURLToPath } from 'node:url';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+// Any fixed 64-bit number works; this one spells "ai-agent" in ASCII.
+const MIGRATION_LOCK_KEY = '7019338829158311540';
+
+export interface MigrateOptions {
+  /** Connection of the migration/owner role. */
+  databaseUrl: string;
+  /** The application role: LOGIN, not owner, not superuser, not BYPASSRLS. */
+  appRole: string;
+  appPassword?: string | undefined;
+  log?: (message: string) => void;
+}
+
+/**
+ * Applies pending migrations and (re)asserts the application role and its grants. Runs under a
+ * session advisory lock, so concurrent runners (several init containers) apply each migration once:
+ * the others wait, then find nothing to do.
+ */
+export async function runMigrations(options: MigrateOptions): Promise<{ applied: number }> {
+  const log = options.log ?? (() => {});
+  const client = new pg.Client({
+    connectionString: options.databaseUrl,
+    application_name: 'ai-agents-migrate',
+  });
+  await client.connect();
+  try {
+    log('waiting for the migration lock');
+    await client.query('select pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    try {
+      const before = await appliedCount(client);
+      await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
+      const applied = (await appliedCount(client)) - before;
+      log(applied > 0 ? `applied ${applied} migration(s)` : 'schema is up to date');
+      await ensureAppRole(client, options.appRole, options.appPassword);
+      log(`role ${options.appRole} and its grants are in place`);
+      return { applied };
+    } finally {
+      await client.query('select pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function appliedCount(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ exists: boolean }>(
+    `select to_regclass('drizzle.__drizzle_migrations') is not null as exists`,
+  );
+  if (!rows[0]?.exists) return 0;
+  const count = await client.query<{ n: number }>(
+    'select count(*)::int as n from drizzle.__drizzle_migrations',
+  );
+  return count.rows[0]?.n ?? 0;
+}
+
+/** Table privileges of the application role: what the API and worker need, nothing more. */
+const TABLE_GRANTS: Record<string, string> = {
+  tenants: 'SELECT, INSERT, UPDATE',
+  enhancements: 'SELECT, INSERT, UPDATE',
+  ticket_history: 'SELECT, INSERT, UPDATE, DELETE',
+  // Append-only: the application can add to the audit trail but never rewrite it.
+  audit_log: 'SELECT, INSERT',
+};
+
+async function ensureAppRole(client: pg.Client, role: string, password: string | undefined): Promise<void> {
+  const name = client.escapeIdentifier(role);
+  const attributes = 'LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION INHERIT';
+  const passwordClause = password ? ` PASSWORD ${client.escapeLiteral(password)}` : '';
+  // Roles are cluster-wide while the advisory lock is per database, so runners migrating different
+  // databases of one cluster can race here; Postgres then reports a duplicate or a concurrent update.
+  await retryOnConcurrentCatalogUpdate(async () => {
+    const { rowCount } = await client.query('select 1 from pg_roles where rolname = $1', [role]);
+    await client.query(`${rowCount ? 'ALTER' : 'CREATE'} ROLE ${name} ${attributes}${passwordClause}`);
+  });
+  const database = client.escapeIdentifier(
+    (await client.query<{ db: string }>('select current_database() as db')).rows[0]?.db ?? '',
+  );
+  await client.query('BEGIN');
+  try {
+    await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${name}`);
+    await client.query(`GRANT USAGE ON SCHEMA public TO ${name}`);
+    await client.query(`REVOKE CREATE ON SCHEMA public FROM ${name}`);
+    for (const [table, privileges] of Object.entries(TABLE_GRANTS)) {
+      await client.query(`REVOKE ALL ON TABLE public.${table} FROM ${name}`);
+      await client.query(`GRANT ${privileges} ON TABLE public.${table} TO ${name}`);
+    }
+    await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${name}`);
+    await client.query(`GRANT EXECUTE ON FUNCTION public.webhook_tenant(text) TO ${name}`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+async function retryOnConcurrentCatalogUpdate(fn: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const concurrent =
+        code === '42710' ||
+        code === '23505' ||
+        (error as Error).message?.includes('tuple concurrently updated');
+      if (!concurrent || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 50));
+    }
+  }
+}
+
+/** Creates a database if it does not exist (demo and tests); `adminUrl` must reach any database of the cluster. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) {
+      try {
+        await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}`);
+      } catch (error) {
+        // Another process created it between the check and the create.
+        if ((error as { code?: string }).code !== '42P04') throw error;
+      }
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,4 @@
+export * from './audit-log.js';
+export * from './enhancements.js';
+export * from './tenants.js';
+export * from './ticket-history.js';

@@ -1,0 +1,38 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { customType, index, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { tenants } from './tenants.js';
+
+const tsvector = customType<{ data: string }>({
+  dataType: () => 'tsvector',
+});
+
+/** A tenant's resolved tickets: the "similar past tickets" context of every note. */
+export const ticketHistory = pgTable(
+  'ticket_history',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: uuid('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    // The ServiceDesk Plus request id (or an imported row's id): what notes cite.
+    externalId: text('external_id').notNull(),
+    subject: text('subject').notNull(),
+    description: text('description').notNull().default(''),
+    resolution: text('resolution').notNull().default(''),
+    category: text('category'),
+    technician: text('technician'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    // Subject weighs more than the body: it is the requester's own summary of the problem.
+    search: tsvector('search').generatedAlwaysAs(
+      (): SQL =>
+        sql`setweight(to_tsvector('english', coalesce(${ticketHistory.subject}, '')), 'A') || setweight(to_tsvector('english', coalesce(${ticketHistory.description}, '') || ' ' || coalesce(${ticketHistory.resolution}, '')), 'B')`,
+    ),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('ticket_history_tenant_external_unique').on(t.tenantId, t.externalId),
+    index('ticket_history_search_idx').using('gin', t.search),
+  ],
+);
+
+export type TicketHistoryRow = typeof ticketHistory.$inferSelect;

@@ -1,0 +1,31 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../client.js';
+
+export interface WebhookTenant {
+  id: string;
+  status: 'active' | 'disabled';
+  webhookSecretEnc: string;
+  webhookSecretPreviousEnc: string | null;
+}
+
+/**
+ * Slug → what webhook authentication needs, before any tenant context exists. Goes through the
+ * SECURITY DEFINER function webhook_tenant(), the only path by which the application role reads a
+ * tenant it has not been scoped to.
+ */
+export async function findWebhookTenant(db: Db, slug: string): Promise<WebhookTenant | null> {
+  const result = await db.execute<{
+    id: string;
+    status: 'active' | 'disabled';
+    webhook_secret_enc: string;
+    webhook_secret_previous_enc: string | null;
+  }>(sql`select * from webhook_tenant(${slug})`);
+  const row = result.rows[0];
+  if (!row) return null;
+  return {
+    id: row.id,
+    status: row.status,
+    webhookSecretEnc: row.webhook_secret_enc,
+    webhookSecretPreviousEnc: row.webhook_secret_previous_enc,
+  };
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+const key = Buffer.alloc(32, 7).toString('base64');
+const worker = {
+  DATABASE_URL: 'postgres://app:pw@db:5432/ai',
+  REDIS_URL: 'redis://redis:6379',
+  ENCRYPTION_KEY: key,
+  OPENAI_API_KEY: 'sk-test',
+};
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('names every missing variable at once', () => {
+    expect(problems(() => loadConfig({}, 'worker'))).toEqual(
+      expect.arrayContaining([
+        'DATABASE_URL: is required',
+        'REDIS_URL: is required',
+        'ENCRYPTION_KEY: is required',
+        expect.stringMatching(/^OPENAI_API_KEY: is required/),
+      ]),
+    );
+  });
+
+  it('applies defaults and returns a frozen, typed object', () => {
+    const config = loadConfig({ ...worker }, 'worker');
+    expect(config.concurrency).toBe(20);
+    expect(config.llm.model).toBe('gpt-4o-mini');
+    expect(config.queuePrefix).toBe('ai-agents');
+    expect(Object.isFrozen(config) && Object.isFrozen(config.llm)).toBe(true);
+  });
+
+  it('rejects malformed values with the reason', () => {
+    const found = problems(() =>
+      loadConfig(
+        { ...worker, DATABASE_URL: 'mysql://x', ENCRYPTION_KEY: 'c2hvcnQ=', WORKER_CONCURRENCY: 'lots' },
+        'worker',
+      ),
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^DATABASE_URL: must be a URL/),
+        expect.stringMatching(/^ENCRYPTION_KEY: must be 32 bytes/),
+        expect.stringMatching(/^WORKER_CONCURRENCY:/),
+      ]),
+    );
+  });
+
+  it('refuses placeholder secrets in production only', () => {
+    const env = { ...worker, OPENAI_API_KEY: 'change-me', DATABASE_URL: 'postgres://app:changeme@db/ai' };
+    expect(problems(() => loadConfig(env, 'worker'))).toEqual([]);
+    expect(problems(() => loadConfig({ ...env, NODE_ENV: 'production' }, 'worker'))).toEqual([
+      'OPENAI_API_KEY: must be set to a real secret in production (got a placeholder)',
+      'DATABASE_URL: the password is a placeholder',
+    ]);
+  });
+
+  it('requires the application role password for migrations in production', () => {
+    expect(
+      problems(() => loadConfig({ DATABASE_URL: 'postgres://o@db/ai', NODE_ENV: 'production' }, 'migrate')),
+    ).toEqual(['APP_DB_PASSWORD: must be set to a real secret in production (got nothing)']);
+  });
+
+  it('parses TRUST_PROXY as a flag, hop count or address list', () => {
+    const api = { ...worker };
+    expect(loadConfig({ ...api, TRUST_PROXY: 'true' }, 'api').trustProxy).toBe(true);
+    expect(loadConfig({ ...api, TRUST_PROXY: '1' }, 'api').trustProxy).toBe(1);
+    expect(loadConfig({ ...api, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }, 'api').trustProxy).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+    ]);
+  });
+});

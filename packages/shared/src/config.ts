@@ -1,0 +1,285 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable the processes read, parsed once at startup.
+ * Nothing else in the codebase reads `process.env`: processes call `loadConfig(process.env, component)`.
+ */
+
+export type Component = 'api' | 'worker' | 'migrate';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// Values people paste from examples. Refused for secrets in production.
+const PLACEHOLDERS = new Set([
+  'change-me',
+  'changeme',
+  'change_me',
+  'secret',
+  'password',
+  'example',
+  'placeholder',
+  'todo',
+  'xxx',
+]);
+
+export function isPlaceholder(value: string): boolean {
+  return value.trim() === '' || PLACEHOLDERS.has(value.trim().toLowerCase());
+}
+
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .min(1, 'is required')
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL (${protocols.join(' or ')})`,
+    );
+
+const base64Key = z
+  .string()
+  .min(1, 'is required')
+  .refine(
+    (v) => Buffer.from(v, 'base64').length === 32,
+    'must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+  );
+
+const common = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+const database = {
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATABASE_POOL_MAX: int(10, 1, 200),
+};
+
+const redis = {
+  REDIS_URL: url(['redis:', 'rediss:']),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'may hold letters, digits, _ and - only')
+    .default('ai-agents'),
+};
+
+const encryption = {
+  ENCRYPTION_KEY: base64Key,
+  // Older keys, comma-separated, still accepted for decryption while values are re-encrypted.
+  ENCRYPTION_KEYS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (keys) => keys.every((k) => Buffer.from(k, 'base64').length === 32),
+      'each key must be 32 bytes, base64-encoded',
+    ),
+};
+
+const shutdown = {
+  // Shorter than Kubernetes' default 30 s grace period, so we finish before the SIGKILL.
+  SHUTDOWN_TIMEOUT_MS: int(25_000, 1_000, 600_000),
+};
+
+const schemas = {
+  api: z.object({
+    ...common,
+    ...database,
+    ...redis,
+    ...encryption,
+    ...shutdown,
+    HOST: z.string().default('0.0.0.0'),
+    PORT: int(3000, 0, 65_535),
+    // Set when a reverse proxy or ingress terminates TLS: true, a hop count, or a comma-separated list of CIDRs.
+    TRUST_PROXY: z.string().default('false'),
+    WEBHOOK_BODY_LIMIT_BYTES: int(256 * 1024, 1024, 10 * 1024 * 1024),
+    WEBHOOK_TOLERANCE_SECONDS: int(300, 30, 3600),
+    TENANT_CACHE_TTL_MS: int(10_000, 0, 300_000),
+  }),
+  worker: z.object({
+    ...common,
+    ...database,
+    ...redis,
+    ...encryption,
+    ...shutdown,
+    WORKER_CONCURRENCY: int(20, 1, 1000),
+    OPENAI_API_KEY: z
+      .string()
+      .min(1, 'is required (any value when OPENAI_BASE_URL points at a server without keys)'),
+    OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
+    LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+    LLM_TIMEOUT_MS: int(30_000, 1_000, 300_000),
+    LLM_MAX_RETRIES: int(2, 0, 10),
+    SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
+    SIMILAR_TICKETS_LIMIT: int(5, 1, 20),
+  }),
+  migrate: z.object({
+    ...common,
+    DATABASE_URL: database.DATABASE_URL,
+    APP_DB_ROLE: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case Postgres identifier')
+      .default('ai_agents_app'),
+    // Optional outside production: with trust/peer authentication the role needs no password.
+    APP_DB_PASSWORD: z.string().optional(),
+  }),
+} as const;
+
+type Env = Record<string, string | undefined>;
+type Parsed<C extends Component> = z.infer<(typeof schemas)[C]>;
+
+export interface ApiConfig extends Readonly<ReturnType<typeof apiConfig>> {}
+export interface WorkerConfig extends Readonly<ReturnType<typeof workerConfig>> {}
+export interface MigrateConfig extends Readonly<ReturnType<typeof migrateConfig>> {}
+
+type ConfigFor<C extends Component> = C extends 'api'
+  ? ApiConfig
+  : C extends 'worker'
+    ? WorkerConfig
+    : MigrateConfig;
+
+function commonConfig(e: Parsed<Component>) {
+  return { nodeEnv: e.NODE_ENV, isProduction: e.NODE_ENV === 'production', logLevel: e.LOG_LEVEL };
+}
+
+function serviceConfig(e: Parsed<'api'> | Parsed<'worker'>) {
+  return {
+    ...commonConfig(e),
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    encryptionKey: e.ENCRYPTION_KEY,
+    encryptionKeys: e.ENCRYPTION_KEYS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function apiConfig(e: Parsed<'api'>) {
+  return {
+    ...serviceConfig(e),
+    host: e.HOST,
+    port: e.PORT,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    webhookBodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
+    webhookToleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
+    tenantCacheTtlMs: e.TENANT_CACHE_TTL_MS,
+  };
+}
+
+function workerConfig(e: Parsed<'worker'>) {
+  return {
+    ...serviceConfig(e),
+    concurrency: e.WORKER_CONCURRENCY,
+    llm: {
+      apiKey: e.OPENAI_API_KEY,
+      baseUrl: e.OPENAI_BASE_URL,
+      model: e.LLM_MODEL,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      maxRetries: e.LLM_MAX_RETRIES,
+    },
+    sdpTimeoutMs: e.SDP_TIMEOUT_MS,
+    similarTicketsLimit: e.SIMILAR_TICKETS_LIMIT,
+  };
+}
+
+function migrateConfig(e: Parsed<'migrate'>) {
+  return {
+    ...commonConfig(e),
+    databaseUrl: e.DATABASE_URL,
+    appDbRole: e.APP_DB_ROLE,
+    appDbPassword: e.APP_DB_PASSWORD,
+  };
+}
+
+const builders: { [K in Component]: (e: Parsed<K>) => ConfigFor<K> } = {
+  api: apiConfig,
+  worker: workerConfig,
+  migrate: migrateConfig,
+};
+
+/** Secrets that must not be placeholders in production, per component. */
+const SECRET_VARIABLES: Record<Component, string[]> = {
+  api: ['ENCRYPTION_KEY'],
+  worker: ['ENCRYPTION_KEY', 'OPENAI_API_KEY'],
+  migrate: ['APP_DB_PASSWORD'],
+};
+
+function productionProblems(component: Component, env: Env): string[] {
+  const problems: string[] = [];
+  for (const name of SECRET_VARIABLES[component]) {
+    const value = env[name];
+    if (value === undefined || isPlaceholder(value)) {
+      problems.push(
+        `${name}: must be set to a real secret in production (got ${value === undefined ? 'nothing' : 'a placeholder'})`,
+      );
+    }
+  }
+  for (const name of ['DATABASE_URL', 'REDIS_URL']) {
+    const value = env[name];
+    if (!value) continue;
+    try {
+      const password = decodeURIComponent(new URL(value).password);
+      if (password && isPlaceholder(password)) problems.push(`${name}: the password is a placeholder`);
+    } catch {
+      // Reported by the schema already.
+    }
+  }
+  return problems;
+}
+
+/**
+ * Parses and validates the environment for one component. Throws a ConfigError naming every
+ * missing, malformed or (in production) insecure variable at once, so one restart fixes them all.
+ */
+export function loadConfig<C extends Component>(env: Env, component: C): ConfigFor<C> {
+  const result = schemas[component].safeParse(env);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? '(environment)');
+        const message =
+          env[name] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
+        return `${name}: ${message}`;
+      });
+  if ((env.NODE_ENV ?? '') === 'production') problems.push(...productionProblems(component, env));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+
+  // Each component's builder takes exactly its own schema's output; TypeScript cannot follow the pairing.
+  const build = builders[component] as unknown as (e: unknown) => ConfigFor<C>;
+  return deepFreeze(build(result.data));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

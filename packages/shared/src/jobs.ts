@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The contract between the API (producer) and the worker (processor). Both sides use this schema,
+ * so a payload the worker cannot understand is rejected at the source. Payloads carry ids only:
+ * no ticket text and no secrets are stored in Redis.
+ */
+
+export const ENHANCE_QUEUE = 'enhance';
+
+export const ENHANCE_JOB = 'enhance-ticket';
+
+export const enhanceJobSchema = z.object({
+  tenantId: z.uuid(),
+  eventId: z.string().min(1).max(200),
+  event: z.string().min(1).max(100),
+  requestId: z.string().min(1).max(100),
+  receivedAt: z.number().int().positive(),
+});
+
+export type EnhanceJob = z.infer<typeof enhanceJobSchema>;
+
+/**
+ * BullMQ job id for an event: deterministic, so a redelivered webhook maps to the same job, and free
+ * of ':' (which BullMQ reserves in custom ids).
+ */
+export function enhanceJobId(tenantId: string, eventId: string): string {
+  return `ev-${createHash('sha256').update(`${tenantId}\n${eventId}`).digest('hex').slice(0, 40)}`;
+}
+
+/** Event id used when the sender gives none: the same ticket event always derives the same id. */
+export function deriveEventId(tenantId: string, event: string, requestId: string): string {
+  return `derived-${createHash('sha256').update(`${tenantId}\n${event}\n${requestId}`).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Producer-side defaults for enhancement jobs (BullMQ JobsOptions). The worker computes the actual
+ * delay (exponential from `delay`, capped at a minute, or the upstream's Retry-After when longer).
+ */
+export const ENHANCE_JOB_OPTIONS = {
+  // 8 attempts with capped exponential delays ride out about 3 minutes of ServiceDesk Plus, LLM or
+  // Postgres trouble before the event is marked failed and left for an operator to retry.
+  attempts: 8,
+  backoff: { type: 'upstream-aware', delay: 2_000 },
+  // Completed jobs are only kept for inspection; duplicates are caught by the event-id key and the
+  // enhancements table, not by the job's presence.
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  // Failed jobs stay two weeks so operators can see and retry them.
+  removeOnFail: { age: 14 * 24 * 3600 },
+} as const;
