@@ -2,7 +2,7 @@ import type { Db } from '@ai-agents/db';
 import type { Logger } from '@ai-agents/shared';
 import helmet from '@fastify/helmet';
 import type { Queue } from 'bullmq';
-import Fastify, { type FastifyError } from 'fastify';
+import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from './errors.js';
 import { healthRoutes } from './routes/health.js';
@@ -25,7 +25,7 @@ export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
     // One access line per request from onResponse below, instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: trustProxyOption(deps.trustProxy),
     // Bodies of non-webhook routes are tiny; the webhook route sets its own limit.
     bodyLimit: 16 * 1024,

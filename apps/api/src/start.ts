@@ -42,6 +42,15 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
     if (Date.now() - lastRedisError > 10_000) logger.warn({ err: error }, 'Redis connection error');
     lastRedisError = Date.now();
   });
+  // Give Redis a moment to connect so the first webhooks do not get 503; if it is down, start anyway:
+  // /ready reports it and webhooks answer 503 until it is back.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2_000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   const queue = new Queue(ENHANCE_QUEUE, {
     connection: redis,
     prefix: config.queuePrefix,

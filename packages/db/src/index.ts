@@ -8,5 +8,6 @@ export * from './role-check.js';
 export * from './schema/index.js';
 export * from './tenants/create.js';
 export * from './tenants/load.js';
+export * from './tenants/set-status.js';
 export * from './tenants/webhook-lookup.js';
 export * from './with-tenant.js';

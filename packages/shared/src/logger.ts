@@ -38,5 +38,34 @@ export function createLogger(options: { name: string; level: string } & LoggerOp
   return pino({
     ...options,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError, error: serializeError },
   });
+}
+
+/**
+ * Errors as log fields, minus what must not be logged: a failed database query carries its SQL
+ * parameters (ticket text, encrypted secrets) in its message and fields, so only the cause is kept.
+ */
+export function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as
+    | Record<string, unknown>
+    | undefined;
+  if (!serialized || typeof serialized !== 'object') return serialized;
+  if ('params' in serialized || 'query' in serialized) {
+    delete serialized.params;
+    delete serialized.query;
+    serialized.message = safeErrorMessage(error);
+    serialized.stack = undefined;
+  }
+  return serialized;
+}
+
+/** An error's message that is safe to log or store: database errors are reduced to Postgres' own message. */
+export function safeErrorMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if ('params' in error || 'query' in error) {
+    const cause = error.cause instanceof Error ? error.cause.message : 'unknown cause';
+    return `Database query failed: ${cause}`;
+  }
+  return error.message;
 }

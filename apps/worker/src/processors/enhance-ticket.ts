@@ -10,7 +10,7 @@ import {
   withTenant,
 } from '@ai-agents/db';
 import { ServiceDeskError } from '@ai-agents/servicedesk';
-import { type EnhanceJob, enhanceJobSchema, type Logger } from '@ai-agents/shared';
+import { type EnhanceJob, enhanceJobSchema, type Logger, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type OpenAI from 'openai';
 import { generateNote } from '../pipeline/generate-note.js';
@@ -160,5 +160,5 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return safeErrorMessage(error);
 }

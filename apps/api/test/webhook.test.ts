@@ -1,0 +1,278 @@
+import { createDatabase, createTenant, type Database, setTenantStatus } from '@ai-agents/db';
+import {
+  createTestDatabase,
+  type PrivateRedis,
+  randomEncryptionKey,
+  startPrivateRedis,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  testQueuePrefix,
+  waitFor,
+} from '@ai-agents/sandbox';
+import { createLogger, createSecretBox, ENHANCE_QUEUE, loadConfig, signWebhook } from '@ai-agents/shared';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiApp, createApi } from '../src/index.js';
+
+const encryptionKey = randomEncryptionKey();
+const logger = createLogger({ name: 'api-test', level: 'silent' });
+
+let testDb: TestDatabase;
+let database: Database;
+let app: ApiApp;
+let prefix: string;
+let queue: Queue;
+let queueConnection: Redis;
+let secret: string;
+let tenantId: string;
+
+function apiConfig(overrides: Record<string, string> = {}) {
+  return loadConfig(
+    {
+      NODE_ENV: 'test',
+      DATABASE_URL: testDb.appUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      ENCRYPTION_KEY: encryptionKey,
+      WEBHOOK_BODY_LIMIT_BYTES: String(4 * 1024),
+      TENANT_CACHE_TTL_MS: '0',
+      ...overrides,
+    },
+    'api',
+  );
+}
+
+async function addTenant(slug: string) {
+  return createTenant(database.db, createSecretBox(encryptionKey), {
+    slug,
+    name: `Client ${slug}`,
+    sdpBaseUrl: 'http://127.0.0.1:9',
+    sdpAuthType: 'onprem',
+    sdpCredentials: { type: 'onprem', technicianKey: 'k' },
+    actor: 'test',
+  });
+}
+
+function delivery(
+  body: object | string,
+  options: { secret?: string; now?: number; contentType?: string } = {},
+) {
+  const raw = typeof body === 'string' ? body : JSON.stringify(body);
+  return {
+    method: 'POST' as const,
+    url: '/v1/webhooks/servicedesk/acme',
+    headers: {
+      'content-type': options.contentType ?? 'application/json',
+      ...signWebhook(options.secret ?? secret, raw, options.now),
+    },
+    payload: raw,
+  };
+}
+
+const created = (id: string, eventId?: string) => ({
+  event: 'request.created',
+  ...(eventId ? { event_id: eventId } : {}),
+  request: { id, subject: 'Outlook keeps asking for password', custom_field: { kept: true } },
+});
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  database = createDatabase({ url: testDb.appUrl });
+  prefix = testQueuePrefix();
+  ({
+    webhookSecret: secret,
+    tenant: { id: tenantId },
+  } = await addTenant('acme'));
+  app = await createApi(apiConfig(), logger);
+  queueConnection = new Redis(TEST_REDIS_URL);
+  queue = new Queue(ENHANCE_QUEUE, { connection: queueConnection, prefix });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await queue?.obliterate({ force: true });
+  await queue?.close();
+  queueConnection?.disconnect();
+  await database?.close();
+  await testDb?.drop();
+});
+
+describe('POST /v1/webhooks/servicedesk/:tenant', () => {
+  it('accepts a signed delivery with 202 only once the job is in Redis', async () => {
+    const res = await app.inject(delivery(created('1001', 'evt-1001')));
+    expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body).toMatchObject({ status: 'accepted', event_id: 'evt-1001' });
+    expect(body.duplicate).toBeUndefined();
+    const job = await queue.getJob(body.job_id);
+    expect(job?.data).toMatchObject({
+      tenantId,
+      eventId: 'evt-1001',
+      requestId: '1001',
+      event: 'request.created',
+    });
+    // The job carries ids only: no ticket text is stored in Redis.
+    expect(JSON.stringify(job?.data)).not.toContain('Outlook');
+  });
+
+  it('answers a redelivery of the same event with duplicate: true and stores no second job', async () => {
+    const first = await app.inject(delivery(created('1002', 'evt-1002')));
+    const again = await app.inject(delivery(created('1002', 'evt-1002')));
+    expect(first.statusCode).toBe(202);
+    expect(again.statusCode).toBe(202);
+    expect(again.json()).toMatchObject({ duplicate: true, job_id: first.json().job_id });
+    const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+    expect(jobs.filter((j) => j.data.requestId === '1002')).toHaveLength(1);
+  });
+
+  it('still detects the duplicate after the job itself is gone from the queue', async () => {
+    const first = await app.inject(delivery(created('1003', 'evt-1003')));
+    await (await queue.getJob(first.json().job_id))?.remove();
+    const again = await app.inject(delivery(created('1003', 'evt-1003')));
+    expect(again.json().duplicate).toBe(true);
+    expect(await queue.getJob(first.json().job_id)).toBeUndefined();
+  });
+
+  it('derives the same event id for the same ticket event when none is sent', async () => {
+    const a = await app.inject(delivery(created('1004')));
+    const b = await app.inject(delivery(created('1004')));
+    expect(a.json().event_id).toMatch(/^derived-/);
+    expect(b.json()).toMatchObject({ event_id: a.json().event_id, duplicate: true });
+  });
+
+  describe('401 with one body for every authentication failure', () => {
+    const expected = { error: 'unauthorized', message: 'Webhook authentication failed' };
+
+    it.each([
+      [
+        'no signature headers',
+        () => ({ ...delivery(created('2001')), headers: { 'content-type': 'application/json' } }),
+      ],
+      ['a tampered body', () => ({ ...delivery(created('2002')), payload: JSON.stringify(created('2999')) })],
+      ['another secret', () => delivery(created('2003'), { secret: 'not-the-secret' })],
+      ['a stale timestamp', () => delivery(created('2004'), { now: Date.now() - 301_000 })],
+      ['a future timestamp', () => delivery(created('2005'), { now: Date.now() + 301_000 })],
+      ['an unknown tenant', () => ({ ...delivery(created('2006')), url: '/v1/webhooks/servicedesk/nobody' })],
+    ])('%s', async (_name, request) => {
+      const res = await app.inject(request());
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual(expected);
+    });
+
+    it('a disabled tenant', async () => {
+      const other = await addTenant('disabled-co');
+      await setTenantStatus(database.db, other.tenant.id, 'disabled', 'test');
+      const res = await app.inject({
+        ...delivery(created('2007'), { secret: other.webhookSecret }),
+        url: '/v1/webhooks/servicedesk/disabled-co',
+      });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toEqual(expected);
+    });
+  });
+
+  it('400 for a signed body that is not JSON', async () => {
+    const res = await app.inject(delivery('{"event": "request.created",'));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'malformed_json', message: 'Body is not valid JSON' });
+  });
+
+  it('415 for a content type other than JSON', async () => {
+    const res = await app.inject(
+      delivery('event=request.created', { contentType: 'application/x-www-form-urlencoded' }),
+    );
+    expect(res.statusCode).toBe(415);
+    expect(res.json().error).toBe('unsupported_media_type');
+  });
+
+  it('413 above the body limit', async () => {
+    const res = await app.inject(delivery({ ...created('3001'), padding: 'x'.repeat(5 * 1024) }));
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toEqual({
+      error: 'payload_too_large',
+      message: 'Body exceeds the limit of 4096 bytes',
+    });
+  });
+
+  it.each([
+    ['event', { request: { id: '4001' } }, /^event is required/],
+    ['request', { event: 'request.created' }, /^request is required/],
+    ['request.id', { event: 'request.created', request: { subject: 'x' } }, /^request\.id is required/],
+  ])('422 naming the missing field %s', async (_field, body, message) => {
+    const res = await app.inject(delivery(body));
+    expect(res.statusCode).toBe(422);
+    expect(res.json().error).toBe('invalid_payload');
+    expect(res.json().message).toMatch(message);
+  });
+});
+
+describe('health and readiness', () => {
+  it('/health answers without checking dependencies', async () => {
+    const res = await app.inject({ method: 'GET', url: '/health' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('/ready reports Postgres and Redis', async () => {
+    const res = await app.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' } });
+  });
+
+  it('unknown routes get a JSON 404', async () => {
+    const res = await app.inject({ method: 'GET', url: '/nope' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json().error).toBe('not_found');
+  });
+});
+
+describe('when Redis is down', () => {
+  let redis: PrivateRedis;
+  let outageApp: ApiApp;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    outageApp = await createApi(apiConfig({ REDIS_URL: redis.url }), logger);
+    await waitFor(async () =>
+      (await outageApp.inject({ method: 'GET', url: '/ready' })).statusCode === 200 ? true : undefined,
+    );
+  });
+
+  afterAll(async () => {
+    await outageApp?.close();
+    await redis?.stop();
+  });
+
+  it('answers 503 with Retry-After (never 202), reports not ready, and takes the event once Redis is back', async () => {
+    await redis.stop();
+    const during = await outageApp.inject(delivery(created('5001', 'evt-5001')));
+    expect(during.statusCode).toBe(503);
+    expect(during.headers['retry-after']).toBe('5');
+    expect(during.json().error).toBe('queue_unavailable');
+
+    const ready = await outageApp.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().checks).toEqual({ postgres: 'ok', redis: 'unavailable' });
+
+    await redis.start();
+    // The sender retries; the API reconnects by itself.
+    const after = await waitFor(
+      async () => {
+        const res = await outageApp.inject(delivery(created('5001', 'evt-5001')));
+        return res.statusCode === 202 ? res : undefined;
+      },
+      15_000,
+      'the API to accept again',
+    );
+    expect(after.json().duplicate).toBeUndefined();
+    const connection = new Redis(redis.url);
+    const stored = new Queue(ENHANCE_QUEUE, { connection, prefix });
+    try {
+      expect((await stored.getJob(after.json().job_id))?.data.requestId).toBe('5001');
+    } finally {
+      await stored.close();
+      connection.disconnect();
+    }
+  });
+});

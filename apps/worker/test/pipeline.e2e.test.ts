@@ -1,0 +1,222 @@
+import { type ApiApp, createApi } from '@ai-agents/api';
+import {
+  addHistory,
+  createDatabase,
+  createTenant,
+  type Database,
+  enhancements,
+  withTenant,
+} from '@ai-agents/db';
+import {
+  createTestDatabase,
+  type FakeLlm,
+  type FakeServiceDesk,
+  randomEncryptionKey,
+  startFakeLlm,
+  startFakeServiceDesk,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  testQueuePrefix,
+  waitFor,
+} from '@ai-agents/sandbox';
+import { createLogger, createSecretBox, loadConfig, signWebhook } from '@ai-agents/shared';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type RunningWorker, startWorker } from '../src/index.js';
+
+const encryptionKey = randomEncryptionKey();
+const logger = createLogger({ name: 'e2e', level: 'silent' });
+const technicianKey = 'e2e-technician-key';
+
+let testDb: TestDatabase;
+let database: Database;
+let sdp: FakeServiceDesk;
+let llm: FakeLlm;
+let api: ApiApp;
+let apiUrl: string;
+let worker: RunningWorker;
+let tenantId: string;
+let secret: string;
+
+async function post(body: object): Promise<Response> {
+  const raw = JSON.stringify(body);
+  return fetch(`${apiUrl}/v1/webhooks/servicedesk/contoso`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signWebhook(secret, raw) },
+    body: raw,
+  });
+}
+
+function enhancementOf(eventId: string) {
+  return withTenant(database.db, tenantId, async (tx) => {
+    const [row] = await tx.select().from(enhancements).where(eq(enhancements.eventId, eventId));
+    return row;
+  });
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  database = createDatabase({ url: testDb.appUrl });
+  sdp = await startFakeServiceDesk({ technicianKeys: [technicianKey] });
+  llm = await startFakeLlm();
+  ({
+    tenant: { id: tenantId },
+    webhookSecret: secret,
+  } = await createTenant(database.db, createSecretBox(encryptionKey), {
+    slug: 'contoso',
+    name: 'Contoso Ltd',
+    sdpBaseUrl: sdp.url,
+    sdpAuthType: 'onprem',
+    sdpCredentials: { type: 'onprem', technicianKey },
+    actor: 'test',
+  }));
+  await withTenant(database.db, tenantId, (tx) =>
+    addHistory(tx, tenantId, [
+      {
+        externalId: '9001',
+        subject: 'Outlook prompts for password repeatedly after mailbox migration',
+        description: 'User mailbox moved to Exchange Online; Outlook keeps asking for credentials.',
+        resolution: 'Cleared cached credentials in Credential Manager and re-created the Outlook profile.',
+        category: 'Email',
+      },
+      {
+        externalId: '9002',
+        subject: 'Outlook password prompt loop',
+        description: 'Outlook asks for the password again and again.',
+        resolution: 'Enabled modern authentication registry key.',
+        category: 'Email',
+      },
+      {
+        externalId: '9003',
+        subject: 'Printer on floor 3 jams',
+        resolution: 'Replaced the fuser.',
+        category: 'Hardware',
+      },
+    ]),
+  );
+
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: testDb.appUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: testQueuePrefix(),
+    ENCRYPTION_KEY: encryptionKey,
+    OPENAI_API_KEY: 'sandbox',
+    OPENAI_BASE_URL: llm.url,
+    LLM_MAX_RETRIES: '1',
+  };
+  api = await createApi(loadConfig(env, 'api'), logger);
+  apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+  worker = await startWorker(loadConfig(env, 'worker'), logger);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await worker?.close();
+  await sdp?.close();
+  await llm?.close();
+  await database?.close();
+  await testDb?.drop();
+});
+
+beforeEach(() => {
+  llm.clearFaults();
+  sdp.clearFaults();
+});
+
+describe('signed webhook → one internal note', () => {
+  it('posts exactly one note that cites the similar resolved tickets', async () => {
+    const request = sdp.addRequest({
+      subject: 'Outlook keeps asking for password after the mailbox moved',
+      description:
+        '<p>Since the mailbox migration yesterday, <b>Outlook</b> asks for my password every few minutes.</p>',
+    });
+    const res = await post({ event: 'request.created', event_id: 'evt-e2e-1', request: { id: request.id } });
+    expect(res.status).toBe(202);
+
+    const [note] = await waitFor(
+      () => (sdp.notes(request.id).length > 0 ? sdp.notes(request.id) : undefined),
+      15_000,
+      'the note',
+    );
+    expect(note?.show_to_requester).toBe(false);
+    expect(note?.description).toContain('AI investigation');
+    expect(note?.description).toContain('#9001');
+    expect(note?.description).not.toContain('#9003');
+
+    const row = await waitFor(async () => {
+      const r = await enhancementOf('evt-e2e-1');
+      return r?.status === 'posted' ? r : undefined;
+    });
+    expect(row).toMatchObject({ noteId: note?.id, fallback: false, sdpRequestId: request.id });
+    expect(row.tokensIn).toBeGreaterThan(0);
+    // Give a duplicate job time to show up if one existed.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sdp.notes(request.id)).toHaveLength(1);
+  });
+
+  it('a duplicate delivery produces one job and one note', async () => {
+    const request = sdp.addRequest({
+      subject: 'Outlook password prompt again',
+      description: 'Same as before',
+    });
+    const body = { event: 'request.created', event_id: 'evt-e2e-dup', request: { id: request.id } };
+    const responses = await Promise.all([post(body), post(body), post(body)]);
+    expect(responses.map((r) => r.status)).toEqual([202, 202, 202]);
+    const bodies = await Promise.all(responses.map((r) => r.json()));
+    expect(new Set(bodies.map((b) => b.job_id)).size).toBe(1);
+
+    await waitFor(
+      async () => ((await enhancementOf('evt-e2e-dup'))?.status === 'posted' ? true : undefined),
+      15_000,
+    );
+    await post(body); // and once more after it is done
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sdp.notes(request.id)).toHaveLength(1);
+  });
+
+  it('when the LLM keeps failing, posts a context-only note instead of nothing', async () => {
+    llm.setFault({ status: 500 });
+    const request = sdp.addRequest({ subject: 'Outlook asks for password', description: 'password prompt' });
+    await post({ event: 'request.created', event_id: 'evt-e2e-llm-down', request: { id: request.id } });
+    const [note] = await waitFor(
+      () => (sdp.notes(request.id).length ? sdp.notes(request.id) : undefined),
+      20_000,
+      'the fallback note',
+    );
+    expect(note?.description).toContain('AI summary unavailable');
+    expect(note?.description).toContain('#9001');
+    const row = await waitFor(async () => {
+      const r = await enhancementOf('evt-e2e-llm-down');
+      return r?.status === 'posted' ? r : undefined;
+    });
+    expect(row).toMatchObject({ fallback: true, tokensIn: null });
+  });
+
+  it('retries ServiceDesk Plus 503s and posts once it recovers', async () => {
+    sdp.setFault('getRequest', { failNext: 2, status: 503 });
+    const request = sdp.addRequest({ subject: 'Outlook password', description: 'prompt' });
+    await post({ event: 'request.created', event_id: 'evt-e2e-sdp-503', request: { id: request.id } });
+    const row = await waitFor(
+      async () => {
+        const r = await enhancementOf('evt-e2e-sdp-503');
+        return r?.status === 'posted' ? r : undefined;
+      },
+      25_000,
+      'the retried job',
+    );
+    expect(row.attempts).toBe(3);
+    expect(sdp.notes(request.id)).toHaveLength(1);
+  });
+
+  it('does not retry a request ServiceDesk Plus does not know, and records why', async () => {
+    await post({ event: 'request.created', event_id: 'evt-e2e-404', request: { id: '99999999' } });
+    const row = await waitFor(async () => {
+      const r = await enhancementOf('evt-e2e-404');
+      return r?.status === 'failed' ? r : undefined;
+    }, 15_000);
+    expect(row.attempts).toBe(1);
+    expect(row.error).toMatch(/99999999/);
+  });
+});

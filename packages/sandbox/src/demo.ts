@@ -1,0 +1,256 @@
+/**
+ * `npm run demo`: the whole path on this machine. Migrates, starts the API and one worker as real
+ * processes, the sandbox ServiceDesk Plus and fake LLM (or the real OpenAI API when OPENAI_API_KEY is
+ * set), creates a demo tenant, sends one signed "request created" webhook, waits for the note, prints
+ * it, and shuts everything down. `--keep-running` leaves the stack up and prints how to reach it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { addHistory, createDatabase, createTenant, ensureDatabase, withTenant } from '@ai-agents/db';
+import { createSecretBox, signWebhook } from '@ai-agents/shared';
+import { DEMO_HISTORY, DEMO_TICKET } from './demo-tickets.js';
+import { startFakeLlm, startFakeServiceDesk } from './index.js';
+import {
+  freePort,
+  LOCAL_APP_PASSWORD,
+  LOCAL_APP_ROLE,
+  randomEncryptionKey,
+  waitFor,
+  withDatabase,
+} from './testing.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const keepRunning = process.argv.includes('--keep-running');
+const env = process.env;
+const databaseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ai_agents_demo';
+const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const useOpenAi = Boolean(env.OPENAI_API_KEY);
+
+const cleanups: Array<() => Promise<void> | void> = [];
+let step = 'start';
+
+function say(message: string): void {
+  // The JSON line of --keep-running goes to stdout alone; progress goes to stderr.
+  process.stderr.write(`[demo] ${message}\n`);
+}
+
+async function run<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  step = name;
+  say(`${name}…`);
+  return fn();
+}
+
+function startProcess(
+  name: string,
+  entry: string,
+  childEnv: Record<string, string>,
+): ChildProcess & { output: string[] } {
+  const child = spawn(process.execPath, [entry], {
+    cwd: ROOT,
+    env: { PATH: env.PATH ?? '', ...childEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ChildProcess & { output: string[] };
+  child.output = [];
+  const keep = (chunk: Buffer) => {
+    child.output.push(...chunk.toString().split('\n').filter(Boolean));
+    if (child.output.length > 50) child.output.splice(0, child.output.length - 50);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  cleanups.push(() => stopProcess(name, child));
+  return child;
+}
+
+async function stopProcess(name: string, child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    say(`${name} did not stop within 15 s; killing it`);
+    child.kill('SIGKILL');
+  }, 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function lastLines(child: { output: string[] }): string {
+  return child.output.slice(-10).join('\n    ');
+}
+
+function noteAsText(html: string): string {
+  return html
+    .replace(/<li>/g, '\n  - ')
+    .replace(/<\/p>|<\/ol>|<\/ul>/g, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    .replace(/\n{2,}/g, '\n')
+    .trim();
+}
+
+async function shutdown(): Promise<void> {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  cleanups.length = 0;
+}
+
+async function main(): Promise<void> {
+  const databaseName = new URL(databaseUrl).pathname.slice(1) || 'ai_agents_demo';
+  const ownerUrl = withDatabase(databaseUrl, databaseName);
+  const appUrl = withDatabase(databaseUrl, databaseName, {
+    user: LOCAL_APP_ROLE,
+    password: LOCAL_APP_PASSWORD,
+  });
+  const encryptionKey = env.ENCRYPTION_KEY ?? randomEncryptionKey();
+
+  await run(`creating database ${databaseName} if it does not exist`, () =>
+    ensureDatabase(withDatabase(databaseUrl, 'postgres'), databaseName),
+  );
+
+  await run('applying migrations (apps/migrate)', async () => {
+    const migrate = startProcess('migrate', 'apps/migrate/dist/main.js', {
+      DATABASE_URL: ownerUrl,
+      APP_DB_ROLE: LOCAL_APP_ROLE,
+      APP_DB_PASSWORD: LOCAL_APP_PASSWORD,
+      LOG_LEVEL: 'warn',
+    });
+    const code = await new Promise<number | null>((resolve) => migrate.once('exit', resolve));
+    if (code !== 0) throw new Error(`migrate exited with ${code}:\n    ${lastLines(migrate)}`);
+  });
+
+  const sdp = await run('starting the sandbox ServiceDesk Plus', async () => {
+    const server = await startFakeServiceDesk({ technicianKeys: ['demo-technician-key'] });
+    cleanups.push(() => server.close());
+    return server;
+  });
+
+  const llmUrl = useOpenAi
+    ? undefined
+    : await run('starting the fake LLM (set OPENAI_API_KEY to use the OpenAI API)', async () => {
+        const server = await startFakeLlm();
+        cleanups.push(() => server.close());
+        return server.url;
+      });
+
+  const { slug, secret } = await run('creating a demo tenant with resolved ticket history', async () => {
+    const database = createDatabase({ url: appUrl, max: 2 });
+    try {
+      const demoSlug = `demo-${Math.random().toString(36).slice(2, 8)}`;
+      const { tenant, webhookSecret } = await createTenant(database.db, createSecretBox(encryptionKey), {
+        slug: demoSlug,
+        name: 'Contoso (demo)',
+        sdpBaseUrl: sdp.url,
+        sdpAuthType: 'onprem',
+        sdpCredentials: { type: 'onprem', technicianKey: 'demo-technician-key' },
+        actor: 'demo',
+      });
+      await withTenant(database.db, tenant.id, (tx) => addHistory(tx, tenant.id, DEMO_HISTORY));
+      return { slug: demoSlug, secret: webhookSecret };
+    } finally {
+      await database.close();
+    }
+  });
+
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const serviceEnv: Record<string, string> = {
+    NODE_ENV: 'development',
+    LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
+    DATABASE_URL: appUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: `ai-agents-demo-${slug}`,
+    ENCRYPTION_KEY: encryptionKey,
+  };
+
+  const api = await run(`starting the API on ${apiUrl}`, async () => {
+    const child = startProcess('api', 'apps/api/dist/server.js', {
+      ...serviceEnv,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+    });
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`the API exited with ${child.exitCode}:\n    ${lastLines(child)}`);
+        const res = await fetch(`${apiUrl}/ready`).catch(() => undefined);
+        return res?.ok ? true : undefined;
+      },
+      20_000,
+      'the API to report ready',
+    );
+    return child;
+  });
+
+  const worker = await run('starting one worker', async () => {
+    const child = startProcess('worker', 'apps/worker/dist/main.js', {
+      ...serviceEnv,
+      OPENAI_API_KEY: env.OPENAI_API_KEY ?? 'sandbox',
+      ...(llmUrl
+        ? { OPENAI_BASE_URL: llmUrl }
+        : env.OPENAI_BASE_URL
+          ? { OPENAI_BASE_URL: env.OPENAI_BASE_URL }
+          : {}),
+      ...(env.LLM_MODEL ? { LLM_MODEL: env.LLM_MODEL } : {}),
+      WORKER_CONCURRENCY: '10',
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    if (child.exitCode !== null)
+      throw new Error(`the worker exited with ${child.exitCode}:\n    ${lastLines(child)}`);
+    return child;
+  });
+
+  const request = sdp.addRequest(DEMO_TICKET);
+  await run(
+    `sending a signed request.created webhook for request ${request.id} ("${DEMO_TICKET.subject}")`,
+    async () => {
+      const body = JSON.stringify({
+        event: 'request.created',
+        request: { id: request.id, subject: DEMO_TICKET.subject },
+      });
+      const res = await fetch(`${apiUrl}/v1/webhooks/servicedesk/${slug}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signWebhook(secret, body) },
+        body,
+      });
+      const answer = await res.text();
+      if (res.status !== 202) throw new Error(`the API answered ${res.status}: ${answer}`);
+      say(`  API answered 202 ${answer}`);
+    },
+  );
+
+  const note = await run('waiting for the note on the ticket', () =>
+    waitFor(
+      () => {
+        if (worker.exitCode !== null)
+          throw new Error(`the worker exited with ${worker.exitCode}:\n    ${lastLines(worker)}`);
+        return sdp.notes(request.id)[0];
+      },
+      useOpenAi ? 120_000 : 30_000,
+      'the note to be posted',
+    ),
+  );
+
+  process.stderr.write(
+    `\n── Internal note posted on request ${request.id} (show_to_requester: ${note.show_to_requester}) ──\n${noteAsText(note.description)}\n\n`,
+  );
+
+  if (keepRunning) {
+    process.stdout.write(
+      `${JSON.stringify({ api_url: apiUrl, tenant: slug, webhook_secret: secret, sdp_url: sdp.url, llm_url: llmUrl ?? null })}\n`,
+    );
+    say('stack is up; press Ctrl-C (SIGINT) or send SIGTERM to stop');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+  }
+  void api;
+  await run('shutting down', shutdown);
+  say('done');
+}
+
+try {
+  await main();
+} catch (error) {
+  say(`FAILED at step "${step}": ${(error as Error).message}`);
+  await shutdown().catch(() => {});
+  process.exitCode = 1;
+}

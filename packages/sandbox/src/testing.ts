@@ -1,0 +1,168 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type AddressInfo, createServer } from 'node:net';
+import { ensureDatabase, runMigrations } from '@ai-agents/db';
+import pg from 'pg';
+
+/**
+ * Real Postgres and Redis for integration tests: TEST_DATABASE_URL / TEST_REDIS_URL when set, the
+ * local servers otherwise. Each test file gets its own database and queue prefix, so files can run
+ * in parallel and again without cleaning up after each other.
+ */
+
+export const TEST_ADMIN_DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** The application role used by tests and the demo; the password only matters where auth is not trust. */
+export const LOCAL_APP_ROLE = 'ai_agents_app';
+export const LOCAL_APP_PASSWORD = 'ai-agents-local-only';
+
+export function randomEncryptionKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+export function withDatabase(
+  url: string,
+  database: string,
+  credentials?: { user: string; password: string },
+): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  if (credentials) {
+    u.username = encodeURIComponent(credentials.user);
+    u.password = encodeURIComponent(credentials.password);
+  }
+  return u.toString();
+}
+
+export interface TestDatabase {
+  name: string;
+  /** Owner/superuser connection to this database: for setup and assertions only. */
+  ownerUrl: string;
+  /** The application role's connection: what the API and worker use. */
+  appUrl: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(prefix = 'aiagents_test'): Promise<TestDatabase> {
+  const name = `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  await ensureDatabase(TEST_ADMIN_DATABASE_URL, name);
+  const ownerUrl = withDatabase(TEST_ADMIN_DATABASE_URL, name);
+  await runMigrations({ databaseUrl: ownerUrl, appRole: LOCAL_APP_ROLE, appPassword: LOCAL_APP_PASSWORD });
+  return {
+    name,
+    ownerUrl,
+    appUrl: withDatabase(TEST_ADMIN_DATABASE_URL, name, {
+      user: LOCAL_APP_ROLE,
+      password: LOCAL_APP_PASSWORD,
+    }),
+    async drop() {
+      const client = new pg.Client({ connectionString: TEST_ADMIN_DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export function testQueuePrefix(): string {
+  return `test-${randomUUID()}`;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface PrivateRedis {
+  url: string;
+  port: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A redis-server of the test's own on a free port, to stop and restart for outage tests without
+ * touching the machine's shared server. Keeps nothing on disk.
+ */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const instance: PrivateRedis = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async start() {
+      child = spawn(
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--maxmemory-policy',
+          'noeviction',
+        ],
+        { stdio: 'ignore' },
+      );
+      await waitForPort(port, 5_000);
+    },
+    async stop() {
+      const running = child;
+      child = undefined;
+      if (!running || running.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        running.once('exit', () => resolve());
+        running.kill('SIGKILL');
+      });
+    },
+  };
+  await instance.start();
+  return instance;
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
