@@ -5,7 +5,7 @@ import { z } from 'zod';
  * Nothing else in the codebase reads `process.env`: processes call `loadConfig(process.env, component)`.
  */
 
-export type Component = 'api' | 'worker' | 'migrate';
+export type Component = 'api' | 'worker' | 'migrate' | 'admin';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -130,6 +130,15 @@ const schemas = {
     SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
     SIMILAR_TICKETS_LIMIT: int(5, 1, 20),
   }),
+  admin: z.object({
+    ...common,
+    ...database,
+    ...encryption,
+    REDIS_URL: redis.REDIS_URL.optional(),
+    QUEUE_PREFIX: redis.QUEUE_PREFIX,
+    // Where ServiceDesk Plus reaches the API; printed in webhook URLs and the Deluge snippet.
+    PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:3000'),
+  }),
   migrate: z.object({
     ...common,
     DATABASE_URL: database.DATABASE_URL,
@@ -149,11 +158,15 @@ export interface ApiConfig extends Readonly<ReturnType<typeof apiConfig>> {}
 export interface WorkerConfig extends Readonly<ReturnType<typeof workerConfig>> {}
 export interface MigrateConfig extends Readonly<ReturnType<typeof migrateConfig>> {}
 
+export interface AdminConfig extends Readonly<ReturnType<typeof adminConfig>> {}
+
 type ConfigFor<C extends Component> = C extends 'api'
   ? ApiConfig
   : C extends 'worker'
     ? WorkerConfig
-    : MigrateConfig;
+    : C extends 'admin'
+      ? AdminConfig
+      : MigrateConfig;
 
 function commonConfig(e: Parsed<Component>) {
   return { nodeEnv: e.NODE_ENV, isProduction: e.NODE_ENV === 'production', logLevel: e.LOG_LEVEL };
@@ -209,6 +222,19 @@ function workerConfig(e: Parsed<'worker'>) {
   };
 }
 
+function adminConfig(e: Parsed<'admin'>) {
+  return {
+    ...commonConfig(e),
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    encryptionKey: e.ENCRYPTION_KEY,
+    encryptionKeys: e.ENCRYPTION_KEYS,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+  };
+}
+
 function migrateConfig(e: Parsed<'migrate'>) {
   return {
     ...commonConfig(e),
@@ -221,6 +247,7 @@ function migrateConfig(e: Parsed<'migrate'>) {
 const builders: { [K in Component]: (e: Parsed<K>) => ConfigFor<K> } = {
   api: apiConfig,
   worker: workerConfig,
+  admin: adminConfig,
   migrate: migrateConfig,
 };
 
@@ -228,6 +255,7 @@ const builders: { [K in Component]: (e: Parsed<K>) => ConfigFor<K> } = {
 const SECRET_VARIABLES: Record<Component, string[]> = {
   api: ['ENCRYPTION_KEY'],
   worker: ['ENCRYPTION_KEY', 'OPENAI_API_KEY'],
+  admin: ['ENCRYPTION_KEY'],
   migrate: ['APP_DB_PASSWORD'],
 };
 

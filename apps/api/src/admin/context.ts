@@ -1,0 +1,47 @@
+import { createDatabase, type Database } from '@ai-agents/db';
+import { type AdminConfig, createSecretBox, loadConfig, type SecretBox } from '@ai-agents/shared';
+import type { Command } from 'commander';
+
+/** A failure the operator caused or can fix: printed as one line, exit code 1 (2 is for usage errors). */
+export class AdminError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+    this.name = 'AdminError';
+  }
+}
+
+export interface AdminContext {
+  config: AdminConfig;
+  database: Database;
+  box: SecretBox;
+  actor: string;
+  json: boolean;
+  /** Prints a result: the JSON object with --json, the human text otherwise. */
+  print(human: string, json: unknown): void;
+}
+
+/**
+ * Opens what a command needs (config, database) only when a command runs, so `--help` works with an
+ * empty environment; closes it afterwards.
+ */
+export async function withContext<T>(command: Command, fn: (ctx: AdminContext) => Promise<T>): Promise<T> {
+  const options = command.optsWithGlobals<{ json?: boolean; actor?: string }>();
+  const config = loadConfig(process.env, 'admin');
+  const database = createDatabase({ url: config.databaseUrl, max: 2, applicationName: 'ai-agents-admin' });
+  const json = Boolean(options.json);
+  try {
+    return await fn({
+      config,
+      database,
+      box: createSecretBox(config.encryptionKey, config.encryptionKeys),
+      actor: options.actor ?? process.env.USER ?? process.env.USERNAME ?? 'operator',
+      json,
+      print: (human, value) => process.stdout.write(`${json ? JSON.stringify(value) : human}\n`),
+    });
+  } finally {
+    await database.close();
+  }
+}
