@@ -1,0 +1,200 @@
+import { type FakeLlm, startFakeLlm } from '@ai-agents/sandbox';
+import OpenAI from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+let llm: FakeLlm;
+let openai: OpenAI;
+
+beforeAll(async () => {
+  llm = await startFakeLlm();
+  openai = new OpenAI({ apiKey: 'x', baseURL: llm.url, maxRetries: 0 });
+});
+afterAll(() => llm.close());
+afterEach(() => llm.clearFaults());
+
+const PROMPT = [
+  'Ticket to investigate:',
+  'Subject: Outlook keeps asking for the password',
+  'Requester: Jordan Lee',
+  '',
+  'Similar resolved tickets:',
+  '[ticket:4711] Subject: Outlook password prompt after migration',
+  '[ticket:4698] Password loop in Outlook 365',
+  '[ticket:4711] (seen again)',
+  '[ticket:4655] Shared mailbox missing',
+  '[ticket:4602] VPN disconnects',
+  'Knowledge base: [solution:42] Clear cached credentials',
+].join('\n');
+
+const IDS_IN_PROMPT = new Set(['4711', '4698', '4655', '4602', '42']);
+
+// The shape a worker would ask for; parsing with zod proves the answer satisfies it.
+const TechnicianNote = z.object({
+  summary: z.string(),
+  language: z.string(),
+  confidence: z.number().min(0).max(1),
+  next_steps: z.array(z.string()),
+  cited_ticket_ids: z.array(z.string()),
+  cited_solution_ids: z.array(z.string()),
+  category: z.enum(['email', 'network', 'hardware']),
+  details: z.object({ suspected_cause: z.string().nullable(), escalate: z.boolean() }),
+});
+
+describe('fake LLM through the openai SDK', () => {
+  it('answers a json_schema request with JSON that satisfies the schema and cites only ids from the prompt', async () => {
+    const completion = await openai.chat.completions.parse({
+      model: 'gpt-sandbox',
+      messages: [
+        { role: 'system', content: 'You write internal notes for technicians.' },
+        { role: 'user', content: PROMPT },
+      ],
+      response_format: zodResponseFormat(TechnicianNote, 'technician_note'),
+    });
+    const note = completion.choices[0]?.message.parsed;
+    expect(note).toBeTruthy();
+    if (!note) return;
+    expect(TechnicianNote.parse(note)).toEqual(note);
+    expect(note.cited_ticket_ids).toEqual(['4711', '4698', '4655']);
+    expect(note.cited_solution_ids).toEqual(['42']);
+    for (const id of [...note.cited_ticket_ids, ...note.cited_solution_ids])
+      expect(IDS_IN_PROMPT.has(id)).toBe(true);
+    expect(note.language).toBe('en');
+    expect(note.summary).toContain('Outlook keeps asking for the password');
+    expect(note.confidence).toBe(0.5);
+    expect(note.category).toBe('email');
+    expect(note.next_steps.length).toBeGreaterThanOrEqual(2);
+    expect(note.next_steps.length).toBeLessThanOrEqual(3);
+    expect(note.next_steps[0]).toMatch(/^Check /);
+    expect(note.details).toEqual({ suspected_cause: expect.any(String), escalate: false });
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    expect(completion.usage?.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it('answers the same request with the same content every time', async () => {
+    const ask = () =>
+      openai.chat.completions.create({
+        model: 'gpt-sandbox',
+        messages: [{ role: 'user', content: PROMPT }],
+        response_format: zodResponseFormat(TechnicianNote, 'technician_note'),
+      });
+    const [first, second] = await Promise.all([ask(), ask()]);
+    expect(first.choices[0]?.message.content).toBe(second.choices[0]?.message.content);
+  });
+
+  it('cites nothing when the prompt has no markers of that kind', async () => {
+    const completion = await openai.chat.completions.parse({
+      model: 'gpt-sandbox',
+      messages: [{ role: 'user', content: 'Subject: New laptop request' }],
+      response_format: zodResponseFormat(TechnicianNote, 'technician_note'),
+    });
+    expect(completion.choices[0]?.message.parsed?.cited_ticket_ids).toEqual([]);
+  });
+
+  it('answers plain text without a response_format', async () => {
+    const completion = await openai.chat.completions.create({
+      model: 'gpt-sandbox',
+      messages: [{ role: 'user', content: PROMPT }],
+    });
+    const content = completion.choices[0]?.message.content ?? '';
+    expect(content).toContain('Outlook keeps asking for the password');
+    expect(() => JSON.parse(content)).toThrow();
+    expect(llm.calls.at(-1)).toEqual({ model: 'gpt-sandbox', promptChars: PROMPT.length, status: 200 });
+  });
+
+  it('surfaces a 429 fault as the SDK’s RateLimitError with retry-after', async () => {
+    llm.setFault({ failNext: 1, status: 429, retryAfterSeconds: 3 });
+    const error = await openai.chat.completions
+      .create({ model: 'gpt-sandbox', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('3');
+    expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('rate_limit_exceeded');
+    // The fault was for one call only.
+    await expect(
+      openai.chat.completions.create({ model: 'gpt-sandbox', messages: [{ role: 'user', content: 'hi' }] }),
+    ).resolves.toBeTruthy();
+  });
+
+  it('surfaces a 503 fault as the SDK’s InternalServerError', async () => {
+    llm.setFault({ failNext: 1, status: 503 });
+    const error = await openai.chat.completions
+      .create({ model: 'gpt-sandbox', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+  });
+
+  it('answers non-JSON content under the invalidOutput fault', async () => {
+    llm.setFault({ invalidOutput: true });
+    const completion = await openai.chat.completions.create({
+      model: 'gpt-sandbox',
+      messages: [{ role: 'user', content: PROMPT }],
+      response_format: zodResponseFormat(TechnicianNote, 'technician_note'),
+    });
+    const content = completion.choices[0]?.message.content ?? '';
+    expect(content.length).toBeGreaterThan(0);
+    expect(() => JSON.parse(content)).toThrow();
+  });
+
+  it('never answers under the hang fault, until the client gives up', async () => {
+    llm.setFault({ hang: true });
+    const impatient = new OpenAI({ apiKey: 'x', baseURL: llm.url, maxRetries: 0, timeout: 200 });
+    const error = await impatient.chat.completions
+      .create({ model: 'gpt-sandbox', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+    expect(llm.calls.at(-1)?.status).toBe(0);
+  });
+
+  it('delays answers by latencyMs', async () => {
+    llm.setFault({ latencyMs: 150 });
+    const started = Date.now();
+    await openai.chat.completions.create({
+      model: 'gpt-sandbox',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+});
+
+describe('fake LLM over plain HTTP', () => {
+  it('refuses a call without a bearer token, in OpenAI’s error shape', async () => {
+    const res = await fetch(`${llm.url}/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(401);
+    const body = (await res.json()) as { error: { message: string; type: string; code: string } };
+    expect(body.error.type).toBe('invalid_request_error');
+    expect(body.error.code).toBe('missing_api_key');
+  });
+
+  it('takes faults from the control endpoint', async () => {
+    const base = llm.url.replace(/\/v1$/, '');
+    const set = await fetch(`${base}/_sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ plan: { failNext: 1, status: 500 } }),
+    });
+    expect(set.status).toBe(204);
+    const call = () =>
+      fetch(`${llm.url}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
+        body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    expect((await call()).status).toBe(500);
+    expect((await call()).status).toBe(200);
+
+    const bad = await fetch(`${base}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ plan: { failnext: 1 } }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toBe(
+      'Invalid fault plan: unknown key "failnext"',
+    );
+  });
+});

@@ -1,0 +1,1 @@
+export { type FakeLlm, type FakeLlmOptions, type LlmCall, startFakeLlm } from './fake-llm.js';

@@ -1,0 +1,37 @@
+import { isRecord, parseJson } from '../json-value.js';
+
+export interface Page<T> {
+  rows: T[];
+  list_info: { has_more_rows: boolean; row_count: number; start_index: number };
+}
+
+// SDP's own default page size and its maximum row_count.
+const DEFAULT_ROW_COUNT = 10;
+const MAX_ROW_COUNT = 100;
+
+/**
+ * The page a list call asks for, from `input_data={"list_info":{"row_count":N,"start_index":S}}` in the
+ * query string. Returns an error message for input_data that is not JSON.
+ */
+export function requestedPage(query: URLSearchParams): { rowCount: number; startIndex: number } | string {
+  const raw = query.get('input_data');
+  if (raw === null) return { rowCount: DEFAULT_ROW_COUNT, startIndex: 1 };
+  const input = parseJson(raw);
+  if (!isRecord(input)) return 'input_data is not a JSON object';
+  const info = isRecord(input.list_info) ? input.list_info : {};
+  const rowCount = Number.isInteger(info.row_count) ? (info.row_count as number) : DEFAULT_ROW_COUNT;
+  const startIndex = Number.isInteger(info.start_index) ? (info.start_index as number) : 1;
+  return { rowCount: Math.min(Math.max(rowCount, 1), MAX_ROW_COUNT), startIndex: Math.max(startIndex, 1) };
+}
+
+export function pageOf<T>(items: readonly T[], page: { rowCount: number; startIndex: number }): Page<T> {
+  const rows = items.slice(page.startIndex - 1, page.startIndex - 1 + page.rowCount);
+  return {
+    rows,
+    list_info: {
+      has_more_rows: page.startIndex - 1 + rows.length < items.length,
+      row_count: rows.length,
+      start_index: page.startIndex,
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { isRecord } from '../json-value.js';
+
+/** SDP's time shape: epoch milliseconds as a string, plus how the portal would show it. */
+export interface SdpTime {
+  value: string;
+  display_value: string;
+}
+
+export interface SdpRequestInput {
+  id?: string;
+  subject: string;
+  description?: string;
+  requester?: { name?: string; email_id?: string } | null;
+  category?: { name: string } | null;
+  subcategory?: { name: string } | null;
+  priority?: { name: string } | null;
+  status?: { name: string } | null;
+  [key: string]: unknown;
+}
+
+export interface SdpRequestRecord {
+  id: string;
+  subject: string;
+  description: string;
+  requester: { name?: string; email_id?: string } | null;
+  status: { name: string };
+  created_time: SdpTime;
+  [key: string]: unknown;
+}
+
+export type NoteWrapper = 'request_note' | 'note';
+
+export interface StoredNote {
+  id: string;
+  requestId: string;
+  description: string;
+  show_to_requester: boolean;
+  created_time: SdpTime;
+  /** The input_data wrapper the note arrived in: 'request_note' (on-prem) or 'note' (Cloud). */
+  wrapper: NoteWrapper;
+}
+
+export interface NewStoredNote {
+  description: string;
+  show_to_requester?: boolean;
+  wrapper?: NoteWrapper;
+}
+
+const displayFormat = new Intl.DateTimeFormat('en-US', {
+  dateStyle: 'medium',
+  timeStyle: 'short',
+  timeZone: 'UTC',
+});
+
+export function sdpTime(ms: number): SdpTime {
+  return { value: String(ms), display_value: displayFormat.format(ms) };
+}
+
+// SDP ids are long numbers; starting at six digits makes them look like a real portal's.
+const FIRST_REQUEST_ID = 100001;
+const FIRST_NOTE_ID = 500001;
+
+/** The fake portal's tickets and notes, in memory, in creation order. */
+export function createTicketStore() {
+  const requests = new Map<string, SdpRequestRecord>();
+  const notesByRequest = new Map<string, StoredNote[]>();
+  const allNotes: StoredNote[] = [];
+  let nextRequestId = FIRST_REQUEST_ID;
+  let nextNoteId = FIRST_NOTE_ID;
+
+  function newRequestId(): string {
+    while (requests.has(String(nextRequestId))) nextRequestId++;
+    return String(nextRequestId++);
+  }
+
+  return {
+    /** Throws on input the real SDP would refuse (no subject) or on a duplicate id. */
+    addRequest(given: SdpRequestInput): SdpRequestRecord {
+      const input = structuredClone(given);
+      if (!isRecord(input) || typeof input.subject !== 'string' || input.subject.trim() === '') {
+        throw new Error('a request needs a non-empty "subject"');
+      }
+      const givenId = typeof input.id === 'number' ? String(input.id) : input.id;
+      if (givenId !== undefined && (typeof givenId !== 'string' || givenId.trim() === '')) {
+        throw new Error('"id" must be a non-empty string');
+      }
+      if (givenId !== undefined && requests.has(givenId))
+        throw new Error(`request ${givenId} already exists`);
+      const record: SdpRequestRecord = {
+        ...input,
+        id: givenId ?? newRequestId(),
+        subject: input.subject,
+        description: input.description ?? '',
+        requester: input.requester ?? null,
+        status: input.status ?? { name: 'Open' },
+        created_time: isRecord(input.created_time)
+          ? (input.created_time as unknown as SdpTime)
+          : sdpTime(Date.now()),
+      };
+      requests.set(record.id, record);
+      return structuredClone(record);
+    },
+
+    getRequest(id: string): SdpRequestRecord | undefined {
+      return requests.get(id);
+    },
+
+    listRequests(): SdpRequestRecord[] {
+      return [...requests.values()];
+    },
+
+    /** Throws for an unknown request, like SDP refusing a note on a ticket that does not exist. */
+    addNote(requestId: string, note: NewStoredNote): StoredNote {
+      if (!requests.has(requestId)) throw new Error(`request ${requestId} does not exist`);
+      const stored: StoredNote = {
+        id: String(nextNoteId++),
+        requestId,
+        description: note.description,
+        show_to_requester: note.show_to_requester === true,
+        created_time: sdpTime(Date.now()),
+        wrapper: note.wrapper ?? 'request_note',
+      };
+      const list = notesByRequest.get(requestId) ?? [];
+      list.push(stored);
+      notesByRequest.set(requestId, list);
+      allNotes.push(stored);
+      return stored;
+    },
+
+    notesOf(requestId: string): readonly StoredNote[] {
+      return notesByRequest.get(requestId) ?? [];
+    },
+
+    allNotes(): readonly StoredNote[] {
+      return allNotes;
+    },
+  };
+}
+
+export type TicketStore = ReturnType<typeof createTicketStore>;

@@ -1,0 +1,4 @@
+export * from './fake-llm/index.js';
+export * from './fake-servicedesk/index.js';
+export type { FaultPlan } from './fault-plan.js';
+export * from './testing.js';

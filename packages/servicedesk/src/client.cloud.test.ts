@@ -1,0 +1,123 @@
+import { type FakeServiceDesk, startFakeServiceDesk } from '@ai-agents/sandbox';
+import { createServiceDeskClient, type ServiceDeskAuth, ServiceDeskError } from '@ai-agents/servicedesk';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const OAUTH = {
+  clientId: '1000.CLIENTID0123456789',
+  clientSecret: 'client-secret-0123456789abcdef',
+  refreshToken: '1000.refresh-token-0123456789abcdef',
+};
+
+const running: FakeServiceDesk[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+
+async function portal(tokenTtlSeconds?: number) {
+  const sdp = await startFakeServiceDesk({ oauth: { ...OAUTH, tokenTtlSeconds } });
+  running.push(sdp);
+  const auth: ServiceDeskAuth = { type: 'cloud', ...OAUTH, accountsUrl: sdp.accountsUrl };
+  const client = createServiceDeskClient({ baseUrl: `${sdp.url}/app/itdesk`, auth });
+  const tokenCalls = () => sdp.calls.filter((c) => c.path === '/oauth/v2/token').length;
+  const unauthorised = () => sdp.calls.filter((c) => c.status === 401).length;
+  return { sdp, client, auth, tokenCalls, unauthorised };
+}
+
+async function failure(promise: Promise<unknown>): Promise<ServiceDeskError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ServiceDeskError);
+  return error as ServiceDeskError;
+}
+
+describe('ServiceDesk Plus client, Cloud (Zoho OAuth)', () => {
+  it('fetches one access token and reuses it', async () => {
+    const { sdp, client, tokenCalls } = await portal();
+    const { id } = sdp.addRequest({ subject: 'Cloud ticket' });
+    expect((await client.getRequest(id)).subject).toBe('Cloud ticket');
+    await client.listNotes(id);
+    await client.addNote(id, { description: 'From the cloud' });
+    expect(tokenCalls()).toBe(1);
+    // Cloud's add-note input is wrapped in "note", not "request_note".
+    expect(sdp.notes(id)[0]).toMatchObject({ description: 'From the cloud', wrapper: 'note' });
+  });
+
+  it('shares one refresh between concurrent calls', async () => {
+    const { sdp, client, tokenCalls } = await portal();
+    const { id } = sdp.addRequest({ subject: 'Burst' });
+    const results = await Promise.all(Array.from({ length: 8 }, () => client.getRequest(id)));
+    expect(results.every((r) => r.id === id)).toBe(true);
+    expect(tokenCalls()).toBe(1);
+  });
+
+  it('refreshes before the token expires, without a 401', async () => {
+    // The client refreshes 60 s before expiry, so a 61 s token is due after about one second.
+    const { sdp, client, tokenCalls, unauthorised } = await portal(61);
+    const { id } = sdp.addRequest({ subject: 'Expiry' });
+    await client.getRequest(id);
+    await client.getRequest(id);
+    expect(tokenCalls()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await client.getRequest(id);
+    expect(tokenCalls()).toBe(2);
+    expect(unauthorised()).toBe(0);
+  });
+
+  it('refreshes once and retries once when SDP rejects a cached token', async () => {
+    const { sdp, client, tokenCalls, unauthorised } = await portal();
+    const { id } = sdp.addRequest({ subject: 'Revoked' });
+    await client.getRequest(id);
+    sdp.revokeTokens();
+    const note = await client.addNote(id, { description: 'After revocation' });
+    expect(note.description).toBe('After revocation');
+    expect(unauthorised()).toBe(1);
+    expect(tokenCalls()).toBe(2);
+    expect(sdp.notes(id)).toHaveLength(1);
+  });
+
+  it('does not loop when a fresh token is refused too', async () => {
+    const { sdp, client, tokenCalls } = await portal();
+    const { id } = sdp.addRequest({ subject: 'Still refused' });
+    await client.getRequest(id);
+    sdp.setFault('getRequest', { status: 401 });
+    const error = await failure(client.getRequest(id));
+    expect(error).toMatchObject({ kind: 'auth', httpStatus: 401, retryable: false });
+    expect(tokenCalls()).toBe(2);
+  });
+
+  it('reports a rejected refresh token as an auth error without leaking secrets', async () => {
+    const { sdp, auth, tokenCalls } = await portal();
+    const badRefresh = '1000.revoked-refresh-token-0000000000';
+    const client = createServiceDeskClient({ baseUrl: sdp.url, auth: { ...auth, refreshToken: badRefresh } });
+    const error = await failure(client.getRequest('1'));
+    expect(error).toMatchObject({ kind: 'auth', retryable: false });
+    expect(error.message).toBe('ServiceDesk Plus OAuth token refresh failed: invalid_code');
+    for (const secret of [badRefresh, OAUTH.clientSecret]) expect(error.message).not.toContain(secret);
+    // No API call was attempted without a token.
+    expect(sdp.calls.filter((c) => c.path.includes('/api/v3/'))).toHaveLength(0);
+    expect(tokenCalls()).toBe(1);
+  });
+
+  it('reports a wrong client secret as an auth error', async () => {
+    const { sdp, auth } = await portal();
+    const client = createServiceDeskClient({
+      baseUrl: sdp.url,
+      auth: { ...auth, clientSecret: 'not-the-secret-123' },
+    });
+    const error = await failure(client.ping());
+    expect(error.kind).toBe('auth');
+    expect(error.message).toBe('ServiceDesk Plus OAuth token refresh failed: invalid_client');
+  });
+
+  it('treats an outage of the accounts server as retryable, and recovers after it', async () => {
+    const { sdp, client, tokenCalls } = await portal();
+    const { id } = sdp.addRequest({ subject: 'Zoho down' });
+    sdp.setFault('token', { failNext: 1, status: 503 });
+    const error = await failure(client.getRequest(id));
+    expect(error).toMatchObject({ kind: 'server', httpStatus: 503, retryable: true });
+    expect((await client.getRequest(id)).id).toBe(id);
+    expect(tokenCalls()).toBe(2);
+  });
+});

@@ -1,0 +1,173 @@
+import { isRecord } from './json-shape.js';
+import { type CloudCredentials, createAccessTokenSource } from './oauth-token.js';
+import { noteFrom, requestFrom, type SdpNote, type SdpRequest } from './sdp-entities.js';
+import { invalidResponse, type SdpAuthHeaders, type SdpHttpRequest, sendSdpRequest } from './sdp-http.js';
+import { ServiceDeskError } from './service-desk-error.js';
+
+export type ServiceDeskAuth =
+  | { type: 'onprem'; technicianKey: string }
+  | ({ type: 'cloud' } & CloudCredentials);
+
+export interface ServiceDeskClientOptions {
+  /** e.g. https://sdp.example.com, or https://sdpondemand.manageengine.com/app/itdesk for a Cloud portal. */
+  baseUrl: string;
+  auth: ServiceDeskAuth;
+  /** Per HTTP call, including reading the body. Default 15000. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface NewNote {
+  description: string;
+  /** Default false: notes written by this service are for technicians. */
+  showToRequester?: boolean;
+}
+
+export interface ServiceDeskClient {
+  getRequest(id: string): Promise<SdpRequest>;
+  /** Oldest first as SDP lists them; at most 1,000 notes (10 pages of 100). */
+  listNotes(requestId: string): Promise<SdpNote[]>;
+  addNote(requestId: string, note: NewNote): Promise<SdpNote>;
+  /** A harmless read that proves the URL and credentials work. */
+  ping(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+// 100 is the largest row_count SDP accepts; ten pages bound the work on a pathological ticket while
+// covering any ticket a technician still reads.
+const NOTES_PAGE_SIZE = 100;
+const MAX_NOTE_PAGES = 10;
+
+type Call = Omit<SdpHttpRequest, 'auth'>;
+
+function normaliseBaseUrl(raw: string): string {
+  const baseUrl = raw.trim().replace(/\/+$/, '');
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new Error(`ServiceDesk Plus base URL is not a URL: "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`ServiceDesk Plus base URL must be http(s): "${raw}"`);
+  }
+  return baseUrl;
+}
+
+function pathId(operation: string, id: string): string {
+  if (id.trim() === '') {
+    throw new ServiceDeskError(`ServiceDesk Plus ${operation} failed: empty request id`, {
+      kind: 'bad_request',
+    });
+  }
+  return encodeURIComponent(id.trim());
+}
+
+function listInfo(rowCount: number, startIndex: number): Record<string, string> {
+  return { input_data: JSON.stringify({ list_info: { row_count: rowCount, start_index: startIndex } }) };
+}
+
+/** Sends a call with the tenant's credentials; for Cloud, retries once with a fresh token after a 401. */
+function createAuthorisedSender(
+  http: { baseUrl: string; fetch: typeof fetch; timeoutMs: number },
+  auth: ServiceDeskAuth,
+) {
+  if (auth.type === 'onprem') {
+    const onprem: SdpAuthHeaders = {
+      headers: { authtoken: auth.technicianKey },
+      secrets: [auth.technicianKey],
+    };
+    return (call: Call) => sendSdpRequest(http, { ...call, auth: onprem });
+  }
+  const tokens = createAccessTokenSource(auth, http);
+  const withToken = (call: Call, token: string) =>
+    sendSdpRequest(http, {
+      ...call,
+      auth: {
+        headers: { Authorization: `Zoho-oauthtoken ${token}` },
+        secrets: [token, auth.clientSecret, auth.refreshToken],
+      },
+    });
+  return async (call: Call): Promise<unknown> => {
+    const first = await tokens.get();
+    try {
+      return await withToken(call, first.token);
+    } catch (error) {
+      // A cached token can die before its expiry (revoked, or the portal's client regenerated): one fresh
+      // token is worth one retry. A token minted for this very call that is refused is a real auth failure.
+      if (!(error instanceof ServiceDeskError && error.kind === 'auth' && first.cached)) throw error;
+      tokens.invalidate(first.token);
+      const second = await tokens.get();
+      return withToken(call, second.token);
+    }
+  };
+}
+
+export function createServiceDeskClient(opts: ServiceDeskClientOptions): ServiceDeskClient {
+  const http = {
+    baseUrl: normaliseBaseUrl(opts.baseUrl),
+    fetch: opts.fetch ?? globalThis.fetch,
+    timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  };
+  const send = createAuthorisedSender(http, opts.auth);
+  // On-prem and Cloud disagree on the name of the note wrapper in add-note's input_data.
+  const noteWrapper = opts.auth.type === 'onprem' ? 'request_note' : 'note';
+
+  return {
+    async getRequest(id) {
+      const operation = `GET request ${id}`;
+      const body = await send({ operation, method: 'GET', path: `/requests/${pathId(operation, id)}` });
+      const request = requestFrom(isRecord(body) ? body.request : undefined);
+      if (!request) throw invalidResponse(operation, 'request');
+      return request;
+    },
+
+    async listNotes(requestId) {
+      const operation = `GET notes of request ${requestId}`;
+      const path = `/requests/${pathId(operation, requestId)}/notes`;
+      const notes: SdpNote[] = [];
+      for (let page = 0; page < MAX_NOTE_PAGES; page++) {
+        const query = listInfo(NOTES_PAGE_SIZE, 1 + page * NOTES_PAGE_SIZE);
+        const body = await send({ operation, method: 'GET', path, query });
+        // Cloud calls the list `notes`; some on-prem builds call it `request_notes`.
+        const list = isRecord(body) ? (body.notes ?? body.request_notes) : undefined;
+        if (!isRecord(body) || !Array.isArray(list)) throw invalidResponse(operation, 'notes');
+        for (const raw of list) {
+          const note = noteFrom(raw);
+          if (note) notes.push(note);
+        }
+        const more = isRecord(body.list_info) && body.list_info.has_more_rows === true;
+        if (!more || list.length === 0) break;
+      }
+      return notes;
+    },
+
+    async addNote(requestId, note) {
+      const operation = `POST note on request ${requestId}`;
+      const fields = {
+        description: note.description,
+        show_to_requester: note.showToRequester ?? false,
+        // The note is context for whoever picks the ticket up; it must not page anyone or count as the
+        // first response on the SLA.
+        notify_technician: false,
+        mark_first_response: false,
+        add_to_linked_requests: false,
+      };
+      const body = await send({
+        operation,
+        method: 'POST',
+        path: `/requests/${pathId(operation, requestId)}/notes`,
+        form: { input_data: JSON.stringify({ [noteWrapper]: fields }) },
+      });
+      const created = isRecord(body) ? noteFrom(body.request_note ?? body.note) : undefined;
+      if (!created) throw invalidResponse(operation, 'note');
+      return created;
+    },
+
+    async ping() {
+      const operation = 'GET requests';
+      const body = await send({ operation, method: 'GET', path: '/requests', query: listInfo(1, 1) });
+      if (!isRecord(body)) throw invalidResponse(operation, 'JSON object');
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { errorFromResponse } from './response-error.js';
+import { retryAfterMs } from './retry-after.js';
+
+const failed = (code: number, message: string) => ({
+  response_status: {
+    status_code: 4000,
+    status: 'failed',
+    messages: [{ status_code: code, type: 'failed', message }],
+  },
+});
+
+function classify(status: number, body: unknown, headers: Record<string, string> = {}) {
+  return errorFromResponse('GET request 7', { status, headers: new Headers(headers) }, body);
+}
+
+describe('errorFromResponse', () => {
+  it.each([
+    [401, failed(4022, 'Invalid API key received'), 'auth', false],
+    [200, failed(4022, 'Invalid API key received'), 'auth', false],
+    [403, failed(4002, 'Forbidden'), 'forbidden', false],
+    [404, failed(4007, 'Invalid URL or Resource not found'), 'not_found', false],
+    // on-prem's answer for an id that does not exist
+    [400, failed(4001, 'The id does not exist'), 'not_found', false],
+    [400, failed(4012, 'Value for mandatory-field is not provided.'), 'bad_request', false],
+    [429, failed(4015, 'Too many requests'), 'rate_limited', true],
+    [500, failed(4004, 'Internal error'), 'server', true],
+    [502, undefined, 'server', true],
+  ])('maps HTTP %i with %j to %s', (status, body, kind, retryable) => {
+    const error = classify(status, body);
+    expect(error.kind).toBe(kind);
+    expect(error.retryable).toBe(retryable);
+    expect(error.httpStatus).toBe(status);
+  });
+
+  it('reads the code from the array response_status of list calls', () => {
+    const body = {
+      response_status: [
+        { status_code: 4000, status: 'failed', messages: [{ status_code: 4007, message: 'gone' }] },
+      ],
+    };
+    const error = classify(404, body);
+    expect(error.sdpStatusCode).toBe(4007);
+    expect(error.message).toBe('ServiceDesk Plus GET request 7 failed: 404 (4007) gone');
+  });
+
+  it('accepts Retry-After as an HTTP date', () => {
+    const at = new Date(Date.now() + 30_000).toUTCString();
+    const error = classify(429, failed(4015, 'slow down'), { 'retry-after': at });
+    expect(error.retryAfterMs).toBeGreaterThan(25_000);
+    expect(error.retryAfterMs).toBeLessThanOrEqual(30_000);
+  });
+
+  it('redacts secrets that a server echoes back', () => {
+    const key = 'SECRET-TECHNICIAN-KEY-1234';
+    const error = errorFromResponse(
+      'GET request 7',
+      { status: 400, headers: new Headers() },
+      failed(4000, `bad header authtoken=${key}`),
+      [key],
+    );
+    expect(error.message).not.toContain(key);
+    expect(error.message).toContain('[redacted]');
+  });
+});
+
+describe('retryAfterMs', () => {
+  it('reads seconds, ignores garbage and never goes negative', () => {
+    expect(retryAfterMs('3')).toBe(3000);
+    expect(retryAfterMs('soon')).toBeUndefined();
+    expect(retryAfterMs(null)).toBeUndefined();
+    expect(retryAfterMs(new Date(0).toUTCString())).toBe(0);
+  });
+});

@@ -1,0 +1,61 @@
+import { idString, isRecord } from './json-shape.js';
+
+/** A ServiceDesk Plus request (ticket) as SDP v3 returns it; fields this project does not read pass through. */
+export interface SdpRequest {
+  id: string;
+  subject: string;
+  description?: string | null;
+  requester?: { name?: string; email_id?: string } | null;
+  category?: { name: string } | null;
+  subcategory?: { name: string } | null;
+  priority?: { name: string } | null;
+  status?: { name: string } | null;
+  created_time?: { value: string; display_value?: string };
+  [key: string]: unknown;
+}
+
+export interface SdpNote {
+  id: string;
+  description: string;
+  show_to_requester: boolean;
+  created_time?: { value: string };
+}
+
+/** SDP times are `{ value: "<epoch ms>", display_value }`; the value is a number on some builds. */
+function timeOf(value: unknown): { value: string; display_value?: string } | undefined {
+  if (!isRecord(value)) return undefined;
+  const ms = idString(value.value);
+  if (ms === undefined) return undefined;
+  return typeof value.display_value === 'string'
+    ? { value: ms, display_value: value.display_value }
+    : { value: ms };
+}
+
+export function requestFrom(value: unknown): SdpRequest | undefined {
+  if (!isRecord(value)) return undefined;
+  const id = idString(value.id);
+  if (id === undefined) return undefined;
+  const request: SdpRequest = {
+    ...value,
+    id,
+    subject: typeof value.subject === 'string' ? value.subject : '',
+  };
+  const created = timeOf(value.created_time);
+  if (created) request.created_time = created;
+  else delete request.created_time;
+  return request;
+}
+
+export function noteFrom(value: unknown): SdpNote | undefined {
+  if (!isRecord(value)) return undefined;
+  const id = idString(value.id);
+  if (id === undefined) return undefined;
+  const note: SdpNote = {
+    id,
+    description: typeof value.description === 'string' ? value.description : '',
+    show_to_requester: value.show_to_requester === true,
+  };
+  const created = timeOf(value.created_time);
+  if (created) note.created_time = { value: created.value };
+  return note;
+}

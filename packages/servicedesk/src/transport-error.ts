@@ -1,0 +1,40 @@
+import { isRecord } from './json-shape.js';
+import { redact } from './redact.js';
+import { ServiceDeskError } from './service-desk-error.js';
+
+function isTimeout(error: unknown): boolean {
+  // AbortSignal.timeout() rejects fetch (and a body read in progress) with a DOMException named TimeoutError.
+  return error instanceof Error && error.name === 'TimeoutError';
+}
+
+/** undici reports "fetch failed" and keeps the useful part (ECONNREFUSED, ENOTFOUND...) in `cause`. */
+function networkDetail(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (isRecord(cause) || cause instanceof Error) {
+    const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
+    const message = 'message' in cause && typeof cause.message === 'string' ? cause.message : undefined;
+    if (message) return code && !message.includes(code) ? `${code} ${message}` : message;
+    if (code) return code;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A call that produced no HTTP answer: it timed out or the connection failed. Both are worth retrying. */
+export function transportError(
+  operation: string,
+  error: unknown,
+  timeoutMs: number,
+  secrets: readonly string[],
+): ServiceDeskError {
+  if (isTimeout(error)) {
+    return new ServiceDeskError(`ServiceDesk Plus ${operation} failed: no answer within ${timeoutMs} ms`, {
+      kind: 'timeout',
+      cause: error,
+    });
+  }
+  const detail = redact(networkDetail(error), secrets);
+  return new ServiceDeskError(`ServiceDesk Plus ${operation} failed: network error (${detail})`, {
+    kind: 'network',
+    cause: error,
+  });
+}
