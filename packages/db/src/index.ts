@@ -1,6 +1,8 @@
 export * from './audit/record.js';
 export * from './client.js';
 export * from './enhancements/track.js';
+export * from './feedback/record.js';
+export * from './feedback/summary.js';
 export * from './history/add.js';
 export * from './history/similar-tickets.js';
 export * from './migrate.js';
@@ -9,5 +11,7 @@ export * from './schema/index.js';
 export * from './tenants/create.js';
 export * from './tenants/load.js';
 export * from './tenants/set-status.js';
+export * from './tenants/settings.js';
 export * from './tenants/webhook-lookup.js';
+export * from './usage/monthly.js';
 export * from './with-tenant.js';

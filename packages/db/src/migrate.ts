@@ -66,6 +66,8 @@ const TABLE_GRANTS: Record<string, string> = {
   ticket_history: 'SELECT, INSERT, UPDATE, DELETE',
   // Append-only: the application can add to the audit trail but never rewrite it.
   audit_log: 'SELECT, INSERT',
+  // Feedback is a record of what technicians said: added, never edited by the application.
+  feedback: 'SELECT, INSERT',
 };
 
 async function ensureAppRole(client: pg.Client, role: string, password: string | undefined): Promise<void> {
@@ -92,6 +94,8 @@ async function ensureAppRole(client: pg.Client, role: string, password: string |
     }
     await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${name}`);
     await client.query(`GRANT EXECUTE ON FUNCTION public.webhook_tenant(text) TO ${name}`);
+    await client.query(`GRANT EXECUTE ON FUNCTION public.tenant_usage(timestamptz, timestamptz) TO ${name}`);
+    await client.query(`GRANT EXECUTE ON FUNCTION public.feedback_rates(timestamptz) TO ${name}`);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');

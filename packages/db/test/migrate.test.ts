@@ -36,11 +36,11 @@ afterAll(async () => {
 describe('migrations', () => {
   it('two runners started at once both succeed and apply each migration once', async () => {
     const results = await Promise.all([runMigrations(options), runMigrations(options)]);
-    expect(results.map((r) => r.applied).sort()).toEqual([0, 2]);
+    expect(results.map((r) => r.applied).sort()).toEqual([0, 4]);
     const [{ n }] = (await query<{ n: number }>(
       'select count(*)::int as n from drizzle.__drizzle_migrations',
     )) as [{ n: number }];
-    expect(n).toBe(2);
+    expect(n).toBe(4);
   });
 
   it('running again changes nothing', async () => {
@@ -56,10 +56,10 @@ describe('migrations', () => {
   it('every tenant table has ENABLE and FORCE row-level security', async () => {
     const rows = await query<{ relname: string; enabled: boolean; forced: boolean }>(
       `select relname, relrowsecurity as enabled, relforcerowsecurity as forced from pg_class
-        where relname in ('tenants', 'enhancements', 'ticket_history', 'audit_log') order by relname`,
+        where relname in ('tenants', 'enhancements', 'ticket_history', 'audit_log', 'feedback') order by relname`,
     );
     expect(rows).toEqual(
-      ['audit_log', 'enhancements', 'tenants', 'ticket_history'].map((relname) => ({
+      ['audit_log', 'enhancements', 'feedback', 'tenants', 'ticket_history'].map((relname) => ({
         relname,
         enabled: true,
         forced: true,

@@ -80,3 +80,22 @@ describe('loadConfig', () => {
     ]);
   });
 });
+
+describe('loadConfig: LLM cost settings', () => {
+  it('merges LLM_PRICES over the built-in price table', () => {
+    const config = loadConfig({ ...worker, LLM_PRICES: '{"local-llama":{"input":0,"output":0}}' }, 'worker');
+    expect(config.llm.prices['local-llama']).toEqual({ input: 0, output: 0 });
+    expect(config.llm.prices['gpt-4o-mini']).toEqual({ input: 0.15, output: 0.6 });
+    expect(config.llm.budgetModel).toBe('gpt-4.1-nano');
+    expect(config.publicBaseUrl).toBe('http://localhost:3000');
+  });
+
+  it('names LLM_PRICES when it is not a price table', () => {
+    expect(
+      problems(() => loadConfig({ ...worker, LLM_PRICES: '{"m":{"input":"cheap"}}' }, 'worker')),
+    ).toEqual([expect.stringMatching(/^LLM_PRICES: must be JSON like/)]);
+    expect(problems(() => loadConfig({ ...worker, LLM_PRICES: 'nope' }, 'worker'))).toEqual([
+      expect.stringMatching(/^LLM_PRICES: must be JSON like/),
+    ]);
+  });
+});
