@@ -2,6 +2,8 @@ export { accountsUrlFor } from './accounts-url.js';
 export {
   createServiceDeskClient,
   type NewNote,
+  type RequestUpdate,
+  type SdpNamedEntity,
   type ServiceDeskAuth,
   type ServiceDeskClient,
   type ServiceDeskClientOptions,
