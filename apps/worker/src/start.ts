@@ -10,6 +10,7 @@ import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { upstreamAwareBackoff } from './backoff.js';
+import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
 import { createTenantClients } from './pipeline/tenant-client.js';
 import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
 
@@ -32,23 +33,29 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     warn: (m) => logger.warn(m),
   });
 
+  const box = createSecretBox(config.encryptionKey, config.encryptionKeys);
   const deps: EnhanceDeps = {
     db: database.db,
-    llm: new OpenAI({
-      apiKey: config.llm.apiKey,
-      baseURL: config.llm.baseUrl,
-      timeout: config.llm.timeoutMs,
-      // The SDK retries 408/409/429/5xx and connection errors with backoff, honouring Retry-After.
-      maxRetries: config.llm.maxRetries,
-    }),
-    sdp: createTenantClients({
-      box: createSecretBox(config.encryptionKey, config.encryptionKeys),
-      timeoutMs: config.sdpTimeoutMs,
-    }),
+    sdp: createTenantClients({ box, timeoutMs: config.sdpTimeoutMs }),
     logger,
-    defaultModel: config.llm.model,
-    llmMaxRetries: config.llm.maxRetries,
     similarLimit: config.similarTicketsLimit,
+    llmStep: {
+      llm: new OpenAI({
+        apiKey: config.llm.apiKey,
+        baseURL: config.llm.baseUrl,
+        timeout: config.llm.timeoutMs,
+        // The SDK retries 408/409/429/5xx and connection errors with backoff, honouring Retry-After.
+        maxRetries: config.llm.maxRetries,
+      }),
+      defaultModel: config.llm.model,
+      budgetModel: config.llm.budgetModel,
+      maxInvalidRetries: config.llm.maxRetries,
+      prices: config.llm.prices,
+      promptTokenBudget: config.llm.promptTokenBudget,
+      taxonomy: createTaxonomyCache({ ttlMs: config.taxonomyCacheTtlMs }),
+    },
+    box,
+    publicBaseUrl: config.publicBaseUrl,
   };
 
   const processors: Record<string, Processor> = {

@@ -7,7 +7,9 @@ const tenant = { llmModel: null, monthlyTokenBudget: 10_000, budgetSoftLimitPerc
 describe('decideBudget', () => {
   it('uses the tenant model below the soft limit, and always without a budget', () => {
     expect(decideBudget(tenant, 7_999, defaults)).toEqual({ state: 'ok', model: 'gpt-4o-mini' });
-    expect(decideBudget({ ...tenant, monthlyTokenBudget: null, llmModel: 'gpt-4o' }, 10 ** 9, defaults)).toEqual({
+    expect(
+      decideBudget({ ...tenant, monthlyTokenBudget: null, llmModel: 'gpt-4o' }, 10 ** 9, defaults),
+    ).toEqual({
       state: 'ok',
       model: 'gpt-4o',
     });
