@@ -118,39 +118,48 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     used += line.length + 1;
     return true;
   };
+  // A section heading is added with its first item, so an empty section costs nothing.
+  const section = <T>(heading: string[], items: T[], render: (item: T) => string, kept: T[]) => {
+    let opened = false;
+    for (const item of items) {
+      const line = render(item);
+      const block = opened ? line : [...heading, line].join('\n');
+      if (!fits(block)) break;
+      lines.push(block);
+      kept.push(item);
+      opened = true;
+    }
+  };
 
   const included: BuiltPrompt['included'] = { similar: [], solutions: [], assets: [] };
   const { context } = input;
+  const none = 'Similar resolved tickets of this client: none found.';
   if (context.similar.length === 0) {
-    lines.push('Similar resolved tickets of this client: none found.');
+    if (fits(none)) lines.push(none);
   } else {
-    lines.push('Similar resolved tickets of this client, most similar first:');
-    for (const t of context.similar) {
-      const line = similarLine(t, redact);
-      if (!fits(line)) break;
-      lines.push(line);
-      included.similar.push(t);
-    }
+    section(
+      ['Similar resolved tickets of this client, most similar first:'],
+      context.similar,
+      (t) => similarLine(t, redact),
+      included.similar,
+    );
   }
-  if (context.solutions.length > 0) {
-    lines.push('', 'Knowledge-base solutions:');
-    for (const s of context.solutions) {
-      const line = solutionLine(s, redact);
-      if (!fits(line)) break;
-      lines.push(line);
-      included.solutions.push(s);
-    }
+  section(
+    ['', 'Knowledge-base solutions:'],
+    context.solutions,
+    (s) => solutionLine(s, redact),
+    included.solutions,
+  );
+  section(
+    ['', 'Assets mentioned in the ticket:'],
+    context.assets,
+    (a) => redact(assetLine(a)),
+    included.assets,
+  );
+  for (const source of context.unavailable) {
+    const line = `(${source} unavailable for this ticket)`;
+    if (fits(line)) lines.push(line);
   }
-  if (context.assets.length > 0) {
-    lines.push('', 'Assets mentioned in the ticket:');
-    for (const a of context.assets) {
-      const line = redact(assetLine(a));
-      if (!fits(line)) break;
-      lines.push(line);
-      included.assets.push(a);
-    }
-  }
-  for (const source of context.unavailable) lines.push(`(${source} unavailable for this ticket)`);
 
   const prompt = lines.join('\n');
   return { prompt, included, estimatedTokens: estimateTokens(`${SYSTEM_PROMPT}\n${prompt}`), trimmed };

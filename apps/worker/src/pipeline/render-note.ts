@@ -8,8 +8,16 @@ export function noteMarker(enhancementId: string): string {
   return `ai-agents:${enhancementId}`;
 }
 
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
 function link(href: string, text: string): string {
@@ -74,18 +82,23 @@ function assetsSection(assets: Asset[]): string {
 
 function unavailableLine(context: GatheredContext): string {
   if (context.unavailable.length === 0) return '';
-  return `<p><i>${escapeHtml(context.unavailable.map((s) => `${s} unavailable`).join('; '))}.</i></p>`;
+  const text = context.unavailable.map((s) => `${s} unavailable`).join('; ');
+  return `<p><i>${escapeHtml(text.charAt(0).toUpperCase() + text.slice(1))}.</i></p>`;
 }
 
 function footer(input: NoteInput, extra: string[]): string {
-  const parts = [...extra, `Ref ${escapeHtml(noteMarker(input.enhancementId))}`];
+  const parts = [
+    "Written by ai-agents from this client's tickets and knowledge base; verify before acting",
+    ...extra,
+    `Ref ${escapeHtml(noteMarker(input.enhancementId))}`,
+  ];
   if (input.feedbackUrl) {
     const join = input.feedbackUrl.includes('?') ? '&' : '?';
     parts.push(
       `Was this note helpful? ${link(`${input.feedbackUrl}${join}helpful=yes`, 'Yes')} / ${link(`${input.feedbackUrl}${join}helpful=no`, 'No')}`,
     );
   }
-  return `<hr><p><small>Written by ai-agents from this client's tickets and knowledge base; verify before acting. ${parts.join(' · ')}</small></p>`;
+  return `<hr><p><small>${parts.join(' · ')}</small></p>`;
 }
 
 function enhancementBody(shape: Extract<NoteShape, { kind: 'enhancement' }>, input: NoteInput): string[] {
