@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from './errors.js';
+import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookRoutes } from './routes/webhook.js';
 import type { TenantAuth } from './webhook/tenant-auth.js';
@@ -72,6 +73,11 @@ export async function buildApp(deps: AppDeps) {
     redis: deps.redis,
     tenantAuth: deps.tenantAuth,
     bodyLimitBytes: deps.webhookBodyLimitBytes,
+    toleranceSeconds: deps.webhookToleranceSeconds,
+  });
+  await app.register(feedbackRoutes, {
+    db: deps.db,
+    tenantAuth: deps.tenantAuth,
     toleranceSeconds: deps.webhookToleranceSeconds,
   });
   return app;
