@@ -1,6 +1,8 @@
 import { ConfigError } from '@ai-agents/shared';
 import { Command, CommanderError } from 'commander';
+import { registerFeedbackCommand } from './commands/feedback.js';
 import { registerTenantCommands } from './commands/tenant.js';
+import { registerUsageCommand } from './commands/usage.js';
 import { AdminError } from './context.js';
 
 /**
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerTenantCommands(program);
+  registerUsageCommand(program);
+  registerFeedbackCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
