@@ -4,9 +4,11 @@ import {
   createTenant,
   type Database,
   enhancements,
+  findWebhookTenant,
   markPosted,
   notHelpfulRates,
   recordFeedback,
+  tenants,
   withTenant,
 } from '@ai-agents/db';
 import { createTestDatabase, randomEncryptionKey, type TestDatabase } from '@ai-agents/sandbox';
@@ -167,5 +169,47 @@ describe('admin feedback --tenant', () => {
   it('without a tenant the application role still sees no enhancement rows directly', async () => {
     const rows = await database.db.select().from(enhancements);
     expect(rows).toEqual([]);
+  });
+});
+
+describe('admin tenant settings', () => {
+  it('changes only the settings given, and "none" clears the budget', async () => {
+    const set = await admin(
+      'tenant',
+      'settings',
+      '--tenant',
+      'fabrikam',
+      '--pii-redaction',
+      'off',
+      '--auto-apply',
+      'on',
+      '--auto-apply-min-confidence',
+      '0.9',
+      '--monthly-token-budget',
+      '2000000',
+    );
+    expect(set.code).toBe(0);
+    const found = await findWebhookTenant(database.db, 'fabrikam');
+    const read = async () =>
+      withTenant(database.db, found?.id ?? '', async (tx) => (await tx.select().from(tenants))[0]);
+    expect(await read()).toMatchObject({
+      piiRedaction: false,
+      autoApplySuggestions: true,
+      autoApplyMinConfidence: 0.9,
+      monthlyTokenBudget: 2_000_000,
+      budgetSoftLimitPercent: 80,
+    });
+    expect(
+      (await admin('tenant', 'settings', '--tenant', 'fabrikam', '--monthly-token-budget', 'none')).code,
+    ).toBe(0);
+    expect(await read()).toMatchObject({ monthlyTokenBudget: null, piiRedaction: false });
+  });
+
+  it('exits 2 naming a bad value, 1 for an unknown tenant', async () => {
+    const bad = await admin('tenant', 'settings', '--tenant', 'fabrikam', '--auto-apply-min-confidence', '2');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--auto-apply-min-confidence must be a number from 0 to 1');
+    const unknown = await admin('tenant', 'settings', '--tenant', 'nobody', '--auto-apply', 'on');
+    expect(unknown.code).toBe(1);
   });
 });

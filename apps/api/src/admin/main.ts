@@ -2,6 +2,7 @@ import { ConfigError } from '@ai-agents/shared';
 import { Command, CommanderError } from 'commander';
 import { registerFeedbackCommand } from './commands/feedback.js';
 import { registerTenantCommands } from './commands/tenant.js';
+import { registerTenantSettingsCommand } from './commands/tenant-settings.js';
 import { registerUsageCommand } from './commands/usage.js';
 import { AdminError } from './context.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerTenantCommands(program);
+  registerTenantSettingsCommand(program);
   registerUsageCommand(program);
   registerFeedbackCommand(program);
   for (const command of program.commands) command.exitOverride();
