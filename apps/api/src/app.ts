@@ -19,6 +19,8 @@ export interface AppDeps {
   webhookBodyLimitBytes: number;
   webhookToleranceSeconds: number;
   trustProxy?: boolean | number | string[];
+  /** Where browsers reach this API (PUBLIC_BASE_URL): the feedback form posts there. */
+  publicBaseUrl?: string;
 }
 
 /** The whole HTTP app as one instance: server.ts listens on it, tests call inject() on it. */
@@ -79,6 +81,7 @@ export async function buildApp(deps: AppDeps) {
     db: deps.db,
     tenantAuth: deps.tenantAuth,
     toleranceSeconds: deps.webhookToleranceSeconds,
+    publicBaseUrl: deps.publicBaseUrl ?? '',
   });
   return app;
 }

@@ -71,6 +71,7 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
     webhookBodyLimitBytes: config.webhookBodyLimitBytes,
     webhookToleranceSeconds: config.webhookToleranceSeconds,
     trustProxy: config.trustProxy,
+    publicBaseUrl: config.publicBaseUrl,
   });
   app.addHook('onClose', async () => {
     await queue.close();

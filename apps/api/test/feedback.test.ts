@@ -92,6 +92,7 @@ beforeAll(async () => {
         QUEUE_PREFIX: testQueuePrefix(),
         ENCRYPTION_KEY: encryptionKey,
         TENANT_CACHE_TTL_MS: '0',
+        PUBLIC_BASE_URL: 'https://agents.msp.example/ai/',
       },
       'api',
     ),
@@ -215,7 +216,7 @@ describe('GET /v1/feedback (the page the note links to)', () => {
       url: `/v1/feedback?token=${tokenFor('contoso')}&helpful=no`,
     });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('<form method="post" action="/v1/feedback">');
+    expect(res.body).toContain('<form method="post" action="https://agents.msp.example/ai/v1/feedback">');
     expect(res.body).toContain('value="no" checked');
     expect((await feedbackRows('contoso')).length).toBe(before);
   });

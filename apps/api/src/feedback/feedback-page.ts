@@ -15,11 +15,11 @@ function page(title: string, body: string): string {
  * The form behind a note's link. The click itself records nothing: mail and chat clients open links
  * to preview them, and that must not count as a vote. The technician confirms with one button.
  */
-export function feedbackFormPage(token: string, helpful: boolean | undefined): string {
+export function feedbackFormPage(action: string, token: string, helpful: boolean | undefined): string {
   const checked = (value: boolean) => (helpful === value ? ' checked' : '');
   return page(
     'Feedback on an AI note',
-    `<h1>Was the AI note helpful?</h1><form method="post" action="/v1/feedback"><input type="hidden" name="token" value="${escapeHtml(token)}"><p><label><input type="radio" name="helpful" value="yes"${checked(true)} required> Helpful</label> <label><input type="radio" name="helpful" value="no"${checked(false)}> Not helpful</label></p><p><label for="comment">What was right or wrong? (optional)</label><br><textarea id="comment" name="comment" maxlength="2000"></textarea></p><button type="submit">Send</button></form>`,
+    `<h1>Was the AI note helpful?</h1><form method="post" action="${escapeHtml(action)}"><input type="hidden" name="token" value="${escapeHtml(token)}"><p><label><input type="radio" name="helpful" value="yes"${checked(true)} required> Helpful</label> <label><input type="radio" name="helpful" value="no"${checked(false)}> Not helpful</label></p><p><label for="comment">What was right or wrong? (optional)</label><br><textarea id="comment" name="comment" maxlength="2000"></textarea></p><button type="submit">Send</button></form>`,
   );
 }
 

@@ -16,6 +16,8 @@ export interface FeedbackRouteOptions {
   db: Db;
   tenantAuth: TenantAuth;
   toleranceSeconds: number;
+  /** Prefix of the form's action, so the page works behind a proxy that mounts the API under a path. */
+  publicBaseUrl: string;
 }
 
 // One answer for every authentication failure, as for webhooks: nothing tells which part was wrong.
@@ -147,7 +149,11 @@ export const feedbackRoutes: FastifyPluginAsync<FeedbackRouteOptions> = async (a
       const choice = request.query.helpful;
       return html(
         200,
-        feedbackFormPage(token, choice === 'yes' ? true : choice === 'no' ? false : undefined),
+        feedbackFormPage(
+          `${opts.publicBaseUrl}/v1/feedback`,
+          token,
+          choice === 'yes' ? true : choice === 'no' ? false : undefined,
+        ),
       );
     },
   );
