@@ -71,14 +71,12 @@ describe('feedback under row-level security', () => {
     expect(viaLookup).toBeNull();
     await expect(
       withTenant(database.db, ids.a.tenant, (tx) =>
-        tx
-          .insert(feedback)
-          .values({
-            tenantId: ids.b.tenant,
-            enhancementId: ids.b.enhancement,
-            helpful: false,
-            source: 'signed',
-          }),
+        tx.insert(feedback).values({
+          tenantId: ids.b.tenant,
+          enhancementId: ids.b.enhancement,
+          helpful: false,
+          source: 'signed',
+        }),
       ),
     ).rejects.toMatchObject({
       cause: { message: expect.stringMatching(/violates row-level security policy/) },
