@@ -1,5 +1,7 @@
 export * from './config.js';
 export * from './jobs.js';
 export * from './logger.js';
+export * from './redis-policy.js';
 export * from './secret-box.js';
 export * from './signature.js';
+export * from './webhook-token.js';
