@@ -1,6 +1,7 @@
 import { assertRoleCannotBypassRls, createDatabase } from '@ai-agents/db';
 import {
   type ApiConfig,
+  assertRedisNoEviction,
   createSecretBox,
   ENHANCE_JOB_OPTIONS,
   ENHANCE_QUEUE,
@@ -51,6 +52,9 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
       resolve();
     });
   });
+  const redisPolicy = { production: config.isProduction, warn: (m: string) => logger.warn(m) };
+  if (redis.status === 'ready') await assertRedisNoEviction(redis, redisPolicy);
+  else logger.warn('Redis is not reachable yet; its maxmemory-policy could not be checked');
   const queue = new Queue(ENHANCE_QUEUE, {
     connection: redis,
     prefix: config.queuePrefix,

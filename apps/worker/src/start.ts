@@ -1,5 +1,6 @@
 import { assertRoleCannotBypassRls, createDatabase } from '@ai-agents/db';
 import {
+  assertRedisNoEviction,
   createSecretBox,
   ENHANCE_JOB,
   ENHANCE_QUEUE,
@@ -60,6 +61,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const connection = new Redis(config.redisUrl, {
     maxRetriesPerRequest: null,
     retryStrategy: (n) => Math.min(n * 500, 5_000),
+  });
+  await assertRedisNoEviction(connection, {
+    production: config.isProduction,
+    warn: (m) => logger.warn(m),
   });
   const worker = new Worker(
     ENHANCE_QUEUE,

@@ -1,5 +1,6 @@
 import { ConfigError } from '@ai-agents/shared';
 import { Command, CommanderError } from 'commander';
+import { registerKeysCommands } from './commands/keys.js';
 import { registerTenantCommands } from './commands/tenant.js';
 import { AdminError } from './context.js';
 
@@ -15,8 +16,17 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerTenantCommands(program);
-  for (const command of program.commands) command.exitOverride();
+  registerKeysCommands(program);
+  exitOverrideAll(program);
   return program;
+}
+
+/** Every (sub)command reports usage errors to runAdmin instead of exiting the process itself. */
+function exitOverrideAll(command: Command): void {
+  for (const sub of command.commands) {
+    sub.exitOverride().showHelpAfterError();
+    exitOverrideAll(sub);
+  }
 }
 
 export async function runAdmin(argv: string[]): Promise<number> {
