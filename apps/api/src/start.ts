@@ -26,6 +26,9 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
   await assertRoleCannotBypassRls(database.pool, {
     production: config.isProduction,
     warn: (m) => logger.warn(m),
+  }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
   });
 
   // A producer must fail fast when Redis is away, so the webhook answers 503 at once rather than
@@ -52,9 +55,16 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
       resolve();
     });
   });
-  const redisPolicy = { production: config.isProduction, warn: (m: string) => logger.warn(m) };
-  if (redis.status === 'ready') await assertRedisNoEviction(redis, redisPolicy);
-  else logger.warn('Redis is not reachable yet; its maxmemory-policy could not be checked');
+  if (redis.status === 'ready') {
+    await assertRedisNoEviction(redis, {
+      production: config.isProduction,
+      warn: (m) => logger.warn(m),
+    }).catch(async (error: unknown) => {
+      redis.disconnect();
+      await database.close();
+      throw error;
+    });
+  } else logger.warn('Redis is not reachable yet; its maxmemory-policy could not be checked');
   const queue = new Queue(ENHANCE_QUEUE, {
     connection: redis,
     prefix: config.queuePrefix,

@@ -31,6 +31,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   await assertRoleCannotBypassRls(database.pool, {
     production: config.isProduction,
     warn: (m) => logger.warn(m),
+  }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
   });
 
   const deps: EnhanceDeps = {
@@ -65,6 +68,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   await assertRedisNoEviction(connection, {
     production: config.isProduction,
     warn: (m) => logger.warn(m),
+  }).catch(async (error: unknown) => {
+    connection.disconnect();
+    await database.close();
+    throw error;
   });
   const worker = new Worker(
     ENHANCE_QUEUE,

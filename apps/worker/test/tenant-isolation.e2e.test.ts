@@ -236,7 +236,10 @@ describe('a job for tenant A uses only tenant A’s context', () => {
         { event: 'request.created', event_id: 'iso-fallback', request: { id: request.id } },
         (raw) => signWebhook(tenants.a.secret, raw),
       );
-      expect(await finalStatus(tenants.a.id, 'iso-fallback')).toMatchObject({ status: 'posted', fallback: true });
+      expect(await finalStatus(tenants.a.id, 'iso-fallback')).toMatchObject({
+        status: 'posted',
+        fallback: true,
+      });
       const [note] = sdpA.notes(request.id);
       expect(note?.description).toContain('#5101');
       expect(note?.description).not.toMatch(/7101|7102|8101|8102/);
@@ -296,8 +299,8 @@ describe('secrets stay out of logs, jobs and responses', () => {
       'tenant A technician key': keyA,
       'tenant B technician key': keyB,
       'tenant C technician key': keyC,
-      'ENCRYPTION_KEY': encryptionKey,
-      'OPENAI_API_KEY': openAiKey,
+      ENCRYPTION_KEY: encryptionKey,
+      OPENAI_API_KEY: openAiKey,
     };
     for (const [what, secret] of Object.entries(secrets)) {
       expect(logs.includes(secret), `${what} in a log line`).toBe(false);
