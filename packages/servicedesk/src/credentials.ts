@@ -21,16 +21,17 @@ export function parseServiceDeskAuth(json: string): ServiceDeskAuth {
   };
   if (value.type === 'onprem') return { type: 'onprem', technicianKey: text('technicianKey') };
   if (value.type === 'cloud') {
-    const accountsUrl = text('accountsUrl');
-    if (!/^https?:\/\//.test(accountsUrl))
-      throw new Error('ServiceDesk Plus credentials: accountsUrl is not a URL');
-    return {
-      type: 'cloud',
+    const cloud = {
+      type: 'cloud' as const,
       clientId: text('clientId'),
       clientSecret: text('clientSecret'),
       refreshToken: text('refreshToken'),
-      accountsUrl,
+      accountsUrl: text('accountsUrl'),
     };
+    if (!/^https?:\/\//.test(cloud.accountsUrl)) {
+      throw new Error('ServiceDesk Plus credentials: accountsUrl is not a URL');
+    }
+    return cloud;
   }
   throw new Error('ServiceDesk Plus credentials have an unknown type');
 }
