@@ -188,3 +188,30 @@ describe('admin commands: bad input and help', () => {
     expect(shown).toMatchObject({ slug: 'fabrikam', model: null, sdp_url: 'https://sdp.fabrikam.example' });
   });
 });
+
+describe('admin keys rotate without the old key', () => {
+  it('reports every tenant it cannot decrypt, changes nothing, and exits 1', async () => {
+    vi.stubEnv('ENCRYPTION_KEY', randomEncryptionKey());
+    try {
+      const result = await admin('--json', 'keys', 'rotate');
+      expect(result.code).toBe(1);
+      const report = JSON.parse(result.out);
+      expect(report).toMatchObject({ tenants: 0, reencrypted: 0 });
+      expect(report.failed.map((f: { slug: string }) => f.slug)).toEqual(['fabrikam', 'json-co']);
+      expect(report.failed[0].error).toMatch(/^No encryption key with id [0-9a-f]{12} is configured/);
+      expect(result.err).toBe('error: 2 tenant(s) could not be re-encrypted (see above)\n');
+    } finally {
+      vi.stubEnv('ENCRYPTION_KEY', key);
+    }
+    // Nothing was rewritten: the stored secret is still under the original key.
+    const database = createDatabase({ url: testDb.appUrl, max: 1 });
+    try {
+      const stored = await findWebhookTenant(database.db, 'fabrikam');
+      expect(createSecretBox(key).keyIdOf(stored?.webhookSecretEnc ?? '')).toBe(
+        createSecretBox(key).currentKeyId,
+      );
+    } finally {
+      await database.close();
+    }
+  });
+});

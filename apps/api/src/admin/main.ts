@@ -1,4 +1,4 @@
-import { ConfigError } from '@ai-agents/shared';
+import { ConfigError, safeErrorMessage } from '@ai-agents/shared';
 import { Command, CommanderError } from 'commander';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerTenantCommands } from './commands/tenant.js';
@@ -46,7 +46,8 @@ export async function runAdmin(argv: string[]): Promise<number> {
       process.stderr.write(`${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`error: ${(error as Error).message}\n`);
+    // A failed query's message carries its parameters (encrypted secrets, names): print only the cause.
+    process.stderr.write(`error: ${safeErrorMessage(error)}\n`);
     return 1;
   }
 }

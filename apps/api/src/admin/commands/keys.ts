@@ -1,4 +1,5 @@
 import { listTenants, reencryptTenantSecrets } from '@ai-agents/db';
+import { safeErrorMessage } from '@ai-agents/shared';
 import type { Command } from 'commander';
 import { AdminError, withContext } from '../context.js';
 
@@ -24,7 +25,7 @@ export function registerKeysCommands(program: Command): void {
             totals.reencrypted += result.reencrypted;
             totals.alreadyCurrent += result.current;
           } catch (error) {
-            failures.push({ slug: tenant.slug, error: (error as Error).message });
+            failures.push({ slug: tenant.slug, error: safeErrorMessage(error) });
           }
         }
         ctx.print(
