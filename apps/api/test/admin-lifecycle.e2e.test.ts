@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createDatabase, type Database, findWebhookTenant } from '@ai-agents/db';
 import {
   createTestDatabase,
@@ -308,5 +309,31 @@ describe('operating a tenant end to end', () => {
       }
       expect(out).not.toMatch(/v1\.[0-9a-f]{12}\./); // nor an encrypted value
     }
+  });
+
+  it('the built entry point an operator runs works the same, with exit codes', () => {
+    // `npm test` builds first, so this is the file `npm run admin` and the API image run.
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, ['apps/api/dist/admin/main.js', ...args], {
+        env: {
+          PATH: process.env.PATH,
+          DATABASE_URL: testDb.appUrl,
+          ENCRYPTION_KEY: encryptionKey,
+          USER: 'carol',
+        },
+        encoding: 'utf8',
+      });
+    const list = run('--json', 'tenant', 'list');
+    expect(list.status).toBe(0);
+    expect(JSON.parse(list.stdout).map((t: { slug: string }) => t.slug)).toEqual([
+      'cloud-ok',
+      'cloud-wrong-dc',
+      'northwind',
+    ]);
+    expect(run('tenant', 'show', 'nowhere')).toMatchObject({
+      status: 1,
+      stderr: 'error: no tenant with slug "nowhere" (see: tenant list)\n',
+    });
+    expect(run('tenant', 'set', 'northwind', '--sdp-url', 'not a url').status).toBe(2);
   });
 });
