@@ -176,7 +176,9 @@ describe('operating a tenant end to end', () => {
     expect(await admin('tenant', 'disable', 'northwind')).toMatchObject({ code: 0 });
     expect((await webhook(signed(secrets[1] ?? ''))).status).toBe(401);
     const show = await admin('--json', 'tenant', 'show', 'northwind');
-    expect(JSON.parse(show.out)).toMatchObject({ status: 'disabled', token_mode: false });
+    const shown = JSON.parse(show.out);
+    expect(shown).toMatchObject({ status: 'disabled', token_mode: false });
+    expect(shown.audit[0]).toMatchObject({ actor: 'alice', action: 'tenant.disabled' });
     expect(await admin('tenant', 'enable', 'northwind')).toMatchObject({ code: 0 });
     expect((await webhook(signed(secrets[1] ?? ''))).status).toBe(202);
   });

@@ -64,7 +64,12 @@ export function registerTenantInspectCommands(tenant: Command): void {
           {
             ...tenantJson(t),
             webhook_url: webhookUrl,
-            audit: audit.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })),
+            audit: audit.map((a) => ({
+              actor: a.actor,
+              action: a.action,
+              details: a.details,
+              created_at: a.createdAt.toISOString(),
+            })),
           },
         );
       });
