@@ -172,12 +172,11 @@ describe('admin feedback --tenant', () => {
   });
 });
 
-describe('admin tenant settings', () => {
+describe('admin tenant llm', () => {
   it('changes only the settings given, and "none" clears the budget', async () => {
     const set = await admin(
       'tenant',
-      'settings',
-      '--tenant',
+      'llm',
       'fabrikam',
       '--pii-redaction',
       'off',
@@ -199,17 +198,15 @@ describe('admin tenant settings', () => {
       monthlyTokenBudget: 2_000_000,
       budgetSoftLimitPercent: 80,
     });
-    expect(
-      (await admin('tenant', 'settings', '--tenant', 'fabrikam', '--monthly-token-budget', 'none')).code,
-    ).toBe(0);
+    expect((await admin('tenant', 'llm', 'fabrikam', '--monthly-token-budget', 'none')).code).toBe(0);
     expect(await read()).toMatchObject({ monthlyTokenBudget: null, piiRedaction: false });
   });
 
   it('exits 2 naming a bad value, 1 for an unknown tenant', async () => {
-    const bad = await admin('tenant', 'settings', '--tenant', 'fabrikam', '--auto-apply-min-confidence', '2');
+    const bad = await admin('tenant', 'llm', 'fabrikam', '--auto-apply-min-confidence', '2');
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--auto-apply-min-confidence must be a number from 0 to 1');
-    const unknown = await admin('tenant', 'settings', '--tenant', 'nobody', '--auto-apply', 'on');
+    const unknown = await admin('tenant', 'llm', 'nobody', '--auto-apply', 'on');
     expect(unknown.code).toBe(1);
   });
 });

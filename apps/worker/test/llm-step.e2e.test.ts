@@ -8,7 +8,7 @@ import {
   type EnhancementRow,
   enhancements,
   markPosted,
-  type TenantLlmSettings,
+  type TenantSettings,
   updateTenantSettings,
   withTenant,
 } from '@ai-agents/db';
@@ -43,7 +43,7 @@ let sdp: FakeServiceDesk;
 let llm: FakeLlm;
 let deps: EnhanceDeps;
 
-async function addTenant(settings: TenantLlmSettings = {}) {
+async function addTenant(settings: TenantSettings = {}) {
   const slug = `t-${randomUUID().slice(0, 8)}`;
   const { tenant } = await createTenant(database.db, box, {
     slug,

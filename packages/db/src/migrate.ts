@@ -70,6 +70,18 @@ const TABLE_GRANTS: Record<string, string> = {
   feedback: 'SELECT, INSERT',
 };
 
+/**
+ * SECURITY DEFINER functions the application role may call: its only ways to read tenants it is not
+ * scoped to (webhook authentication by slug; the operator CLI's directory without secrets).
+ */
+const DEFINER_FUNCTIONS = [
+  'webhook_tenant(text)',
+  'tenant_directory()',
+  // Billing and feedback reports across tenants: aggregates only.
+  'tenant_usage(timestamptz, timestamptz)',
+  'feedback_rates(timestamptz)',
+];
+
 async function ensureAppRole(client: pg.Client, role: string, password: string | undefined): Promise<void> {
   const name = client.escapeIdentifier(role);
   const attributes = 'LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION INHERIT';
@@ -93,9 +105,9 @@ async function ensureAppRole(client: pg.Client, role: string, password: string |
       await client.query(`GRANT ${privileges} ON TABLE public.${table} TO ${name}`);
     }
     await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${name}`);
-    await client.query(`GRANT EXECUTE ON FUNCTION public.webhook_tenant(text) TO ${name}`);
-    await client.query(`GRANT EXECUTE ON FUNCTION public.tenant_usage(timestamptz, timestamptz) TO ${name}`);
-    await client.query(`GRANT EXECUTE ON FUNCTION public.feedback_rates(timestamptz) TO ${name}`);
+    for (const fn of DEFINER_FUNCTIONS) {
+      await client.query(`GRANT EXECUTE ON FUNCTION public.${fn} TO ${name}`);
+    }
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');

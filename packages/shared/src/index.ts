@@ -3,5 +3,7 @@ export * from './feedback-token.js';
 export * from './jobs.js';
 export * from './llm-prices.js';
 export * from './logger.js';
+export * from './redis-policy.js';
 export * from './secret-box.js';
 export * from './signature.js';
+export * from './webhook-token.js';

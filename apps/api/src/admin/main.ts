@@ -1,8 +1,9 @@
-import { ConfigError } from '@ai-agents/shared';
+import { ConfigError, safeErrorMessage } from '@ai-agents/shared';
 import { Command, CommanderError } from 'commander';
 import { registerFeedbackCommand } from './commands/feedback.js';
+import { registerKeysCommands } from './commands/keys.js';
 import { registerTenantCommands } from './commands/tenant.js';
-import { registerTenantSettingsCommand } from './commands/tenant-settings.js';
+import { registerTenantLlmCommand } from './commands/tenant-llm.js';
 import { registerUsageCommand } from './commands/usage.js';
 import { AdminError } from './context.js';
 
@@ -18,11 +19,20 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerTenantCommands(program);
-  registerTenantSettingsCommand(program);
+  registerTenantLlmCommand(program);
+  registerKeysCommands(program);
   registerUsageCommand(program);
   registerFeedbackCommand(program);
-  for (const command of program.commands) command.exitOverride();
+  exitOverrideAll(program);
   return program;
+}
+
+/** Every (sub)command reports usage errors to runAdmin instead of exiting the process itself. */
+function exitOverrideAll(command: Command): void {
+  for (const sub of command.commands) {
+    sub.exitOverride().showHelpAfterError();
+    exitOverrideAll(sub);
+  }
 }
 
 export async function runAdmin(argv: string[]): Promise<number> {
@@ -42,7 +52,8 @@ export async function runAdmin(argv: string[]): Promise<number> {
       process.stderr.write(`${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`error: ${(error as Error).message}\n`);
+    // A failed query's message carries its parameters (encrypted secrets, names): print only the cause.
+    process.stderr.write(`error: ${safeErrorMessage(error)}\n`);
     return 1;
   }
 }

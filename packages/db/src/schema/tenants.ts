@@ -17,6 +17,9 @@ export const tenants = pgTable(
     webhookSecretEnc: text('webhook_secret_enc').notNull(),
     // Set during a secret rotation: deliveries signed with either secret are accepted.
     webhookSecretPreviousEnc: text('webhook_secret_previous_enc'),
+    // Opt-in for ServiceDesk Plus native webhooks, which cannot sign: the secret itself is sent in
+    // X-Webhook-Token. Weaker than a signature (no replay protection), so off unless asked for.
+    webhookTokenEnabled: boolean('webhook_token_enabled').notNull().default(false),
     // Null: the installation's LLM_MODEL.
     llmModel: text('llm_model'),
     // PII is replaced by placeholders before ticket text leaves for the LLM; on unless turned off.

@@ -1,6 +1,6 @@
-import { findWebhookTenant, type TenantLlmSettings, updateTenantSettings } from '@ai-agents/db';
+import { type TenantSettings, updateTenantSettings } from '@ai-agents/db';
 import type { Command } from 'commander';
-import { AdminError, withContext } from '../context.js';
+import { AdminError, tenantBySlug, withContext } from '../context.js';
 
 function onOff(value: string, flag: string): boolean {
   if (value === 'on' || value === 'off') return value === 'on';
@@ -18,19 +18,17 @@ function number(value: string, flag: string, min: number, max: number, integer: 
 }
 
 interface Options {
-  tenant: string;
   piiRedaction?: string;
   autoApply?: string;
   autoApplyMinConfidence?: string;
   monthlyTokenBudget?: string;
   budgetSoftLimitPercent?: string;
   budgetModel?: string;
-  model?: string;
 }
 
-/** Reads the flags into a settings patch; "none" clears a budget or model. */
-function settingsFrom(opts: Options): TenantLlmSettings {
-  const s: TenantLlmSettings = {};
+/** Reads the flags into a settings patch; "none" clears the budget, "default" the budget model. */
+function settingsFrom(opts: Options): TenantSettings {
+  const s: TenantSettings = {};
   if (opts.piiRedaction !== undefined) s.piiRedaction = onOff(opts.piiRedaction, '--pii-redaction');
   if (opts.autoApply !== undefined) s.autoApplySuggestions = onOff(opts.autoApply, '--auto-apply');
   if (opts.autoApplyMinConfidence !== undefined)
@@ -54,39 +52,47 @@ function settingsFrom(opts: Options): TenantLlmSettings {
       100,
       true,
     );
-  if (opts.budgetModel !== undefined) s.budgetModel = opts.budgetModel === 'none' ? null : opts.budgetModel;
-  if (opts.model !== undefined) s.llmModel = opts.model === 'none' ? null : opts.model;
+  if (opts.budgetModel !== undefined) {
+    if (opts.budgetModel.trim() === '') throw new AdminError('--budget-model must not be empty', 2);
+    s.budgetModel = opts.budgetModel === 'default' ? null : opts.budgetModel;
+  }
   return s;
 }
 
-/** `tenant settings`: the per-tenant knobs of the LLM step (redaction, suggestions, budget). */
-export function registerTenantSettingsCommand(program: Command): void {
+/**
+ * `tenant llm <slug>`: how the LLM step treats one tenant (redaction, suggestions, budget). The
+ * tenant's model itself is `tenant set --model`.
+ */
+export function registerTenantLlmCommand(program: Command): void {
   const tenant = program.commands.find((c) => c.name() === 'tenant') ?? program.command('tenant');
   tenant
-    .command('settings')
-    .description('change how notes are written for one tenant (only the flags given change)')
-    .requiredOption('--tenant <slug>', 'the tenant')
+    .command('llm <slug>')
+    .description(
+      'change how notes are written for a tenant: redaction, suggestions, token budget (only the flags given)',
+    )
     .option('--pii-redaction <on|off>', 'replace personal data by placeholders before the LLM (default on)')
     .option('--auto-apply <on|off>', 'write suggested category/priority to the ticket (default off)')
     .option('--auto-apply-min-confidence <0..1>', 'least model confidence for --auto-apply (default 0.8)')
-    .option('--monthly-token-budget <tokens|none>', 'LLM tokens per calendar month (default none)')
+    .option('--monthly-token-budget <tokens|none>', 'LLM tokens per calendar month, UTC (default none)')
     .option(
       '--budget-soft-limit-percent <1..100>',
       'share of the budget after which the cheaper model answers (default 80)',
     )
-    .option('--budget-model <model|none>', 'the cheaper model (default: LLM_BUDGET_MODEL)')
-    .option('--model <model|none>', 'the model for this tenant (default: LLM_MODEL)')
-    .action(async (opts: Options, command: Command) => {
+    .option('--budget-model <model|default>', 'the cheaper model (default: LLM_BUDGET_MODEL)')
+    .action(async (slug: string, opts: Options, command: Command) => {
       const settings = settingsFrom(opts);
-      if (Object.keys(settings).length === 0) throw new AdminError('give at least one setting to change', 2);
+      if (Object.keys(settings).length === 0)
+        throw new AdminError('nothing to change: give at least one setting', 2);
       await withContext(command, async (ctx) => {
-        const found = await findWebhookTenant(ctx.database.db, opts.tenant);
-        if (!found || !(await updateTenantSettings(ctx.database.db, found.id, settings, ctx.actor)))
-          throw new AdminError(`no tenant with slug "${opts.tenant}"`);
-        ctx.print(`Tenant ${opts.tenant} updated: ${JSON.stringify(settings)}`, {
-          tenant: opts.tenant,
-          ...settings,
-        });
+        const t = await tenantBySlug(ctx, slug);
+        const changed = await updateTenantSettings(ctx.database.db, t.id, settings, ctx.actor);
+        if (changed === null) throw new AdminError(`no tenant with slug "${slug}"`);
+        ctx.print(
+          changed.length > 0
+            ? `Tenant ${slug} updated: ${changed.join(', ')}.`
+            : `Tenant ${slug} already had these settings; nothing changed.`,
+          { slug, changed },
+        );
       });
     });
 }
