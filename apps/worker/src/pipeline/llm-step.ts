@@ -48,7 +48,11 @@ export async function runLlmStep(
   },
 ): Promise<LlmStepResult> {
   const { tenant, log } = input;
-  const used = await withTenant(deps.db, tenant.id, (tx) => monthlyTokensUsed(tx, tenant.id));
+  // Only a tenant with a budget needs this month's usage; the sum is skipped for the others.
+  const used =
+    tenant.monthlyTokenBudget === null
+      ? 0
+      : await withTenant(deps.db, tenant.id, (tx) => monthlyTokensUsed(tx, tenant.id));
   const budget = decideBudget(tenant, used, { model: deps.defaultModel, budgetModel: deps.budgetModel });
   const detected = detectLanguage(`${input.subject}\n${input.description}`);
   const base = { promptVersion: PROMPT_VERSION, budget, suggestionsApplied: false };
