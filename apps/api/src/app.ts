@@ -5,7 +5,9 @@ import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from './errors.js';
+import type { ApiMetrics } from './metrics.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { webhookRoutes } from './routes/webhook.js';
 import type { TenantAuth } from './webhook/tenant-auth.js';
 
@@ -18,6 +20,8 @@ export interface AppDeps {
   webhookBodyLimitBytes: number;
   webhookToleranceSeconds: number;
   trustProxy?: boolean | number | string[];
+  /** Prometheus metrics; served on GET /metrics when given. */
+  metrics?: ApiMetrics;
 }
 
 /** The whole HTTP app as one instance: server.ts listens on it, tests call inject() on it. */
@@ -36,6 +40,13 @@ export async function buildApp(deps: AppDeps) {
   await app.register(helmet);
 
   app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL, so slugs and probes cannot create new series.
+    deps.metrics?.observeRequest(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     request.log.info(
       {
         method: request.method,
@@ -67,7 +78,9 @@ export async function buildApp(deps: AppDeps) {
   );
 
   await app.register(healthRoutes, { db: deps.db, redis: deps.redis });
+  if (deps.metrics) await app.register(metricsRoutes, { registry: deps.metrics.registry });
   await app.register(webhookRoutes, {
+    metrics: deps.metrics,
     queue: deps.queue,
     redis: deps.redis,
     tenantAuth: deps.tenantAuth,

@@ -9,6 +9,7 @@ import {
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type ApiApp, buildApp } from './app.js';
+import { createApiMetrics } from './metrics.js';
 import { createTenantAuth } from './webhook/tenant-auth.js';
 
 /**
@@ -71,6 +72,7 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
     webhookBodyLimitBytes: config.webhookBodyLimitBytes,
     webhookToleranceSeconds: config.webhookToleranceSeconds,
     trustProxy: config.trustProxy,
+    metrics: createApiMetrics(queue),
   });
   app.addHook('onClose', async () => {
     await queue.close();

@@ -7,14 +7,21 @@ import {
   type WorkerConfig,
 } from '@ai-agents/shared';
 import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
+import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { upstreamAwareBackoff } from './backoff.js';
+import type { WorkerProbe } from './http-server.js';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+import { observeJob } from './observe-job.js';
 import { createTenantClients } from './pipeline/tenant-client.js';
 import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
 
 export interface RunningWorker {
   worker: Worker;
+  metrics: WorkerMetrics;
+  /** For the worker's /ready. */
+  probe: WorkerProbe;
   /** Stops taking jobs, lets in-flight ones finish, closes connections. */
   close(): Promise<void>;
 }
@@ -32,6 +39,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     warn: (m) => logger.warn(m),
   });
 
+  const metrics = createWorkerMetrics();
   const deps: EnhanceDeps = {
     db: database.db,
     llm: new OpenAI({
@@ -44,11 +52,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     sdp: createTenantClients({
       box: createSecretBox(config.encryptionKey, config.encryptionKeys),
       timeoutMs: config.sdpTimeoutMs,
+      fetch: metrics.countingFetch(),
     }),
     logger,
     defaultModel: config.llm.model,
     llmMaxRetries: config.llm.maxRetries,
     similarLimit: config.similarTicketsLimit,
+    metrics,
   };
 
   const processors: Record<string, Processor> = {
@@ -66,7 +76,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     async (job) => {
       const processor = processors[job.name];
       if (!processor) throw new UnrecoverableError(`No processor for job ${job.name}`);
-      return processor(job);
+      return observeJob(job, metrics, () => processor(job));
     },
     {
       connection,
@@ -101,10 +111,39 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
 
   return {
     worker,
+    metrics,
+    probe: {
+      running: () => worker.isRunning(),
+      dependencies: async () => {
+        const [postgres, redis] = await Promise.all([
+          answers(() => database.db.execute(sql`select 1`)),
+          answers(() => connection.ping()),
+        ]);
+        return { postgres, redis };
+      },
+    },
     async close() {
       await worker.close();
       connection.disconnect();
       await database.close();
     },
   };
+}
+
+/** 'ok' when the probe resolves within 2 s (the API's /ready uses the same bound). */
+async function answers(probe: () => Promise<unknown>): Promise<'ok' | 'unavailable'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), 2_000);
+      }),
+    ]);
+    return 'ok';
+  } catch {
+    return 'unavailable';
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -22,7 +22,7 @@ const credentialsSchema = z.discriminatedUnion('type', [
  * One ServiceDesk Plus client per tenant, rebuilt when the tenant row changes. Reuse matters for
  * Cloud tenants: the client holds the OAuth access token, which must not be refreshed per job.
  */
-export function createTenantClients(deps: { box: SecretBox; timeoutMs: number }) {
+export function createTenantClients(deps: { box: SecretBox; timeoutMs: number; fetch?: typeof fetch }) {
   const clients = new Map<string, { version: number; client: ServiceDeskClient }>();
   return {
     forTenant(tenant: TenantRow): ServiceDeskClient {
@@ -36,6 +36,7 @@ export function createTenantClients(deps: { box: SecretBox; timeoutMs: number })
         baseUrl: tenant.sdpBaseUrl,
         auth: parsed.data satisfies ServiceDeskAuth,
         timeoutMs: deps.timeoutMs,
+        fetch: deps.fetch,
       });
       clients.set(tenant.id, { version, client });
       return client;

@@ -13,6 +13,7 @@ import { ServiceDeskError } from '@ai-agents/servicedesk';
 import { type EnhanceJob, enhanceJobSchema, type Logger, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type OpenAI from 'openai';
+import { timeStage, type WorkerMetrics } from '../metrics.js';
 import { generateNote } from '../pipeline/generate-note.js';
 import { findPostedNote } from '../pipeline/post-note.js';
 import { renderNote } from '../pipeline/render-note.js';
@@ -27,6 +28,7 @@ export interface EnhanceDeps {
   defaultModel: string;
   llmMaxRetries: number;
   similarLimit: number;
+  metrics?: WorkerMetrics;
 }
 
 export type EnhanceResult =
@@ -88,21 +90,29 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
       }
     }
 
-    const request = await sdp.getRequest(data.requestId);
+    const stage = <T>(name: Parameters<typeof timeStage>[1], fn: () => Promise<T>) =>
+      timeStage(deps.metrics, name, fn);
+    const request = await stage('sdp_fetch', () => sdp.getRequest(data.requestId));
     const subject = request.subject ?? '';
     const description = htmlToText(request.description);
-    const similar = await withTenant(deps.db, tenant.id, (tx) =>
-      findSimilarTickets(tx, `${subject}\n${description}`, {
-        limit: deps.similarLimit,
-        excludeExternalId: data.requestId,
-      }),
+    const similar = await stage('context', () =>
+      withTenant(deps.db, tenant.id, (tx) =>
+        findSimilarTickets(tx, `${subject}\n${description}`, {
+          limit: deps.similarLimit,
+          excludeExternalId: data.requestId,
+        }),
+      ),
     );
 
-    const outcome = await generateNote(
-      deps.llm,
-      { subject, description, similar },
-      { model: tenant.llmModel ?? deps.defaultModel, maxInvalidRetries: deps.llmMaxRetries },
+    const model = tenant.llmModel ?? deps.defaultModel;
+    const outcome = await stage('llm', () =>
+      generateNote(
+        deps.llm,
+        { subject, description, similar },
+        { model, maxInvalidRetries: deps.llmMaxRetries },
+      ),
     );
+    if (outcome.kind === 'ai') deps.metrics?.observeTokens(tenant.slug, model, outcome.tokensIn, outcome.tokensOut);
     if (outcome.kind === 'fallback')
       log.warn({ reason: outcome.reason }, 'LLM unavailable; posting the context-only note');
     if (outcome.kind === 'ai' && outcome.droppedCitations.length > 0) {
@@ -114,7 +124,9 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
     const html = renderNote({ enhancementId: claim.id, outcome, similar });
 
     await withTenant(deps.db, tenant.id, (tx) => markPosting(tx, claim.id));
-    const note = await sdp.addNote(data.requestId, { description: html, showToRequester: false });
+    const note = await stage('post_note', () =>
+      sdp.addNote(data.requestId, { description: html, showToRequester: false }),
+    );
     const latencyMs = Date.now() - started;
     const citations =
       outcome.kind === 'ai' ? outcome.note.cited_ticket_ids : similar.map((t) => t.externalId);
