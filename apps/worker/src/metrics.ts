@@ -77,7 +77,11 @@ export function createWorkerMetrics() {
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
 
 /** Runs one pipeline stage in its own span and records its duration (also when it fails). */
-export function timeStage<T>(metrics: WorkerMetrics | undefined, stage: Stage, fn: () => Promise<T>): Promise<T> {
+export function timeStage<T>(
+  metrics: WorkerMetrics | undefined,
+  stage: Stage,
+  fn: () => Promise<T>,
+): Promise<T> {
   return inSpan(stage, async () => {
     const started = performance.now();
     try {

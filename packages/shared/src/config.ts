@@ -139,7 +139,8 @@ const schemas = {
     OPENAI_API_KEY: z
       .string()
       .min(1, 'is required (any value when OPENAI_BASE_URL points at a server without keys)'),
-    OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
+    // Empty counts as unset: compose files pass `${OPENAI_BASE_URL:-}` through.
+    OPENAI_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), url(['http:', 'https:']).optional()),
     LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
     LLM_TIMEOUT_MS: int(30_000, 1_000, 300_000),
     LLM_MAX_RETRIES: int(2, 0, 10),

@@ -112,7 +112,8 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
         { model, maxInvalidRetries: deps.llmMaxRetries },
       ),
     );
-    if (outcome.kind === 'ai') deps.metrics?.observeTokens(tenant.slug, model, outcome.tokensIn, outcome.tokensOut);
+    if (outcome.kind === 'ai')
+      deps.metrics?.observeTokens(tenant.slug, model, outcome.tokensIn, outcome.tokensOut);
     if (outcome.kind === 'fallback')
       log.warn({ reason: outcome.reason }, 'LLM unavailable; posting the context-only note');
     if (outcome.kind === 'ai' && outcome.droppedCitations.length > 0) {
