@@ -1,20 +1,12 @@
-import type { SignatureFailure } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Outcome of one webhook delivery; rejections carry a reason from this closed list. */
-export type WebhookOutcome =
-  | { outcome: 'accepted' | 'duplicate' }
-  | {
-      outcome: 'rejected';
-      reason:
-        | 'unknown_tenant'
-        | 'disabled_tenant'
-        | SignatureFailure
-        | 'malformed_json'
-        | 'invalid_payload'
-        | 'queue_unavailable';
-    };
+/**
+ * Outcome of one webhook delivery. A rejection's reason is one of a closed set of code-defined values
+ * (unknown_tenant, disabled_tenant, the signature and token failures of authenticateDelivery,
+ * malformed_json, invalid_payload, queue_unavailable), never text taken from the request.
+ */
+export type WebhookOutcome = { outcome: 'accepted' | 'duplicate' } | { outcome: 'rejected'; reason: string };
 
 // Job states reported as queue depth; each is one cheap Redis call (LLEN/ZCARD) per scrape.
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed'] as const;

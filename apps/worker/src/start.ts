@@ -1,5 +1,6 @@
 import { assertRoleCannotBypassRls, createDatabase } from '@ai-agents/db';
 import {
+  assertRedisNoEviction,
   createSecretBox,
   ENHANCE_JOB,
   ENHANCE_QUEUE,
@@ -37,6 +38,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   await assertRoleCannotBypassRls(database.pool, {
     production: config.isProduction,
     warn: (m) => logger.warn(m),
+  }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
   });
 
   const metrics = createWorkerMetrics();
@@ -70,6 +74,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const connection = new Redis(config.redisUrl, {
     maxRetriesPerRequest: null,
     retryStrategy: (n) => Math.min(n * 500, 5_000),
+  });
+  await assertRedisNoEviction(connection, {
+    production: config.isProduction,
+    warn: (m) => logger.warn(m),
+  }).catch(async (error: unknown) => {
+    connection.disconnect();
+    await database.close();
+    throw error;
   });
   const worker = new Worker(
     ENHANCE_QUEUE,

@@ -1,3 +1,4 @@
+export * from './audit/list.js';
 export * from './audit/record.js';
 export * from './client.js';
 export * from './enhancements/track.js';
@@ -7,7 +8,11 @@ export * from './migrate.js';
 export * from './role-check.js';
 export * from './schema/index.js';
 export * from './tenants/create.js';
+export * from './tenants/directory.js';
 export * from './tenants/load.js';
+export * from './tenants/reencrypt.js';
 export * from './tenants/set-status.js';
+export * from './tenants/update.js';
 export * from './tenants/webhook-lookup.js';
+export * from './tenants/webhook-secret.js';
 export * from './with-tenant.js';

@@ -68,6 +68,12 @@ const TABLE_GRANTS: Record<string, string> = {
   audit_log: 'SELECT, INSERT',
 };
 
+/**
+ * SECURITY DEFINER functions the application role may call: its only ways to read tenants it is not
+ * scoped to (webhook authentication by slug; the operator CLI's directory without secrets).
+ */
+const DEFINER_FUNCTIONS = ['webhook_tenant(text)', 'tenant_directory()'];
+
 async function ensureAppRole(client: pg.Client, role: string, password: string | undefined): Promise<void> {
   const name = client.escapeIdentifier(role);
   const attributes = 'LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION INHERIT';
@@ -91,7 +97,9 @@ async function ensureAppRole(client: pg.Client, role: string, password: string |
       await client.query(`GRANT ${privileges} ON TABLE public.${table} TO ${name}`);
     }
     await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${name}`);
-    await client.query(`GRANT EXECUTE ON FUNCTION public.webhook_tenant(text) TO ${name}`);
+    for (const fn of DEFINER_FUNCTIONS) {
+      await client.query(`GRANT EXECUTE ON FUNCTION public.${fn} TO ${name}`);
+    }
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');

@@ -6,5 +6,6 @@ export {
   type ServiceDeskClient,
   type ServiceDeskClientOptions,
 } from './client.js';
+export { parseServiceDeskAuth } from './credentials.js';
 export type { SdpNote, SdpRequest } from './sdp-entities.js';
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';

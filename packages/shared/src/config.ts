@@ -304,6 +304,15 @@ function productionProblems(component: Component, env: Env): string[] {
       );
     }
   }
+  // A key of repeated bytes (all zeros, "AAAA…") is a placeholder that passes the length check; 32
+  // random bytes have about 30 distinct values, so fewer than 16 is never a generated key.
+  const key = env.ENCRYPTION_KEY;
+  if (SECRET_VARIABLES[component].includes('ENCRYPTION_KEY') && key && !isPlaceholder(key)) {
+    const bytes = Buffer.from(key, 'base64');
+    if (bytes.length === 32 && new Set(bytes).size < 16) {
+      problems.push('ENCRYPTION_KEY: looks like a placeholder (repeated bytes); use openssl rand -base64 32');
+    }
+  }
   for (const name of ['DATABASE_URL', 'REDIS_URL']) {
     const value = env[name];
     if (!value) continue;

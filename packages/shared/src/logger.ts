@@ -1,4 +1,4 @@
-import { type Logger, type LoggerOptions, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { traceLogFields } from './telemetry.js';
 
 export type { Logger };
@@ -35,14 +35,19 @@ export const REDACT_PATHS = [
   '*.body',
 ];
 
-export function createLogger(options: { name: string; level: string } & LoggerOptions): Logger {
-  return pino({
+/** `destination` defaults to stdout; tests pass a stream to read what would have been logged. */
+export function createLogger(
+  options: { name: string; level: string } & LoggerOptions,
+  destination?: DestinationStream,
+): Logger {
+  const settings: LoggerOptions = {
     ...options,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError, error: serializeError },
     // Every line logged inside a traced operation carries trace_id and span_id.
     mixin: traceLogFields,
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }
 
 /**

@@ -1,5 +1,6 @@
-import { ConfigError } from '@ai-agents/shared';
+import { ConfigError, safeErrorMessage } from '@ai-agents/shared';
 import { Command, CommanderError } from 'commander';
+import { registerKeysCommands } from './commands/keys.js';
 import { registerTenantCommands } from './commands/tenant.js';
 import { AdminError } from './context.js';
 
@@ -15,8 +16,17 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerTenantCommands(program);
-  for (const command of program.commands) command.exitOverride();
+  registerKeysCommands(program);
+  exitOverrideAll(program);
   return program;
+}
+
+/** Every (sub)command reports usage errors to runAdmin instead of exiting the process itself. */
+function exitOverrideAll(command: Command): void {
+  for (const sub of command.commands) {
+    sub.exitOverride().showHelpAfterError();
+    exitOverrideAll(sub);
+  }
 }
 
 export async function runAdmin(argv: string[]): Promise<number> {
@@ -36,7 +46,8 @@ export async function runAdmin(argv: string[]): Promise<number> {
       process.stderr.write(`${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`error: ${(error as Error).message}\n`);
+    // A failed query's message carries its parameters (encrypted secrets, names): print only the cause.
+    process.stderr.write(`error: ${safeErrorMessage(error)}\n`);
     return 1;
   }
 }

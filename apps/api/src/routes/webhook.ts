@@ -1,16 +1,10 @@
-import {
-  currentTraceCarrier,
-  deriveEventId,
-  type EnhanceJob,
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-  verifyWebhookSignature,
-} from '@ai-agents/shared';
+import { currentTraceCarrier, deriveEventId, type EnhanceJob } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError, unauthorized } from '../errors.js';
 import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
+import { authenticateDelivery } from '../webhook/authenticate.js';
 import { enqueueEnhancement } from '../webhook/enqueue.js';
 import { readWebhookEvent } from '../webhook/payload.js';
 import type { TenantAuth } from '../webhook/tenant-auth.js';
@@ -76,11 +70,10 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       // The slug is a metric label only once it is known to name a tenant: bounded by the tenant count.
       const tenantLabel = tenant ? request.params.tenant : null;
       const count = (result: WebhookOutcome) => opts.metrics?.observeWebhook(tenantLabel, result);
-      const verdict = verifyWebhookSignature({
-        secrets: tenant?.secrets ?? [],
-        timestamp: header(request.headers[TIMESTAMP_HEADER]),
-        signature: header(request.headers[SIGNATURE_HEADER]),
+      const verdict = authenticateDelivery({
+        headers: request.headers,
         rawBody,
+        tenant,
         toleranceSeconds: opts.toleranceSeconds,
       });
       if (!tenant?.active || !verdict.ok) {
@@ -134,6 +127,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       request.log.info(
         {
           tenant: request.params.tenant,
+          auth: verdict.mode,
           eventId: job.eventId,
           jobId: result.jobId,
           duplicate: result.duplicate,
@@ -149,7 +143,3 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     },
   );
 };
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const tenants = pgTable(
   'tenants',
@@ -17,6 +17,9 @@ export const tenants = pgTable(
     webhookSecretEnc: text('webhook_secret_enc').notNull(),
     // Set during a secret rotation: deliveries signed with either secret are accepted.
     webhookSecretPreviousEnc: text('webhook_secret_previous_enc'),
+    // Opt-in for ServiceDesk Plus native webhooks, which cannot sign: the secret itself is sent in
+    // X-Webhook-Token. Weaker than a signature (no replay protection), so off unless asked for.
+    webhookTokenEnabled: boolean('webhook_token_enabled').notNull().default(false),
     // Null: the installation's LLM_MODEL.
     llmModel: text('llm_model'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
