@@ -127,22 +127,29 @@ beforeAll(async () => {
     OTEL_BSP_SCHEDULE_DELAY: '100',
   };
   const api = start('apps/api/dist/server.js', { ...env, HOST: '127.0.0.1', PORT: String(port) });
-  start('apps/worker/dist/main.js', {
+  const workerUrl = `http://127.0.0.1:${await freePort()}`;
+  const worker = start('apps/worker/dist/main.js', {
     ...env,
     OPENAI_API_KEY: 'sandbox',
     OPENAI_BASE_URL: llm.url,
     WORKER_HTTP_HOST: '127.0.0.1',
-    WORKER_HTTP_PORT: String(await freePort()),
+    WORKER_HTTP_PORT: new URL(workerUrl).port,
   });
-  await waitFor(
-    async () => {
-      if (api.exitCode !== null) throw new Error(`the API exited:\n${api.output.join('\n')}`);
-      return (await fetch(`${apiUrl}/ready`).catch(() => undefined))?.ok ? true : undefined;
-    },
-    20_000,
-    'the API to be ready',
-  );
-}, 60_000);
+  // Loading the SDK and instrumenting every module costs seconds of CPU at startup; on a busy
+  // 2-core machine running the other test files in parallel that can take far longer.
+  const ready = (child: typeof api, url: string, what: string) =>
+    waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${what} exited:\n${child.output.join('\n')}`);
+        return (await fetch(`${url}/ready`).catch(() => undefined))?.ok ? true : undefined;
+      },
+      90_000,
+      `${what} to be ready`,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; its output:\n${child.output.slice(-20).join('\n')}`);
+    });
+  await Promise.all([ready(api, apiUrl, 'the API'), ready(worker, workerUrl, 'the worker')]);
+}, 120_000);
 
 afterAll(async () => {
   await Promise.all(
@@ -161,7 +168,7 @@ afterAll(async () => {
   await new Promise((resolve) => collector?.close(resolve));
 });
 
-describe('OpenTelemetry tracing', () => {
+describe('OpenTelemetry tracing', { timeout: 120_000 }, () => {
   it('follows one webhook through the job to the posted note in a single trace', async () => {
     const request = sdp.addRequest({ subject: 'VPN drops every hour', description: 'VPN disconnects' });
     const body = JSON.stringify({ event: 'request.created', request: { id: request.id } });
@@ -171,12 +178,12 @@ describe('OpenTelemetry tracing', () => {
       body,
     });
     expect(res.status).toBe(202);
-    await waitFor(() => sdp.notes(request.id)[0], 20_000, 'the note to be posted');
+    await waitFor(() => sdp.notes(request.id)[0], 60_000, 'the note to be posted');
 
     // The job span is exported once the job ends; everything else in the trace before it.
     const job = await waitFor(
       () => spans.find((s) => s.name === 'enhance-ticket' && s.service === 'ai-agents-worker'),
-      10_000,
+      30_000,
       'the job span to be exported',
     );
     const trace = spans.filter((s) => s.traceId === job.traceId);
@@ -211,7 +218,7 @@ describe('OpenTelemetry tracing', () => {
             }
           })
           .find((entry) => entry?.msg === 'note posted'),
-      5_000,
+      15_000,
       'the "note posted" log line',
     );
     expect(posted?.trace_id).toBe(job?.traceId);
