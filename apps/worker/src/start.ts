@@ -8,7 +8,6 @@ import {
   type WorkerConfig,
 } from '@ai-agents/shared';
 import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
-import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { upstreamAwareBackoff } from './backoff.js';
@@ -128,7 +127,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       running: () => worker.isRunning(),
       dependencies: async () => {
         const [postgres, redis] = await Promise.all([
-          answers(() => database.db.execute(sql`select 1`)),
+          answers(() => database.pool.query('select 1')),
           answers(() => connection.ping()),
         ]);
         return { postgres, redis };
