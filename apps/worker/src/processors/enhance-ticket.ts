@@ -19,6 +19,7 @@ import {
   safeErrorMessage,
 } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
+import { timeStage, type WorkerMetrics } from '../metrics.js';
 import type { GatheredContext } from '../pipeline/context-types.js';
 import { type LlmStepDeps, runLlmStep } from '../pipeline/llm-step.js';
 import { findPostedNote } from '../pipeline/post-note.js';
@@ -36,6 +37,7 @@ export interface EnhanceDeps {
   /** Decrypts the tenant's webhook secret, which signs the note's feedback link. */
   box: SecretBox;
   publicBaseUrl: string;
+  metrics?: WorkerMetrics;
 }
 
 export type EnhanceResult =
@@ -97,23 +99,31 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
       }
     }
 
-    const request = await sdp.getRequest(data.requestId);
+    const stage = <T>(name: Parameters<typeof timeStage>[1], fn: () => Promise<T>) =>
+      timeStage(deps.metrics, name, fn);
+    const request = await stage('sdp_fetch', () => sdp.getRequest(data.requestId));
     const subject = request.subject ?? '';
     const description = htmlToText(request.description);
-    const similar = await withTenant(deps.db, tenant.id, (tx) =>
-      findSimilarTickets(tx, `${subject}\n${description}`, {
-        limit: deps.similarLimit,
-        excludeExternalId: data.requestId,
-      }),
+    const similar = await stage('context', () =>
+      withTenant(deps.db, tenant.id, (tx) =>
+        findSimilarTickets(tx, `${subject}\n${description}`, {
+          limit: deps.similarLimit,
+          excludeExternalId: data.requestId,
+        }),
+      ),
     );
 
     // Knowledge-base solutions and assets come from the context step (issue 6, another branch).
     const context: GatheredContext = { similar, solutions: [], assets: [], unavailable: [] };
-    const step = await runLlmStep(
-      { ...deps.llmStep, db: deps.db },
-      { tenant, sdp, requestId: data.requestId, subject, description, context, log },
+    const step = await stage('llm', () =>
+      runLlmStep(
+        { ...deps.llmStep, db: deps.db },
+        { tenant, sdp, requestId: data.requestId, subject, description, context, log },
+      ),
     );
     const { outcome } = step;
+    if (outcome.kind === 'ai')
+      deps.metrics?.observeTokens(tenant.slug, outcome.model, outcome.tokensIn, outcome.tokensOut);
     if (outcome.kind === 'fallback')
       log.warn({ reason: outcome.reason }, 'LLM unavailable; posting the context-only note');
     const feedbackToken = createFeedbackToken(
@@ -129,7 +139,9 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
     });
 
     await withTenant(deps.db, tenant.id, (tx) => markPosting(tx, claim.id));
-    const note = await sdp.addNote(data.requestId, { description: html, showToRequester: false });
+    const note = await stage('post_note', () =>
+      sdp.addNote(data.requestId, { description: html, showToRequester: false }),
+    );
     const latencyMs = Date.now() - started;
     const ai = outcome.kind === 'ai' ? outcome : null;
     const citations = ai ? ai.note.cited_ticket_ids : similar.map((t) => t.externalId);
