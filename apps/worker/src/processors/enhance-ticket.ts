@@ -24,6 +24,7 @@ import { type LlmStepDeps, runLlmStep } from '../pipeline/llm-step.js';
 import { findPostedNote } from '../pipeline/post-note.js';
 import { renderNote } from '../pipeline/render-note.js';
 import { sdpLinks } from '../pipeline/sdp-links.js';
+import { createStageTimer } from '../pipeline/stage-timer.js';
 import type { TenantClients } from '../pipeline/tenant-client.js';
 import { htmlToText } from '../pipeline/ticket-text.js';
 
@@ -59,12 +60,14 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
     requestId: data.requestId,
   });
   const started = Date.now();
+  const timer = createStageTimer();
 
   const { tenant, claim } = await withTenant(deps.db, data.tenantId, async (tx) => {
     const tenant = await loadTenant(tx, data.tenantId);
     return { tenant, claim: tenant ? await beginEnhancement(tx, data) : null };
   });
   if (!tenant || !claim) throw new UnrecoverableError('Tenant no longer exists');
+  timer.mark('claim');
   if (claim.status === 'posted') {
     log.info({ noteId: claim.noteId }, 'note already posted for this event; nothing to do');
     return { outcome: 'already_posted', noteId: claim.noteId };
@@ -100,12 +103,14 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
     const request = await sdp.getRequest(data.requestId);
     const subject = request.subject ?? '';
     const description = htmlToText(request.description);
+    timer.mark('fetch');
     const similar = await withTenant(deps.db, tenant.id, (tx) =>
       findSimilarTickets(tx, `${subject}\n${description}`, {
         limit: deps.similarLimit,
         excludeExternalId: data.requestId,
       }),
     );
+    timer.mark('similar');
 
     // Knowledge-base solutions and assets come from the context step (issue 6, another branch).
     const context: GatheredContext = { similar, solutions: [], assets: [], unavailable: [] };
@@ -114,6 +119,7 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
       { tenant, sdp, requestId: data.requestId, subject, description, context, log },
     );
     const { outcome } = step;
+    timer.mark('llm');
     if (outcome.kind === 'fallback')
       log.warn({ reason: outcome.reason }, 'LLM unavailable; posting the context-only note');
     const feedbackToken = createFeedbackToken(
@@ -131,6 +137,7 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
     await withTenant(deps.db, tenant.id, (tx) => markPosting(tx, claim.id));
     const note = await sdp.addNote(data.requestId, { description: html, showToRequester: false });
     const latencyMs = Date.now() - started;
+    timer.mark('post');
     const ai = outcome.kind === 'ai' ? outcome : null;
     const citations = ai ? ai.note.cited_ticket_ids : similar.map((t) => t.externalId);
     await withTenant(deps.db, tenant.id, async (tx) => {
@@ -167,7 +174,11 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
         },
       });
     });
-    log.info({ noteId: note.id, fallback: !ai, latencyMs, similar: similar.length }, 'note posted');
+    timer.mark('record');
+    log.info(
+      { noteId: note.id, fallback: !ai, latencyMs, similar: similar.length, stages: timer.stages() },
+      'note posted',
+    );
     return { outcome: 'posted', noteId: note.id, fallback: !ai, citations };
   } catch (error) {
     const message = describe(error);
