@@ -17,6 +17,8 @@ export interface AppDeps {
   tenantAuth: TenantAuth;
   webhookBodyLimitBytes: number;
   webhookToleranceSeconds: number;
+  /** Installation default; a tenant row may set its own. */
+  webhookRateLimitPerMinute?: number;
   trustProxy?: boolean | number | string[];
 }
 
@@ -73,6 +75,7 @@ export async function buildApp(deps: AppDeps) {
     tenantAuth: deps.tenantAuth,
     bodyLimitBytes: deps.webhookBodyLimitBytes,
     toleranceSeconds: deps.webhookToleranceSeconds,
+    rateLimitPerMinute: deps.webhookRateLimitPerMinute ?? 600,
   });
   return app;
 }

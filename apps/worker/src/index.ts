@@ -5,3 +5,6 @@ export * from './pipeline/tenant-client.js';
 export * from './pipeline/ticket-text.js';
 export * from './processors/enhance-ticket.js';
 export * from './start.js';
+export * from './queue-backlog.js';
+export * from './pipeline/alert-storm.js';
+export * from './pipeline/sdp-rate-limit.js';

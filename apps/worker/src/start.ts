@@ -10,6 +10,7 @@ import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { upstreamAwareBackoff } from './backoff.js';
+import { createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
 import { createTenantClients } from './pipeline/tenant-client.js';
 import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
 
@@ -32,6 +33,15 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     warn: (m) => logger.warn(m),
   });
 
+  // Workers block on Redis and must keep retrying through an outage: BullMQ requires
+  // maxRetriesPerRequest null on their connection.
+  const connection = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: null,
+    // Never give up reconnecting (returning null would stop the worker for good after a Redis restart).
+    retryStrategy: (n) => Math.min(n * 500, 5_000),
+  });
+
+
   const deps: EnhanceDeps = {
     db: database.db,
     llm: new OpenAI({
@@ -49,32 +59,34 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     defaultModel: config.llm.model,
     llmMaxRetries: config.llm.maxRetries,
     similarLimit: config.similarTicketsLimit,
+    sdpRateLimit: createSdpRateLimit({
+      redis: connection,
+      prefix: config.queuePrefix,
+      perMinute: config.sdpRateLimitPerMinute,
+    }),
+    alertStorm: config.alertStorm,
+    descriptionLimit: config.descriptionLimit,
   };
 
   const processors: Record<string, Processor> = {
-    [ENHANCE_JOB]: (job: Job) => processEnhanceTicket(job, deps),
+    [ENHANCE_JOB]: (job: Job, token?: string) => processEnhanceTicket(job, deps, token),
   };
 
-  // Workers block on Redis and must keep retrying through an outage: BullMQ requires
-  // maxRetriesPerRequest null on their connection.
-  const connection = new Redis(config.redisUrl, {
-    maxRetriesPerRequest: null,
-    retryStrategy: (n) => Math.min(n * 500, 5_000),
-  });
   const worker = new Worker(
     ENHANCE_QUEUE,
-    async (job) => {
+    async (job, token) => {
       const processor = processors[job.name];
       if (!processor) throw new UnrecoverableError(`No processor for job ${job.name}`);
-      return processor(job);
+      return processor(job, token);
     },
     {
       connection,
       prefix: config.queuePrefix,
       concurrency: config.concurrency,
-      // The lock is renewed every 15 s while a job runs; a killed worker's jobs are taken over by
-      // another worker once it lapses (stalled-job recovery).
-      lockDuration: 30_000,
+      // The lock is renewed every half lockDuration while a job runs; a killed worker's jobs are taken
+      // over by another worker once it lapses (stalled-job recovery, checked as often as it can lapse).
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.lockDurationMs,
       // A job whose worker died three times is failed instead of killing workers for ever.
       maxStalledCount: 3,
       settings: {

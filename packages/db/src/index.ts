@@ -1,5 +1,7 @@
 export * from './audit/record.js';
 export * from './client.js';
+export * from './enhancements/alert-storm.js';
+export * from './enhancements/find.js';
 export * from './enhancements/track.js';
 export * from './history/add.js';
 export * from './history/similar-tickets.js';
@@ -9,5 +11,6 @@ export * from './schema/index.js';
 export * from './tenants/create.js';
 export * from './tenants/load.js';
 export * from './tenants/set-status.js';
+export * from './tenants/webhook-limit.js';
 export * from './tenants/webhook-lookup.js';
 export * from './with-tenant.js';

@@ -112,6 +112,8 @@ const schemas = {
     WEBHOOK_BODY_LIMIT_BYTES: int(256 * 1024, 1024, 10 * 1024 * 1024),
     WEBHOOK_TOLERANCE_SECONDS: int(300, 30, 3600),
     TENANT_CACHE_TTL_MS: int(10_000, 0, 300_000),
+    // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it.
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: int(600, 1, 1_000_000),
   }),
   worker: z.object({
     ...common,
@@ -129,6 +131,16 @@ const schemas = {
     LLM_MAX_RETRIES: int(2, 0, 10),
     SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
     SIMILAR_TICKETS_LIMIT: int(5, 1, 20),
+    // A killed worker's jobs are recovered once their lock lapses; lower means faster recovery but
+    // more lock renewals (every half of it).
+    WORKER_LOCK_DURATION_MS: int(30_000, 1_000, 600_000),
+    // ServiceDesk Plus calls per tenant per minute across all workers, so one client's ticket burst
+    // cannot use up its SDP API quota (technicians and integrations share it).
+    SDP_RATE_LIMIT_PER_MINUTE: int(300, 1, 100_000),
+    ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
+    ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
+    // Longer descriptions are cut before the LLM sees them; the note says so.
+    TICKET_DESCRIPTION_LIMIT: int(4_000, 200, 100_000),
   }),
   admin: z.object({
     ...common,
@@ -203,6 +215,7 @@ function apiConfig(e: Parsed<'api'>) {
     webhookBodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
     webhookToleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
     tenantCacheTtlMs: e.TENANT_CACHE_TTL_MS,
+    webhookRateLimitPerMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE,
   };
 }
 
@@ -219,6 +232,13 @@ function workerConfig(e: Parsed<'worker'>) {
     },
     sdpTimeoutMs: e.SDP_TIMEOUT_MS,
     similarTicketsLimit: e.SIMILAR_TICKETS_LIMIT,
+    lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+    sdpRateLimitPerMinute: e.SDP_RATE_LIMIT_PER_MINUTE,
+    alertStorm: {
+      enabled: e.ALERT_STORM_DEDUPE === 'true',
+      windowSeconds: e.ALERT_STORM_WINDOW_SECONDS,
+    },
+    descriptionLimit: e.TICKET_DESCRIPTION_LIMIT,
   };
 }
 

@@ -3,3 +3,4 @@ export * from './jobs.js';
 export * from './logger.js';
 export * from './secret-box.js';
 export * from './signature.js';
+export * from './token-bucket.js';

@@ -3,6 +3,7 @@ import {
   type EnhanceJob,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
+  takeTokens,
   verifyWebhookSignature,
 } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
@@ -19,6 +20,8 @@ export interface WebhookRouteOptions {
   tenantAuth: TenantAuth;
   bodyLimitBytes: number;
   toleranceSeconds: number;
+  /** Installation default of accepted webhooks per tenant per minute. */
+  rateLimitPerMinute: number;
 }
 
 const errorBody = {
@@ -94,6 +97,24 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
         throw unauthorized();
       }
 
+      // Counted per tenant after authentication: forged or unsigned floods at a client's URL cannot use
+      // up that client's quota and lock its real tickets out; they stop at the signature check.
+      let waitMs: number;
+      try {
+        waitMs = await takeTokens(opts.redis, `${opts.queue.opts.prefix ?? 'bull'}:ratelimit:webhook:${tenant.tenantId}`, {
+          perMinute: tenant.rateLimitPerMinute ?? opts.rateLimitPerMinute,
+        });
+      } catch (error) {
+        request.log.error({ err: error, tenant: request.params.tenant }, 'rate limiter unavailable (Redis)');
+        throw queueUnavailable();
+      }
+      if (waitMs > 0) {
+        request.log.warn({ tenant: request.params.tenant }, 'webhook rate limit reached');
+        throw new HttpError(429, 'rate_limited', 'Too many webhooks for this tenant; retry later', {
+          'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+        });
+      }
+
       let body: unknown;
       try {
         body = JSON.parse(rawBody.toString('utf8'));
@@ -114,9 +135,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
         result = await enqueueEnhancement(opts.queue, opts.redis, job);
       } catch (error) {
         request.log.error({ err: error, tenant: request.params.tenant }, 'could not store the job in Redis');
-        throw new HttpError(503, 'queue_unavailable', 'The queue cannot take the event now; retry later', {
-          'retry-after': '5',
-        });
+        throw queueUnavailable();
       }
       request.log.info(
         {
@@ -136,6 +155,11 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     },
   );
 };
+
+const queueUnavailable = () =>
+  new HttpError(503, 'queue_unavailable', 'The queue cannot take the event now; retry later', {
+    'retry-after': '5',
+  });
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;

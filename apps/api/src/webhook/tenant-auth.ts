@@ -1,4 +1,4 @@
-import { type Db, findWebhookTenant } from '@ai-agents/db';
+import { type Db, findWebhookTenant, tenantWebhookLimit, withTenant } from '@ai-agents/db';
 import type { SecretBox } from '@ai-agents/shared';
 
 export interface WebhookCredentials {
@@ -6,6 +6,8 @@ export interface WebhookCredentials {
   active: boolean;
   /** Plain webhook secrets: the current one first, then the one being rotated out. */
   secrets: string[];
+  /** The tenant's own webhook limit per minute; null: the installation default. */
+  rateLimitPerMinute: number | null;
 }
 
 /**
@@ -23,7 +25,8 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     const secrets = [tenant.webhookSecretEnc, tenant.webhookSecretPreviousEnc]
       .filter((v): v is string => Boolean(v))
       .map((v) => deps.box.decrypt(v));
-    return { tenantId: tenant.id, active: tenant.status === 'active', secrets };
+    const rateLimitPerMinute = await withTenant(deps.db, tenant.id, (tx) => tenantWebhookLimit(tx, tenant.id));
+    return { tenantId: tenant.id, active: tenant.status === 'active', secrets, rateLimitPerMinute };
   }
 
   return {

@@ -19,9 +19,16 @@ export function renderNote(input: {
   enhancementId: string;
   outcome: NoteOutcome;
   similar: SimilarTicket[];
+  /** Set when the description was cut before the LLM saw it: its full and its shown length. */
+  truncated?: { total: number; shown: number };
 }): string {
   const { outcome } = input;
   const parts: string[] = [];
+  if (input.truncated) {
+    parts.push(
+      `<p><i>The description is ${input.truncated.total} characters long; only the first ${input.truncated.shown} were used.</i></p>`,
+    );
+  }
   if (outcome.kind === 'ai') {
     const { note } = outcome;
     parts.push(`<p><b>AI investigation</b> (confidence: ${escapeHtml(note.confidence)})</p>`);
@@ -56,4 +63,17 @@ export function renderNote(input: {
     `<p><small>Written by ai-agents from this client's ticket history; verify before acting. Ref ${escapeHtml(noteMarker(input.enhancementId))}</small></p>`,
   );
   return `<div>${parts.join('\n')}</div>`;
+}
+
+/**
+ * The short note of an alert-storm follower: the same alert as an earlier ticket, which holds the full
+ * investigation. No LLM call is made for it.
+ */
+export function renderStormNote(input: { enhancementId: string; leaderRequestId: string }): string {
+  return [
+    '<div><p><b>Alert storm</b>: this ticket looks like another instance of the alert in ticket ',
+    `#${escapeHtml(input.leaderRequestId)}, which has the full AI investigation. `,
+    'Consider linking or merging them.</p>\n',
+    `<p><small>Written by ai-agents. Ref ${escapeHtml(noteMarker(input.enhancementId))}</small></p></div>`,
+  ].join('');
 }

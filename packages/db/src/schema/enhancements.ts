@@ -2,7 +2,9 @@ import { sql } from 'drizzle-orm';
 import { boolean, check, index, integer, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.js';
 
-export const ENHANCEMENT_STATUSES = ['processing', 'posting', 'posted', 'failed'] as const;
+// skipped: another event already owns this ticket's note (a second request.created for the same
+// request); `duplicate_of` names the enhancement that does.
+export const ENHANCEMENT_STATUSES = ['processing', 'posting', 'posted', 'failed', 'skipped'] as const;
 
 export type EnhancementStatus = (typeof ENHANCEMENT_STATUSES)[number];
 
@@ -27,6 +29,14 @@ export const enhancements = pgTable(
     tokensOut: integer('tokens_out'),
     latencyMs: integer('latency_ms'),
     error: text('error'),
+    // Why the LLM answer was replaced by the context-only note (null when the LLM answered).
+    fallbackReason: text('fallback_reason'),
+    // Set when this event was skipped because `duplicate_of` already handles the same request.
+    duplicateOf: uuid('duplicate_of'),
+    // Alert storms: events with the same key (normalised subject + requester) within a window share
+    // one full enhancement, the storm leader; followers get a short note linking to it.
+    stormKey: text('storm_key'),
+    stormLeaderId: uuid('storm_leader_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     postedAt: timestamp('posted_at', { withTimezone: true }),
@@ -34,7 +44,11 @@ export const enhancements = pgTable(
   (t) => [
     unique('enhancements_tenant_event_unique').on(t.tenantId, t.eventId),
     index('enhancements_tenant_request_idx').on(t.tenantId, t.sdpRequestId),
-    check('enhancements_status_valid', sql`${t.status} in ('processing', 'posting', 'posted', 'failed')`),
+    index('enhancements_tenant_storm_idx').on(t.tenantId, t.stormKey, t.createdAt),
+    check(
+      'enhancements_status_valid',
+      sql`${t.status} in ('processing', 'posting', 'posted', 'failed', 'skipped')`,
+    ),
   ],
 );
 

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { check, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const tenants = pgTable(
   'tenants',
@@ -19,6 +19,8 @@ export const tenants = pgTable(
     webhookSecretPreviousEnc: text('webhook_secret_previous_enc'),
     // Null: the installation's LLM_MODEL.
     llmModel: text('llm_model'),
+    // Accepted webhooks per minute for this tenant; null: the installation's WEBHOOK_RATE_LIMIT_PER_MINUTE.
+    webhookRateLimitPerMinute: integer('webhook_rate_limit_per_minute'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -26,6 +28,10 @@ export const tenants = pgTable(
     check('tenants_slug_format', sql`${t.slug} ~ '^[a-z0-9][a-z0-9-]{0,62}$'`),
     check('tenants_status_valid', sql`${t.status} in ('active', 'disabled')`),
     check('tenants_sdp_auth_type_valid', sql`${t.sdpAuthType} in ('onprem', 'cloud')`),
+    check(
+      'tenants_webhook_rate_limit_positive',
+      sql`${t.webhookRateLimitPerMinute} is null or ${t.webhookRateLimitPerMinute} > 0`,
+    ),
   ],
 );
 
