@@ -41,7 +41,6 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     retryStrategy: (n) => Math.min(n * 500, 5_000),
   });
 
-
   const deps: EnhanceDeps = {
     db: database.db,
     llm: new OpenAI({

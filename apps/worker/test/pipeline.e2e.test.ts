@@ -164,7 +164,7 @@ describe('signed webhook → one internal note', () => {
     const body = { event: 'request.created', event_id: 'evt-e2e-dup', request: { id: request.id } };
     const responses = await Promise.all([post(body), post(body), post(body)]);
     expect(responses.map((r) => r.status)).toEqual([202, 202, 202]);
-    const bodies = await Promise.all(responses.map((r) => r.json()));
+    const bodies = await Promise.all(responses.map((r) => r.json() as Promise<{ job_id: string }>));
     expect(new Set(bodies.map((b) => b.job_id)).size).toBe(1);
 
     await waitFor(

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ensureDatabase, runMigrations } from '@ai-agents/db';
 import pg from 'pg';
 
@@ -93,10 +96,16 @@ export interface PrivateRedis {
 
 /**
  * A redis-server of the test's own on a free port, to stop and restart for outage tests without
- * touching the machine's shared server. Keeps nothing on disk.
+ * touching the machine's shared server. Keeps nothing on disk, unless `persistent`: then it writes an
+ * append-only file (fsync on every write) in a temporary directory, as a production Redis should, so a
+ * restart — even after SIGKILL — keeps the queue.
  */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: { persistent?: boolean } = {}): Promise<PrivateRedis> {
   const port = await freePort();
+  const dir = options.persistent ? await mkdtemp(join(tmpdir(), 'ai-agents-redis-')) : undefined;
+  const persistence = dir
+    ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
+    : ['--save', '', '--appendonly', 'no'];
   let child: ChildProcess | undefined;
   const instance: PrivateRedis = {
     url: `redis://127.0.0.1:${port}`,
@@ -104,18 +113,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     async start() {
       child = spawn(
         'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--maxmemory-policy',
-          'noeviction',
-        ],
+        ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--maxmemory-policy', 'noeviction'],
         { stdio: 'ignore' },
       );
       await waitForPort(port, 5_000);

@@ -101,9 +101,13 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       // up that client's quota and lock its real tickets out; they stop at the signature check.
       let waitMs: number;
       try {
-        waitMs = await takeTokens(opts.redis, `${opts.queue.opts.prefix ?? 'bull'}:ratelimit:webhook:${tenant.tenantId}`, {
-          perMinute: tenant.rateLimitPerMinute ?? opts.rateLimitPerMinute,
-        });
+        waitMs = await takeTokens(
+          opts.redis,
+          `${opts.queue.opts.prefix ?? 'bull'}:ratelimit:webhook:${tenant.tenantId}`,
+          {
+            perMinute: tenant.rateLimitPerMinute ?? opts.rateLimitPerMinute,
+          },
+        );
       } catch (error) {
         request.log.error({ err: error, tenant: request.params.tenant }, 'rate limiter unavailable (Redis)');
         throw queueUnavailable();

@@ -25,7 +25,9 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     const secrets = [tenant.webhookSecretEnc, tenant.webhookSecretPreviousEnc]
       .filter((v): v is string => Boolean(v))
       .map((v) => deps.box.decrypt(v));
-    const rateLimitPerMinute = await withTenant(deps.db, tenant.id, (tx) => tenantWebhookLimit(tx, tenant.id));
+    const rateLimitPerMinute = await withTenant(deps.db, tenant.id, (tx) =>
+      tenantWebhookLimit(tx, tenant.id),
+    );
     return { tenantId: tenant.id, active: tenant.status === 'active', secrets, rateLimitPerMinute };
   }
 

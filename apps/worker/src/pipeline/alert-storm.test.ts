@@ -20,7 +20,9 @@ describe('alert storm key', () => {
     expect(alertStormKey(disk)).not.toBe(
       alertStormKey({ ...disk, subject: 'Backup job 12 failed on SRV-12' }),
     );
-    expect(alertStormKey(disk)).not.toBe(alertStormKey({ ...disk, requester: { email_id: 'ann@contoso.example' } }));
+    expect(alertStormKey(disk)).not.toBe(
+      alertStormKey({ ...disk, requester: { email_id: 'ann@contoso.example' } }),
+    );
   });
 
   it('has no key for a subject without words', () => {

@@ -128,7 +128,7 @@ export function registerJobsCommands(program: Command): void {
 
   jobs
     .command('retry-all')
-    .description("move every failed job of one tenant back to the queue")
+    .description('move every failed job of one tenant back to the queue')
     .requiredOption('--tenant <slug>', 'the tenant whose failed jobs to retry')
     .action(async (opts: { tenant: string }, command: Command) => {
       await withQueue(command, async (ctx, queue) => {
