@@ -72,7 +72,21 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       if (!Buffer.isBuffer(rawBody))
         throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
 
-      const tenant = await opts.tenantAuth.lookup(request.params.tenant);
+      let tenant: Awaited<ReturnType<TenantAuth['lookup']>>;
+      try {
+        tenant = await opts.tenantAuth.lookup(request.params.tenant);
+      } catch (error) {
+        // Postgres is away: the sender should retry, exactly as when Redis is.
+        request.log.error({ err: error, tenant: request.params.tenant }, 'tenant lookup failed (Postgres)');
+        throw new HttpError(
+          503,
+          'database_unavailable',
+          'The service cannot take the event now; retry later',
+          {
+            'retry-after': '5',
+          },
+        );
+      }
       const verdict = verifyWebhookSignature({
         secrets: tenant?.secrets ?? [],
         timestamp: header(request.headers[TIMESTAMP_HEADER]),
