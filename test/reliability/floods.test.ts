@@ -122,7 +122,7 @@ describe('per-tenant webhook rate limit', () => {
       // Unsigned requests do not use up the tenant's budget: they stop at authentication.
       await setTenantLimit(1);
       // A fresh bucket holding exactly one delivery.
-      await (await stack.queue.client).del(`${stack.env.QUEUE_PREFIX}:ratelimit:webhook:${stack.tenantId}`);
+      await stack.redis.del(`${stack.env.QUEUE_PREFIX}:ratelimit:webhook:${stack.tenantId}`);
       for (let i = 0; i < 20; i++) {
         const res = await fetch(`${stack.apiUrl}/v1/webhooks/servicedesk/${stack.slug}`, {
           method: 'POST',

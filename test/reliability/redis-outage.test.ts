@@ -38,13 +38,13 @@ describe('Redis restarted during intake and processing', () => {
   it('answers 503 (never 202) while Redis is down, then recovers and finishes every job by itself', async () => {
     // Jobs in flight when Redis dies: the LLM is slow, so they are mid-job.
     stack.llm.setFault({ latencyMs: 1_500 });
-    const before = [];
+    const before: Awaited<ReturnType<typeof send>>[] = [];
     for (let i = 0; i < 4; i++) before.push(await send('before'));
     expect(before.map((b) => b.res.status)).toEqual([202, 202, 202, 202]);
     await waitFor(async () => ((await stack.rows()).length >= 4 ? true : undefined), 10_000, 'jobs to start');
 
     await redis.stop();
-    const during = [];
+    const during: Awaited<ReturnType<typeof send>>[] = [];
     for (let i = 0; i < 10; i++) during.push(await send('during'));
     const statuses = during.map((d) => d.res.status);
     expect(statuses.every((s) => s === 503)).toBe(true);
@@ -71,7 +71,7 @@ describe('Redis restarted during intake and processing', () => {
       'the API to accept webhooks again',
     );
     expect(retried.status).toBe(202);
-    const after = [];
+    const after: Awaited<ReturnType<typeof send>>[] = [];
     for (let i = 0; i < 3; i++) after.push(await send('after'));
     expect(after.map((a) => a.res.status)).toEqual([202, 202, 202]);
 

@@ -101,6 +101,8 @@ export async function startStack(options: StackOptions = {}) {
     database,
     testDb,
     queue,
+    /** A plain connection to the stack's Redis, for assertions and test setup. */
+    redis: inspect,
     get apiUrl() {
       return apiUrl;
     },

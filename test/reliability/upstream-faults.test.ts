@@ -159,7 +159,7 @@ describe('one note per ticket', () => {
     expect(await stack.queue.getWaitingCount()).toBe(0);
 
     // Even if Redis forgot the event entirely, the worker finds it posted in Postgres.
-    const seen = await stack.queue.client;
+    const seen = stack.redis;
     const keys = await seen.keys(`${stack.env.QUEUE_PREFIX}:enhance:seen:*`);
     await seen.del(...keys);
     const again = await stack.post(body);
@@ -172,7 +172,7 @@ describe('one note per ticket', () => {
 
 describe('per-tenant outbound ServiceDesk Plus limit', () => {
   it('a token bucket in Redis grants a minute’s budget, then names the wait', async () => {
-    const redis = await stack.queue.client;
+    const redis = stack.redis;
     const key = `${stack.env.QUEUE_PREFIX}:ratelimit:test`;
     const grants = [];
     for (let i = 0; i < 4; i++) grants.push(await takeTokens(redis, key, { perMinute: 6 }, 2));

@@ -18,6 +18,7 @@ export function normaliseSubject(subject: string): string {
     .toLowerCase()
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '#')
     .replace(/\b\d{1,3}(?:\.\d{1,3}){3}\b/g, '#')
+    .replace(/\b0x[0-9a-f]+\b/g, '#')
     .replace(/\b(?=[0-9a-f]*\d)[0-9a-f]{6,}\b/g, '#')
     .replace(/\d+/g, '#')
     .replace(/[^\p{L}#]+/gu, ' ')
