@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -103,6 +104,8 @@ export interface PrivateRedis {
 export async function startPrivateRedis(options: { persistent?: boolean } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = options.persistent ? await mkdtemp(join(tmpdir(), 'ai-agents-redis-')) : undefined;
+  // The data must outlive stop() for a restart, so it goes when the test process does.
+  if (dir) process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const persistence = dir
     ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
     : ['--save', '', '--appendonly', 'no'];
