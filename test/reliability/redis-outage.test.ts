@@ -19,7 +19,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close();
-  await redis?.stop();
+  await redis?.destroy();
 });
 
 const SUBJECTS = ['printer jam', 'outlook password', 'vpn drops', 'teams audio', 'excel crash', 'wifi slow'];

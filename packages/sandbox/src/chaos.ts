@@ -53,7 +53,7 @@ async function main(): Promise<number> {
     const db = await createTestDatabase('aiagents_chaos');
     cleanups.push(() => db.drop());
     const redis = await startPrivateRedis({ persistent: true });
-    cleanups.push(() => redis.stop());
+    cleanups.push(() => redis.destroy());
     const sdp = await startFakeServiceDesk({ technicianKeys: ['chaos-key'] });
     cleanups.push(() => sdp.close());
     const llm = await startFakeLlm();

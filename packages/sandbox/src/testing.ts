@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,7 +91,10 @@ export interface PrivateRedis {
   url: string;
   port: number;
   start(): Promise<void>;
+  /** Stops the server; a persistent one keeps its data for the next start(). */
   stop(): Promise<void>;
+  /** Stops the server and deletes its data for good. */
+  destroy(): Promise<void>;
 }
 
 /**
@@ -104,8 +106,7 @@ export interface PrivateRedis {
 export async function startPrivateRedis(options: { persistent?: boolean } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = options.persistent ? await mkdtemp(join(tmpdir(), 'ai-agents-redis-')) : undefined;
-  // The data must outlive stop() for a restart, so it goes when the test process does.
-  if (dir) process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+
   const persistence = dir
     ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
     : ['--save', '', '--appendonly', 'no'];
@@ -129,6 +130,10 @@ export async function startPrivateRedis(options: { persistent?: boolean } = {}):
         running.once('exit', () => resolve());
         running.kill('SIGKILL');
       });
+    },
+    async destroy() {
+      await instance.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
     },
   };
   await instance.start();
