@@ -179,7 +179,7 @@ export async function startStack(options: StackOptions = {}) {
       for (const p of processes) await p.kill('SIGKILL');
       for (const w of workers) await w.close().catch(() => {});
       await queue.close().catch(() => {});
-      inspect.disconnect();
+      await inspect.quit().catch(() => {});
       await sdp.close();
       await llm.close();
       await database.close();

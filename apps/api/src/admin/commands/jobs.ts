@@ -37,10 +37,13 @@ async function withQueue<T>(command: Command, fn: (ctx: AdminContext, queue: Que
     });
     const queue = new Queue(ENHANCE_QUEUE, { connection, prefix: ctx.config.queuePrefix });
     try {
+      // Let the queue finish connecting first: closing it mid-handshake leaves a rejected promise.
+      await queue.waitUntilReady();
       return await fn(ctx, queue);
     } finally {
       await queue.close();
-      connection.disconnect();
+      // quit waits for pending replies; disconnect would reject them.
+      await connection.quit().catch(() => {});
     }
   });
 }
