@@ -139,8 +139,9 @@ const schemas = {
     SDP_RATE_LIMIT_PER_MINUTE: int(300, 1, 100_000),
     ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
     ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
-    // Longer descriptions are cut before the LLM sees them; the note says so.
-    TICKET_DESCRIPTION_LIMIT: int(4_000, 200, 100_000),
+    // Longer descriptions are cut before the LLM sees them; the note says so. At most 4,000: the
+    // prompt builder (generate-note.ts) cuts there too, and the note must not claim more was read.
+    TICKET_DESCRIPTION_LIMIT: int(4_000, 200, 4_000),
   }),
   admin: z.object({
     ...common,
