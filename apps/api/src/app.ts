@@ -20,6 +20,8 @@ export interface AppDeps {
   tenantAuth: TenantAuth;
   webhookBodyLimitBytes: number;
   webhookToleranceSeconds: number;
+  /** Installation default; a tenant row may set its own. */
+  webhookRateLimitPerMinute?: number;
   trustProxy?: boolean | number | string[];
   /** Where browsers reach this API (PUBLIC_BASE_URL): the feedback form posts there. */
   publicBaseUrl?: string;
@@ -89,6 +91,7 @@ export async function buildApp(deps: AppDeps) {
     tenantAuth: deps.tenantAuth,
     bodyLimitBytes: deps.webhookBodyLimitBytes,
     toleranceSeconds: deps.webhookToleranceSeconds,
+    rateLimitPerMinute: deps.webhookRateLimitPerMinute ?? 600,
   });
   await app.register(feedbackRoutes, {
     db: deps.db,

@@ -14,6 +14,7 @@ import { upstreamAwareBackoff } from './backoff.js';
 import type { WorkerProbe } from './http-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { observeJob } from './observe-job.js';
+import { createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
 import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
 import { createTenantClients } from './pipeline/tenant-client.js';
 import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
@@ -43,6 +44,23 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     throw error;
   });
 
+  // Workers block on Redis and must keep retrying through an outage: BullMQ requires
+  // maxRetriesPerRequest null on their connection.
+  const connection = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: null,
+    // Never give up reconnecting (returning null would stop the worker for good after a Redis restart).
+    retryStrategy: (n) => Math.min(n * 500, 5_000),
+  });
+
+  await assertRedisNoEviction(connection, {
+    production: config.isProduction,
+    warn: (m) => logger.warn(m),
+  }).catch(async (error: unknown) => {
+    connection.disconnect();
+    await database.close();
+    throw error;
+  });
+
   const box = createSecretBox(config.encryptionKey, config.encryptionKeys);
   const metrics = createWorkerMetrics();
   const deps: EnhanceDeps = {
@@ -68,40 +86,34 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     box,
     publicBaseUrl: config.publicBaseUrl,
     metrics,
+    sdpRateLimit: createSdpRateLimit({
+      redis: connection,
+      prefix: config.queuePrefix,
+      perMinute: config.sdpRateLimitPerMinute,
+    }),
+    alertStorm: config.alertStorm,
+    descriptionLimit: config.descriptionLimit,
   };
 
   const processors: Record<string, Processor> = {
-    [ENHANCE_JOB]: (job: Job) => processEnhanceTicket(job, deps),
+    [ENHANCE_JOB]: (job: Job, token?: string) => processEnhanceTicket(job, deps, token),
   };
 
-  // Workers block on Redis and must keep retrying through an outage: BullMQ requires
-  // maxRetriesPerRequest null on their connection.
-  const connection = new Redis(config.redisUrl, {
-    maxRetriesPerRequest: null,
-    retryStrategy: (n) => Math.min(n * 500, 5_000),
-  });
-  await assertRedisNoEviction(connection, {
-    production: config.isProduction,
-    warn: (m) => logger.warn(m),
-  }).catch(async (error: unknown) => {
-    connection.disconnect();
-    await database.close();
-    throw error;
-  });
   const worker = new Worker(
     ENHANCE_QUEUE,
-    async (job) => {
+    async (job, token) => {
       const processor = processors[job.name];
       if (!processor) throw new UnrecoverableError(`No processor for job ${job.name}`);
-      return observeJob(job, metrics, () => processor(job));
+      return observeJob(job, metrics, () => processor(job, token));
     },
     {
       connection,
       prefix: config.queuePrefix,
       concurrency: config.concurrency,
-      // The lock is renewed every 15 s while a job runs; a killed worker's jobs are taken over by
-      // another worker once it lapses (stalled-job recovery).
-      lockDuration: 30_000,
+      // The lock is renewed every half lockDuration while a job runs; a killed worker's jobs are taken
+      // over by another worker once it lapses (stalled-job recovery, checked as often as it can lapse).
+      lockDuration: config.lockDurationMs,
+      stalledInterval: config.lockDurationMs,
       // A job whose worker died three times is failed instead of killing workers for ever.
       maxStalledCount: 3,
       settings: {

@@ -185,6 +185,9 @@ beforeAll(async () => {
     DATABASE_URL: testDb.appUrl,
     REDIS_URL: TEST_REDIS_URL,
     QUEUE_PREFIX: prefix,
+    // Every ticket here deliberately shares one subject; alert-storm grouping (tested in
+    // test/reliability/floods.test.ts) would turn all but the first into short follower notes.
+    ALERT_STORM_DEDUPE: 'false',
     ENCRYPTION_KEY: encryptionKey,
     OPENAI_API_KEY: openAiKey,
     OPENAI_BASE_URL: recorder.url,

@@ -1,6 +1,8 @@
 export * from './audit/list.js';
 export * from './audit/record.js';
 export * from './client.js';
+export * from './enhancements/alert-storm.js';
+export * from './enhancements/find.js';
 export * from './enhancements/track.js';
 export * from './feedback/record.js';
 export * from './feedback/summary.js';
@@ -15,6 +17,7 @@ export * from './tenants/load.js';
 export * from './tenants/reencrypt.js';
 export * from './tenants/set-status.js';
 export * from './tenants/update.js';
+export * from './tenants/webhook-limit.js';
 export * from './tenants/webhook-lookup.js';
 export * from './tenants/webhook-secret.js';
 export * from './usage/monthly.js';

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ensureDatabase, runMigrations } from '@ai-agents/db';
 import pg from 'pg';
 
@@ -88,15 +91,25 @@ export interface PrivateRedis {
   url: string;
   port: number;
   start(): Promise<void>;
+  /** Stops the server; a persistent one keeps its data for the next start(). */
   stop(): Promise<void>;
+  /** Stops the server and deletes its data for good. */
+  destroy(): Promise<void>;
 }
 
 /**
  * A redis-server of the test's own on a free port, to stop and restart for outage tests without
- * touching the machine's shared server. Keeps nothing on disk.
+ * touching the machine's shared server. Keeps nothing on disk, unless `persistent`: then it writes an
+ * append-only file (fsync on every write) in a temporary directory, as a production Redis should, so a
+ * restart — even after SIGKILL — keeps the queue.
  */
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export async function startPrivateRedis(options: { persistent?: boolean } = {}): Promise<PrivateRedis> {
   const port = await freePort();
+  const dir = options.persistent ? await mkdtemp(join(tmpdir(), 'ai-agents-redis-')) : undefined;
+
+  const persistence = dir
+    ? ['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '']
+    : ['--save', '', '--appendonly', 'no'];
   let child: ChildProcess | undefined;
   const instance: PrivateRedis = {
     url: `redis://127.0.0.1:${port}`,
@@ -104,18 +117,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     async start() {
       child = spawn(
         'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--maxmemory-policy',
-          'noeviction',
-        ],
+        ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--maxmemory-policy', 'noeviction'],
         { stdio: 'ignore' },
       );
       await waitForPort(port, 5_000);
@@ -128,6 +130,10 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
         running.once('exit', () => resolve());
         running.kill('SIGKILL');
       });
+    },
+    async destroy() {
+      await instance.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
     },
   };
   await instance.start();

@@ -148,6 +148,8 @@ const schemas = {
     WEBHOOK_TOLERANCE_SECONDS: int(300, 30, 3600),
     TENANT_CACHE_TTL_MS: int(10_000, 0, 300_000),
     ...publicBaseUrl,
+    // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it.
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: int(600, 1, 1_000_000),
   }),
   worker: z.object({
     ...common,
@@ -179,6 +181,17 @@ const schemas = {
     LLM_PROMPT_TOKEN_BUDGET: int(3_000, 500, 100_000),
     // How long a tenant's ServiceDesk Plus categories and priorities are reused.
     TAXONOMY_CACHE_TTL_MS: int(15 * 60_000, 0, 24 * 60 * 60_000),
+    // A killed worker's jobs are recovered once their lock lapses; lower means faster recovery but
+    // more lock renewals (every half of it).
+    WORKER_LOCK_DURATION_MS: int(30_000, 1_000, 600_000),
+    // ServiceDesk Plus calls per tenant per minute across all workers, so one client's ticket burst
+    // cannot use up its SDP API quota (technicians and integrations share it).
+    SDP_RATE_LIMIT_PER_MINUTE: int(300, 1, 100_000),
+    ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
+    ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
+    // Longer descriptions are cut before the LLM sees them; the note says so. At most 4,000: the
+    // prompt builder (generate-note.ts) cuts there too, and the note must not claim more was read.
+    TICKET_DESCRIPTION_LIMIT: int(4_000, 200, 4_000),
   }),
   admin: z.object({
     ...common,
@@ -270,6 +283,7 @@ function apiConfig(e: Parsed<'api'>) {
     webhookToleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
     tenantCacheTtlMs: e.TENANT_CACHE_TTL_MS,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    webhookRateLimitPerMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE,
   };
 }
 
@@ -293,6 +307,13 @@ function workerConfig(e: Parsed<'worker'>) {
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     sdpTimeoutMs: e.SDP_TIMEOUT_MS,
     similarTicketsLimit: e.SIMILAR_TICKETS_LIMIT,
+    lockDurationMs: e.WORKER_LOCK_DURATION_MS,
+    sdpRateLimitPerMinute: e.SDP_RATE_LIMIT_PER_MINUTE,
+    alertStorm: {
+      enabled: e.ALERT_STORM_DEDUPE === 'true',
+      windowSeconds: e.ALERT_STORM_WINDOW_SECONDS,
+    },
+    descriptionLimit: e.TICKET_DESCRIPTION_LIMIT,
   };
 }
 

@@ -1,6 +1,7 @@
 import { ConfigError, safeErrorMessage } from '@ai-agents/shared';
 import { Command, CommanderError } from 'commander';
 import { registerFeedbackCommand } from './commands/feedback.js';
+import { registerJobsCommands } from './commands/jobs.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerTenantCommands } from './commands/tenant.js';
 import { registerTenantLlmCommand } from './commands/tenant-llm.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerKeysCommands(program);
   registerUsageCommand(program);
   registerFeedbackCommand(program);
+  registerJobsCommands(program);
   exitOverrideAll(program);
   return program;
 }

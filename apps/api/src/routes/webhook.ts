@@ -1,4 +1,4 @@
-import { currentTraceCarrier, deriveEventId, type EnhanceJob } from '@ai-agents/shared';
+import { currentTraceCarrier, deriveEventId, type EnhanceJob, takeTokens } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -16,6 +16,8 @@ export interface WebhookRouteOptions {
   bodyLimitBytes: number;
   toleranceSeconds: number;
   metrics?: ApiMetrics;
+  /** Installation default of accepted webhooks per tenant per minute. */
+  rateLimitPerMinute: number;
 }
 
 const errorBody = {
@@ -66,7 +68,18 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       if (!Buffer.isBuffer(rawBody))
         throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
 
-      const tenant = await opts.tenantAuth.lookup(request.params.tenant);
+      let tenant: Awaited<ReturnType<TenantAuth['lookup']>>;
+      try {
+        tenant = await opts.tenantAuth.lookup(request.params.tenant);
+      } catch (error) {
+        // Postgres is away: the sender should retry, exactly as when Redis is.
+        opts.metrics?.observeWebhook(null, { outcome: 'rejected', reason: 'database_unavailable' });
+        request.log.error({ err: error, tenant: request.params.tenant }, 'tenant lookup failed (Postgres)');
+        throw serviceUnavailable(
+          'database_unavailable',
+          'The service cannot take the event now; retry later',
+        );
+      }
       // The slug is a metric label only once it is known to name a tenant: bounded by the tenant count.
       const tenantLabel = tenant ? request.params.tenant : null;
       const count = (result: WebhookOutcome) => opts.metrics?.observeWebhook(tenantLabel, result);
@@ -87,6 +100,30 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
         count({ outcome: 'rejected', reason });
         request.log.info({ tenant: request.params.tenant, reason }, 'webhook rejected');
         throw unauthorized();
+      }
+
+      // Counted per tenant after authentication: forged or unsigned floods at a client's URL cannot use
+      // up that client's quota and lock its real tickets out; they stop at the signature check.
+      let waitMs: number;
+      try {
+        waitMs = await takeTokens(
+          opts.redis,
+          `${opts.queue.opts.prefix ?? 'bull'}:ratelimit:webhook:${tenant.tenantId}`,
+          {
+            perMinute: tenant.rateLimitPerMinute ?? opts.rateLimitPerMinute,
+          },
+        );
+      } catch (error) {
+        count({ outcome: 'rejected', reason: 'queue_unavailable' });
+        request.log.error({ err: error, tenant: request.params.tenant }, 'rate limiter unavailable (Redis)');
+        throw queueUnavailable();
+      }
+      if (waitMs > 0) {
+        count({ outcome: 'rejected', reason: 'rate_limited' });
+        request.log.warn({ tenant: request.params.tenant }, 'webhook rate limit reached');
+        throw new HttpError(429, 'rate_limited', 'Too many webhooks for this tenant; retry later', {
+          'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+        });
       }
 
       let body: unknown;
@@ -119,9 +156,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       } catch (error) {
         count({ outcome: 'rejected', reason: 'queue_unavailable' });
         request.log.error({ err: error, tenant: request.params.tenant }, 'could not store the job in Redis');
-        throw new HttpError(503, 'queue_unavailable', 'The queue cannot take the event now; retry later', {
-          'retry-after': '5',
-        });
+        throw queueUnavailable();
       }
       count({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
       request.log.info(
@@ -143,3 +178,10 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     },
   );
 };
+
+function serviceUnavailable(code: string, message: string): HttpError {
+  return new HttpError(503, code, message, { 'retry-after': '5' });
+}
+
+const queueUnavailable = () =>
+  serviceUnavailable('queue_unavailable', 'The queue cannot take the event now; retry later');

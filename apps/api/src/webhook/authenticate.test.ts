@@ -9,6 +9,7 @@ const tenant = (tokenEnabled: boolean): WebhookCredentials => ({
   active: true,
   secrets: ['current-secret', 'previous-secret'],
   tokenEnabled,
+  rateLimitPerMinute: null,
 });
 const check = (headers: Record<string, string>, credentials: WebhookCredentials | null = tenant(true)) =>
   authenticateDelivery({ headers, rawBody: body, tenant: credentials, toleranceSeconds: 300 });

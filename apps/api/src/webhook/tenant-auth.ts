@@ -1,4 +1,4 @@
-import { type Db, findWebhookTenant } from '@ai-agents/db';
+import { type Db, findWebhookTenant, tenantWebhookLimit, withTenant } from '@ai-agents/db';
 import type { SecretBox } from '@ai-agents/shared';
 
 export interface WebhookCredentials {
@@ -8,6 +8,8 @@ export interface WebhookCredentials {
   secrets: string[];
   /** The tenant accepts X-Webhook-Token deliveries (ServiceDesk Plus native webhooks). */
   tokenEnabled: boolean;
+  /** The tenant's own webhook limit per minute; null: the installation default. */
+  rateLimitPerMinute: number | null;
 }
 
 /**
@@ -25,11 +27,15 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     const secrets = [tenant.webhookSecretEnc, tenant.webhookSecretPreviousEnc]
       .filter((v): v is string => Boolean(v))
       .map((v) => deps.box.decrypt(v));
+    const rateLimitPerMinute = await withTenant(deps.db, tenant.id, (tx) =>
+      tenantWebhookLimit(tx, tenant.id),
+    );
     return {
       tenantId: tenant.id,
       active: tenant.status === 'active',
       secrets,
       tokenEnabled: tenant.webhookTokenEnabled,
+      rateLimitPerMinute,
     };
   }
 

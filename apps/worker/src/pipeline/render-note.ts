@@ -32,6 +32,8 @@ export type NoteShape =
       context: GatheredContext;
       /** True when the suggested category/priority were written to the ticket. */
       suggestionsApplied?: boolean;
+      /** Set when the description was cut before the LLM saw it: its full and its shown length. */
+      truncated?: { total: number; shown: number };
     }
   | { kind: 'storm_follower'; leaderRequestId: string; leaderNoteUrl: string };
 
@@ -104,6 +106,11 @@ function footer(input: NoteInput, extra: string[]): string {
 function enhancementBody(shape: Extract<NoteShape, { kind: 'enhancement' }>, input: NoteInput): string[] {
   const { outcome, context } = shape;
   const parts: string[] = [];
+  if (shape.truncated) {
+    parts.push(
+      `<p><i>The description is ${shape.truncated.total} characters long; only the first ${shape.truncated.shown} were used.</i></p>`,
+    );
+  }
   if (outcome.kind === 'ai') {
     const { note } = outcome;
     // The one-line summary comes first: it is what the ticket list preview shows.

@@ -2,6 +2,7 @@ import {
   beginEnhancement,
   type Db,
   findSimilarTickets,
+  joinAlertStorm,
   loadTenant,
   markFailed,
   markPosted,
@@ -18,15 +19,17 @@ import {
   type SecretBox,
   safeErrorMessage,
 } from '@ai-agents/shared';
-import { type Job, UnrecoverableError } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { timeStage, type WorkerMetrics } from '../metrics.js';
+import { alertStormKey } from '../pipeline/alert-storm.js';
 import type { GatheredContext } from '../pipeline/context-types.js';
-import { type LlmStepDeps, runLlmStep } from '../pipeline/llm-step.js';
+import { type LlmStepDeps, type LlmStepResult, runLlmStep } from '../pipeline/llm-step.js';
 import { findPostedNote } from '../pipeline/post-note.js';
 import { renderNote } from '../pipeline/render-note.js';
 import { sdpLinks } from '../pipeline/sdp-links.js';
+import type { SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
 import type { TenantClients } from '../pipeline/tenant-client.js';
-import { htmlToText } from '../pipeline/ticket-text.js';
+import { htmlToText, truncate } from '../pipeline/ticket-text.js';
 
 export interface EnhanceDeps {
   db: Db;
@@ -38,18 +41,28 @@ export interface EnhanceDeps {
   box: SecretBox;
   publicBaseUrl: string;
   metrics?: WorkerMetrics;
+  /** Per-tenant ServiceDesk Plus call budget; none: unlimited. */
+  sdpRateLimit?: SdpRateLimit;
+  alertStorm?: { enabled: boolean; windowSeconds: number };
+  /** Descriptions longer than this are cut before the LLM (and the note says so). */
+  descriptionLimit?: number;
 }
 
 export type EnhanceResult =
-  | { outcome: 'posted'; noteId: string; fallback: boolean; citations: string[] }
-  | { outcome: 'already_posted'; noteId: string | null };
+  | { outcome: 'posted'; noteId: string; fallback: boolean; citations: string[]; stormOf?: string }
+  | { outcome: 'already_posted'; noteId: string | null }
+  | { outcome: 'skipped'; duplicateOf: string | null };
 
 /**
  * request.created → one internal note on the ticket. Steps: claim the event (Postgres), fetch the
  * request (SDP), find similar resolved tickets (Postgres, under RLS), ask the LLM, post the note
  * (SDP), record it (Postgres). No database transaction stays open across an HTTP call.
  */
-export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise<EnhanceResult> {
+export async function processEnhanceTicket(
+  job: Job,
+  deps: EnhanceDeps,
+  token?: string,
+): Promise<EnhanceResult> {
   const parsed = enhanceJobSchema.safeParse(job.data);
   if (!parsed.success)
     throw new UnrecoverableError(`Invalid job payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
@@ -82,6 +95,10 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
     }),
   );
   if (!tenant || !claim) throw new UnrecoverableError('Tenant no longer exists');
+  if (claim.status === 'skipped') {
+    log.info({ duplicateOf: claim.duplicateOf }, 'another event already handles this ticket; skipped');
+    return { outcome: 'skipped', duplicateOf: claim.duplicateOf };
+  }
   if (claim.status === 'posted') {
     log.info({ noteId: claim.noteId }, 'note already posted for this event; nothing to do');
     return { outcome: 'already_posted', noteId: claim.noteId };
@@ -91,6 +108,17 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
   if (tenant.status !== 'active') {
     await fail('Tenant is disabled');
     throw new UnrecoverableError('Tenant is disabled');
+  }
+
+  if (deps.sdpRateLimit) {
+    const waitMs = await deps.sdpRateLimit.reserve(tenant.id);
+    if (waitMs > 0) {
+      log.info({ waitMs }, 'tenant ServiceDesk Plus budget used up; delaying the job');
+      // Not an attempt: the job goes back to the delayed set and keeps its retries.
+      if (!token) throw new Error('ServiceDesk Plus rate limit reached');
+      await job.moveToDelayed(Date.now() + waitMs, token);
+      throw new DelayedError();
+    }
   }
 
   try {
@@ -116,66 +144,119 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
 
     const request = await stage('sdp_fetch', () => sdp.getRequest(data.requestId));
     const subject = request.subject ?? '';
-    const description = htmlToText(request.description);
-    const similar = await stage('context', () =>
-      withTenant(deps.db, tenant.id, (tx) =>
-        findSimilarTickets(tx, `${subject}\n${description}`, {
-          limit: deps.similarLimit,
-          excludeExternalId: data.requestId,
-        }),
-      ),
-    );
+    const stormKey = deps.alertStorm?.enabled ? alertStormKey(request) : null;
+    const leader = stormKey
+      ? await withTenant(deps.db, tenant.id, (tx) =>
+          joinAlertStorm(tx, {
+            tenantId: tenant.id,
+            enhancementId: claim.id,
+            stormKey,
+            windowSeconds: deps.alertStorm?.windowSeconds ?? 900,
+          }),
+        )
+      : null;
 
-    // Knowledge-base solutions and assets come from the context step (issue 6, another branch).
-    const context: GatheredContext = { similar, solutions: [], assets: [], unavailable: [] };
-    const step = await stage('llm', () =>
-      runLlmStep(
-        { ...deps.llmStep, db: deps.db },
-        { tenant, sdp, requestId: data.requestId, subject, description, context, log },
-      ),
-    );
-    const { outcome } = step;
-    if (outcome.kind === 'ai')
-      deps.metrics?.observeTokens(tenant.slug, outcome.model, outcome.tokensIn, outcome.tokensOut);
-    if (outcome.kind === 'fallback')
-      log.warn({ reason: outcome.reason }, 'LLM unavailable; posting the context-only note');
+    const links = sdpLinks(tenant);
     const feedbackToken = createFeedbackToken(
       deps.box.decrypt(tenant.webhookSecretEnc),
       tenant.slug,
       claim.id,
     );
-    const html = renderNote({
-      enhancementId: claim.id,
-      shape: { kind: 'enhancement', outcome, context, suggestionsApplied: step.suggestionsApplied },
-      links: sdpLinks(tenant),
-      feedbackUrl: `${deps.publicBaseUrl}/v1/feedback?token=${encodeURIComponent(feedbackToken)}`,
-    });
+    const feedbackUrl = `${deps.publicBaseUrl}/v1/feedback?token=${encodeURIComponent(feedbackToken)}`;
+    let context: GatheredContext = { similar: [], solutions: [], assets: [], unavailable: [] };
+    let step: LlmStepResult | null = null;
+    let html: string;
+    if (leader) {
+      // Alert storm: the leader's ticket has (or will have) the full investigation; no LLM call here.
+      html = renderNote({
+        enhancementId: claim.id,
+        shape: {
+          kind: 'storm_follower',
+          leaderRequestId: leader.requestId,
+          leaderNoteUrl: links.request(leader.requestId),
+        },
+        links,
+        feedbackUrl,
+      });
+    } else {
+      const fullDescription = htmlToText(request.description);
+      const limit = deps.descriptionLimit ?? 4_000;
+      const description = truncate(fullDescription, limit);
+      const similar = await stage('context', () =>
+        withTenant(deps.db, tenant.id, (tx) =>
+          findSimilarTickets(tx, `${subject}\n${description}`, {
+            limit: deps.similarLimit,
+            excludeExternalId: data.requestId,
+          }),
+        ),
+      );
+      // Knowledge-base solutions and assets come from the context step (issue 6, context part).
+      context = { similar, solutions: [], assets: [], unavailable: [] };
+      step = await stage('llm', () =>
+        runLlmStep(
+          { ...deps.llmStep, db: deps.db },
+          { tenant, sdp, requestId: data.requestId, subject, description, context, log },
+        ),
+      );
+      const { outcome } = step;
+      if (outcome.kind === 'ai')
+        deps.metrics?.observeTokens(tenant.slug, outcome.model, outcome.tokensIn, outcome.tokensOut);
+      if (outcome.kind === 'fallback')
+        log.warn({ reason: outcome.reason }, 'LLM unavailable; posting the context-only note');
+      html = renderNote({
+        enhancementId: claim.id,
+        shape: {
+          kind: 'enhancement',
+          outcome,
+          context,
+          suggestionsApplied: step.suggestionsApplied,
+          truncated:
+            fullDescription.length > limit ? { total: fullDescription.length, shown: limit } : undefined,
+        },
+        links,
+        feedbackUrl,
+      });
+    }
 
     await withTenant(deps.db, tenant.id, (tx) => markPosting(tx, claim.id));
     const note = await stage('post_note', () =>
       sdp.addNote(data.requestId, { description: html, showToRequester: false }),
     );
     const latencyMs = Date.now() - started;
-    const ai = outcome.kind === 'ai' ? outcome : null;
-    const citations = ai ? ai.note.cited_ticket_ids : similar.map((t) => t.externalId);
+    const outcome = step?.outcome ?? null;
+    const ai = outcome?.kind === 'ai' ? outcome : null;
+    // A storm follower's note is short by design, not a fallback.
+    const fallback = outcome !== null && !ai;
+    const fallbackReason =
+      outcome?.kind === 'fallback'
+        ? outcome.reason
+        : outcome?.kind === 'budget_exhausted'
+          ? 'monthly AI budget exhausted'
+          : null;
+    const citations = !outcome
+      ? []
+      : ai
+        ? ai.note.cited_ticket_ids
+        : context.similar.map((t) => t.externalId);
     await timed('record', () =>
       withTenant(deps.db, tenant.id, async (tx) => {
         await markPosted(tx, claim.id, {
           noteId: note.id,
-          fallback: !ai,
+          fallback,
+          fallbackReason,
           model: ai?.model ?? null,
           tokensIn: ai?.tokensIn ?? null,
           tokensOut: ai?.tokensOut ?? null,
           latencyMs,
           costUsd: ai?.costUsd ?? null,
-          promptVersion: step.promptVersion,
+          promptVersion: step?.promptVersion ?? null,
           droppedCitations: ai?.droppedCitations.length ?? 0,
-          language: step.language,
-          budgetState: step.budget.state,
+          language: step?.language ?? null,
+          budgetState: step?.budget.state ?? null,
           suggestedCategory: ai?.note.suggested_category ?? null,
           suggestedPriority: ai?.note.suggested_priority ?? null,
           confidence: ai?.note.confidence ?? null,
-          suggestionsApplied: step.suggestionsApplied,
+          suggestionsApplied: step?.suggestionsApplied ?? false,
         });
         await recordAudit(tx, {
           tenantId: tenant.id,
@@ -185,17 +266,27 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
             requestId: data.requestId,
             eventId: data.eventId,
             noteId: note.id,
-            fallback: !ai,
+            fallback,
             citations,
             droppedCitations: ai?.droppedCitations.length ?? 0,
-            budgetState: step.budget.state,
-            suggestionsApplied: step.suggestionsApplied,
+            budgetState: step?.budget.state ?? null,
+            suggestionsApplied: step?.suggestionsApplied ?? false,
+            ...(leader ? { stormOf: leader.id } : {}),
           },
         });
       }),
     );
-    log.info({ noteId: note.id, fallback: !ai, latencyMs, similar: similar.length, stages }, 'note posted');
-    return { outcome: 'posted', noteId: note.id, fallback: !ai, citations };
+    log.info(
+      { noteId: note.id, fallback, latencyMs, similar: context.similar.length, stages, stormOf: leader?.id },
+      leader ? 'alert-storm note posted' : 'note posted',
+    );
+    return {
+      outcome: 'posted',
+      noteId: note.id,
+      fallback,
+      citations,
+      ...(leader ? { stormOf: leader.id } : {}),
+    };
   } catch (error) {
     const message = describe(error);
     if (error instanceof ServiceDeskError && !error.retryable) {

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import { type EnhancementStatus, enhancements } from '../schema/enhancements.js';
 
@@ -7,17 +7,28 @@ export interface EnhancementClaim {
   status: EnhancementStatus;
   attempts: number;
   noteId: string | null;
+  /** For a skipped event: the enhancement that owns this ticket's note. */
+  duplicateOf: string | null;
 }
 
 /**
  * Records that an attempt at an event has started and returns the durable state of the event.
  * A posted (or posting) event keeps its status, so a redelivered or retried job can see that a note
  * exists, or may exist, before it does anything.
+ *
+ * One note per ticket and event kind: a second event of the same kind for the same request (e.g.
+ * ServiceDesk Plus firing request.created twice, with two event ids) is marked `skipped` while another
+ * event of that request is processing, posting or posted. Claims of one request are serialised by a
+ * transaction-scoped advisory lock, so two concurrent jobs cannot both become the owner. An owner that
+ * failed for good does not block a later event: that one takes over.
  */
 export async function beginEnhancement(
   tx: Tx,
   input: { tenantId: string; eventId: string; event: string; requestId: string },
 ): Promise<EnhancementClaim> {
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`request\n${input.tenantId}\n${input.requestId}`}, 0))`,
+  );
   const [row] = await tx
     .insert(enhancements)
     .values({
@@ -33,7 +44,7 @@ export async function beginEnhancement(
       set: {
         attempts: sql`${enhancements.attempts} + 1`,
         updatedAt: sql`now()`,
-        status: sql`case when ${enhancements.status} in ('posted', 'posting') then ${enhancements.status} else 'processing' end`,
+        status: sql`case when ${enhancements.status} in ('posted', 'posting', 'skipped') then ${enhancements.status} else 'processing' end`,
       },
     })
     .returning({
@@ -41,9 +52,31 @@ export async function beginEnhancement(
       status: enhancements.status,
       attempts: enhancements.attempts,
       noteId: enhancements.noteId,
+      duplicateOf: enhancements.duplicateOf,
     });
   if (!row) throw new Error('Enhancement upsert returned no row');
-  return row;
+  if (row.status !== 'processing') return row;
+
+  const [owner] = await tx
+    .select({ id: enhancements.id })
+    .from(enhancements)
+    .where(
+      and(
+        eq(enhancements.tenantId, input.tenantId),
+        eq(enhancements.sdpRequestId, input.requestId),
+        eq(enhancements.event, input.event),
+        ne(enhancements.id, row.id),
+        inArray(enhancements.status, ['processing', 'posting', 'posted']),
+      ),
+    )
+    .orderBy(enhancements.createdAt)
+    .limit(1);
+  if (!owner) return row;
+  await tx
+    .update(enhancements)
+    .set({ status: 'skipped', duplicateOf: owner.id, updatedAt: sql`now()` })
+    .where(eq(enhancements.id, row.id));
+  return { ...row, status: 'skipped', duplicateOf: owner.id };
 }
 
 /** Marks that a note is about to be posted: a crash after this point is resolved by looking for the note. */
@@ -77,6 +110,7 @@ export async function markPosted(
     tokensIn: number | null;
     tokensOut: number | null;
     latencyMs: number;
+    fallbackReason?: string | null;
   } & EnhancementDetails,
 ): Promise<void> {
   await tx

@@ -14,7 +14,9 @@ import {
 } from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.js';
 
-export const ENHANCEMENT_STATUSES = ['processing', 'posting', 'posted', 'failed'] as const;
+// skipped: another event already owns this ticket's note (a second request.created for the same
+// request); `duplicate_of` names the enhancement that does.
+export const ENHANCEMENT_STATUSES = ['processing', 'posting', 'posted', 'failed', 'skipped'] as const;
 
 export type EnhancementStatus = (typeof ENHANCEMENT_STATUSES)[number];
 
@@ -53,6 +55,14 @@ export const enhancements = pgTable(
     // True when the suggestions were written to the ticket (tenant opted in, confidence high enough).
     suggestionsApplied: boolean('suggestions_applied').notNull().default(false),
     error: text('error'),
+    // Why the LLM answer was replaced by the context-only note (null when the LLM answered).
+    fallbackReason: text('fallback_reason'),
+    // Set when this event was skipped because `duplicate_of` already handles the same request.
+    duplicateOf: uuid('duplicate_of'),
+    // Alert storms: events with the same key (normalised subject + requester) within a window share
+    // one full enhancement, the storm leader; followers get a short note linking to it.
+    stormKey: text('storm_key'),
+    stormLeaderId: uuid('storm_leader_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     postedAt: timestamp('posted_at', { withTimezone: true }),
@@ -62,7 +72,11 @@ export const enhancements = pgTable(
     index('enhancements_tenant_request_idx').on(t.tenantId, t.sdpRequestId),
     // Monthly usage (budget checks, the usage report) sums a tenant's rows by creation time.
     index('enhancements_tenant_created_idx').on(t.tenantId, t.createdAt),
-    check('enhancements_status_valid', sql`${t.status} in ('processing', 'posting', 'posted', 'failed')`),
+    index('enhancements_tenant_storm_idx').on(t.tenantId, t.stormKey, t.createdAt),
+    check(
+      'enhancements_status_valid',
+      sql`${t.status} in ('processing', 'posting', 'posted', 'failed', 'skipped')`,
+    ),
   ],
 );
 

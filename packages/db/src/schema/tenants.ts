@@ -34,6 +34,8 @@ export const tenants = pgTable(
     budgetSoftLimitPercent: integer('budget_soft_limit_percent').notNull().default(80),
     // The cheaper model past the soft limit; null: the installation's LLM_BUDGET_MODEL.
     budgetModel: text('budget_model'),
+    // Accepted webhooks per minute for this tenant; null: the installation's WEBHOOK_RATE_LIMIT_PER_MINUTE.
+    webhookRateLimitPerMinute: integer('webhook_rate_limit_per_minute'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -47,6 +49,10 @@ export const tenants = pgTable(
     ),
     check('tenants_budget_soft_limit_percent_range', sql`${t.budgetSoftLimitPercent} between 1 and 100`),
     check('tenants_monthly_token_budget_positive', sql`${t.monthlyTokenBudget} > 0`),
+    check(
+      'tenants_webhook_rate_limit_positive',
+      sql`${t.webhookRateLimitPerMinute} is null or ${t.webhookRateLimitPerMinute} > 0`,
+    ),
   ],
 );
 

@@ -1,0 +1,9 @@
+import { eq } from 'drizzle-orm';
+import type { Tx } from '../client.js';
+import { type EnhancementRow, enhancements } from '../schema/enhancements.js';
+
+/** The enhancement of one event of the current tenant, or null. */
+export async function findEnhancementByEvent(tx: Tx, eventId: string): Promise<EnhancementRow | null> {
+  const [row] = await tx.select().from(enhancements).where(eq(enhancements.eventId, eventId)).limit(1);
+  return row ?? null;
+}

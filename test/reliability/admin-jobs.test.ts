@@ -1,0 +1,109 @@
+import { waitFor } from '@ai-agents/sandbox';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runAdmin } from '../../apps/api/src/admin/main.js';
+import { type Stack, startStack } from './stack.js';
+
+let stack: Stack;
+
+async function admin(...args: string[]) {
+  let out = '';
+  let err = '';
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += chunk;
+    return true;
+  });
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    err += chunk;
+    return true;
+  });
+  try {
+    return { code: await runAdmin(args), out, err };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  await stack.startApi();
+  await stack.startWorker();
+  vi.stubEnv('DATABASE_URL', stack.env.DATABASE_URL);
+  vi.stubEnv('ENCRYPTION_KEY', stack.env.ENCRYPTION_KEY);
+  vi.stubEnv('REDIS_URL', stack.env.REDIS_URL);
+  vi.stubEnv('QUEUE_PREFIX', stack.env.QUEUE_PREFIX);
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await stack?.close();
+});
+
+/** Two jobs that fail for good: ServiceDesk Plus refuses the technician key (403). */
+async function failTwo() {
+  stack.sdp.setFault('getRequest', { status: 403 });
+  const a = await stack.ticket('Printer offline on floor three', 'evt-admin-a');
+  const b = await stack.ticket('Outlook keeps asking for a password', 'evt-admin-b');
+  await stack.settled(['evt-admin-a', 'evt-admin-b'], 15_000);
+  await waitFor(async () => ((await stack.queue.getFailedCount()) === 2 ? true : undefined), 10_000);
+  stack.sdp.clearFaults();
+  return [a.request.id, b.request.id];
+}
+
+describe('admin jobs', () => {
+  it('lists failed jobs with the error recorded in enhancements, and retries one, then all of a tenant', async () => {
+    const [a, b] = await failTwo();
+    const listed = await admin('--json', 'jobs', 'failed');
+    expect(listed.code).toBe(0);
+    const { failed } = JSON.parse(listed.out) as {
+      failed: { id: string; requestId: string; recordedError: string | null; tenantId: string }[];
+    };
+    expect(failed.map((f) => f.requestId).sort()).toEqual([a, b].sort());
+    expect(
+      failed.every(
+        (f) => f.tenantId === stack.tenantId && /403|forbidden|permission/i.test(f.recordedError ?? ''),
+      ),
+    ).toBe(true);
+
+    const first = failed.find((f) => f.requestId === a);
+    const retried = await admin('jobs', 'retry', first?.id ?? '');
+    expect(retried).toMatchObject({ code: 0 });
+    expect(retried.out).toContain('queued again');
+    await waitFor(
+      async () => ((await stack.row('evt-admin-a'))?.status === 'posted' ? true : undefined),
+      15_000,
+    );
+    expect(stack.sdp.notes(a)).toHaveLength(1);
+
+    const again = await admin('jobs', 'retry', first?.id ?? '');
+    expect(again.code).toBe(1);
+    expect(again.err).toMatch(/not in the failed set/);
+
+    const all = await admin('--json', 'jobs', 'retry-all', '--tenant', stack.slug);
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.out).retried).toHaveLength(1);
+    await waitFor(
+      async () => ((await stack.row('evt-admin-b'))?.status === 'posted' ? true : undefined),
+      15_000,
+    );
+    expect(stack.sdp.notes(b)).toHaveLength(1);
+    expect((await admin('jobs', 'failed')).out).toContain('No failed jobs.');
+  });
+
+  it('names the problem: unknown job, unknown tenant, missing REDIS_URL', async () => {
+    expect(await admin('jobs', 'retry', 'no-such-job')).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/No job/),
+    });
+    expect(await admin('jobs', 'retry-all', '--tenant', 'nobody')).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/No tenant with slug "nobody"/),
+    });
+    expect((await admin('jobs', 'retry-all')).code).toBe(2);
+    vi.stubEnv('REDIS_URL', undefined);
+    const missing = await admin('jobs', 'failed');
+    vi.stubEnv('REDIS_URL', stack.env.REDIS_URL);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/REDIS_URL is required/);
+  });
+});
