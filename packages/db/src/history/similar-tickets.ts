@@ -9,46 +9,37 @@ export interface SimilarTicket {
   score: number;
 }
 
-// Words that carry no meaning for matching tickets; Postgres drops English stop words itself,
-// these are the service-desk ones ("hi, please help, thanks").
-const NOISE = new Set([
-  'please',
-  'help',
-  'thanks',
-  'thank',
-  'regards',
-  'hello',
-  'dear',
-  'kindly',
-  'issue',
-  'problem',
-]);
+/*
+ * Okapi BM25 with the textbook parameters (k1 = 1.2, b = 0.75), computed in Postgres over the
+ * tenant's inverted index (ticket_terms, kept by triggers). The query side counts repeated words
+ * (BM25 with k3 → ∞): a word a requester repeats is what the ticket is about.
+ */
+const K1 = 1.2;
+const B = 0.75;
+// The tf part of BM25 for a posting p, with the weight and average length of its query term t.
+const tfPart = (p: string, t: string) =>
+  sql.raw(`${p}.tf * ${K1 + 1} / (${p}.tf + ${K1} * (${1 - B} + ${B} * ${p}.doc_length / ${t}.avgdl))`);
 
-const MAX_TERMS = 40;
+// Terms found in more than this share of a tenant's tickets carry little weight (idf ≤ ~2.2) but have
+// the longest posting lists. They do not choose candidates; they only re-score the best ones, which
+// keeps a query's work proportional to its rarer words (see README "Similar tickets").
+const COMMON_TERM_SHARE = 0.1;
+const CANDIDATES = 200;
 
-/** The distinct words of a ticket, in order, safe to put into to_tsquery (letters and digits only). */
-export function queryTerms(text: string): string[] {
-  const terms = new Set<string>();
-  for (const word of text.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
-    if (word.length < 3 || word.length > 40 || NOISE.has(word) || !/^[\p{L}\p{N}]+$/u.test(word)) continue;
-    terms.add(word);
-    if (terms.size >= MAX_TERMS) break;
-  }
-  return [...terms];
-}
+// Beyond this a ticket is a log paste or a mail thread; its opening states the problem.
+const MAX_QUERY_CHARS = 4_000;
 
 /**
- * Resolved tickets of the current tenant that share the most meaningful words with `text`.
- * An OR-query (any word may match) ranked by cover density: an AND-query answers almost nothing
- * for real tickets, whose wording never repeats exactly. Row-level security scopes it to the tenant.
+ * Resolved tickets of the current tenant most similar to `text`, best first. Row-level security
+ * scopes every table read here to the tenant set by withTenant().
  */
 export async function findSimilarTickets(
   tx: Tx,
   text: string,
   options: { limit: number; excludeExternalId?: string },
 ): Promise<SimilarTicket[]> {
-  const terms = queryTerms(text);
-  if (terms.length === 0) return [];
+  const query = text.slice(0, MAX_QUERY_CHARS);
+  if (options.limit <= 0 || query.trim() === '') return [];
   const result = await tx.execute<{
     external_id: string;
     subject: string;
@@ -56,11 +47,52 @@ export async function findSimilarTickets(
     category: string | null;
     score: number;
   }>(sql`
-    select h.external_id, h.subject, h.resolution, h.category, ts_rank_cd(h.search, q) as score
-      from ticket_history h, to_tsquery('english', ${terms.join(' | ')}) q
-     where h.search @@ q
-       and h.external_id is distinct from ${options.excludeExternalId ?? null}
-     order by score desc, h.resolved_at desc nulls last
+    with q as (
+      select u.lexeme as term, coalesce(array_length(u.positions, 1), 1) as qtf
+        from unnest(to_tsvector('english', ${query})) u
+    ),
+    n as (
+      select docs::float8 as docs, total_length::float8 / greatest(docs, 1) as avgdl
+        from ticket_history_stats
+       where tenant_id = current_tenant_id()
+    ),
+    w as (
+      select q.term, s.df, n.docs, n.avgdl, q.qtf * ln(1 + (n.docs - s.df + 0.5) / (s.df + 0.5)) as weight
+        from q
+        join ticket_term_stats s on s.tenant_id = current_tenant_id() and s.term = q.term
+       cross join n
+    ),
+    -- Rare terms choose the candidates; when a query has none, its rarest term does.
+    rare as (
+      select * from w where df <= greatest(${sql.raw(String(COMMON_TERM_SHARE))} * docs, (select min(df) from w))
+    ),
+    common as (
+      select * from w where df > greatest(${sql.raw(String(COMMON_TERM_SHARE))} * docs, (select min(df) from w))
+    ),
+    candidates as (
+      select p.history_id,
+             sum(r.weight * ${tfPart('p', 'r')}) as score
+        from rare r
+        join ticket_terms p on p.tenant_id = current_tenant_id() and p.term = r.term
+       group by p.history_id
+       order by score desc
+       limit ${sql.raw(String(CANDIDATES))}
+    ),
+    scored as (
+      select c.history_id,
+             c.score + coalesce((
+               select sum(m.weight * ${tfPart('p', 'm')})
+                 from common m
+                 join ticket_terms p
+                   on p.tenant_id = current_tenant_id() and p.term = m.term and p.history_id = c.history_id
+             ), 0) as score
+        from candidates c
+    )
+    select h.external_id, h.subject, h.resolution, h.category, s.score
+      from scored s
+      join ticket_history h on h.id = s.history_id
+     where h.external_id is distinct from ${options.excludeExternalId ?? null}
+     order by s.score desc, h.resolved_at desc nulls last, h.external_id
      limit ${options.limit}`);
   return result.rows.map((r) => ({
     externalId: r.external_id,
