@@ -3,6 +3,7 @@ import {
   createSecretBox,
   ENHANCE_JOB,
   ENHANCE_QUEUE,
+  HISTORY_JOB,
   type Logger,
   type WorkerConfig,
 } from '@ai-agents/shared';
@@ -10,8 +11,11 @@ import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { upstreamAwareBackoff } from './backoff.js';
+import { createKnowledgeBase } from './pipeline/knowledge-base.js';
 import { createTenantClients } from './pipeline/tenant-client.js';
+import { htmlToText } from './pipeline/ticket-text.js';
 import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
+import { processIngestHistory } from './processors/ingest-history.js';
 
 export interface RunningWorker {
   worker: Worker;
@@ -49,10 +53,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     defaultModel: config.llm.model,
     llmMaxRetries: config.llm.maxRetries,
     similarLimit: config.similarTicketsLimit,
+    knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: htmlToText }),
+    contextTimeoutMs: config.contextSourceTimeoutMs,
   };
 
   const processors: Record<string, Processor> = {
     [ENHANCE_JOB]: (job: Job) => processEnhanceTicket(job, deps),
+    [HISTORY_JOB]: (job: Job) => processIngestHistory(job, deps),
   };
 
   // Workers block on Redis and must keep retrying through an outage: BullMQ requires

@@ -1,10 +1,12 @@
 export { accountsUrlFor } from './accounts-url.js';
 export {
   createServiceDeskClient,
+  type ListRequestsPage,
   type NewNote,
   type ServiceDeskAuth,
   type ServiceDeskClient,
   type ServiceDeskClientOptions,
 } from './client.js';
-export type { SdpNote, SdpRequest } from './sdp-entities.js';
+export { type ResolvedTicket, resolvedTicketFrom } from './history-ticket.js';
+export type { SdpNote, SdpRequest, SdpResolution, SdpSolution } from './sdp-entities.js';
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';

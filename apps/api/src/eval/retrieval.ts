@@ -47,7 +47,9 @@ async function main(): Promise<void> {
   if (!values.csv) throw new UsageError('--csv FILE is required (columns id,text,topic_group)');
   const rows = await readLabelled(values.csv);
   const adminUrl =
-    process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    process.env.TEST_DATABASE_URL ??
+    process.env.DATABASE_URL ??
+    'postgres://postgres@127.0.0.1:5432/postgres';
   const scratch = await createScratchDatabase(adminUrl);
   try {
     const tenantId = await scratch.createTenant();
@@ -58,7 +60,12 @@ async function main(): Promise<void> {
   }
 }
 
-async function evaluate(scratch: Scratch, tenantId: string, file: string, rows: LabelledRow[]): Promise<void> {
+async function evaluate(
+  scratch: Scratch,
+  tenantId: string,
+  file: string,
+  rows: LabelledRow[],
+): Promise<void> {
   const started = Date.now();
   const { imported } = await importHistoryCsv(scratch.app.db, tenantId, createReadStream(file));
   process.stderr.write(`imported ${imported} tickets in ${Date.now() - started} ms; querying…\n`);
@@ -82,7 +89,7 @@ async function evaluate(scratch: Scratch, tenantId: string, file: string, rows: 
       queries: n,
       answered: round(answered / n),
       'precision@5': round(precisionSum / n),
-      'knn5_accuracy': round(majorityHits / n),
+      knn5_accuracy: round(majorityHits / n),
     })}\n`,
   );
 }
@@ -113,7 +120,7 @@ async function bench(
   const lines = ['id,text'];
   for (let i = 0; i < tickets; i++) {
     const row = rows[i % rows.length] as LabelledRow;
-    const words = row.text.split(/\s+/).filter((w) => i < rows.length || random() > 0.2);
+    const words = row.text.split(/\s+/).filter(() => i < rows.length || random() > 0.2);
     lines.push(`B${i},"${words.join(' ').replaceAll('"', '""')}"`);
   }
   let started = Date.now();
@@ -132,7 +139,8 @@ async function bench(
     if (i >= 50) timings.push(performance.now() - started);
   }
   timings.sort((a, b) => a - b);
-  const at = (p: number) => round(timings[Math.min(timings.length - 1, Math.floor(p * timings.length))] ?? 0, 1);
+  const at = (p: number) =>
+    round(timings[Math.min(timings.length - 1, Math.floor(p * timings.length))] ?? 0, 1);
   process.stdout.write(
     `${JSON.stringify({ tickets, queries, ms: { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: at(1) } })}\n`,
   );

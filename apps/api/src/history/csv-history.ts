@@ -27,7 +27,12 @@ export async function importHistoryCsv(
   options: { onProgress?: (imported: number) => void } = {},
 ): Promise<CsvImportResult> {
   const parser = input.pipe(
-    parse({ columns: (header: string[]) => header.map(normaliseHeader), bom: true, skip_empty_lines: true, trim: true }),
+    parse({
+      columns: (header: string[]) => header.map(normaliseHeader),
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+    }),
   );
   const skippedLines: number[] = [];
   let imported = 0;
@@ -62,7 +67,10 @@ export async function importHistoryCsv(
 }
 
 function normaliseHeader(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
 }
 
 export class CsvFormatError extends Error {

@@ -1,7 +1,6 @@
 import {
   beginEnhancement,
   type Db,
-  findSimilarTickets,
   loadTenant,
   markFailed,
   markPosted,
@@ -13,7 +12,9 @@ import { ServiceDeskError } from '@ai-agents/servicedesk';
 import { type EnhanceJob, enhanceJobSchema, type Logger, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type OpenAI from 'openai';
+import { gatherContext } from '../pipeline/gather-context.js';
 import { generateNote } from '../pipeline/generate-note.js';
+import type { KnowledgeBase } from '../pipeline/knowledge-base.js';
 import { findPostedNote } from '../pipeline/post-note.js';
 import { renderNote } from '../pipeline/render-note.js';
 import type { TenantClients } from '../pipeline/tenant-client.js';
@@ -27,6 +28,8 @@ export interface EnhanceDeps {
   defaultModel: string;
   llmMaxRetries: number;
   similarLimit: number;
+  knowledgeBase: KnowledgeBase;
+  contextTimeoutMs: number;
 }
 
 export type EnhanceResult =
@@ -91,12 +94,14 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
     const request = await sdp.getRequest(data.requestId);
     const subject = request.subject ?? '';
     const description = htmlToText(request.description);
-    const similar = await withTenant(deps.db, tenant.id, (tx) =>
-      findSimilarTickets(tx, `${subject}\n${description}`, {
-        limit: deps.similarLimit,
-        excludeExternalId: data.requestId,
-      }),
-    );
+    const context = await gatherContext({ requestId: data.requestId, subject, description }, tenant, sdp, {
+      db: deps.db,
+      knowledgeBase: deps.knowledgeBase,
+      logger: log,
+      similarLimit: deps.similarLimit,
+      timeoutMs: deps.contextTimeoutMs,
+    });
+    const { similar } = context;
 
     const outcome = await generateNote(
       deps.llm,

@@ -17,13 +17,18 @@ export interface SimilarTicket {
 const K1 = 1.2;
 const B = 0.75;
 // The tf part of BM25 for a posting p, with the weight and average length of its query term t.
+// float8 throughout: a numeric literal would make Postgres do this in slow arbitrary precision.
 const tfPart = (p: string, t: string) =>
-  sql.raw(`${p}.tf * ${K1 + 1} / (${p}.tf + ${K1} * (${1 - B} + ${B} * ${p}.doc_length / ${t}.avgdl))`);
+  sql.raw(
+    `${p}.tf * ${K1 + 1}::float8 / (${p}.tf + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * ${p}.doc_length / ${t}.avgdl))`,
+  );
 
-// Terms found in more than this share of a tenant's tickets carry little weight (idf ≤ ~2.2) but have
-// the longest posting lists. They do not choose candidates; they only re-score the best ones, which
-// keeps a query's work proportional to its rarer words (see README "Similar tickets").
+// Candidates are chosen by the query's rarest terms only: those in at most this share of the tenant's
+// tickets (more common ones weigh little, idf ≤ ~2.2, and have the longest posting lists), and only
+// as many as fit in CANDIDATE_POSTINGS posting rows. The other terms then re-score the best
+// CANDIDATES tickets. This bounds a query's work for a large tenant; see README "Similar tickets".
 const COMMON_TERM_SHARE = 0.1;
+const CANDIDATE_POSTINGS = 10_000;
 const CANDIDATES = 200;
 
 // Beyond this a ticket is a log paste or a mail thread; its opening states the problem.
@@ -57,17 +62,22 @@ export async function findSimilarTickets(
        where tenant_id = current_tenant_id()
     ),
     w as (
-      select q.term, s.df, n.docs, n.avgdl, q.qtf * ln(1 + (n.docs - s.df + 0.5) / (s.df + 0.5)) as weight
+      select q.term, s.df, n.docs, n.avgdl,
+             q.qtf * ln(1 + (n.docs - s.df + 0.5) / (s.df + 0.5)) as weight,
+             row_number() over (order by s.df, q.term) as rank,
+             sum(s.df) over (order by s.df, q.term rows unbounded preceding) as postings
         from q
         join ticket_term_stats s on s.tenant_id = current_tenant_id() and s.term = q.term
        cross join n
     ),
-    -- Rare terms choose the candidates; when a query has none, its rarest term does.
+    -- The rarest term always chooses candidates, so every query with a known word gets an answer.
     rare as (
-      select * from w where df <= greatest(${sql.raw(String(COMMON_TERM_SHARE))} * docs, (select min(df) from w))
+      select * from w
+       where rank = 1
+          or (df <= ${sql.raw(String(COMMON_TERM_SHARE))} * docs and postings <= ${sql.raw(String(CANDIDATE_POSTINGS))})
     ),
     common as (
-      select * from w where df > greatest(${sql.raw(String(COMMON_TERM_SHARE))} * docs, (select min(df) from w))
+      select * from w where not exists (select 1 from rare r where r.term = w.term)
     ),
     candidates as (
       select p.history_id,
