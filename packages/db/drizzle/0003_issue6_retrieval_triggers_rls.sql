@@ -138,3 +138,63 @@ CREATE POLICY history_import_cursors_delete ON history_import_cursors FOR DELETE
 -- postings instead of one heap page per posting, which is most of a query's time on a large tenant.
 ALTER TABLE ticket_terms DROP CONSTRAINT ticket_terms_pkey;--> statement-breakpoint
 ALTER TABLE ticket_terms ADD CONSTRAINT ticket_terms_pkey PRIMARY KEY (tenant_id, term, history_id) INCLUDE (tf, doc_length);
+--> statement-breakpoint
+
+-- Okapi BM25 (k1 = 1.2, b = 0.75; query term frequency counted, i.e. k3 → ∞) over the current
+-- tenant's index (row-level security applies: SECURITY INVOKER). PL/pgSQL so each connection plans
+-- this statement once instead of on every call: planning costs as much as running it on a small tenant.
+-- Exact BM25 while the query's terms have at most candidate_postings postings in all; beyond that
+-- the rarest terms that fit choose the candidates and the commoner ones (low idf, long posting
+-- lists) only re-score the best `candidates` of them. See README "Similar tickets".
+CREATE FUNCTION similar_tickets(query text, exclude_external_id text, max_results integer,
+                                candidate_postings integer DEFAULT 10000, candidates integer DEFAULT 100)
+  RETURNS TABLE (external_id text, subject text, resolution text, category text, score float8)
+  LANGUAGE plpgsql STABLE
+  AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+  WITH q AS (
+    SELECT u.lexeme AS term, coalesce(array_length(u.positions, 1), 1)::float8 AS qtf
+      FROM unnest(to_tsvector('english'::regconfig, query)) u
+  ), n AS (
+    SELECT s.docs::float8 AS docs, s.total_length::float8 / greatest(s.docs, 1) AS avgdl
+      FROM ticket_history_stats s WHERE s.tenant_id = current_tenant_id()
+  ), w AS (
+    SELECT q.term, n.avgdl,
+           q.qtf * ln(1 + (n.docs - s.df + 0.5) / (s.df + 0.5)) AS weight,
+           row_number() OVER (ORDER BY s.df, q.term) AS rank,
+           sum(s.df) OVER (ORDER BY s.df, q.term ROWS UNBOUNDED PRECEDING) AS postings
+      FROM q
+      JOIN ticket_term_stats s ON s.tenant_id = current_tenant_id() AND s.term = q.term
+     CROSS JOIN n
+  ), rare AS (
+    SELECT w.* FROM w WHERE w.rank = 1 OR w.postings <= candidate_postings
+  ), common AS (
+    SELECT w.* FROM w WHERE NOT (w.rank = 1 OR w.postings <= candidate_postings)
+  ), chosen AS (
+    SELECT p.history_id,
+           sum(r.weight * p.tf * 2.2::float8 / (p.tf + 1.2::float8 * (0.25::float8 + 0.75::float8 * p.doc_length / r.avgdl))) AS score
+      FROM rare r
+      JOIN ticket_terms p ON p.tenant_id = current_tenant_id() AND p.term = r.term
+     GROUP BY p.history_id
+     ORDER BY score DESC
+     LIMIT candidates
+  ), scored AS (
+    SELECT c.history_id,
+           c.score + coalesce((
+             SELECT sum(m.weight * p.tf * 2.2::float8 / (p.tf + 1.2::float8 * (0.25::float8 + 0.75::float8 * p.doc_length / m.avgdl)))
+               FROM common m
+               JOIN ticket_terms p
+                 ON p.tenant_id = current_tenant_id() AND p.term = m.term AND p.history_id = c.history_id
+           ), 0) AS score
+      FROM chosen c
+  )
+  SELECT h.external_id, h.subject, h.resolution, h.category, s.score
+    FROM scored s
+    JOIN ticket_history h ON h.id = s.history_id
+   WHERE h.external_id IS DISTINCT FROM exclude_external_id
+   ORDER BY s.score DESC, h.resolved_at DESC NULLS LAST, h.external_id
+   LIMIT max_results;
+END
+$$;

@@ -99,6 +99,9 @@ async function ensureAppRole(client: pg.Client, role: string, password: string |
     }
     await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${name}`);
     await client.query(`GRANT EXECUTE ON FUNCTION public.webhook_tenant(text) TO ${name}`);
+    await client.query(
+      `GRANT EXECUTE ON FUNCTION public.similar_tickets(text, text, integer, integer, integer) TO ${name}`,
+    );
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');

@@ -1,5 +1,6 @@
 import { ConfigError } from '@ai-agents/shared';
 import { Command, CommanderError } from 'commander';
+import { registerHistoryCommands } from './commands/history.js';
 import { registerTenantCommands } from './commands/tenant.js';
 import { AdminError } from './context.js';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerTenantCommands(program);
+  registerHistoryCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

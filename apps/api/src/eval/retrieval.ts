@@ -42,6 +42,8 @@ async function main(): Promise<void> {
       bench: { type: 'boolean', default: false },
       tickets: { type: 'string', default: '50000' },
       queries: { type: 'string', default: '1000' },
+      // Leaves the scratch database in place (its name on stderr) to inspect query plans.
+      'keep-database': { type: 'boolean', default: false },
     },
   });
   if (!values.csv) throw new UsageError('--csv FILE is required (columns id,text,topic_group)');
@@ -56,7 +58,10 @@ async function main(): Promise<void> {
     if (values.bench) await bench(scratch, tenantId, rows, Number(values.tickets), Number(values.queries));
     else await evaluate(scratch, tenantId, values.csv, rows);
   } finally {
-    await scratch.drop();
+    if (values['keep-database']) {
+      process.stderr.write(`kept database ${scratch.name}\n`);
+      await scratch.close();
+    } else await scratch.drop();
   }
 }
 
@@ -147,9 +152,11 @@ async function bench(
 }
 
 interface Scratch {
+  name: string;
   owner: pg.Client;
   app: Database;
   createTenant(): Promise<string>;
+  close(): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -166,8 +173,13 @@ async function createScratchDatabase(adminUrl: string): Promise<Scratch> {
   await owner.connect();
   const app = createDatabase({ url: appUrl.toString(), max: 4, applicationName: 'ai-agents-eval' });
   return {
+    name,
     owner,
     app,
+    async close() {
+      await app.close();
+      await owner.end();
+    },
     async createTenant() {
       // The row-level security policies apply to the owner too (FORCE); scope the insert to the new id.
       const id = randomUUID();
