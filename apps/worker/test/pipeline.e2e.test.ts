@@ -165,7 +165,7 @@ describe('signed webhook → one internal note', () => {
     const responses = await Promise.all([post(body), post(body), post(body)]);
     expect(responses.map((r) => r.status)).toEqual([202, 202, 202]);
     const bodies = await Promise.all(responses.map((r) => r.json()));
-    expect(new Set(bodies.map((b) => b.job_id)).size).toBe(1);
+    expect(new Set(bodies.map((b) => (b as { job_id: string }).job_id)).size).toBe(1);
 
     await waitFor(
       async () => ((await enhancementOf('evt-e2e-dup'))?.status === 'posted' ? true : undefined),

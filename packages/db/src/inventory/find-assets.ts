@@ -24,7 +24,9 @@ export async function findAssets(
   options: { limit: number },
 ): Promise<AssetRecord[]> {
   if (mentions.ips.length === 0 && mentions.names.length === 0) return [];
-  const names = mentions.names.map((n) => n.toLowerCase());
+  // Bound as two array parameters (node-postgres sends JS arrays as Postgres arrays).
+  const ips = sql.param(mentions.ips);
+  const names = sql.param(mentions.names.map((n) => n.toLowerCase()));
   const result = await tx.execute<{
     hostname: string | null;
     ip_address: string | null;
@@ -38,14 +40,14 @@ export async function findAssets(
   }>(sql`
     select i.hostname, i.ip_address, i.asset_tag, i.kind, i.os, i.location, i.owner, i.notes,
            coalesce(
-             case when i.ip_address = any(${mentions.ips}::text[]) then i.ip_address end,
+             case when i.ip_address = any(${ips}::text[]) then i.ip_address end,
              case when i.hostname = any(${names}::text[]) or split_part(i.hostname, '.', 1) = any(${names}::text[])
                   then i.hostname end,
              i.asset_tag
            ) as matched
       from system_inventory i
      where i.tenant_id = current_tenant_id()
-       and (i.ip_address = any(${mentions.ips}::text[])
+       and (i.ip_address = any(${ips}::text[])
             or i.hostname = any(${names}::text[])
             or split_part(i.hostname, '.', 1) = any(${names}::text[])
             or lower(i.asset_tag) = any(${names}::text[]))
