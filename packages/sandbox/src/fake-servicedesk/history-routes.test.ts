@@ -20,7 +20,12 @@ beforeAll(async () => {
     resolved_time: { value: '2000' },
     resolution: { content: 'Rebooted' },
   });
-  sdp.addRequest({ id: 'r3', subject: 'Closed one', status: { name: 'Closed' }, resolved_time: { value: '1000' } });
+  sdp.addRequest({
+    id: 'r3',
+    subject: 'Closed one',
+    status: { name: 'Closed' },
+    resolved_time: { value: '1000' },
+  });
   sdp.addSolution({ id: 's1', title: 'Reset a VPN token', description: 'Steps for the VPN token' });
   sdp.addSolution({ id: 's2', title: 'Printer drivers', description: 'Install the driver' });
 });
@@ -35,13 +40,18 @@ describe('fake ServiceDesk Plus: resolutions, filtered request lists, solutions'
 
   it('filters requests by search_criteria (status is …, AND resolved_time greater than …)', async () => {
     const ids = async (criteria: unknown[]) =>
-      ((await get('/api/v3/requests', { row_count: 10, search_criteria: criteria })).body.requests as { id: string }[]).map(
-        (r) => r.id,
-      );
+      (
+        (await get('/api/v3/requests', { row_count: 10, search_criteria: criteria })).body.requests as {
+          id: string;
+        }[]
+      ).map((r) => r.id);
     const resolved = { field: 'status.name', condition: 'is', values: ['Resolved', 'Closed'] };
     expect(await ids([resolved])).toEqual(['r2', 'r3']);
     expect(
-      await ids([resolved, { field: 'resolved_time', condition: 'greater than', value: '1500', logical_operator: 'AND' }]),
+      await ids([
+        resolved,
+        { field: 'resolved_time', condition: 'greater than', value: '1500', logical_operator: 'AND' },
+      ]),
     ).toEqual(['r2']);
     // No criteria: every request, as before.
     expect(((await get('/api/v3/requests')).body.requests as unknown[]).length).toBe(3);
