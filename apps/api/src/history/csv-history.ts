@@ -89,14 +89,14 @@ export function csvRowToTicket(record: Record<string, string | undefined>): Hist
   if (!id) return null;
   let subject = record.subject?.trim() ?? '';
   let description = record.description?.trim() ?? '';
-  const text = record.text?.trim() ?? '';
-  if (!subject && !description && text) ({ subject, description } = splitText(text));
-  if (!subject && !description) return null;
+  // Without a subject column the subject comes out of the text (or the description) itself.
+  if (!subject) ({ subject, description } = splitText(description || (record.text?.trim() ?? '')));
+  if (!subject) return null;
   const resolvedAt = record.resolved_at ? new Date(record.resolved_at) : null;
   return {
     externalId: id,
-    subject: subject || description.slice(0, SUBJECT_MAX_CHARS),
-    description: subject ? description : description.slice(SUBJECT_MAX_CHARS),
+    subject,
+    description,
     resolution: record.resolution?.trim() ?? '',
     category: record.category?.trim() || null,
     technician: record.technician?.trim() || null,
