@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from './errors.js';
+import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
 import { webhookRoutes } from './routes/webhook.js';
 import type { TenantAuth } from './webhook/tenant-auth.js';
@@ -18,6 +19,8 @@ export interface AppDeps {
   webhookBodyLimitBytes: number;
   webhookToleranceSeconds: number;
   trustProxy?: boolean | number | string[];
+  /** Where browsers reach this API (PUBLIC_BASE_URL): the feedback form posts there. */
+  publicBaseUrl?: string;
 }
 
 /** The whole HTTP app as one instance: server.ts listens on it, tests call inject() on it. */
@@ -73,6 +76,12 @@ export async function buildApp(deps: AppDeps) {
     tenantAuth: deps.tenantAuth,
     bodyLimitBytes: deps.webhookBodyLimitBytes,
     toleranceSeconds: deps.webhookToleranceSeconds,
+  });
+  await app.register(feedbackRoutes, {
+    db: deps.db,
+    tenantAuth: deps.tenantAuth,
+    toleranceSeconds: deps.webhookToleranceSeconds,
+    publicBaseUrl: deps.publicBaseUrl ?? '',
   });
   return app;
 }

@@ -1,6 +1,7 @@
 import { assertRoleCannotBypassRls, createDatabase } from '@ai-agents/db';
 import {
   type ApiConfig,
+  assertRedisNoEviction,
   createSecretBox,
   ENHANCE_JOB_OPTIONS,
   ENHANCE_QUEUE,
@@ -25,6 +26,9 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
   await assertRoleCannotBypassRls(database.pool, {
     production: config.isProduction,
     warn: (m) => logger.warn(m),
+  }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
   });
 
   // A producer must fail fast when Redis is away, so the webhook answers 503 at once rather than
@@ -51,6 +55,16 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
       resolve();
     });
   });
+  if (redis.status === 'ready') {
+    await assertRedisNoEviction(redis, {
+      production: config.isProduction,
+      warn: (m) => logger.warn(m),
+    }).catch(async (error: unknown) => {
+      redis.disconnect();
+      await database.close();
+      throw error;
+    });
+  } else logger.warn('Redis is not reachable yet; its maxmemory-policy could not be checked');
   const queue = new Queue(ENHANCE_QUEUE, {
     connection: redis,
     prefix: config.queuePrefix,
@@ -71,6 +85,7 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
     webhookBodyLimitBytes: config.webhookBodyLimitBytes,
     webhookToleranceSeconds: config.webhookToleranceSeconds,
     trustProxy: config.trustProxy,
+    publicBaseUrl: config.publicBaseUrl,
   });
   app.addHook('onClose', async () => {
     await queue.close();

@@ -2,30 +2,10 @@ import { createDatabase, findWebhookTenant } from '@ai-agents/db';
 import { createTestDatabase, randomEncryptionKey, type TestDatabase } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runAdmin } from '../src/admin/main.js';
+import { admin } from './support/run-admin.js';
 
 const key = randomEncryptionKey();
 let testDb: TestDatabase;
-
-async function admin(...args: string[]) {
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += chunk;
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += chunk;
-    return true;
-  });
-  try {
-    const code = await runAdmin(args);
-    return { code, out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
@@ -122,5 +102,116 @@ describe('admin tenant add', () => {
       slug: 'json-co',
       webhook_url: 'https://agents.msp.example/v1/webhooks/servicedesk/json-co',
     });
+  });
+});
+
+describe('admin commands: bad input and help', () => {
+  const bySlug = [
+    ['tenant', 'show'],
+    ['tenant', 'check'],
+    ['tenant', 'disable'],
+    ['tenant', 'enable'],
+    ['tenant', 'rotate-secret'],
+    ['tenant', 'retire-secret'],
+    ['tenant', 'set', '--name', 'N'],
+  ];
+
+  it('an unknown slug exits 1 and names the slug, for every command that takes one', async () => {
+    for (const [group, command, ...rest] of bySlug) {
+      const result = await admin(group ?? '', command ?? '', 'no-such-co', ...rest);
+      expect(result, command).toEqual({
+        code: 1,
+        out: '',
+        err: 'error: no tenant with slug "no-such-co" (see: tenant list)\n',
+      });
+    }
+  });
+
+  it('a missing slug or flag exits 2 with the usage', async () => {
+    for (const [group, command] of bySlug) {
+      const result = await admin(group ?? '', command ?? '');
+      expect(result.code, command).toBe(2);
+      expect(result.err, command).toContain("missing required argument 'slug'");
+    }
+    expect(await admin('tenant', 'set', 'fabrikam')).toMatchObject({
+      code: 2,
+      err: 'error: nothing to change: give at least one of --name, --sdp-url, --model, --token-mode\n',
+    });
+    expect(await admin('tenant', 'set', 'fabrikam', '--sdp-url', 'sdp.fabrikam')).toMatchObject({
+      code: 2,
+      err: 'error: --sdp-url must be an http(s) URL, got "sdp.fabrikam"\n',
+    });
+    const badMode = await admin('tenant', 'set', 'fabrikam', '--token-mode', 'yes');
+    expect(badMode.code).toBe(2);
+    expect(badMode.err).toContain('Allowed choices are on, off');
+    expect((await admin('keys', 'spin')).code).toBe(2);
+  });
+
+  it('--help works on every command, without any environment', async () => {
+    vi.stubEnv('DATABASE_URL', '');
+    try {
+      for (const args of [
+        [],
+        ['tenant'],
+        ...bySlug.map(([g, c]) => [g ?? '', c ?? '']),
+        ['tenant', 'add'],
+        ['tenant', 'list'],
+        ['keys'],
+        ['keys', 'rotate'],
+      ]) {
+        const result = await admin(...args, '--help');
+        expect(result.code, args.join(' ')).toBe(0);
+        expect(result.out, args.join(' ')).toMatch(/^Usage: admin/);
+      }
+    } finally {
+      vi.stubEnv('DATABASE_URL', testDb.appUrl);
+    }
+  });
+
+  it('set changes only what is given and says when nothing changed', async () => {
+    const first = await admin(
+      '--json',
+      'tenant',
+      'set',
+      'fabrikam',
+      '--model',
+      'gpt-4.1',
+      '--name',
+      'Fabrikam',
+    );
+    expect(JSON.parse(first.out)).toEqual({ slug: 'fabrikam', changed: ['llmModel'] });
+    const again = await admin('tenant', 'set', 'fabrikam', '--model', 'gpt-4.1');
+    expect(again.out).toBe('Tenant fabrikam already had these settings; nothing changed.\n');
+    const reset = await admin('--json', 'tenant', 'set', 'fabrikam', '--model', 'default');
+    expect(JSON.parse(reset.out)).toEqual({ slug: 'fabrikam', changed: ['llmModel'] });
+    const shown = JSON.parse((await admin('--json', 'tenant', 'show', 'fabrikam')).out);
+    expect(shown).toMatchObject({ slug: 'fabrikam', model: null, sdp_url: 'https://sdp.fabrikam.example' });
+  });
+});
+
+describe('admin keys rotate without the old key', () => {
+  it('reports every tenant it cannot decrypt, changes nothing, and exits 1', async () => {
+    vi.stubEnv('ENCRYPTION_KEY', randomEncryptionKey());
+    try {
+      const result = await admin('--json', 'keys', 'rotate');
+      expect(result.code).toBe(1);
+      const report = JSON.parse(result.out);
+      expect(report).toMatchObject({ tenants: 0, reencrypted: 0 });
+      expect(report.failed.map((f: { slug: string }) => f.slug)).toEqual(['fabrikam', 'json-co']);
+      expect(report.failed[0].error).toMatch(/^No encryption key with id [0-9a-f]{12} is configured/);
+      expect(result.err).toBe('error: 2 tenant(s) could not be re-encrypted (see above)\n');
+    } finally {
+      vi.stubEnv('ENCRYPTION_KEY', key);
+    }
+    // Nothing was rewritten: the stored secret is still under the original key.
+    const database = createDatabase({ url: testDb.appUrl, max: 1 });
+    try {
+      const stored = await findWebhookTenant(database.db, 'fabrikam');
+      expect(createSecretBox(key).keyIdOf(stored?.webhookSecretEnc ?? '')).toBe(
+        createSecretBox(key).currentKeyId,
+      );
+    } finally {
+      await database.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { assertRoleCannotBypassRls, createDatabase } from '@ai-agents/db';
 import {
+  assertRedisNoEviction,
   createSecretBox,
   ENHANCE_JOB,
   ENHANCE_QUEUE,
@@ -12,6 +13,7 @@ import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { upstreamAwareBackoff } from './backoff.js';
 import { createKnowledgeBase } from './pipeline/knowledge-base.js';
+import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
 import { createTenantClients } from './pipeline/tenant-client.js';
 import { htmlToText } from './pipeline/ticket-text.js';
 import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
@@ -34,27 +36,36 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   await assertRoleCannotBypassRls(database.pool, {
     production: config.isProduction,
     warn: (m) => logger.warn(m),
+  }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
   });
 
+  const box = createSecretBox(config.encryptionKey, config.encryptionKeys);
   const deps: EnhanceDeps = {
     db: database.db,
-    llm: new OpenAI({
-      apiKey: config.llm.apiKey,
-      baseURL: config.llm.baseUrl,
-      timeout: config.llm.timeoutMs,
-      // The SDK retries 408/409/429/5xx and connection errors with backoff, honouring Retry-After.
-      maxRetries: config.llm.maxRetries,
-    }),
-    sdp: createTenantClients({
-      box: createSecretBox(config.encryptionKey, config.encryptionKeys),
-      timeoutMs: config.sdpTimeoutMs,
-    }),
+    sdp: createTenantClients({ box, timeoutMs: config.sdpTimeoutMs }),
     logger,
-    defaultModel: config.llm.model,
-    llmMaxRetries: config.llm.maxRetries,
     similarLimit: config.similarTicketsLimit,
     knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: htmlToText }),
     contextTimeoutMs: config.contextSourceTimeoutMs,
+    llmStep: {
+      llm: new OpenAI({
+        apiKey: config.llm.apiKey,
+        baseURL: config.llm.baseUrl,
+        timeout: config.llm.timeoutMs,
+        // The SDK retries 408/409/429/5xx and connection errors with backoff, honouring Retry-After.
+        maxRetries: config.llm.maxRetries,
+      }),
+      defaultModel: config.llm.model,
+      budgetModel: config.llm.budgetModel,
+      maxInvalidRetries: config.llm.maxRetries,
+      prices: config.llm.prices,
+      promptTokenBudget: config.llm.promptTokenBudget,
+      taxonomy: createTaxonomyCache({ ttlMs: config.taxonomyCacheTtlMs }),
+    },
+    box,
+    publicBaseUrl: config.publicBaseUrl,
   };
 
   const processors: Record<string, Processor> = {
@@ -67,6 +78,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const connection = new Redis(config.redisUrl, {
     maxRetriesPerRequest: null,
     retryStrategy: (n) => Math.min(n * 500, 5_000),
+  });
+  await assertRedisNoEviction(connection, {
+    production: config.isProduction,
+    warn: (m) => logger.warn(m),
+  }).catch(async (error: unknown) => {
+    connection.disconnect();
+    await database.close();
+    throw error;
   });
   const worker = new Worker(
     ENHANCE_QUEUE,

@@ -104,16 +104,21 @@ describe('gatherContext', () => {
     const context = await gatherContext(ticket, tenant, sdp, deps());
     expect(context.unavailable).toEqual([]);
     expect(context.similar[0]?.externalId).toBe('h-1');
-    expect(context.solutions[0]).toMatchObject({
+    expect(context.solutions[0]).toEqual({
       id: '7001',
       title: 'AnyConnect VPN disconnects after gateway update',
-      excerpt: 'Check the AnyConnect DTLS setting on the gateway.',
-      topic: 'Network',
+      snippet: 'Check the AnyConnect DTLS setting on the gateway.',
     });
     expect(context.solutions.map((s) => s.title)).not.toContain('Printer fuser replacement');
-    expect(context.assets.map((a) => [a.hostname, a.matched]).sort()).toEqual([
-      ['core-sw1', '10.1.2.3'],
-      ['vpn-gw01.fabrikam.local', 'vpn-gw01.fabrikam.local'],
+    expect([...context.assets].sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      { name: 'core-sw1', type: 'Switch', ip: '10.1.2.3', owner: null, details: 'Server room' },
+      {
+        name: 'vpn-gw01.fabrikam.local',
+        type: 'VPN gateway',
+        ip: '10.9.9.9',
+        owner: null,
+        details: 'Cisco ASA 9.18',
+      },
     ]);
   });
 

@@ -5,6 +5,7 @@ import {
   createTenant,
   type Database,
   enhancements,
+  feedback,
   withTenant,
 } from '@ai-agents/db';
 import {
@@ -164,8 +165,8 @@ describe('signed webhook → one internal note', () => {
     const body = { event: 'request.created', event_id: 'evt-e2e-dup', request: { id: request.id } };
     const responses = await Promise.all([post(body), post(body), post(body)]);
     expect(responses.map((r) => r.status)).toEqual([202, 202, 202]);
-    const bodies = await Promise.all(responses.map((r) => r.json()));
-    expect(new Set(bodies.map((b) => (b as { job_id: string }).job_id)).size).toBe(1);
+    const bodies = (await Promise.all(responses.map((r) => r.json()))) as Array<{ job_id: string }>;
+    expect(new Set(bodies.map((b) => b.job_id)).size).toBe(1);
 
     await waitFor(
       async () => ((await enhancementOf('evt-e2e-dup'))?.status === 'posted' ? true : undefined),
@@ -218,5 +219,35 @@ describe('signed webhook → one internal note', () => {
     }, 15_000);
     expect(row.attempts).toBe(1);
     expect(row.error).toMatch(/99999999/);
+  });
+});
+
+describe('feedback from the note', () => {
+  it("the note's link token, minted by the worker, is accepted by the API", async () => {
+    const request = sdp.addRequest({ subject: 'Outlook password prompt', description: 'again' });
+    await post({ event: 'request.created', event_id: 'evt-e2e-feedback', request: { id: request.id } });
+    const row = await waitFor(async () => {
+      const r = await enhancementOf('evt-e2e-feedback');
+      return r?.status === 'posted' ? r : undefined;
+    }, 15_000);
+    const html = sdp.notes(request.id)[0]?.description ?? '';
+    const token = /[?&]token=([^&"]+)/.exec(html)?.[1];
+    expect(token).toBeDefined();
+    const res = await fetch(`${apiUrl}/v1/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        token: decodeURIComponent(token ?? ''),
+        helpful: false,
+        comment: 'wrong cause',
+      }),
+    });
+    expect(res.status).toBe(201);
+    const saved = await withTenant(database.db, tenantId, (tx) =>
+      tx.select().from(feedback).where(eq(feedback.enhancementId, row.id)),
+    );
+    expect(saved).toEqual([
+      expect.objectContaining({ helpful: false, comment: 'wrong cause', source: 'link' }),
+    ]);
   });
 });

@@ -73,7 +73,21 @@ const TABLE_GRANTS: Record<string, string> = {
   history_import_cursors: 'SELECT, INSERT, UPDATE, DELETE',
   // Append-only: the application can add to the audit trail but never rewrite it.
   audit_log: 'SELECT, INSERT',
+  // Feedback is a record of what technicians said: added, never edited by the application.
+  feedback: 'SELECT, INSERT',
 };
+
+/**
+ * SECURITY DEFINER functions the application role may call: its only ways to read tenants it is not
+ * scoped to (webhook authentication by slug; the operator CLI's directory without secrets).
+ */
+const DEFINER_FUNCTIONS = [
+  'webhook_tenant(text)',
+  'tenant_directory()',
+  // Billing and feedback reports across tenants: aggregates only.
+  'tenant_usage(timestamptz, timestamptz)',
+  'feedback_rates(timestamptz)',
+];
 
 async function ensureAppRole(client: pg.Client, role: string, password: string | undefined): Promise<void> {
   const name = client.escapeIdentifier(role);
@@ -98,7 +112,10 @@ async function ensureAppRole(client: pg.Client, role: string, password: string |
       await client.query(`GRANT ${privileges} ON TABLE public.${table} TO ${name}`);
     }
     await client.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${name}`);
-    await client.query(`GRANT EXECUTE ON FUNCTION public.webhook_tenant(text) TO ${name}`);
+    for (const fn of DEFINER_FUNCTIONS) {
+      await client.query(`GRANT EXECUTE ON FUNCTION public.${fn} TO ${name}`);
+    }
+    // SECURITY INVOKER (row-level security applies): similar-ticket scoring.
     await client.query(
       `GRANT EXECUTE ON FUNCTION public.similar_tickets(text, text, integer, integer, integer) TO ${name}`,
     );

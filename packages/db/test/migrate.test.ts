@@ -63,10 +63,10 @@ describe('migrations', () => {
   it('every tenant table has ENABLE and FORCE row-level security', async () => {
     const rows = await query<{ relname: string; enabled: boolean; forced: boolean }>(
       `select relname, relrowsecurity as enabled, relforcerowsecurity as forced from pg_class
-        where relname in ('tenants', 'enhancements', 'ticket_history', 'audit_log') order by relname`,
+        where relname in ('tenants', 'enhancements', 'ticket_history', 'audit_log', 'feedback') order by relname`,
     );
     expect(rows).toEqual(
-      ['audit_log', 'enhancements', 'tenants', 'ticket_history'].map((relname) => ({
+      ['audit_log', 'enhancements', 'feedback', 'tenants', 'ticket_history'].map((relname) => ({
         relname,
         enabled: true,
         forced: true,

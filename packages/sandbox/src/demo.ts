@@ -83,6 +83,10 @@ function noteAsText(html: string): string {
     .replace(/<\/p>|<\/ol>|<\/ul>/g, '\n')
     .replace(/<[^>]+>/g, '')
     .replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)))
+    .replace(
+      /&(quot|lt|gt|amp);/g,
+      (_, name: string) => ({ quot: '"', lt: '<', gt: '>', amp: '&' })[name] ?? '',
+    )
     .replace(/\n{2,}/g, '\n')
     .trim();
 }

@@ -253,3 +253,37 @@ describe('ServiceDesk Plus client, on-prem', () => {
     ).toThrow(/not a URL/);
   });
 });
+
+describe('ServiceDesk Plus client, taxonomy and request updates', () => {
+  it('lists every category and priority across pages', async () => {
+    const many = Array.from({ length: 150 }, (_, i) => `Category ${i + 1}`);
+    sdp.setTaxonomy({ categories: many, priorities: ['Low', 'High'] });
+    try {
+      const categories = await client.listCategories();
+      expect(categories.map((c) => c.name)).toEqual(many);
+      expect((await client.listPriorities()).map((p) => p.name)).toEqual(['Low', 'High']);
+      expect(callsTo('/api/v3/categories')).toHaveLength(2);
+    } finally {
+      sdp.setTaxonomy({ categories: ['Email', 'Network'], priorities: ['Low', 'Medium', 'High'] });
+    }
+  });
+
+  it('sets category and priority by name with PUT, leaving other fields alone', async () => {
+    const { id } = sdp.addRequest({ subject: 'Mail bounces', priority: { name: 'Low' } });
+    const updated = await client.updateRequest(id, { category: 'Email', priority: 'High' });
+    expect(updated.category?.name).toBe('Email');
+    expect(sdp.request(id)).toMatchObject({
+      subject: 'Mail bounces',
+      category: { name: 'Email' },
+      priority: { name: 'High' },
+    });
+    expect(sdp.calls.at(-1)).toMatchObject({ method: 'PUT', path: `/api/v3/requests/${id}`, status: 200 });
+  });
+
+  it('fails with a bad_request error for a name outside the portal taxonomy', async () => {
+    const { id } = sdp.addRequest({ subject: 'Mail bounces' });
+    const error = await failure(client.updateRequest(id, { category: 'Invented' }));
+    expect(error.kind).toBe('bad_request');
+    expect(sdp.request(id)?.category).toBeUndefined();
+  });
+});

@@ -32,8 +32,25 @@ export interface NewNote {
   showToRequester?: boolean;
 }
 
+/** A category or priority of the portal: what a request's `category` / `priority` may be set to. */
+export interface SdpNamedEntity {
+  id: string;
+  name: string;
+}
+
+export interface RequestUpdate {
+  category?: string;
+  priority?: string;
+}
+
 export interface ServiceDeskClient {
   getRequest(id: string): Promise<SdpRequest>;
+  /** The portal's request categories (not deleted ones), at most 1,000. */
+  listCategories(): Promise<SdpNamedEntity[]>;
+  /** The portal's priorities, at most 1,000. */
+  listPriorities(): Promise<SdpNamedEntity[]>;
+  /** Sets fields of a request by name (PUT /requests/{id}); only the fields given change. */
+  updateRequest(id: string, update: RequestUpdate): Promise<SdpRequest>;
   /** Oldest first as SDP lists them; at most 1,000 notes (10 pages of 100). */
   listNotes(requestId: string): Promise<SdpNote[]>;
   addNote(requestId: string, note: NewNote): Promise<SdpNote>;
@@ -88,6 +105,20 @@ function pathId(operation: string, id: string): string {
   return encodeURIComponent(id.trim());
 }
 
+const TAXONOMY_PAGE_SIZE = 100;
+const MAX_TAXONOMY_PAGES = 10;
+
+function namedEntitiesFrom(list: unknown[]): SdpNamedEntity[] {
+  const out: SdpNamedEntity[] = [];
+  for (const raw of list) {
+    if (!isRecord(raw) || typeof raw.name !== 'string' || raw.name.trim() === '') continue;
+    // Deleted categories stay in the list on some builds, flagged; they cannot be set on a request.
+    if (raw.deleted === true || raw.inactive === true) continue;
+    out.push({ id: String(raw.id ?? raw.name), name: raw.name.trim() });
+  }
+  return out;
+}
+
 function listInfo(rowCount: number, startIndex: number): Record<string, string> {
   return { input_data: JSON.stringify({ list_info: { row_count: rowCount, start_index: startIndex } }) };
 }
@@ -138,10 +169,49 @@ export function createServiceDeskClient(opts: ServiceDeskClientOptions): Service
   // On-prem and Cloud disagree on the name of the note wrapper in add-note's input_data.
   const noteWrapper = opts.auth.type === 'onprem' ? 'request_note' : 'note';
 
+  async function listNamed(entity: 'categories' | 'priorities'): Promise<SdpNamedEntity[]> {
+    const operation = `GET ${entity}`;
+    const out: SdpNamedEntity[] = [];
+    for (let page = 0; page < MAX_TAXONOMY_PAGES; page++) {
+      const query = listInfo(TAXONOMY_PAGE_SIZE, 1 + page * TAXONOMY_PAGE_SIZE);
+      const body = await send({ operation, method: 'GET', path: `/${entity}`, query });
+      const list = isRecord(body) ? body[entity] : undefined;
+      if (!isRecord(body) || !Array.isArray(list)) throw invalidResponse(operation, entity);
+      out.push(...namedEntitiesFrom(list));
+      const more = isRecord(body.list_info) && body.list_info.has_more_rows === true;
+      if (!more || list.length === 0) break;
+    }
+    return out;
+  }
+
   return {
     async getRequest(id) {
       const operation = `GET request ${id}`;
       const body = await send({ operation, method: 'GET', path: `/requests/${pathId(operation, id)}` });
+      const request = requestFrom(isRecord(body) ? body.request : undefined);
+      if (!request) throw invalidResponse(operation, 'request');
+      return request;
+    },
+
+    async listCategories() {
+      return listNamed('categories');
+    },
+
+    async listPriorities() {
+      return listNamed('priorities');
+    },
+
+    async updateRequest(id, update) {
+      const operation = `PUT request ${id}`;
+      const fields: Record<string, { name: string }> = {};
+      if (update.category) fields.category = { name: update.category };
+      if (update.priority) fields.priority = { name: update.priority };
+      const body = await send({
+        operation,
+        method: 'PUT',
+        path: `/requests/${pathId(operation, id)}`,
+        form: { input_data: JSON.stringify({ request: fields }) },
+      });
       const request = requestFrom(isRecord(body) ? body.request : undefined);
       if (!request) throw invalidResponse(operation, 'request');
       return request;

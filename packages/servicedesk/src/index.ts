@@ -3,10 +3,13 @@ export {
   createServiceDeskClient,
   type ListRequestsPage,
   type NewNote,
+  type RequestUpdate,
+  type SdpNamedEntity,
   type ServiceDeskAuth,
   type ServiceDeskClient,
   type ServiceDeskClientOptions,
 } from './client.js';
+export { parseServiceDeskAuth } from './credentials.js';
 export { type ResolvedTicket, resolvedTicketFrom } from './history-ticket.js';
 export type { SdpNote, SdpRequest, SdpResolution, SdpSolution } from './sdp-entities.js';
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';

@@ -19,7 +19,7 @@ export interface SdpAuthHeaders {
 export interface SdpHttpRequest {
   /** Named in error messages, e.g. "GET request 123". */
   operation: string;
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** Below /api/v3, starting with a slash. */
   path: string;
   query?: Record<string, string>;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
-const key = Buffer.alloc(32, 7).toString('base64');
+// 32 distinct bytes: a key that passes the production checks.
+const key = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) % 256)).toString('base64');
 const worker = {
   DATABASE_URL: 'postgres://app:pw@db:5432/ai',
   REDIS_URL: 'redis://redis:6379',
@@ -64,6 +65,34 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('refuses a missing, short or fake ENCRYPTION_KEY in production for every component that decrypts', () => {
+    const production = { ...worker, NODE_ENV: 'production' };
+    for (const component of ['api', 'worker', 'admin'] as const) {
+      expect(
+        problems(() => loadConfig(production, component)),
+        component,
+      ).toEqual([]);
+      expect(problems(() => loadConfig({ ...production, ENCRYPTION_KEY: undefined }, component))).toEqual(
+        expect.arrayContaining(['ENCRYPTION_KEY: is required']),
+      );
+      expect(problems(() => loadConfig({ ...production, ENCRYPTION_KEY: 'c2VjcmV0' }, component))).toEqual([
+        'ENCRYPTION_KEY: must be 32 bytes, base64-encoded (openssl rand -base64 32)',
+      ]);
+      for (const placeholder of ['change-me', 'secret', 'password', '']) {
+        expect(
+          problems(() => loadConfig({ ...production, ENCRYPTION_KEY: placeholder }, component)),
+        ).toContain(`ENCRYPTION_KEY: must be set to a real secret in production (got a placeholder)`);
+      }
+      const repeated = Buffer.alloc(32, 7).toString('base64');
+      expect(problems(() => loadConfig({ ...production, ENCRYPTION_KEY: repeated }, component))).toEqual([
+        'ENCRYPTION_KEY: looks like a placeholder (repeated bytes); use openssl rand -base64 32',
+      ]);
+    }
+    // Outside production the same fake key is accepted.
+    const repeated = Buffer.alloc(32, 7).toString('base64');
+    expect(problems(() => loadConfig({ ...worker, ENCRYPTION_KEY: repeated }, 'worker'))).toEqual([]);
+  });
+
   it('requires the application role password for migrations in production', () => {
     expect(
       problems(() => loadConfig({ DATABASE_URL: 'postgres://o@db/ai', NODE_ENV: 'production' }, 'migrate')),
@@ -77,6 +106,25 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...api, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }, 'api').trustProxy).toEqual([
       '10.0.0.0/8',
       '127.0.0.1',
+    ]);
+  });
+});
+
+describe('loadConfig: LLM cost settings', () => {
+  it('merges LLM_PRICES over the built-in price table', () => {
+    const config = loadConfig({ ...worker, LLM_PRICES: '{"local-llama":{"input":0,"output":0}}' }, 'worker');
+    expect(config.llm.prices['local-llama']).toEqual({ input: 0, output: 0 });
+    expect(config.llm.prices['gpt-4o-mini']).toEqual({ input: 0.15, output: 0.6 });
+    expect(config.llm.budgetModel).toBe('gpt-4.1-nano');
+    expect(config.publicBaseUrl).toBe('http://localhost:3000');
+  });
+
+  it('names LLM_PRICES when it is not a price table', () => {
+    expect(
+      problems(() => loadConfig({ ...worker, LLM_PRICES: '{"m":{"input":"cheap"}}' }, 'worker')),
+    ).toEqual([expect.stringMatching(/^LLM_PRICES: must be JSON like/)]);
+    expect(problems(() => loadConfig({ ...worker, LLM_PRICES: 'nope' }, 'worker'))).toEqual([
+      expect.stringMatching(/^LLM_PRICES: must be JSON like/),
     ]);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LLM_PRICES, modelPricesSchema } from './llm-prices.js';
 
 /**
  * Every environment variable the processes read, parsed once at startup.
@@ -93,6 +94,28 @@ const encryption = {
     ),
 };
 
+// Where technicians' browsers reach the API: feedback links in notes point here.
+const publicBaseUrl = {
+  PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:3000'),
+};
+
+const llmPrices = z
+  .string()
+  .default('{}')
+  .transform((raw, ctx) => {
+    try {
+      const parsed = modelPricesSchema.safeParse(JSON.parse(raw));
+      if (parsed.success) return { ...DEFAULT_LLM_PRICES, ...parsed.data };
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be JSON like {"model": {"input": <USD per 1M tokens>, "output": <USD per 1M tokens>}}',
+    });
+    return z.NEVER;
+  });
+
 const shutdown = {
   // Shorter than Kubernetes' default 30 s grace period, so we finish before the SIGKILL.
   SHUTDOWN_TIMEOUT_MS: int(25_000, 1_000, 600_000),
@@ -112,6 +135,7 @@ const schemas = {
     WEBHOOK_BODY_LIMIT_BYTES: int(256 * 1024, 1024, 10 * 1024 * 1024),
     WEBHOOK_TOLERANCE_SECONDS: int(300, 30, 3600),
     TENANT_CACHE_TTL_MS: int(10_000, 0, 300_000),
+    ...publicBaseUrl,
   }),
   worker: z.object({
     ...common,
@@ -133,6 +157,15 @@ const schemas = {
     // named unavailable in the note instead of holding the job.
     CONTEXT_SOURCE_TIMEOUT_MS: int(5_000, 100, 60_000),
     KB_CACHE_TTL_MS: int(10 * 60_000, 0, 24 * 3600_000),
+    ...publicBaseUrl,
+    // Past a tenant's soft budget limit; a tenant may name its own.
+    LLM_BUDGET_MODEL: z.string().min(1).default('gpt-4.1-nano'),
+    // Merged over the built-in table (packages/shared/src/llm-prices.ts).
+    LLM_PRICES: llmPrices,
+    // Tokens of ticket and context sent per note (estimated as characters / 4).
+    LLM_PROMPT_TOKEN_BUDGET: int(3_000, 500, 100_000),
+    // How long a tenant's ServiceDesk Plus categories and priorities are reused.
+    TAXONOMY_CACHE_TTL_MS: int(15 * 60_000, 0, 24 * 60 * 60_000),
   }),
   admin: z.object({
     ...common,
@@ -141,7 +174,7 @@ const schemas = {
     REDIS_URL: redis.REDIS_URL.optional(),
     QUEUE_PREFIX: redis.QUEUE_PREFIX,
     // Where ServiceDesk Plus reaches the API; printed in webhook URLs and the Deluge snippet.
-    PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:3000'),
+    ...publicBaseUrl,
     SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
     // The SDP backfill's pace: on-prem portals share their capacity with technicians at work.
     SDP_BACKFILL_REQUESTS_PER_SECOND: int(5, 1, 100),
@@ -210,6 +243,7 @@ function apiConfig(e: Parsed<'api'>) {
     webhookBodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
     webhookToleranceSeconds: e.WEBHOOK_TOLERANCE_SECONDS,
     tenantCacheTtlMs: e.TENANT_CACHE_TTL_MS,
+    publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
   };
 }
 
@@ -223,7 +257,12 @@ function workerConfig(e: Parsed<'worker'>) {
       model: e.LLM_MODEL,
       timeoutMs: e.LLM_TIMEOUT_MS,
       maxRetries: e.LLM_MAX_RETRIES,
+      budgetModel: e.LLM_BUDGET_MODEL,
+      prices: e.LLM_PRICES,
+      promptTokenBudget: e.LLM_PROMPT_TOKEN_BUDGET,
     },
+    taxonomyCacheTtlMs: e.TAXONOMY_CACHE_TTL_MS,
+    publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     sdpTimeoutMs: e.SDP_TIMEOUT_MS,
     similarTicketsLimit: e.SIMILAR_TICKETS_LIMIT,
     contextSourceTimeoutMs: e.CONTEXT_SOURCE_TIMEOUT_MS,
@@ -278,6 +317,15 @@ function productionProblems(component: Component, env: Env): string[] {
       problems.push(
         `${name}: must be set to a real secret in production (got ${value === undefined ? 'nothing' : 'a placeholder'})`,
       );
+    }
+  }
+  // A key of repeated bytes (all zeros, "AAAA…") is a placeholder that passes the length check; 32
+  // random bytes have about 30 distinct values, so fewer than 16 is never a generated key.
+  const key = env.ENCRYPTION_KEY;
+  if (SECRET_VARIABLES[component].includes('ENCRYPTION_KEY') && key && !isPlaceholder(key)) {
+    const bytes = Buffer.from(key, 'base64');
+    if (bytes.length === 32 && new Set(bytes).size < 16) {
+      problems.push('ENCRYPTION_KEY: looks like a placeholder (repeated bytes); use openssl rand -base64 32');
     }
   }
   for (const name of ['DATABASE_URL', 'REDIS_URL']) {

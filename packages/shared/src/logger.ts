@@ -1,4 +1,4 @@
-import { type Logger, type LoggerOptions, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger };
 
@@ -34,12 +34,17 @@ export const REDACT_PATHS = [
   '*.body',
 ];
 
-export function createLogger(options: { name: string; level: string } & LoggerOptions): Logger {
-  return pino({
+/** `destination` defaults to stdout; tests pass a stream to read what would have been logged. */
+export function createLogger(
+  options: { name: string; level: string } & LoggerOptions,
+  destination?: DestinationStream,
+): Logger {
+  const settings: LoggerOptions = {
     ...options,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError, error: serializeError },
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }
 
 /**

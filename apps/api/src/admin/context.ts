@@ -1,4 +1,4 @@
-import { createDatabase, type Database } from '@ai-agents/db';
+import { createDatabase, type Database, findTenantBySlug, type TenantSummary } from '@ai-agents/db';
 import { type AdminConfig, createSecretBox, loadConfig, type SecretBox } from '@ai-agents/shared';
 import type { Command } from 'commander';
 
@@ -44,4 +44,11 @@ export async function withContext<T>(command: Command, fn: (ctx: AdminContext) =
   } finally {
     await database.close();
   }
+}
+
+/** The tenant named on the command line, or the error every command gives for an unknown slug. */
+export async function tenantBySlug(ctx: AdminContext, slug: string): Promise<TenantSummary> {
+  const tenant = await findTenantBySlug(ctx.database.db, slug);
+  if (!tenant) throw new AdminError(`no tenant with slug "${slug}" (see: tenant list)`);
+  return tenant;
 }

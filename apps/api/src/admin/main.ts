@@ -1,7 +1,11 @@
-import { ConfigError } from '@ai-agents/shared';
+import { ConfigError, safeErrorMessage } from '@ai-agents/shared';
 import { Command, CommanderError } from 'commander';
+import { registerFeedbackCommand } from './commands/feedback.js';
 import { registerHistoryCommands } from './commands/history.js';
+import { registerKeysCommands } from './commands/keys.js';
 import { registerTenantCommands } from './commands/tenant.js';
+import { registerTenantLlmCommand } from './commands/tenant-llm.js';
+import { registerUsageCommand } from './commands/usage.js';
 import { AdminError } from './context.js';
 
 /**
@@ -17,8 +21,20 @@ export function buildProgram(): Command {
     .exitOverride();
   registerTenantCommands(program);
   registerHistoryCommands(program);
-  for (const command of program.commands) command.exitOverride();
+  registerTenantLlmCommand(program);
+  registerKeysCommands(program);
+  registerUsageCommand(program);
+  registerFeedbackCommand(program);
+  exitOverrideAll(program);
   return program;
+}
+
+/** Every (sub)command reports usage errors to runAdmin instead of exiting the process itself. */
+function exitOverrideAll(command: Command): void {
+  for (const sub of command.commands) {
+    sub.exitOverride().showHelpAfterError();
+    exitOverrideAll(sub);
+  }
 }
 
 export async function runAdmin(argv: string[]): Promise<number> {
@@ -38,7 +54,8 @@ export async function runAdmin(argv: string[]): Promise<number> {
       process.stderr.write(`${error.message}\n`);
       return 2;
     }
-    process.stderr.write(`error: ${(error as Error).message}\n`);
+    // A failed query's message carries its parameters (encrypted secrets, names): print only the cause.
+    process.stderr.write(`error: ${safeErrorMessage(error)}\n`);
     return 1;
   }
 }

@@ -1,14 +1,9 @@
-import {
-  deriveEventId,
-  type EnhanceJob,
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-  verifyWebhookSignature,
-} from '@ai-agents/shared';
+import { deriveEventId, type EnhanceJob } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError, unauthorized } from '../errors.js';
+import { authenticateDelivery } from '../webhook/authenticate.js';
 import { enqueueEnhancement } from '../webhook/enqueue.js';
 import { readWebhookEvent } from '../webhook/payload.js';
 import type { TenantAuth } from '../webhook/tenant-auth.js';
@@ -70,11 +65,10 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
         throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
 
       const tenant = await opts.tenantAuth.lookup(request.params.tenant);
-      const verdict = verifyWebhookSignature({
-        secrets: tenant?.secrets ?? [],
-        timestamp: header(request.headers[TIMESTAMP_HEADER]),
-        signature: header(request.headers[SIGNATURE_HEADER]),
+      const verdict = authenticateDelivery({
+        headers: request.headers,
         rawBody,
+        tenant,
         toleranceSeconds: opts.toleranceSeconds,
       });
       if (!tenant?.active || !verdict.ok) {
@@ -121,6 +115,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       request.log.info(
         {
           tenant: request.params.tenant,
+          auth: verdict.mode,
           eventId: job.eventId,
           jobId: result.jobId,
           duplicate: result.duplicate,
@@ -136,7 +131,3 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     },
   );
 };
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}

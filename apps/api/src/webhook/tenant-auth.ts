@@ -6,6 +6,8 @@ export interface WebhookCredentials {
   active: boolean;
   /** Plain webhook secrets: the current one first, then the one being rotated out. */
   secrets: string[];
+  /** The tenant accepts X-Webhook-Token deliveries (ServiceDesk Plus native webhooks). */
+  tokenEnabled: boolean;
 }
 
 /**
@@ -23,7 +25,12 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     const secrets = [tenant.webhookSecretEnc, tenant.webhookSecretPreviousEnc]
       .filter((v): v is string => Boolean(v))
       .map((v) => deps.box.decrypt(v));
-    return { tenantId: tenant.id, active: tenant.status === 'active', secrets };
+    return {
+      tenantId: tenant.id,
+      active: tenant.status === 'active',
+      secrets,
+      tokenEnabled: tenant.webhookTokenEnabled,
+    };
   }
 
   return {

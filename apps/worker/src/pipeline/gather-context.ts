@@ -10,19 +10,34 @@ import {
 } from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
 import { type Logger, safeErrorMessage } from '@ai-agents/shared';
+import type { Asset, GatheredContext, Solution } from './context-types.js';
 import { extractAssetMentions } from './extract-assets.js';
 import type { KbSolution, KnowledgeBase } from './knowledge-base.js';
 
-export type { AssetRecord, KbSolution, SimilarTicket };
+export type { Asset, GatheredContext, SimilarTicket, Solution };
 
+/** The names a failed source has in `GatheredContext.unavailable` (and so in the note). */
 export type ContextSource = 'similar tickets' | 'knowledge base' | 'assets';
 
-/** Everything the note is grounded on. A source that failed or timed out is empty and named in `unavailable`. */
-export interface GatheredContext {
-  similar: SimilarTicket[];
-  solutions: KbSolution[];
-  assets: AssetRecord[];
-  unavailable: ContextSource[];
+function solutionOf(s: KbSolution): Solution {
+  return { id: s.id, title: s.title, snippet: s.excerpt };
+}
+
+/** An inventory row as the note shows it: its name, kind, address, owner and the rest in one line. */
+export function assetOf(a: AssetRecord): Asset {
+  const details = [
+    a.assetTag && a.hostname ? `asset tag ${a.assetTag}` : null,
+    a.os,
+    a.location,
+    a.notes,
+  ].filter(Boolean);
+  return {
+    name: a.hostname ?? a.assetTag ?? a.ipAddress ?? a.matched,
+    type: a.kind ?? 'system',
+    ip: a.ipAddress,
+    owner: a.owner,
+    details: details.length > 0 ? details.join('; ') : null,
+  };
 }
 
 export interface GatherContextDeps {
@@ -59,11 +74,11 @@ export async function gatherContext(
       inTenant((tx) =>
         findSimilarTickets(tx, text, { limit: deps.similarLimit, excludeExternalId: ticket.requestId }),
       ),
-    'knowledge base': () => deps.knowledgeBase.search(tenant.id, sdp, ticket),
-    assets: () => {
+    'knowledge base': async () => (await deps.knowledgeBase.search(tenant.id, sdp, ticket)).map(solutionOf),
+    assets: async () => {
       const mentions = extractAssetMentions(text);
-      if (mentions.ips.length === 0 && mentions.names.length === 0) return Promise.resolve([]);
-      return inTenant((tx) => findAssets(tx, mentions, { limit: MAX_ASSETS }));
+      if (mentions.ips.length === 0 && mentions.names.length === 0) return [];
+      return (await inTenant((tx) => findAssets(tx, mentions, { limit: MAX_ASSETS }))).map(assetOf);
     },
   } satisfies Record<ContextSource, () => Promise<unknown>>;
 

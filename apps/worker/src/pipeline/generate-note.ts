@@ -1,7 +1,7 @@
-import type { SimilarTicket } from '@ai-agents/db';
+import { estimateCost, type ModelPrice } from '@ai-agents/shared';
 import type OpenAI from 'openai';
 import { z } from 'zod';
-import { truncate } from './ticket-text.js';
+import { type BuiltPrompt, SYSTEM_PROMPT, type Taxonomy } from './build-prompt.js';
 
 /** What the LLM must return; validated on the way back, never trusted. */
 export const noteSchema = z.object({
@@ -9,72 +9,120 @@ export const noteSchema = z.object({
   likely_cause: z.string().max(2_000),
   next_steps: z.array(z.string().min(1).max(500)).max(8),
   cited_ticket_ids: z.array(z.string()).max(10),
-  confidence: z.enum(['low', 'medium', 'high']),
+  cited_solution_ids: z.array(z.string()).max(10),
+  suggested_category: z.string().max(200).nullable(),
+  suggested_priority: z.string().max(200).nullable(),
+  confidence: z.number().min(0).max(1),
+  language: z.string().min(2).max(10),
 });
 
 export type GeneratedNote = z.infer<typeof noteSchema>;
 
-const NOTE_JSON_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['summary', 'likely_cause', 'next_steps', 'cited_ticket_ids', 'confidence'],
-  properties: {
-    summary: { type: 'string', description: 'One or two sentences: what the requester needs.' },
-    likely_cause: { type: 'string', description: 'The most probable cause, or "unknown".' },
-    next_steps: { type: 'array', items: { type: 'string' }, description: 'At most 5 concrete steps.' },
-    cited_ticket_ids: {
-      type: 'array',
-      items: { type: 'string' },
-      description:
-        'Ids of the provided similar tickets that support the answer. Only ids given in the context.',
+// The enum is the first line of defence for the taxonomy (strict structured output cannot leave it);
+// very long lists are left to the check after the answer, to keep the schema small.
+const MAX_ENUM = 200;
+
+function nullableChoice(values: string[], description: string) {
+  return values.length > 0 && values.length <= MAX_ENUM
+    ? { anyOf: [{ type: 'string', enum: values }, { type: 'null' }], description }
+    : { type: ['string', 'null'], description };
+}
+
+export function noteJsonSchema(taxonomy: Taxonomy) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: [
+      'summary',
+      'likely_cause',
+      'next_steps',
+      'cited_ticket_ids',
+      'cited_solution_ids',
+      'suggested_category',
+      'suggested_priority',
+      'confidence',
+      'language',
+    ],
+    properties: {
+      summary: { type: 'string', description: 'One sentence: what the requester needs.' },
+      likely_cause: { type: 'string', description: 'The most probable cause, or "unknown".' },
+      next_steps: { type: 'array', items: { type: 'string' }, description: 'At most 5 concrete steps.' },
+      cited_ticket_ids: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Ids of the provided similar tickets ([ticket:ID]) that support the answer.',
+      },
+      cited_solution_ids: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Ids of the provided knowledge-base solutions ([solution:ID]) that apply.',
+      },
+      suggested_category: nullableChoice(taxonomy.categories, 'One of the allowed categories, or null.'),
+      suggested_priority: nullableChoice(taxonomy.priorities, 'One of the allowed priorities, or null.'),
+      confidence: { type: 'number', minimum: 0, maximum: 1 },
+      language: { type: 'string', description: 'ISO 639-1 code of the language the note is written in.' },
     },
-    confidence: { type: 'string', enum: ['low', 'medium', 'high'] },
-  },
-} as const;
+  } as const;
+}
 
-const SYSTEM_PROMPT = [
-  'You help IT service-desk technicians of a managed service provider triage a new ticket.',
-  'Answer only from the ticket and the context provided. Never invent ticket ids, people, systems or facts.',
-  'Cite a similar ticket only by an id shown as [ticket:ID] in the context, and only if it supports your answer.',
-  'If the context does not help, say so and keep the confidence low. Be brief and concrete.',
-].join(' ');
-
-export interface NoteInput {
-  subject: string;
-  description: string;
-  similar: SimilarTicket[];
+export interface AiOutcome {
+  kind: 'ai';
+  note: GeneratedNote;
+  model: string;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  costUsd: number | null;
+  /** Cited ids the model returned that were not in its context (`ticket:ID`, `solution:ID`): dropped, and counted. */
+  droppedCitations: string[];
+  /** Suggestions outside the tenant's taxonomy (`category:X`, `priority:Y`): dropped. */
+  droppedSuggestions: string[];
 }
 
 export type NoteOutcome =
-  | {
-      kind: 'ai';
-      note: GeneratedNote;
-      model: string;
-      tokensIn: number | null;
-      tokensOut: number | null;
-      /** Cited ids the model returned that were not in its context: dropped, and counted. */
-      droppedCitations: string[];
-    }
-  | { kind: 'fallback'; reason: string };
+  | AiOutcome
+  | { kind: 'fallback'; reason: string }
+  | { kind: 'budget_exhausted'; used: number; budget: number };
 
-export function buildPrompt(input: NoteInput): string {
-  const lines = [
-    'New ticket',
-    `Subject: ${truncate(input.subject, 300)}`,
-    `Description: ${truncate(input.description, 4_000)}`,
-    '',
+/** The taxonomy entry equal to `value` ignoring case, in the taxonomy's own spelling; else null. */
+function fromTaxonomy(value: string | null, allowed: string[]): string | null {
+  if (value === null) return null;
+  const wanted = value.trim().toLowerCase();
+  return allowed.find((a) => a.toLowerCase() === wanted) ?? null;
+}
+
+/**
+ * Keeps only what the context supports: citations of ids the prompt contained, and suggestions from
+ * the tenant's taxonomy. What is dropped is returned, for the grounding metric.
+ */
+export function groundNote(
+  note: GeneratedNote,
+  built: Pick<BuiltPrompt, 'included'>,
+  taxonomy: Taxonomy,
+): Pick<AiOutcome, 'note' | 'droppedCitations' | 'droppedSuggestions'> {
+  const tickets = new Set(built.included.similar.map((t) => t.externalId));
+  const solutions = new Set(built.included.solutions.map((s) => s.id));
+  const citedTickets = [...new Set(note.cited_ticket_ids)];
+  const citedSolutions = [...new Set(note.cited_solution_ids)];
+  const category = fromTaxonomy(note.suggested_category, taxonomy.categories);
+  const priority = fromTaxonomy(note.suggested_priority, taxonomy.priorities);
+  const droppedSuggestions = [
+    ...(note.suggested_category !== null && category === null ? [`category:${note.suggested_category}`] : []),
+    ...(note.suggested_priority !== null && priority === null ? [`priority:${note.suggested_priority}`] : []),
   ];
-  if (input.similar.length === 0) {
-    lines.push('Similar resolved tickets of this client: none found.');
-  } else {
-    lines.push('Similar resolved tickets of this client:');
-    for (const t of input.similar) {
-      lines.push(
-        `[ticket:${t.externalId}] ${truncate(t.subject, 200)}${t.category ? ` (category: ${t.category})` : ''} — resolution: ${truncate(t.resolution || 'not recorded', 600)}`,
-      );
-    }
-  }
-  return lines.join('\n');
+  return {
+    note: {
+      ...note,
+      cited_ticket_ids: citedTickets.filter((id) => tickets.has(id)),
+      cited_solution_ids: citedSolutions.filter((id) => solutions.has(id)),
+      suggested_category: category,
+      suggested_priority: priority,
+    },
+    droppedCitations: [
+      ...citedTickets.filter((id) => !tickets.has(id)).map((id) => `ticket:${id}`),
+      ...citedSolutions.filter((id) => !solutions.has(id)).map((id) => `solution:${id}`),
+    ],
+    droppedSuggestions,
+  };
 }
 
 /**
@@ -84,10 +132,14 @@ export function buildPrompt(input: NoteInput): string {
  */
 export async function generateNote(
   llm: OpenAI,
-  input: NoteInput,
-  options: { model: string; maxInvalidRetries: number },
+  built: BuiltPrompt,
+  options: {
+    model: string;
+    maxInvalidRetries: number;
+    taxonomy: Taxonomy;
+    prices: Readonly<Record<string, ModelPrice>>;
+  },
 ): Promise<NoteOutcome> {
-  const prompt = buildPrompt(input);
   let reason = 'no answer';
   for (let attempt = 0; attempt <= options.maxInvalidRetries; attempt++) {
     let completion: OpenAI.Chat.Completions.ChatCompletion;
@@ -98,11 +150,11 @@ export async function generateNote(
         max_completion_tokens: 800,
         messages: [
           { role: 'system', content: SYSTEM_PROMPT },
-          { role: 'user', content: prompt },
+          { role: 'user', content: built.prompt },
         ],
         response_format: {
           type: 'json_schema',
-          json_schema: { name: 'technician_note', strict: true, schema: NOTE_JSON_SCHEMA },
+          json_schema: { name: 'technician_note', strict: true, schema: noteJsonSchema(options.taxonomy) },
         },
       });
     } catch (error) {
@@ -113,15 +165,16 @@ export async function generateNote(
       reason = `LLM output was unusable: ${parsed.reason}`;
       continue;
     }
-    const provided = new Set(input.similar.map((t) => t.externalId));
-    const cited = [...new Set(parsed.note.cited_ticket_ids)];
+    const model = completion.model || options.model;
+    const tokensIn = completion.usage?.prompt_tokens ?? null;
+    const tokensOut = completion.usage?.completion_tokens ?? null;
     return {
       kind: 'ai',
-      note: { ...parsed.note, cited_ticket_ids: cited.filter((id) => provided.has(id)) },
-      model: completion.model || options.model,
-      tokensIn: completion.usage?.prompt_tokens ?? null,
-      tokensOut: completion.usage?.completion_tokens ?? null,
-      droppedCitations: cited.filter((id) => !provided.has(id)),
+      ...groundNote(parsed.note, built, options.taxonomy),
+      model,
+      tokensIn,
+      tokensOut,
+      costUsd: estimateCost(options.prices, model, tokensIn, tokensOut),
     };
   }
   return { kind: 'fallback', reason };

@@ -1,5 +1,6 @@
-import type { SimilarTicket } from '@ai-agents/db';
+import type { Asset, GatheredContext, SimilarTicket, Solution } from './context-types.js';
 import type { NoteOutcome } from './generate-note.js';
+import type { SdpLinks } from './sdp-links.js';
 import { truncate } from './ticket-text.js';
 
 /** Text every note carries; a retry finds an already-posted note by it (see post-note.ts). */
@@ -7,53 +8,165 @@ export function noteMarker(enhancementId: string): string {
   return `ai-agents:${enhancementId}`;
 }
 
+const ENTITIES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
 function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
-/**
- * The internal note as ServiceDesk Plus shows it to technicians (HTML). Every piece of text from the
- * ticket, the history or the LLM is escaped: none of it may become markup.
- */
-export function renderNote(input: {
+function link(href: string, text: string): string {
+  return `<a href="${escapeHtml(href)}" target="_blank" rel="noopener noreferrer">${escapeHtml(text)}</a>`;
+}
+
+/** What the note is about. A storm follower points at the note of the incident's first ticket. */
+export type NoteShape =
+  | {
+      kind: 'enhancement';
+      outcome: NoteOutcome;
+      context: GatheredContext;
+      /** True when the suggested category/priority were written to the ticket. */
+      suggestionsApplied?: boolean;
+    }
+  | { kind: 'storm_follower'; leaderRequestId: string; leaderNoteUrl: string };
+
+export interface NoteInput {
   enhancementId: string;
-  outcome: NoteOutcome;
-  similar: SimilarTicket[];
-}): string {
-  const { outcome } = input;
+  shape: NoteShape;
+  links: SdpLinks;
+  /** The signed feedback link (without the helpful=yes|no choice); null leaves the links out. */
+  feedbackUrl: string | null;
+}
+
+function section(title: string, body: string): string {
+  return `<p><b>${escapeHtml(title)}</b></p>${body}`;
+}
+
+function similarSection(tickets: SimilarTicket[], links: SdpLinks): string {
+  if (tickets.length === 0) return '<p><b>Similar resolved tickets:</b> no similar past tickets found.</p>';
+  const items = tickets.map(
+    (t) =>
+      `<li>${link(links.request(t.externalId), `#${t.externalId}`)} ${escapeHtml(truncate(t.subject, 160))}${
+        t.resolution ? ` — <i>resolution:</i> ${escapeHtml(truncate(t.resolution, 300))}` : ''
+      }</li>`,
+  );
+  return section('Similar resolved tickets', `<ul>${items.join('')}</ul>`);
+}
+
+function solutionsSection(solutions: Solution[], links: SdpLinks): string {
+  if (solutions.length === 0) return '';
+  const items = solutions.map(
+    (s) =>
+      `<li>${link(links.solution(s.id), truncate(s.title, 160))}${
+        s.snippet ? ` — ${escapeHtml(truncate(s.snippet, 240))}` : ''
+      }</li>`,
+  );
+  return section('Knowledge-base solutions', `<ul>${items.join('')}</ul>`);
+}
+
+function assetsSection(assets: Asset[]): string {
+  if (assets.length === 0) return '';
+  const items = assets.map((a) => {
+    const facts = [a.type, a.ip ? `IP ${a.ip}` : null, a.owner ? `owner ${a.owner}` : null, a.details ?? null]
+      .filter((f): f is string => Boolean(f))
+      .map((f) => escapeHtml(truncate(f, 160)));
+    return `<li><b>${escapeHtml(a.name)}</b>: ${facts.join(', ')}</li>`;
+  });
+  return section('Assets mentioned', `<ul>${items.join('')}</ul>`);
+}
+
+function unavailableLine(context: GatheredContext): string {
+  if (context.unavailable.length === 0) return '';
+  const text = context.unavailable.map((s) => `${s} unavailable`).join('; ');
+  return `<p><i>${escapeHtml(text.charAt(0).toUpperCase() + text.slice(1))}.</i></p>`;
+}
+
+function footer(input: NoteInput, extra: string[]): string {
+  const parts = [
+    "Written by ai-agents from this client's tickets and knowledge base; verify before acting",
+    ...extra,
+    `Ref ${escapeHtml(noteMarker(input.enhancementId))}`,
+  ];
+  if (input.feedbackUrl) {
+    const join = input.feedbackUrl.includes('?') ? '&' : '?';
+    parts.push(
+      `Was this note helpful? ${link(`${input.feedbackUrl}${join}helpful=yes`, 'Yes')} / ${link(`${input.feedbackUrl}${join}helpful=no`, 'No')}`,
+    );
+  }
+  return `<hr><p><small>${parts.join(' · ')}</small></p>`;
+}
+
+function enhancementBody(shape: Extract<NoteShape, { kind: 'enhancement' }>, input: NoteInput): string[] {
+  const { outcome, context } = shape;
   const parts: string[] = [];
   if (outcome.kind === 'ai') {
     const { note } = outcome;
-    parts.push(`<p><b>AI investigation</b> (confidence: ${escapeHtml(note.confidence)})</p>`);
-    parts.push(`<p><b>Summary:</b> ${escapeHtml(note.summary)}</p>`);
+    // The one-line summary comes first: it is what the ticket list preview shows.
+    parts.push(`<p><b>AI investigation:</b> ${escapeHtml(truncate(note.summary, 400))}</p>`);
     if (note.likely_cause) parts.push(`<p><b>Likely cause:</b> ${escapeHtml(note.likely_cause)}</p>`);
-    if (note.next_steps.length > 0) {
+    if (note.next_steps.length > 0)
       parts.push(
-        `<p><b>Next steps:</b></p><ol>${note.next_steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`,
+        section('Next steps', `<ol>${note.next_steps.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ol>`),
       );
+    // With an AI answer, show only what it relied on: a citation is the model's claim of relevance.
+    const cited = new Set(note.cited_ticket_ids);
+    const citedSolutions = new Set(note.cited_solution_ids);
+    parts.push(
+      similarSection(
+        context.similar.filter((t) => cited.has(t.externalId)),
+        input.links,
+      ),
+    );
+    parts.push(
+      solutionsSection(
+        context.solutions.filter((s) => citedSolutions.has(s.id)),
+        input.links,
+      ),
+    );
+    parts.push(assetsSection(context.assets));
+    const suggested = [
+      note.suggested_category ? `category <b>${escapeHtml(note.suggested_category)}</b>` : null,
+      note.suggested_priority ? `priority <b>${escapeHtml(note.suggested_priority)}</b>` : null,
+    ].filter(Boolean);
+    if (suggested.length > 0) {
+      const state = shape.suggestionsApplied ? 'applied to this ticket' : 'not applied';
+      parts.push(`<p><b>Suggested:</b> ${suggested.join(', ')} (${state})</p>`);
     }
   } else {
-    parts.push(
-      `<p><b>Context for this ticket</b> (AI summary unavailable: ${escapeHtml(outcome.reason)})</p>`,
-    );
+    const why =
+      outcome.kind === 'budget_exhausted'
+        ? "AI summary skipped: this client's monthly AI budget is exhausted"
+        : `AI summary unavailable: ${outcome.reason}`;
+    parts.push(`<p><b>Context for this ticket</b> (${escapeHtml(why)})</p>`);
+    // Without an AI answer, everything that was found, so the technician still starts informed.
+    parts.push(similarSection(context.similar, input.links));
+    parts.push(solutionsSection(context.solutions, input.links));
+    parts.push(assetsSection(context.assets));
   }
+  parts.push(unavailableLine(context));
+  return parts.filter(Boolean);
+}
 
-  const cited = outcome.kind === 'ai' ? new Set(outcome.note.cited_ticket_ids) : null;
-  // With an AI answer, list the tickets it relied on; without one, everything that was found.
-  const listed = cited ? input.similar.filter((t) => cited.has(t.externalId)) : input.similar;
-  if (listed.length === 0) {
-    parts.push('<p><b>Similar resolved tickets:</b> no similar past tickets found.</p>');
-  } else {
-    const items = listed.map(
-      (t) =>
-        `<li>#${escapeHtml(t.externalId)} ${escapeHtml(truncate(t.subject, 160))}${
-          t.resolution ? ` — <i>resolution:</i> ${escapeHtml(truncate(t.resolution, 300))}` : ''
-        }</li>`,
-    );
-    parts.push(`<p><b>Similar resolved tickets:</b></p><ul>${items.join('')}</ul>`);
+/**
+ * The internal note as ServiceDesk Plus shows it to technicians (HTML): a one-line summary, sections,
+ * links into the tenant's portal, and a footer with the reference and the feedback links. Every piece
+ * of text from the ticket, the history or the LLM is escaped: none of it may become markup.
+ */
+export function renderNote(input: NoteInput): string {
+  const { shape } = input;
+  if (shape.kind === 'storm_follower') {
+    const body = `<p><b>Part of an ongoing incident:</b> this ticket matches request ${link(
+      input.links.request(shape.leaderRequestId),
+      `#${shape.leaderRequestId}`,
+    )}, which already has an AI investigation: ${link(shape.leaderNoteUrl, 'read that note')}. No separate analysis was made.</p>`;
+    return `<div>${body}\n${footer(input, [])}</div>`;
   }
-  parts.push(
-    `<p><small>Written by ai-agents from this client's ticket history; verify before acting. Ref ${escapeHtml(noteMarker(input.enhancementId))}</small></p>`,
-  );
-  return `<div>${parts.join('\n')}</div>`;
+  const confidence =
+    shape.outcome.kind === 'ai' ? [`confidence ${Math.round(shape.outcome.note.confidence * 100)}%`] : [];
+  return `<div>${[...enhancementBody(shape, input), footer(input, confidence)].join('\n')}</div>`;
 }

@@ -1,22 +1,10 @@
 import type { TenantRow } from '@ai-agents/db';
 import {
   createServiceDeskClient,
-  type ServiceDeskAuth,
+  parseServiceDeskAuth,
   type ServiceDeskClient,
 } from '@ai-agents/servicedesk';
 import type { SecretBox } from '@ai-agents/shared';
-import { z } from 'zod';
-
-const credentialsSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('onprem'), technicianKey: z.string().min(1) }),
-  z.object({
-    type: z.literal('cloud'),
-    clientId: z.string().min(1),
-    clientSecret: z.string().min(1),
-    refreshToken: z.string().min(1),
-    accountsUrl: z.url(),
-  }),
-]);
 
 /**
  * One ServiceDesk Plus client per tenant, rebuilt when the tenant row changes. Reuse matters for
@@ -29,12 +17,15 @@ export function createTenantClients(deps: { box: SecretBox; timeoutMs: number })
       const version = tenant.updatedAt.getTime();
       const cached = clients.get(tenant.id);
       if (cached && cached.version === version) return cached.client;
-      const parsed = credentialsSchema.safeParse(JSON.parse(deps.box.decrypt(tenant.sdpCredentialsEnc)));
-      if (!parsed.success)
-        throw new Error(`Tenant ${tenant.slug} has malformed ServiceDesk Plus credentials`);
+      let auth: ReturnType<typeof parseServiceDeskAuth>;
+      try {
+        auth = parseServiceDeskAuth(deps.box.decrypt(tenant.sdpCredentialsEnc));
+      } catch (error) {
+        throw new Error(`Tenant ${tenant.slug}: ${(error as Error).message}`);
+      }
       const client = createServiceDeskClient({
         baseUrl: tenant.sdpBaseUrl,
-        auth: parsed.data satisfies ServiceDeskAuth,
+        auth,
         timeoutMs: deps.timeoutMs,
       });
       clients.set(tenant.id, { version, client });

@@ -9,27 +9,35 @@ import {
   withTenant,
 } from '@ai-agents/db';
 import { ServiceDeskError } from '@ai-agents/servicedesk';
-import { type EnhanceJob, enhanceJobSchema, type Logger, safeErrorMessage } from '@ai-agents/shared';
+import {
+  createFeedbackToken,
+  type EnhanceJob,
+  enhanceJobSchema,
+  type Logger,
+  type SecretBox,
+  safeErrorMessage,
+} from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
-import type OpenAI from 'openai';
 import { gatherContext } from '../pipeline/gather-context.js';
-import { generateNote } from '../pipeline/generate-note.js';
 import type { KnowledgeBase } from '../pipeline/knowledge-base.js';
+import { type LlmStepDeps, runLlmStep } from '../pipeline/llm-step.js';
 import { findPostedNote } from '../pipeline/post-note.js';
 import { renderNote } from '../pipeline/render-note.js';
+import { sdpLinks } from '../pipeline/sdp-links.js';
 import type { TenantClients } from '../pipeline/tenant-client.js';
 import { htmlToText } from '../pipeline/ticket-text.js';
 
 export interface EnhanceDeps {
   db: Db;
-  llm: OpenAI;
   sdp: TenantClients;
   logger: Logger;
-  defaultModel: string;
-  llmMaxRetries: number;
   similarLimit: number;
   knowledgeBase: KnowledgeBase;
   contextTimeoutMs: number;
+  llmStep: Omit<LlmStepDeps, 'db'>;
+  /** Decrypts the tenant's webhook secret, which signs the note's feedback link. */
+  box: SecretBox;
+  publicBaseUrl: string;
 }
 
 export type EnhanceResult =
@@ -102,35 +110,47 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
       timeoutMs: deps.contextTimeoutMs,
     });
     const { similar } = context;
-
-    const outcome = await generateNote(
-      deps.llm,
-      { subject, description, similar },
-      { model: tenant.llmModel ?? deps.defaultModel, maxInvalidRetries: deps.llmMaxRetries },
+    const step = await runLlmStep(
+      { ...deps.llmStep, db: deps.db },
+      { tenant, sdp, requestId: data.requestId, subject, description, context, log },
     );
+    const { outcome } = step;
     if (outcome.kind === 'fallback')
       log.warn({ reason: outcome.reason }, 'LLM unavailable; posting the context-only note');
-    if (outcome.kind === 'ai' && outcome.droppedCitations.length > 0) {
-      log.warn(
-        { dropped: outcome.droppedCitations.length },
-        'LLM cited tickets that were not in its context; dropped them',
-      );
-    }
-    const html = renderNote({ enhancementId: claim.id, outcome, similar });
+    const feedbackToken = createFeedbackToken(
+      deps.box.decrypt(tenant.webhookSecretEnc),
+      tenant.slug,
+      claim.id,
+    );
+    const html = renderNote({
+      enhancementId: claim.id,
+      shape: { kind: 'enhancement', outcome, context, suggestionsApplied: step.suggestionsApplied },
+      links: sdpLinks(tenant),
+      feedbackUrl: `${deps.publicBaseUrl}/v1/feedback?token=${encodeURIComponent(feedbackToken)}`,
+    });
 
     await withTenant(deps.db, tenant.id, (tx) => markPosting(tx, claim.id));
     const note = await sdp.addNote(data.requestId, { description: html, showToRequester: false });
     const latencyMs = Date.now() - started;
-    const citations =
-      outcome.kind === 'ai' ? outcome.note.cited_ticket_ids : similar.map((t) => t.externalId);
+    const ai = outcome.kind === 'ai' ? outcome : null;
+    const citations = ai ? ai.note.cited_ticket_ids : similar.map((t) => t.externalId);
     await withTenant(deps.db, tenant.id, async (tx) => {
       await markPosted(tx, claim.id, {
         noteId: note.id,
-        fallback: outcome.kind === 'fallback',
-        model: outcome.kind === 'ai' ? outcome.model : null,
-        tokensIn: outcome.kind === 'ai' ? outcome.tokensIn : null,
-        tokensOut: outcome.kind === 'ai' ? outcome.tokensOut : null,
+        fallback: !ai,
+        model: ai?.model ?? null,
+        tokensIn: ai?.tokensIn ?? null,
+        tokensOut: ai?.tokensOut ?? null,
         latencyMs,
+        costUsd: ai?.costUsd ?? null,
+        promptVersion: step.promptVersion,
+        droppedCitations: ai?.droppedCitations.length ?? 0,
+        language: step.language,
+        budgetState: step.budget.state,
+        suggestedCategory: ai?.note.suggested_category ?? null,
+        suggestedPriority: ai?.note.suggested_priority ?? null,
+        confidence: ai?.note.confidence ?? null,
+        suggestionsApplied: step.suggestionsApplied,
       });
       await recordAudit(tx, {
         tenantId: tenant.id,
@@ -140,17 +160,16 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
           requestId: data.requestId,
           eventId: data.eventId,
           noteId: note.id,
-          fallback: outcome.kind === 'fallback',
+          fallback: !ai,
           citations,
-          droppedCitations: outcome.kind === 'ai' ? outcome.droppedCitations.length : 0,
+          droppedCitations: ai?.droppedCitations.length ?? 0,
+          budgetState: step.budget.state,
+          suggestionsApplied: step.suggestionsApplied,
         },
       });
     });
-    log.info(
-      { noteId: note.id, fallback: outcome.kind === 'fallback', latencyMs, similar: similar.length },
-      'note posted',
-    );
-    return { outcome: 'posted', noteId: note.id, fallback: outcome.kind === 'fallback', citations };
+    log.info({ noteId: note.id, fallback: !ai, latencyMs, similar: similar.length }, 'note posted');
+    return { outcome: 'posted', noteId: note.id, fallback: !ai, citations };
   } catch (error) {
     const message = describe(error);
     if (error instanceof ServiceDeskError && !error.retryable) {

@@ -54,6 +54,19 @@ export async function markPosting(tx: Tx, id: string): Promise<void> {
     .where(eq(enhancements.id, id));
 }
 
+/** What the LLM step produced, recorded with the posted note (issue 6: cost, grounding, suggestions). */
+export interface EnhancementDetails {
+  costUsd?: number | null;
+  promptVersion?: string | null;
+  droppedCitations?: number;
+  language?: string | null;
+  budgetState?: 'ok' | 'soft' | 'hard' | null;
+  suggestedCategory?: string | null;
+  suggestedPriority?: string | null;
+  confidence?: number | null;
+  suggestionsApplied?: boolean;
+}
+
 export async function markPosted(
   tx: Tx,
   id: string,
@@ -64,7 +77,7 @@ export async function markPosted(
     tokensIn: number | null;
     tokensOut: number | null;
     latencyMs: number;
-  },
+  } & EnhancementDetails,
 ): Promise<void> {
   await tx
     .update(enhancements)

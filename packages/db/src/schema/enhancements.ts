@@ -1,5 +1,17 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  real,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { tenants } from './tenants.js';
 
 export const ENHANCEMENT_STATUSES = ['processing', 'posting', 'posted', 'failed'] as const;
@@ -26,6 +38,20 @@ export const enhancements = pgTable(
     tokensIn: integer('tokens_in'),
     tokensOut: integer('tokens_out'),
     latencyMs: integer('latency_ms'),
+    // Estimated from the price table in config at the time of the call (USD).
+    costUsd: numeric('cost_usd', { precision: 12, scale: 6, mode: 'number' }),
+    // Which prompt produced the note, to compare quality across prompt changes.
+    promptVersion: text('prompt_version'),
+    // Grounding: cited ids the model returned that were not in its context (dropped from the note).
+    droppedCitations: integer('dropped_citations').notNull().default(0),
+    language: text('language'),
+    // 'ok', 'soft' (cheaper model) or 'hard' (no LLM call: context-only note).
+    budgetState: text('budget_state'),
+    suggestedCategory: text('suggested_category'),
+    suggestedPriority: text('suggested_priority'),
+    confidence: real('confidence'),
+    // True when the suggestions were written to the ticket (tenant opted in, confidence high enough).
+    suggestionsApplied: boolean('suggestions_applied').notNull().default(false),
     error: text('error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -34,6 +60,8 @@ export const enhancements = pgTable(
   (t) => [
     unique('enhancements_tenant_event_unique').on(t.tenantId, t.eventId),
     index('enhancements_tenant_request_idx').on(t.tenantId, t.sdpRequestId),
+    // Monthly usage (budget checks, the usage report) sums a tenant's rows by creation time.
+    index('enhancements_tenant_created_idx').on(t.tenantId, t.createdAt),
     check('enhancements_status_valid', sql`${t.status} in ('processing', 'posting', 'posted', 'failed')`),
   ],
 );

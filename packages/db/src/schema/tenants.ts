@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, integer, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const tenants = pgTable(
   'tenants',
@@ -17,8 +17,23 @@ export const tenants = pgTable(
     webhookSecretEnc: text('webhook_secret_enc').notNull(),
     // Set during a secret rotation: deliveries signed with either secret are accepted.
     webhookSecretPreviousEnc: text('webhook_secret_previous_enc'),
+    // Opt-in for ServiceDesk Plus native webhooks, which cannot sign: the secret itself is sent in
+    // X-Webhook-Token. Weaker than a signature (no replay protection), so off unless asked for.
+    webhookTokenEnabled: boolean('webhook_token_enabled').notNull().default(false),
     // Null: the installation's LLM_MODEL.
     llmModel: text('llm_model'),
+    // PII is replaced by placeholders before ticket text leaves for the LLM; on unless turned off.
+    piiRedaction: boolean('pii_redaction').notNull().default(true),
+    // Suggested category/priority are written to the ticket only when enabled and the model is at
+    // least this confident (0..1); otherwise they stay suggestions in the note.
+    autoApplySuggestions: boolean('auto_apply_suggestions').notNull().default(false),
+    autoApplyMinConfidence: real('auto_apply_min_confidence').notNull().default(0.8),
+    // Tokens (in + out) per calendar month (UTC); null: no budget.
+    monthlyTokenBudget: integer('monthly_token_budget'),
+    // Past this share of the budget the cheaper model answers (the soft limit).
+    budgetSoftLimitPercent: integer('budget_soft_limit_percent').notNull().default(80),
+    // The cheaper model past the soft limit; null: the installation's LLM_BUDGET_MODEL.
+    budgetModel: text('budget_model'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -26,6 +41,12 @@ export const tenants = pgTable(
     check('tenants_slug_format', sql`${t.slug} ~ '^[a-z0-9][a-z0-9-]{0,62}$'`),
     check('tenants_status_valid', sql`${t.status} in ('active', 'disabled')`),
     check('tenants_sdp_auth_type_valid', sql`${t.sdpAuthType} in ('onprem', 'cloud')`),
+    check(
+      'tenants_auto_apply_min_confidence_range',
+      sql`${t.autoApplyMinConfidence} >= 0 and ${t.autoApplyMinConfidence} <= 1`,
+    ),
+    check('tenants_budget_soft_limit_percent_range', sql`${t.budgetSoftLimitPercent} between 1 and 100`),
+    check('tenants_monthly_token_budget_positive', sql`${t.monthlyTokenBudget} > 0`),
   ],
 );
 

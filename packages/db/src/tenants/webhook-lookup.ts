@@ -6,6 +6,7 @@ export interface WebhookTenant {
   status: 'active' | 'disabled';
   webhookSecretEnc: string;
   webhookSecretPreviousEnc: string | null;
+  webhookTokenEnabled: boolean;
 }
 
 /**
@@ -19,6 +20,7 @@ export async function findWebhookTenant(db: Db, slug: string): Promise<WebhookTe
     status: 'active' | 'disabled';
     webhook_secret_enc: string;
     webhook_secret_previous_enc: string | null;
+    webhook_token_enabled: boolean;
   }>(sql`select * from webhook_tenant(${slug})`);
   const row = result.rows[0];
   if (!row) return null;
@@ -27,5 +29,6 @@ export async function findWebhookTenant(db: Db, slug: string): Promise<WebhookTe
     status: row.status,
     webhookSecretEnc: row.webhook_secret_enc,
     webhookSecretPreviousEnc: row.webhook_secret_previous_enc,
+    webhookTokenEnabled: row.webhook_token_enabled,
   };
 }

@@ -101,6 +101,7 @@ describe('fake LLM through the openai SDK', () => {
     expect(content).toContain('Outlook keeps asking for the password');
     expect(() => JSON.parse(content)).toThrow();
     expect(llm.calls.at(-1)).toEqual({ model: 'gpt-sandbox', promptChars: PROMPT.length, status: 200 });
+    expect(llm.prompts.at(-1)).toBe(PROMPT);
   });
 
   it('surfaces a 429 fault as the SDK’s RateLimitError with retry-after', async () => {

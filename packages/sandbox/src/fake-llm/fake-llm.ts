@@ -27,6 +27,8 @@ export interface FakeLlm {
   url: string;
   /** Chat calls, oldest first, last 10,000. */
   calls: LlmCall[];
+  /** The prompt text (all messages) of the last 100 chat calls, oldest first: what left for the LLM. */
+  prompts: string[];
   setFault(plan: FaultPlan): void;
   clearFaults(): void;
   close(): Promise<void>;
@@ -41,6 +43,7 @@ const DEFAULT_RETRY_AFTER_SECONDS = 1;
 export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> {
   const faults = createFaultBoard<'chat'>();
   const calls: LlmCall[] = [];
+  const prompts: string[] = [];
   let sequence = 0;
 
   async function control(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
@@ -74,6 +77,9 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     const request = parseJson(await readBody(req, MAX_BODY_BYTES));
     const model = isRecord(request) && typeof request.model === 'string' ? request.model : '';
     const prompt = isRecord(request) ? promptOf(request.messages) : '';
+    prompts.push(prompt);
+    // Prompts are large; tests look at the last few only.
+    if (prompts.length > 100) prompts.shift();
     const answer = (status: number, body: unknown, headers?: Record<string, string>) => {
       appendCall(calls, { model, promptChars: prompt.length, status });
       sendJson(res, status, body, headers);
@@ -130,6 +136,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   return {
     url: `${server.url}/v1`,
     calls,
+    prompts,
     setFault: (plan) => faults.set('all', plan),
     clearFaults: () => faults.clear(),
     close: () => server.close(),

@@ -6,6 +6,8 @@ export interface PromptFacts {
   subject: string;
   /** From the first line starting `Requester:`, if any. */
   requester?: string;
+  /** The language code of the first line starting `Language:` (e.g. "Language: de (German)"); else "en". */
+  language: string;
   /** Ids of `[kind:id]` markers by kind (lower case), unique, in order of appearance. */
   markers: ReadonlyMap<string, readonly string[]>;
   /** A hash of the prompt, for choices that should vary between prompts but not between runs. */
@@ -52,6 +54,7 @@ export function factsFrom(prompt: string): PromptFacts {
     lines: prompt.split('\n').length,
     subject: field(prompt, 'Subject') ?? firstLine?.slice(0, MAX_SUBJECT_CHARS) ?? 'the request',
     requester: field(prompt, 'Requester'),
+    language: /^([a-z]{2,3}(?:-[A-Za-z]{2})?)\b/.exec(field(prompt, 'Language') ?? '')?.[1] ?? 'en',
     markers,
     seed: fnv1a(prompt),
   };

@@ -57,3 +57,16 @@ describe('answerForSchema', () => {
     expect(value.long.length).toBeGreaterThanOrEqual(200);
   });
 });
+
+describe('answerForSchema: language', () => {
+  const schema = { type: 'object', properties: { language: { type: 'string' } } };
+
+  it('echoes the language the prompt asks for', () => {
+    const german = factsFrom('Language: de (German). Write in German.\nSubject: Drucker geht nicht');
+    expect(answerForSchema(schema, german)).toEqual({ language: 'de' });
+  });
+
+  it('answers English when the prompt names no language', () => {
+    expect(answerForSchema(schema, facts)).toEqual({ language: 'en' });
+  });
+});

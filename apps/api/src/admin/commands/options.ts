@@ -1,0 +1,14 @@
+import { AdminError } from '../context.js';
+
+export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** An http(s) URL without trailing slashes, or a usage error (exit 2) naming the flag. */
+export function httpUrl(value: string, flag: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value.replace(/\/+$/, '');
+  } catch {
+    // reported below
+  }
+  throw new AdminError(`${flag} must be an http(s) URL, got "${value}"`, 2);
+}

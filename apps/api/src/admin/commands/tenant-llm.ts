@@ -1,0 +1,98 @@
+import { type TenantSettings, updateTenantSettings } from '@ai-agents/db';
+import type { Command } from 'commander';
+import { AdminError, tenantBySlug, withContext } from '../context.js';
+
+function onOff(value: string, flag: string): boolean {
+  if (value === 'on' || value === 'off') return value === 'on';
+  throw new AdminError(`${flag} must be on or off, got "${value}"`, 2);
+}
+
+function number(value: string, flag: string, min: number, max: number, integer: boolean): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n)))
+    throw new AdminError(
+      `${flag} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got "${value}"`,
+      2,
+    );
+  return n;
+}
+
+interface Options {
+  piiRedaction?: string;
+  autoApply?: string;
+  autoApplyMinConfidence?: string;
+  monthlyTokenBudget?: string;
+  budgetSoftLimitPercent?: string;
+  budgetModel?: string;
+}
+
+/** Reads the flags into a settings patch; "none" clears the budget, "default" the budget model. */
+function settingsFrom(opts: Options): TenantSettings {
+  const s: TenantSettings = {};
+  if (opts.piiRedaction !== undefined) s.piiRedaction = onOff(opts.piiRedaction, '--pii-redaction');
+  if (opts.autoApply !== undefined) s.autoApplySuggestions = onOff(opts.autoApply, '--auto-apply');
+  if (opts.autoApplyMinConfidence !== undefined)
+    s.autoApplyMinConfidence = number(
+      opts.autoApplyMinConfidence,
+      '--auto-apply-min-confidence',
+      0,
+      1,
+      false,
+    );
+  if (opts.monthlyTokenBudget !== undefined)
+    s.monthlyTokenBudget =
+      opts.monthlyTokenBudget === 'none'
+        ? null
+        : number(opts.monthlyTokenBudget, '--monthly-token-budget', 1, 2_000_000_000, true);
+  if (opts.budgetSoftLimitPercent !== undefined)
+    s.budgetSoftLimitPercent = number(
+      opts.budgetSoftLimitPercent,
+      '--budget-soft-limit-percent',
+      1,
+      100,
+      true,
+    );
+  if (opts.budgetModel !== undefined) {
+    if (opts.budgetModel.trim() === '') throw new AdminError('--budget-model must not be empty', 2);
+    s.budgetModel = opts.budgetModel === 'default' ? null : opts.budgetModel;
+  }
+  return s;
+}
+
+/**
+ * `tenant llm <slug>`: how the LLM step treats one tenant (redaction, suggestions, budget). The
+ * tenant's model itself is `tenant set --model`.
+ */
+export function registerTenantLlmCommand(program: Command): void {
+  const tenant = program.commands.find((c) => c.name() === 'tenant') ?? program.command('tenant');
+  tenant
+    .command('llm <slug>')
+    .description(
+      'change how notes are written for a tenant: redaction, suggestions, token budget (only the flags given)',
+    )
+    .option('--pii-redaction <on|off>', 'replace personal data by placeholders before the LLM (default on)')
+    .option('--auto-apply <on|off>', 'write suggested category/priority to the ticket (default off)')
+    .option('--auto-apply-min-confidence <0..1>', 'least model confidence for --auto-apply (default 0.8)')
+    .option('--monthly-token-budget <tokens|none>', 'LLM tokens per calendar month, UTC (default none)')
+    .option(
+      '--budget-soft-limit-percent <1..100>',
+      'share of the budget after which the cheaper model answers (default 80)',
+    )
+    .option('--budget-model <model|default>', 'the cheaper model (default: LLM_BUDGET_MODEL)')
+    .action(async (slug: string, opts: Options, command: Command) => {
+      const settings = settingsFrom(opts);
+      if (Object.keys(settings).length === 0)
+        throw new AdminError('nothing to change: give at least one setting', 2);
+      await withContext(command, async (ctx) => {
+        const t = await tenantBySlug(ctx, slug);
+        const changed = await updateTenantSettings(ctx.database.db, t.id, settings, ctx.actor);
+        if (changed === null) throw new AdminError(`no tenant with slug "${slug}"`);
+        ctx.print(
+          changed.length > 0
+            ? `Tenant ${slug} updated: ${changed.join(', ')}.`
+            : `Tenant ${slug} already had these settings; nothing changed.`,
+          { slug, changed },
+        );
+      });
+    });
+}

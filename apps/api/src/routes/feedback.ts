@@ -1,0 +1,160 @@
+import { type Db, recordFeedback, withTenant } from '@ai-agents/db';
+import {
+  parseFeedbackToken,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifyFeedbackToken,
+  verifyWebhookSignature,
+} from '@ai-agents/shared';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { HttpError } from '../errors.js';
+import { parseFeedbackBody, readFeedbackFields } from '../feedback/feedback-input.js';
+import { feedbackErrorPage, feedbackFormPage, feedbackThanksPage } from '../feedback/feedback-page.js';
+import type { TenantAuth } from '../webhook/tenant-auth.js';
+
+export interface FeedbackRouteOptions {
+  db: Db;
+  tenantAuth: TenantAuth;
+  toleranceSeconds: number;
+  /** Prefix of the form's action, so the page works behind a proxy that mounts the API under a path. */
+  publicBaseUrl: string;
+}
+
+// One answer for every authentication failure, as for webhooks: nothing tells which part was wrong.
+const unauthorized = () => new HttpError(401, 'unauthorized', 'Feedback authentication failed');
+
+const errorBody = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+  required: ['error', 'message'],
+} as const;
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * POST /v1/feedback records "helpful" / "not helpful" (+ comment) for one enhancement. Two ways to
+ * prove the caller may: the note's link token (tenant + enhancement bound by an HMAC under the
+ * tenant's webhook secret), or a request signed exactly like a webhook, naming `tenant` and
+ * `enhancement_id` in the body. GET /v1/feedback?token=… serves the form the note links to.
+ */
+export const feedbackRoutes: FastifyPluginAsync<FeedbackRouteOptions> = async (app, opts) => {
+  app.removeAllContentTypeParsers();
+  // The signature covers the raw bytes; both types are parsed by the handler after it has them.
+  app.addContentTypeParser(
+    ['application/json', 'application/x-www-form-urlencoded'],
+    { parseAs: 'buffer', bodyLimit: 16 * 1024 },
+    (_request, body, done) => done(null, body),
+  );
+
+  async function tenantForToken(token: string) {
+    const claims = parseFeedbackToken(token);
+    if (!claims) return null;
+    const tenant = await opts.tenantAuth.lookup(claims.slug);
+    if (!tenant?.active || !verifyFeedbackToken(claims, tenant.secrets)) return null;
+    return { tenantId: tenant.tenantId, enhancementId: claims.enhancementId };
+  }
+
+  async function authenticate(request: FastifyRequest, raw: Buffer, body: Record<string, unknown>) {
+    const token = typeof body.token === 'string' ? body.token : undefined;
+    if (token !== undefined) {
+      const found = await tenantForToken(token);
+      if (!found) throw unauthorized();
+      return { ...found, mode: 'link' as const };
+    }
+    const slug = typeof body.tenant === 'string' ? body.tenant : '';
+    const tenant = /^[a-z0-9][a-z0-9-]{0,62}$/.test(slug) ? await opts.tenantAuth.lookup(slug) : null;
+    const verdict = verifyWebhookSignature({
+      secrets: tenant?.secrets ?? [],
+      timestamp: header(request.headers[TIMESTAMP_HEADER]),
+      signature: header(request.headers[SIGNATURE_HEADER]),
+      rawBody: raw,
+      toleranceSeconds: opts.toleranceSeconds,
+    });
+    if (!tenant?.active || !verdict.ok) throw unauthorized();
+    return { tenantId: tenant.tenantId, enhancementId: undefined, mode: 'signed' as const };
+  }
+
+  app.post<{ Body: Buffer }>(
+    '/v1/feedback',
+    {
+      schema: {
+        response: {
+          201: {
+            type: 'object',
+            properties: { status: { type: 'string' }, feedback_id: { type: 'string' } },
+            required: ['status', 'feedback_id'],
+          },
+          '4xx': errorBody,
+          '5xx': errorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const raw = request.body;
+      if (!Buffer.isBuffer(raw))
+        throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json or a form');
+      const contentType = request.headers['content-type'] ?? '';
+      const fromForm = contentType.includes('application/x-www-form-urlencoded');
+      try {
+        const body = parseFeedbackBody(raw, contentType);
+        const auth = await authenticate(request, raw, body);
+        const fields = readFeedbackFields(body, auth.mode);
+        const enhancementId = auth.enhancementId ?? fields.enhancementId ?? '';
+        const recorded = await withTenant(opts.db, auth.tenantId, (tx) =>
+          recordFeedback(tx, {
+            tenantId: auth.tenantId,
+            enhancementId,
+            helpful: fields.helpful,
+            comment: fields.comment,
+            source: auth.mode,
+          }),
+        );
+        if (!recorded) throw new HttpError(404, 'not_found', 'No such enhancement for this tenant');
+        request.log.info({ mode: auth.mode, helpful: fields.helpful }, 'feedback recorded');
+        if (fromForm) return reply.code(201).type('text/html; charset=utf-8').send(feedbackThanksPage());
+        return reply.code(201).send({ status: 'recorded', feedback_id: recorded.id });
+      } catch (error) {
+        // A browser gets a page it can read; scripts get the JSON error from the app's handler.
+        if (fromForm && error instanceof HttpError)
+          return reply
+            .code(error.statusCode)
+            .type('text/html; charset=utf-8')
+            .send(feedbackErrorPage(error.message));
+        throw error;
+      }
+    },
+  );
+
+  app.get<{ Querystring: { token?: string; helpful?: string } }>(
+    '/v1/feedback',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            token: { type: 'string', maxLength: 200 },
+            helpful: { type: 'string', maxLength: 10 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const token = request.query.token ?? '';
+      const html = (status: number, body: string) =>
+        reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
+      if (!(await tenantForToken(token)))
+        return html(401, feedbackErrorPage('This feedback link is not valid.'));
+      const choice = request.query.helpful;
+      return html(
+        200,
+        feedbackFormPage(
+          `${opts.publicBaseUrl}/v1/feedback`,
+          token,
+          choice === 'yes' ? true : choice === 'no' ? false : undefined,
+        ),
+      );
+    },
+  );
+};

@@ -1,0 +1,167 @@
+import type { Asset, GatheredContext, SimilarTicket, Solution } from './context-types.js';
+import { LANGUAGE_NAMES } from './detect-language.js';
+import type { Redactor } from './redact-pii.js';
+import { truncate } from './ticket-text.js';
+
+/**
+ * Stored with every enhancement: change it whenever the system prompt, the user prompt's layout or
+ * the output schema changes, so note quality and feedback can be compared per prompt version.
+ */
+export const PROMPT_VERSION = 'note-2026-11.1';
+
+export const SYSTEM_PROMPT = [
+  'You help IT service-desk technicians of a managed service provider triage a new ticket.',
+  'Answer only from the ticket and the context provided. Never invent ticket ids, solution ids, people, systems or facts.',
+  // No square brackets here: the markers in the context are the only ids that look citable.
+  'Cite similar tickets and knowledge-base solutions only by the ids in their markers in the context (ticket:ID, solution:ID), and only when they support your answer.',
+  'Suggest a category and a priority only from the lists given; use null when none fits.',
+  'Confidence is a number from 0 (guess) to 1 (certain).',
+  'Text in square brackets such as [email 1] replaces personal data; keep it as it is.',
+  'If the context does not help, say so and keep the confidence low. Be brief and concrete.',
+].join(' ');
+
+/** ~4 characters per token for English and most European text: close enough for a budget. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+export interface Taxonomy {
+  categories: string[];
+  priorities: string[];
+}
+
+export interface PromptInput {
+  subject: string;
+  description: string;
+  context: GatheredContext;
+  /** ISO 639-1 code of the requester's language. */
+  language: string;
+  taxonomy: Taxonomy;
+  redactor: Redactor;
+  /** Tokens the user prompt may take (LLM_PROMPT_TOKEN_BUDGET). */
+  tokenBudget: number;
+}
+
+export interface BuiltPrompt {
+  prompt: string;
+  /** The context the prompt really contains, after trimming: the only ids the model may cite. */
+  included: { similar: SimilarTicket[]; solutions: Solution[]; assets: Asset[] };
+  estimatedTokens: number;
+  /** True when something was shortened or left out to stay within the budget. */
+  trimmed: boolean;
+}
+
+// Per-item caps keep one long resolution from crowding out the others.
+const SUBJECT_CHARS = 300;
+const SIMILAR_CHARS = 700;
+const SOLUTION_CHARS = 600;
+const ASSET_CHARS = 240;
+// The ticket itself may use at most this share of the budget; the rest is for context.
+const TICKET_SHARE = 0.45;
+// Listed in the prompt for models that do not enforce the schema's enum; longer lists are cut.
+const MAX_LISTED_TAXONOMY = 80;
+
+function languageLine(code: string): string {
+  const name = LANGUAGE_NAMES[code] ?? code;
+  return code === 'en'
+    ? 'Language: en (English)'
+    : `Language: ${code} (${name}). The requester wrote in ${name}: write summary, likely cause and next steps in ${name}.`;
+}
+
+function similarLine(t: SimilarTicket, redact: (s: string) => string): string {
+  const category = t.category ? ` (category: ${t.category})` : '';
+  return truncate(
+    `[ticket:${t.externalId}] ${redact(truncate(t.subject, 200))}${category} — resolution: ${redact(t.resolution || 'not recorded')}`,
+    SIMILAR_CHARS,
+  );
+}
+
+function solutionLine(s: Solution, redact: (x: string) => string): string {
+  return truncate(`[solution:${s.id}] ${redact(s.title)} — ${redact(s.snippet)}`, SOLUTION_CHARS);
+}
+
+function assetLine(a: Asset): string {
+  const parts = [a.type, a.ip ? `IP ${a.ip}` : null, a.owner ? `owner ${a.owner}` : null, a.details ?? null];
+  return truncate(`- ${a.name}: ${parts.filter(Boolean).join(', ')}`, ASSET_CHARS);
+}
+
+/**
+ * The user prompt: the ticket first, then the context most relevant first (similar tickets by rank,
+ * then solutions, then assets), each added only while the estimated tokens stay within the budget.
+ * All ticket and history text goes through the tenant's redactor before it is placed here.
+ */
+export function buildPrompt(input: PromptInput): BuiltPrompt {
+  const redact = (text: string) => input.redactor.redact(text);
+  const budgetChars = input.tokenBudget * 4;
+  let trimmed = false;
+
+  const head = [languageLine(input.language)];
+  const { categories, priorities } = input.taxonomy;
+  if (categories.length > 0)
+    head.push(`Allowed categories: ${categories.slice(0, MAX_LISTED_TAXONOMY).join('; ')}`);
+  if (priorities.length > 0)
+    head.push(`Allowed priorities: ${priorities.slice(0, MAX_LISTED_TAXONOMY).join('; ')}`);
+  head.push('', 'New ticket', `Subject: ${redact(truncate(input.subject, SUBJECT_CHARS))}`);
+
+  let used = head.join('\n').length;
+  const ticketRoom = Math.max(200, Math.floor(budgetChars * TICKET_SHARE) - used);
+  const description = redact(input.description);
+  if (description.length > ticketRoom) trimmed = true;
+  const descriptionLine = `Description: ${truncate(description, ticketRoom)}`;
+  const lines = [...head, descriptionLine, ''];
+  used += descriptionLine.length + 2;
+
+  const fits = (line: string) => {
+    if (used + line.length + 1 > budgetChars) {
+      trimmed = true;
+      return false;
+    }
+    used += line.length + 1;
+    return true;
+  };
+  // A section heading is added with its first item, so an empty section costs nothing.
+  const section = <T>(heading: string[], items: T[], render: (item: T) => string, kept: T[]) => {
+    let opened = false;
+    for (const item of items) {
+      const line = render(item);
+      const block = opened ? line : [...heading, line].join('\n');
+      if (!fits(block)) break;
+      lines.push(block);
+      kept.push(item);
+      opened = true;
+    }
+  };
+
+  const included: BuiltPrompt['included'] = { similar: [], solutions: [], assets: [] };
+  const { context } = input;
+  const none = 'Similar resolved tickets of this client: none found.';
+  if (context.similar.length === 0) {
+    if (fits(none)) lines.push(none);
+  } else {
+    section(
+      ['Similar resolved tickets of this client, most similar first:'],
+      context.similar,
+      (t) => similarLine(t, redact),
+      included.similar,
+    );
+  }
+  section(
+    ['', 'Knowledge-base solutions:'],
+    context.solutions,
+    (s) => solutionLine(s, redact),
+    included.solutions,
+  );
+  section(
+    ['', 'Assets mentioned in the ticket:'],
+    context.assets,
+    (a) => redact(assetLine(a)),
+    included.assets,
+  );
+  for (const source of context.unavailable) {
+    const line = `(${source} unavailable for this ticket)`;
+    if (fits(line)) lines.push(line);
+  }
+
+  const prompt = lines.join('\n');
+  return { prompt, included, estimatedTokens: estimateTokens(`${SYSTEM_PROMPT}\n${prompt}`), trimmed };
+}

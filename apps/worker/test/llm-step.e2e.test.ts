@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import {
+  addHistory,
+  beginEnhancement,
+  createDatabase,
+  createTenant,
+  type Database,
+  type EnhancementRow,
+  enhancements,
+  markPosted,
+  type TenantSettings,
+  updateTenantSettings,
+  withTenant,
+} from '@ai-agents/db';
+import {
+  createTestDatabase,
+  type FakeLlm,
+  type FakeServiceDesk,
+  randomEncryptionKey,
+  startFakeLlm,
+  startFakeServiceDesk,
+  type TestDatabase,
+} from '@ai-agents/sandbox';
+import { createLogger, createSecretBox, DEFAULT_LLM_PRICES, ENHANCE_JOB } from '@ai-agents/shared';
+import type { Job } from 'bullmq';
+import { eq } from 'drizzle-orm';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKnowledgeBase } from '../src/pipeline/knowledge-base.js';
+import { createTaxonomyCache } from '../src/pipeline/taxonomy-cache.js';
+import { createTenantClients } from '../src/pipeline/tenant-client.js';
+import { htmlToText } from '../src/pipeline/ticket-text.js';
+import { type EnhanceDeps, processEnhanceTicket } from '../src/processors/enhance-ticket.js';
+
+// The LLM step end to end through the processor, against the fake ServiceDesk Plus and the fake LLM
+// (real HTTP), with the tenant settings of issue 6: redaction, language, taxonomy, budgets.
+
+const encryptionKey = randomEncryptionKey();
+const box = createSecretBox(encryptionKey);
+const technicianKey = 'llm-step-technician-key';
+
+let testDb: TestDatabase;
+let database: Database;
+let sdp: FakeServiceDesk;
+let llm: FakeLlm;
+let deps: EnhanceDeps;
+
+async function addTenant(settings: TenantSettings = {}) {
+  const slug = `t-${randomUUID().slice(0, 8)}`;
+  const { tenant } = await createTenant(database.db, box, {
+    slug,
+    name: slug,
+    sdpBaseUrl: sdp.url,
+    sdpAuthType: 'onprem',
+    sdpCredentials: { type: 'onprem', technicianKey },
+    actor: 'test',
+  });
+  await updateTenantSettings(database.db, tenant.id, settings, 'test');
+  await withTenant(database.db, tenant.id, (tx) =>
+    addHistory(tx, tenant.id, [
+      {
+        externalId: '9001',
+        subject: 'Outlook prompts for password repeatedly after mailbox migration',
+        resolution: 'Cleared cached credentials and re-created the Outlook profile.',
+        category: 'Email',
+      },
+    ]),
+  );
+  return { id: tenant.id, slug };
+}
+
+/** Runs the processor on a request.created event for a new ticket; returns the note and the row. */
+async function enhance(tenantId: string, ticket: { subject: string; description: string }) {
+  const request = sdp.addRequest(ticket);
+  const eventId = `ev-${randomUUID()}`;
+  const job = {
+    id: eventId,
+    data: { tenantId, event: 'request.created', eventId, requestId: request.id, receivedAt: Date.now() },
+    attemptsMade: 0,
+    opts: { attempts: 3 },
+    name: ENHANCE_JOB,
+  } as unknown as Job;
+  await processEnhanceTicket(job, deps);
+  const [note] = sdp.notes(request.id);
+  const row = await withTenant(database.db, tenantId, async (tx) => {
+    const [r] = await tx.select().from(enhancements).where(eq(enhancements.eventId, eventId));
+    return r as EnhancementRow;
+  });
+  return { requestId: request.id, html: note?.description ?? '', row };
+}
+
+async function useTokens(tenantId: string, tokens: number) {
+  await withTenant(database.db, tenantId, async (tx) => {
+    const claim = await beginEnhancement(tx, {
+      tenantId,
+      eventId: `usage-${randomUUID()}`,
+      event: 'request.created',
+      requestId: 'old',
+    });
+    await markPosted(tx, claim.id, {
+      noteId: 'n',
+      fallback: false,
+      model: 'gpt-4o-mini',
+      tokensIn: tokens,
+      tokensOut: 0,
+      latencyMs: 1,
+    });
+  });
+}
+
+const outlook = {
+  subject: 'Outlook keeps asking for password after the mailbox moved',
+  description:
+    'Hi, since the migration Outlook asks for my password every few minutes. I tried password: Summer2024! ' +
+    'Reach me at jane.doe@contoso.com or +44 20 7946 0958. My card 4111 1111 1111 1111 was not charged.',
+};
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  database = createDatabase({ url: testDb.appUrl });
+  sdp = await startFakeServiceDesk({ technicianKeys: [technicianKey] });
+  llm = await startFakeLlm();
+  deps = {
+    db: database.db,
+    sdp: createTenantClients({ box, timeoutMs: 5_000 }),
+    logger: createLogger({ name: 'llm-step-test', level: 'silent' }),
+    similarLimit: 5,
+    knowledgeBase: createKnowledgeBase({ ttlMs: 0, toText: htmlToText }),
+    contextTimeoutMs: 5_000,
+    llmStep: {
+      llm: new OpenAI({ apiKey: 'sandbox', baseURL: llm.url, maxRetries: 0 }),
+      defaultModel: 'gpt-4o-mini',
+      budgetModel: 'gpt-4.1-nano',
+      maxInvalidRetries: 1,
+      prices: DEFAULT_LLM_PRICES,
+      promptTokenBudget: 3_000,
+      // Every job asks the portal again, so a test can change the taxonomy between tickets.
+      taxonomy: createTaxonomyCache({ ttlMs: 0 }),
+    },
+    box,
+    publicBaseUrl: 'https://agents.msp.example',
+  };
+});
+
+afterAll(async () => {
+  await sdp?.close();
+  await llm?.close();
+  await database?.close();
+  await testDb?.drop();
+});
+
+describe('PII redaction before the LLM', () => {
+  it('sends placeholders, never the email, phone, password or card, and still cites the history', async () => {
+    const tenant = await addTenant();
+    const { html, row } = await enhance(tenant.id, outlook);
+    const prompt = llm.prompts.at(-1) ?? '';
+    for (const secret of ['jane.doe@contoso.com', '7946 0958', 'Summer2024!', '4111 1111 1111 1111'])
+      expect(prompt).not.toContain(secret);
+    for (const placeholder of ['[email 1]', '[phone 1]', '[secret 1]', '[card 1]'])
+      expect(prompt).toContain(placeholder);
+    expect(html).toContain('#9001');
+    expect(row).toMatchObject({ status: 'posted', fallback: false, droppedCitations: 0 });
+  });
+
+  it('sends the text as it is for a tenant that turned redaction off', async () => {
+    const tenant = await addTenant({ piiRedaction: false });
+    await enhance(tenant.id, outlook);
+    expect(llm.prompts.at(-1)).toContain('jane.doe@contoso.com');
+  });
+});
+
+describe('what is recorded with each enhancement', () => {
+  it('tokens, estimated cost from the price table, prompt version and language', async () => {
+    const tenant = await addTenant();
+    const { row } = await enhance(tenant.id, outlook);
+    expect(row.tokensIn).toBeGreaterThan(0);
+    expect(row.tokensOut).toBeGreaterThan(0);
+    const expected = ((row.tokensIn ?? 0) * 0.15 + (row.tokensOut ?? 0) * 0.6) / 1e6;
+    expect(row.costUsd).toBeCloseTo(expected, 6);
+    expect(row.promptVersion).toMatch(/^note-/);
+    expect(row).toMatchObject({ language: 'en', budgetState: 'ok', model: 'gpt-4o-mini' });
+  });
+
+  it('a ticket in German is answered in German: the model is told, and the note language is stored', async () => {
+    const tenant = await addTenant();
+    const { row } = await enhance(tenant.id, {
+      subject: 'Outlook fragt ständig nach dem Passwort',
+      description:
+        'Seit der Umstellung fragt Outlook immer wieder nach dem Passwort und die Anmeldung geht nicht. Bitte um Hilfe.',
+    });
+    expect(llm.prompts.at(-1)).toMatch(/Language: de \(German\)/);
+    expect(row.language).toBe('de');
+  });
+
+  it('the note links to the feedback page with a token for this tenant and enhancement', async () => {
+    const tenant = await addTenant();
+    const { html, row } = await enhance(tenant.id, outlook);
+    expect(html).toContain(`https://agents.msp.example/v1/feedback?token=${tenant.slug}.${row.id}.`);
+    expect(html).toContain(`Ref ai-agents:${row.id}`);
+  });
+});
+
+describe('suggested category and priority', () => {
+  it('come only from the portal taxonomy, and are not applied unless the tenant enables it', async () => {
+    sdp.setTaxonomy({ categories: ['Messaging', 'Network'], priorities: ['P3 - Normal', 'P1 - Critical'] });
+    const tenant = await addTenant();
+    const { html, row, requestId } = await enhance(tenant.id, outlook);
+    // The fake model picks the first allowed value: proof the choice came from the portal's list.
+    expect(row).toMatchObject({
+      suggestedCategory: 'Messaging',
+      suggestedPriority: 'P3 - Normal',
+      suggestionsApplied: false,
+    });
+    expect(html).toContain('(not applied)');
+    expect(sdp.request(requestId)?.category).toBeUndefined();
+    expect(sdp.calls.some((c) => c.method === 'PUT')).toBe(false);
+  });
+
+  it('are written to the ticket when enabled and the model is confident enough', async () => {
+    sdp.setTaxonomy({ categories: ['Messaging'], priorities: ['P3 - Normal'] });
+    const eager = await addTenant({ autoApplySuggestions: true, autoApplyMinConfidence: 0.4 });
+    const applied = await enhance(eager.id, outlook);
+    expect(sdp.request(applied.requestId)).toMatchObject({
+      category: { name: 'Messaging' },
+      priority: { name: 'P3 - Normal' },
+    });
+    expect(applied.row.suggestionsApplied).toBe(true);
+    expect(applied.html).toContain('(applied to this ticket)');
+
+    // The fake model answers confidence 0.5: below this tenant's threshold.
+    const careful = await addTenant({ autoApplySuggestions: true, autoApplyMinConfidence: 0.9 });
+    const skipped = await enhance(careful.id, outlook);
+    expect(sdp.request(skipped.requestId)?.category).toBeUndefined();
+    expect(skipped.row.suggestionsApplied).toBe(false);
+  });
+
+  it('are left out when the portal taxonomy cannot be read', async () => {
+    sdp.setFault('listCategories', { failNext: 1, status: 403 });
+    const tenant = await addTenant();
+    const { row } = await enhance(tenant.id, outlook);
+    sdp.clearFaults();
+    expect(row).toMatchObject({ status: 'posted', suggestedCategory: null, suggestedPriority: null });
+  });
+});
+
+describe('monthly token budget', () => {
+  it('past the soft limit the cheaper model answers', async () => {
+    const tenant = await addTenant({ monthlyTokenBudget: 100_000, budgetSoftLimitPercent: 80 });
+    await useTokens(tenant.id, 80_000);
+    const { row } = await enhance(tenant.id, outlook);
+    expect(llm.calls.at(-1)?.model).toBe('gpt-4.1-nano');
+    expect(row).toMatchObject({ budgetState: 'soft', fallback: false });
+    expect(row.costUsd).toBeCloseTo(((row.tokensIn ?? 0) * 0.1 + (row.tokensOut ?? 0) * 0.4) / 1e6, 6);
+  });
+
+  it('at the hard limit no LLM call is made and the note holds the context, saying why', async () => {
+    const tenant = await addTenant({ monthlyTokenBudget: 50_000 });
+    await useTokens(tenant.id, 50_000);
+    const before = llm.calls.length;
+    const { html, row } = await enhance(tenant.id, outlook);
+    expect(llm.calls.length).toBe(before);
+    expect(html).toContain('monthly AI budget is exhausted');
+    expect(html).toContain('#9001');
+    expect(row).toMatchObject({ status: 'posted', budgetState: 'hard', fallback: true, tokensIn: null });
+  });
+
+  it('below the soft limit the tenant model answers', async () => {
+    const tenant = await addTenant({ monthlyTokenBudget: 100_000, llmModel: 'gpt-4o' });
+    await useTokens(tenant.id, 10_000);
+    const { row } = await enhance(tenant.id, outlook);
+    expect(llm.calls.at(-1)?.model).toBe('gpt-4o');
+    expect(row.budgetState).toBe('ok');
+  });
+});

@@ -1,0 +1,1 @@
+ALTER TABLE "tenants" ADD COLUMN "webhook_token_enabled" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,60 @@
+import type { SecretBox } from '@ai-agents/shared';
+import { eq } from 'drizzle-orm';
+import { recordAudit } from '../audit/record.js';
+import type { Db } from '../client.js';
+import { tenants } from '../schema/tenants.js';
+import { withTenant } from '../with-tenant.js';
+
+export interface ReencryptResult {
+  /** Values that were under an older key and are now under the current one. */
+  reencrypted: number;
+  /** Values already under the current key (left untouched, so a second run changes nothing). */
+  current: number;
+}
+
+/**
+ * Re-encrypts one tenant's stored secrets (ServiceDesk Plus credentials, webhook secrets) under the
+ * box's current key. Values already under it are not rewritten: running it again is a no-op.
+ */
+export async function reencryptTenantSecrets(
+  db: Db,
+  box: SecretBox,
+  tenantId: string,
+  actor: string,
+): Promise<ReencryptResult | null> {
+  return withTenant(db, tenantId, async (tx) => {
+    const [row] = await tx
+      .select({
+        sdpCredentialsEnc: tenants.sdpCredentialsEnc,
+        webhookSecretEnc: tenants.webhookSecretEnc,
+        webhookSecretPreviousEnc: tenants.webhookSecretPreviousEnc,
+      })
+      .from(tenants)
+      .where(eq(tenants.id, tenantId))
+      .for('update');
+    if (!row) return null;
+    const result: ReencryptResult = { reencrypted: 0, current: 0 };
+    const changes: Partial<typeof row> = {};
+    for (const [column, stored] of Object.entries(row) as [keyof typeof row, string | null][]) {
+      if (stored === null) continue;
+      if (box.keyIdOf(stored) === box.currentKeyId) {
+        result.current++;
+        continue;
+      }
+      changes[column] = box.encrypt(box.decrypt(stored));
+      result.reencrypted++;
+    }
+    if (result.reencrypted > 0) {
+      // updated_at is left alone: nothing an operator set changed, and the worker's per-tenant
+      // client cache keys on it only to pick up new settings.
+      await tx.update(tenants).set(changes).where(eq(tenants.id, tenantId));
+      await recordAudit(tx, {
+        tenantId,
+        actor,
+        action: 'keys.reencrypted',
+        details: { values: result.reencrypted, keyId: box.currentKeyId },
+      });
+    }
+    return result;
+  });
+}

@@ -1,0 +1,53 @@
+import { eq, sql } from 'drizzle-orm';
+import { recordAudit } from '../audit/record.js';
+import type { Db } from '../client.js';
+import { tenants } from '../schema/tenants.js';
+import { withTenant } from '../with-tenant.js';
+
+/** Settings an operator may change; undefined leaves a setting as it is. No secrets here. */
+export interface TenantSettings {
+  name?: string;
+  sdpBaseUrl?: string;
+  /** null: back to the installation's LLM_MODEL. */
+  llmModel?: string | null;
+  webhookTokenEnabled?: boolean;
+  // The LLM step (issue 6).
+  /** Replace personal data by placeholders before text leaves for the LLM. */
+  piiRedaction?: boolean;
+  /** Write the suggested category/priority to the ticket when the model is confident enough. */
+  autoApplySuggestions?: boolean;
+  autoApplyMinConfidence?: number;
+  /** Tokens (in + out) per calendar month (UTC); null: no budget. */
+  monthlyTokenBudget?: number | null;
+  budgetSoftLimitPercent?: number;
+  /** null: the installation's LLM_BUDGET_MODEL. */
+  budgetModel?: string | null;
+}
+
+/**
+ * Applies the given settings and records them (old and new values) in the audit log. Returns null
+ * when the tenant does not exist, otherwise the names of the settings whose value changed.
+ */
+export async function updateTenantSettings(
+  db: Db,
+  tenantId: string,
+  settings: TenantSettings,
+  actor: string,
+): Promise<string[] | null> {
+  return withTenant(db, tenantId, async (tx) => {
+    const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
+    if (!before) return null;
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    for (const [key, value] of Object.entries(settings) as [keyof TenantSettings, unknown][]) {
+      if (value !== undefined && before[key] !== value) changes[key] = { from: before[key], to: value };
+    }
+    const changed = Object.keys(changes);
+    if (changed.length === 0) return [];
+    await tx
+      .update(tenants)
+      .set({ ...settings, updatedAt: sql`now()` })
+      .where(eq(tenants.id, tenantId));
+    await recordAudit(tx, { tenantId, actor, action: 'tenant.updated', details: changes });
+    return changed;
+  });
+}
