@@ -5,8 +5,10 @@ import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError } from './errors.js';
+import type { ApiMetrics } from './metrics.js';
 import { feedbackRoutes } from './routes/feedback.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { webhookRoutes } from './routes/webhook.js';
 import type { TenantAuth } from './webhook/tenant-auth.js';
 
@@ -21,6 +23,8 @@ export interface AppDeps {
   trustProxy?: boolean | number | string[];
   /** Where browsers reach this API (PUBLIC_BASE_URL): the feedback form posts there. */
   publicBaseUrl?: string;
+  /** Prometheus metrics; served on GET /metrics when given. */
+  metrics?: ApiMetrics;
 }
 
 /** The whole HTTP app as one instance: server.ts listens on it, tests call inject() on it. */
@@ -39,6 +43,13 @@ export async function buildApp(deps: AppDeps) {
   await app.register(helmet);
 
   app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL, so slugs and probes cannot create new series.
+    deps.metrics?.observeRequest(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     request.log.info(
       {
         method: request.method,
@@ -70,7 +81,9 @@ export async function buildApp(deps: AppDeps) {
   );
 
   await app.register(healthRoutes, { db: deps.db, redis: deps.redis });
+  if (deps.metrics) await app.register(metricsRoutes, { registry: deps.metrics.registry });
   await app.register(webhookRoutes, {
+    metrics: deps.metrics,
     queue: deps.queue,
     redis: deps.redis,
     tenantAuth: deps.tenantAuth,

@@ -1,6 +1,5 @@
-import { ConfigError, createLogger, loadConfig } from '@ai-agents/shared';
+import { ConfigError, createLogger, loadConfig, startTelemetry } from '@ai-agents/shared';
 import closeWithGrace from 'close-with-grace';
-import { createApi } from './start.js';
 
 let config: ReturnType<typeof loadConfig<'api'>>;
 try {
@@ -12,14 +11,18 @@ try {
 }
 
 const logger = createLogger({ name: 'api', level: config.logLevel });
+// Tracing starts before the app's modules load, so Fastify, pg and ioredis are instrumented.
+const telemetry = await startTelemetry(config.telemetry, 'ai-agents-api');
 
 try {
+  const { createApi } = await import('./start.js');
   const app = await createApi(config, logger);
   // SIGTERM: stop accepting, let in-flight requests finish, close pools; exit before the pod's grace period ends.
   closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'shutting down after an error');
     else logger.info({ signal }, 'shutting down');
     await app.close();
+    await telemetry.shutdown();
   });
   await app.listen({ host: config.host, port: config.port });
 } catch (error) {

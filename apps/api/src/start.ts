@@ -10,6 +10,7 @@ import {
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type ApiApp, buildApp } from './app.js';
+import { createApiMetrics } from './metrics.js';
 import { createTenantAuth } from './webhook/tenant-auth.js';
 
 /**
@@ -86,6 +87,7 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
     webhookToleranceSeconds: config.webhookToleranceSeconds,
     trustProxy: config.trustProxy,
     publicBaseUrl: config.publicBaseUrl,
+    metrics: createApiMetrics(queue),
   });
   app.addHook('onClose', async () => {
     await queue.close();

@@ -12,6 +12,9 @@ import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { upstreamAwareBackoff } from './backoff.js';
+import type { WorkerProbe } from './http-server.js';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+import { observeJob } from './observe-job.js';
 import { createKnowledgeBase } from './pipeline/knowledge-base.js';
 import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
 import { createTenantClients } from './pipeline/tenant-client.js';
@@ -21,6 +24,9 @@ import { processIngestHistory } from './processors/ingest-history.js';
 
 export interface RunningWorker {
   worker: Worker;
+  metrics: WorkerMetrics;
+  /** For the worker's /ready. */
+  probe: WorkerProbe;
   /** Stops taking jobs, lets in-flight ones finish, closes connections. */
   close(): Promise<void>;
 }
@@ -42,9 +48,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   });
 
   const box = createSecretBox(config.encryptionKey, config.encryptionKeys);
+  const metrics = createWorkerMetrics();
   const deps: EnhanceDeps = {
     db: database.db,
-    sdp: createTenantClients({ box, timeoutMs: config.sdpTimeoutMs }),
+    sdp: createTenantClients({ box, timeoutMs: config.sdpTimeoutMs, fetch: metrics.countingFetch() }),
     logger,
     similarLimit: config.similarTicketsLimit,
     knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: htmlToText }),
@@ -66,6 +73,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     },
     box,
     publicBaseUrl: config.publicBaseUrl,
+    metrics,
   };
 
   const processors: Record<string, Processor> = {
@@ -92,7 +100,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     async (job) => {
       const processor = processors[job.name];
       if (!processor) throw new UnrecoverableError(`No processor for job ${job.name}`);
-      return processor(job);
+      return observeJob(job, metrics, () => processor(job));
     },
     {
       connection,
@@ -127,10 +135,39 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
 
   return {
     worker,
+    metrics,
+    probe: {
+      running: () => worker.isRunning(),
+      dependencies: async () => {
+        const [postgres, redis] = await Promise.all([
+          answers(() => database.pool.query('select 1')),
+          answers(() => connection.ping()),
+        ]);
+        return { postgres, redis };
+      },
+    },
     async close() {
       await worker.close();
       connection.disconnect();
       await database.close();
     },
   };
+}
+
+/** 'ok' when the probe resolves within 2 s (the API's /ready uses the same bound). */
+async function answers(probe: () => Promise<unknown>): Promise<'ok' | 'unavailable'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), 2_000);
+      }),
+    ]);
+    return 'ok';
+  } catch {
+    return 'unavailable';
+  } finally {
+    clearTimeout(timer);
+  }
 }

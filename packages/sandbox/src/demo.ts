@@ -183,9 +183,12 @@ async function main(): Promise<void> {
     return child;
   });
 
-  const worker = await run('starting one worker', async () => {
+  const workerUrl = `http://127.0.0.1:${await freePort()}`;
+  const worker = await run(`starting one worker (health and metrics on ${workerUrl})`, async () => {
     const child = startProcess('worker', 'apps/worker/dist/main.js', {
       ...serviceEnv,
+      WORKER_HTTP_HOST: '127.0.0.1',
+      WORKER_HTTP_PORT: new URL(workerUrl).port,
       OPENAI_API_KEY: env.OPENAI_API_KEY ?? 'sandbox',
       ...(llmUrl
         ? { OPENAI_BASE_URL: llmUrl }
@@ -238,7 +241,7 @@ async function main(): Promise<void> {
 
   if (keepRunning) {
     process.stdout.write(
-      `${JSON.stringify({ api_url: apiUrl, tenant: slug, webhook_secret: secret, sdp_url: sdp.url, llm_url: llmUrl ?? null })}\n`,
+      `${JSON.stringify({ api_url: apiUrl, worker_url: workerUrl, tenant: slug, webhook_secret: secret, sdp_url: sdp.url, llm_url: llmUrl ?? null })}\n`,
     );
     say('stack is up; press Ctrl-C (SIGINT) or send SIGTERM to stop');
     await new Promise<void>((resolve) => {

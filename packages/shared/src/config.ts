@@ -116,6 +116,17 @@ const llmPrices = z
     return z.NEVER;
   });
 
+// OpenTelemetry is configured by the standard OTEL_* variables, which the SDK reads itself; these are
+// the ones that decide whether tracing is on at all, so it stays off (zero overhead) unless an
+// exporter is configured.
+const telemetry = {
+  OTEL_SDK_DISABLED: z.enum(['true', 'false', '']).default('false'),
+  OTEL_TRACES_EXPORTER: z.string().default(''),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().default(''),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().default(''),
+  OTEL_SERVICE_NAME: z.string().default(''),
+};
+
 const shutdown = {
   // Shorter than Kubernetes' default 30 s grace period, so we finish before the SIGKILL.
   SHUTDOWN_TIMEOUT_MS: int(25_000, 1_000, 600_000),
@@ -128,6 +139,7 @@ const schemas = {
     ...redis,
     ...encryption,
     ...shutdown,
+    ...telemetry,
     HOST: z.string().default('0.0.0.0'),
     PORT: int(3000, 0, 65_535),
     // Set when a reverse proxy or ingress terminates TLS: true, a hop count, or a comma-separated list of CIDRs.
@@ -143,11 +155,16 @@ const schemas = {
     ...redis,
     ...encryption,
     ...shutdown,
+    ...telemetry,
+    // Small HTTP server for /health, /ready and /metrics (Kubernetes probes, Prometheus); 0 = off.
+    WORKER_HTTP_HOST: z.string().default('0.0.0.0'),
+    WORKER_HTTP_PORT: int(9464, 0, 65_535),
     WORKER_CONCURRENCY: int(20, 1, 1000),
     OPENAI_API_KEY: z
       .string()
       .min(1, 'is required (any value when OPENAI_BASE_URL points at a server without keys)'),
-    OPENAI_BASE_URL: url(['http:', 'https:']).optional(),
+    // Empty counts as unset: compose files pass `${OPENAI_BASE_URL:-}` through.
+    OPENAI_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), url(['http:', 'https:']).optional()),
     LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
     LLM_TIMEOUT_MS: int(30_000, 1_000, 300_000),
     LLM_MAX_RETRIES: int(2, 0, 10),
@@ -222,6 +239,22 @@ function serviceConfig(e: Parsed<'api'> | Parsed<'worker'>) {
     encryptionKey: e.ENCRYPTION_KEY,
     encryptionKeys: e.ENCRYPTION_KEYS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    telemetry: telemetryConfig(e),
+  };
+}
+
+/** Tracing is on only when an exporter is named or an OTLP endpoint is given, and not disabled. */
+function telemetryConfig(e: Parsed<'api'> | Parsed<'worker'>) {
+  const exporters = e.OTEL_TRACES_EXPORTER.split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  const configured =
+    exporters.some((v) => v !== 'none') ||
+    (exporters.length === 0 &&
+      (e.OTEL_EXPORTER_OTLP_ENDPOINT !== '' || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== ''));
+  return {
+    enabled: e.OTEL_SDK_DISABLED !== 'true' && configured,
+    serviceName: e.OTEL_SERVICE_NAME,
   };
 }
 
@@ -251,6 +284,8 @@ function workerConfig(e: Parsed<'worker'>) {
   return {
     ...serviceConfig(e),
     concurrency: e.WORKER_CONCURRENCY,
+    httpHost: e.WORKER_HTTP_HOST,
+    httpPort: e.WORKER_HTTP_PORT,
     llm: {
       apiKey: e.OPENAI_API_KEY,
       baseUrl: e.OPENAI_BASE_URL,

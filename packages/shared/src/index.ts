@@ -7,4 +7,5 @@ export * from './logger.js';
 export * from './redis-policy.js';
 export * from './secret-box.js';
 export * from './signature.js';
+export * from './telemetry.js';
 export * from './webhook-token.js';

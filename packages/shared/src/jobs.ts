@@ -11,12 +11,24 @@ export const ENHANCE_QUEUE = 'enhance';
 
 export const ENHANCE_JOB = 'enhance-ticket';
 
+/**
+ * W3C trace context of the webhook request, so the job's spans continue the webhook's trace. Optional:
+ * absent when tracing is off, and jobs queued by older versions have none.
+ */
+export const traceCarrierSchema = z.object({
+  traceparent: z.string().regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/),
+  tracestate: z.string().max(512).optional(),
+});
+
+export type TraceCarrier = z.infer<typeof traceCarrierSchema>;
+
 export const enhanceJobSchema = z.object({
   tenantId: z.uuid(),
   eventId: z.string().min(1).max(200),
   event: z.string().min(1).max(100),
   requestId: z.string().min(1).max(100),
   receivedAt: z.number().int().positive(),
+  trace: traceCarrierSchema.optional(),
 });
 
 export type EnhanceJob = z.infer<typeof enhanceJobSchema>;

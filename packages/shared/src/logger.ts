@@ -1,4 +1,5 @@
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { traceLogFields } from './telemetry.js';
 
 export type { Logger };
 
@@ -43,6 +44,8 @@ export function createLogger(
     ...options,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: { err: serializeError, error: serializeError },
+    // Every line logged inside a traced operation carries trace_id and span_id.
+    mixin: traceLogFields,
   };
   return destination ? pino(settings, destination) : pino(settings);
 }

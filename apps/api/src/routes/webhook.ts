@@ -1,8 +1,9 @@
-import { deriveEventId, type EnhanceJob } from '@ai-agents/shared';
+import { currentTraceCarrier, deriveEventId, type EnhanceJob } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Redis } from 'ioredis';
 import { HttpError, unauthorized } from '../errors.js';
+import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
 import { authenticateDelivery } from '../webhook/authenticate.js';
 import { enqueueEnhancement } from '../webhook/enqueue.js';
 import { readWebhookEvent } from '../webhook/payload.js';
@@ -14,6 +15,7 @@ export interface WebhookRouteOptions {
   tenantAuth: TenantAuth;
   bodyLimitBytes: number;
   toleranceSeconds: number;
+  metrics?: ApiMetrics;
 }
 
 const errorBody = {
@@ -65,6 +67,9 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
         throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
 
       const tenant = await opts.tenantAuth.lookup(request.params.tenant);
+      // The slug is a metric label only once it is known to name a tenant: bounded by the tenant count.
+      const tenantLabel = tenant ? request.params.tenant : null;
+      const count = (result: WebhookOutcome) => opts.metrics?.observeWebhook(tenantLabel, result);
       const verdict = authenticateDelivery({
         headers: request.headers,
         rawBody,
@@ -72,19 +77,15 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
         toleranceSeconds: opts.toleranceSeconds,
       });
       if (!tenant?.active || !verdict.ok) {
-        request.log.info(
-          {
-            tenant: request.params.tenant,
-            reason: !tenant
-              ? 'unknown_tenant'
-              : !tenant.active
-                ? 'disabled_tenant'
-                : !verdict.ok
-                  ? verdict.reason
-                  : undefined,
-          },
-          'webhook rejected',
-        );
+        const reason = !tenant
+          ? 'unknown_tenant'
+          : !tenant.active
+            ? 'disabled_tenant'
+            : !verdict.ok
+              ? verdict.reason
+              : 'mismatch';
+        count({ outcome: 'rejected', reason });
+        request.log.info({ tenant: request.params.tenant, reason }, 'webhook rejected');
         throw unauthorized();
       }
 
@@ -92,26 +93,37 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       try {
         body = JSON.parse(rawBody.toString('utf8'));
       } catch {
+        count({ outcome: 'rejected', reason: 'malformed_json' });
         throw new HttpError(400, 'malformed_json', 'Body is not valid JSON');
       }
-      const event = readWebhookEvent(body);
+      let event: ReturnType<typeof readWebhookEvent>;
+      try {
+        event = readWebhookEvent(body);
+      } catch (error) {
+        count({ outcome: 'rejected', reason: 'invalid_payload' });
+        throw error;
+      }
+      const trace = currentTraceCarrier();
       const job: EnhanceJob = {
         tenantId: tenant.tenantId,
         event: event.event,
         eventId: event.eventId ?? deriveEventId(tenant.tenantId, event.event, event.requestId),
         requestId: event.requestId,
         receivedAt: Date.now(),
+        ...(trace ? { trace } : {}),
       };
 
       let result: Awaited<ReturnType<typeof enqueueEnhancement>>;
       try {
         result = await enqueueEnhancement(opts.queue, opts.redis, job);
       } catch (error) {
+        count({ outcome: 'rejected', reason: 'queue_unavailable' });
         request.log.error({ err: error, tenant: request.params.tenant }, 'could not store the job in Redis');
         throw new HttpError(503, 'queue_unavailable', 'The queue cannot take the event now; retry later', {
           'retry-after': '5',
         });
       }
+      count({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
       request.log.info(
         {
           tenant: request.params.tenant,

@@ -10,7 +10,7 @@ import type { SecretBox } from '@ai-agents/shared';
  * One ServiceDesk Plus client per tenant, rebuilt when the tenant row changes. Reuse matters for
  * Cloud tenants: the client holds the OAuth access token, which must not be refreshed per job.
  */
-export function createTenantClients(deps: { box: SecretBox; timeoutMs: number }) {
+export function createTenantClients(deps: { box: SecretBox; timeoutMs: number; fetch?: typeof fetch }) {
   const clients = new Map<string, { version: number; client: ServiceDeskClient }>();
   return {
     forTenant(tenant: TenantRow): ServiceDeskClient {
@@ -27,6 +27,7 @@ export function createTenantClients(deps: { box: SecretBox; timeoutMs: number })
         baseUrl: tenant.sdpBaseUrl,
         auth,
         timeoutMs: deps.timeoutMs,
+        fetch: deps.fetch,
       });
       clients.set(tenant.id, { version, client });
       return client;

