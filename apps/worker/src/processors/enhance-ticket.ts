@@ -63,11 +63,26 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
     requestId: data.requestId,
   });
   const started = Date.now();
+  // Milliseconds per step, on the "note posted" line: where a slow enhancement spent its time
+  // (`npm run bench` reads them too). The metric stages also get a histogram and a span.
+  const stages: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      stages[name] = Math.round((performance.now() - t) * 10) / 10;
+    }
+  };
+  const stage = <T>(name: Parameters<typeof timeStage>[1], fn: () => Promise<T>) =>
+    timed(name, () => timeStage(deps.metrics, name, fn));
 
-  const { tenant, claim } = await withTenant(deps.db, data.tenantId, async (tx) => {
-    const tenant = await loadTenant(tx, data.tenantId);
-    return { tenant, claim: tenant ? await beginEnhancement(tx, data) : null };
-  });
+  const { tenant, claim } = await timed('claim', () =>
+    withTenant(deps.db, data.tenantId, async (tx) => {
+      const tenant = await loadTenant(tx, data.tenantId);
+      return { tenant, claim: tenant ? await beginEnhancement(tx, data) : null };
+    }),
+  );
   if (!tenant || !claim) throw new UnrecoverableError('Tenant no longer exists');
   if (claim.status === 'posted') {
     log.info({ noteId: claim.noteId }, 'note already posted for this event; nothing to do');
@@ -101,8 +116,6 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
       }
     }
 
-    const stage = <T>(name: Parameters<typeof timeStage>[1], fn: () => Promise<T>) =>
-      timeStage(deps.metrics, name, fn);
     const request = await stage('sdp_fetch', () => sdp.getRequest(data.requestId));
     const subject = request.subject ?? '';
     const description = htmlToText(request.description);
@@ -146,41 +159,43 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
     const latencyMs = Date.now() - started;
     const ai = outcome.kind === 'ai' ? outcome : null;
     const citations = ai ? ai.note.cited_ticket_ids : similar.map((t) => t.externalId);
-    await withTenant(deps.db, tenant.id, async (tx) => {
-      await markPosted(tx, claim.id, {
-        noteId: note.id,
-        fallback: !ai,
-        model: ai?.model ?? null,
-        tokensIn: ai?.tokensIn ?? null,
-        tokensOut: ai?.tokensOut ?? null,
-        latencyMs,
-        costUsd: ai?.costUsd ?? null,
-        promptVersion: step.promptVersion,
-        droppedCitations: ai?.droppedCitations.length ?? 0,
-        language: step.language,
-        budgetState: step.budget.state,
-        suggestedCategory: ai?.note.suggested_category ?? null,
-        suggestedPriority: ai?.note.suggested_priority ?? null,
-        confidence: ai?.note.confidence ?? null,
-        suggestionsApplied: step.suggestionsApplied,
-      });
-      await recordAudit(tx, {
-        tenantId: tenant.id,
-        actor: 'worker',
-        action: 'note.posted',
-        details: {
-          requestId: data.requestId,
-          eventId: data.eventId,
+    await timed('record', () =>
+      withTenant(deps.db, tenant.id, async (tx) => {
+        await markPosted(tx, claim.id, {
           noteId: note.id,
           fallback: !ai,
-          citations,
+          model: ai?.model ?? null,
+          tokensIn: ai?.tokensIn ?? null,
+          tokensOut: ai?.tokensOut ?? null,
+          latencyMs,
+          costUsd: ai?.costUsd ?? null,
+          promptVersion: step.promptVersion,
           droppedCitations: ai?.droppedCitations.length ?? 0,
+          language: step.language,
           budgetState: step.budget.state,
+          suggestedCategory: ai?.note.suggested_category ?? null,
+          suggestedPriority: ai?.note.suggested_priority ?? null,
+          confidence: ai?.note.confidence ?? null,
           suggestionsApplied: step.suggestionsApplied,
-        },
-      });
-    });
-    log.info({ noteId: note.id, fallback: !ai, latencyMs, similar: similar.length }, 'note posted');
+        });
+        await recordAudit(tx, {
+          tenantId: tenant.id,
+          actor: 'worker',
+          action: 'note.posted',
+          details: {
+            requestId: data.requestId,
+            eventId: data.eventId,
+            noteId: note.id,
+            fallback: !ai,
+            citations,
+            droppedCitations: ai?.droppedCitations.length ?? 0,
+            budgetState: step.budget.state,
+            suggestionsApplied: step.suggestionsApplied,
+          },
+        });
+      }),
+    );
+    log.info({ noteId: note.id, fallback: !ai, latencyMs, similar: similar.length, stages }, 'note posted');
     return { outcome: 'posted', noteId: note.id, fallback: !ai, citations };
   } catch (error) {
     const message = describe(error);

@@ -1,0 +1,184 @@
+import { addHistory, createDatabase, createTenant, type HistoryTicket, withTenant } from '@ai-agents/db';
+import {
+  createTestDatabase,
+  type FakeLlm,
+  type FakeServiceDesk,
+  freePort,
+  type PrivateRedis,
+  randomEncryptionKey,
+  startFakeLlm,
+  startFakeServiceDesk,
+  startPrivateRedis,
+  type TestDatabase,
+} from '@ai-agents/sandbox';
+import { createSecretBox, signWebhook } from '@ai-agents/shared';
+import { Redis } from 'ioredis';
+import { type Child, type PeakRss, startNode, waitForHttp } from './processes.js';
+
+const TECHNICIAN_KEY = 'bench-technician-key';
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  secret: string;
+}
+
+/**
+ * Everything the scenarios share: a migrated database of its own, a private redis-server (so the
+ * bench can empty it between scenarios without touching the machine's shared one), the sandbox
+ * ServiceDesk Plus and fake LLM in this process, one tenant, and the API as a real process.
+ */
+export interface Stack {
+  database: TestDatabase;
+  redis: PrivateRedis;
+  redisClient: Redis;
+  sdp: FakeServiceDesk;
+  llm: FakeLlm;
+  encryptionKey: string;
+  tenant: Tenant;
+  serviceEnv: Record<string, string>;
+  api: { child: Child; url: string };
+  webhookUrl(slug?: string): string;
+  /** Empties the private Redis: each scenario starts with no jobs and no remembered event ids. */
+  resetQueue(): Promise<void>;
+  startWorker(env?: Record<string, string>, stdout?: 'ignore' | 'pipe'): Child;
+  addTenant(slug: string, history?: HistoryTicket[]): Promise<Tenant>;
+  close(): Promise<void>;
+}
+
+export async function startStack(
+  peak: PeakRss,
+  say: (m: string) => void,
+  opts: { nodeArgs: string[] } = { nodeArgs: [] },
+): Promise<Stack> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    cleanups.length = 0;
+  };
+  try {
+    say('creating a migrated database and a private redis-server');
+    const database = await createTestDatabase('aiagents_bench');
+    cleanups.push(() => database.drop());
+    const redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    const redisClient = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    cleanups.push(async () => redisClient.disconnect());
+    const sdp = await startFakeServiceDesk({ technicianKeys: [TECHNICIAN_KEY] });
+    cleanups.push(() => sdp.close());
+    const llm = await startFakeLlm();
+    cleanups.push(() => llm.close());
+    const encryptionKey = randomEncryptionKey();
+
+    const addTenant = async (slug: string, history: HistoryTicket[] = []): Promise<Tenant> => {
+      const db = createDatabase({ url: database.appUrl, max: 2 });
+      try {
+        const { tenant, webhookSecret } = await createTenant(db.db, createSecretBox(encryptionKey), {
+          slug,
+          name: `Bench ${slug}`,
+          sdpBaseUrl: sdp.url,
+          sdpAuthType: 'onprem',
+          sdpCredentials: { type: 'onprem', technicianKey: TECHNICIAN_KEY },
+          actor: 'bench',
+        });
+        for (let i = 0; i < history.length; i += 1000) {
+          const batch = history.slice(i, i + 1000);
+          await withTenant(db.db, tenant.id, (tx) => addHistory(tx, tenant.id, batch));
+        }
+        return { id: tenant.id, slug, secret: webhookSecret };
+      } finally {
+        await db.close();
+      }
+    };
+
+    const serviceEnv: Record<string, string> = {
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: database.appUrl,
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: 'bench',
+      ENCRYPTION_KEY: encryptionKey,
+    };
+
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    say(`starting the API (apps/api/dist/server.js, LOG_LEVEL=info, logs to /dev/null) on ${url}`);
+    const apiChild = startNode(
+      'api',
+      'apps/api/dist/server.js',
+      { ...serviceEnv, HOST: '127.0.0.1', PORT: String(port) },
+      { stdout: 'ignore', nodeArgs: opts.nodeArgs },
+    );
+    cleanups.push(() => apiChild.stop());
+    peak.watch(apiChild, 'api');
+    await waitForHttp(apiChild, `${url}/ready`);
+
+    return {
+      database,
+      redis,
+      redisClient,
+      sdp,
+      llm,
+      encryptionKey,
+      tenant: await addTenant('bench'),
+      serviceEnv,
+      api: { child: apiChild, url },
+      webhookUrl: (slug = 'bench') => `${url}/v1/webhooks/servicedesk/${slug}`,
+      resetQueue: async () => {
+        await redisClient.flushall();
+      },
+      startWorker(env = {}, stdout = 'ignore') {
+        const child = startNode(
+          'worker',
+          'apps/worker/dist/main.js',
+          { ...serviceEnv, OPENAI_API_KEY: 'sandbox', OPENAI_BASE_URL: llm.url, ...env },
+          { stdout, nodeArgs: opts.nodeArgs },
+        );
+        peak.watch(child, 'worker');
+        return child;
+      },
+      addTenant,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export function webhookBody(eventId: string, requestId: string): string {
+  return JSON.stringify({
+    event: 'request.created',
+    event_id: eventId,
+    request: { id: requestId, subject: 'Benchmark ticket', requester: { name: 'Load Generator' } },
+  });
+}
+
+/** Sends one signed webhook and insists on 202: a scenario built on rejected events measures nothing. */
+export async function sendWebhook(url: string, secret: string, eventId: string, requestId: string) {
+  const body = webhookBody(eventId, requestId);
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signWebhook(secret, body) },
+    body,
+  });
+  const text = await res.text();
+  if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${text}`);
+}
+
+/** Sends many webhooks with a bounded number in flight. */
+export async function sendWebhooks(
+  url: string,
+  secret: string,
+  events: Array<{ eventId: string; requestId: string }>,
+  inFlight = 20,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < events.length) {
+      const event = events[next++] as { eventId: string; requestId: string };
+      await sendWebhook(url, secret, event.eventId, event.requestId);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+}
