@@ -125,7 +125,13 @@ export async function startStack(options: StackOptions = {}) {
     },
     /** The built worker as a real process; resolves once it has started. */
     async spawnWorker(extra: Record<string, string> = {}) {
-      const child = startNodeProcess('apps/worker/dist/main.js', { ...env, LOG_LEVEL: 'info', ...extra });
+      const child = startNodeProcess('apps/worker/dist/main.js', {
+        ...env,
+        LOG_LEVEL: 'info',
+        // Test files spawn workers in parallel: each takes a free port for its HTTP endpoints.
+        WORKER_HTTP_PORT: '0',
+        ...extra,
+      });
       processes.push(child);
       await waitFor(
         () => (child.output().includes('worker started') ? true : undefined),

@@ -4,6 +4,7 @@ import {
   createSecretBox,
   ENHANCE_JOB,
   ENHANCE_QUEUE,
+  HISTORY_JOB,
   type Logger,
   type WorkerConfig,
 } from '@ai-agents/shared';
@@ -14,10 +15,13 @@ import { upstreamAwareBackoff } from './backoff.js';
 import type { WorkerProbe } from './http-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { observeJob } from './observe-job.js';
+import { createKnowledgeBase } from './pipeline/knowledge-base.js';
 import { createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
 import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
 import { createTenantClients } from './pipeline/tenant-client.js';
+import { htmlToText } from './pipeline/ticket-text.js';
 import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
+import { processIngestHistory } from './processors/ingest-history.js';
 
 export interface RunningWorker {
   worker: Worker;
@@ -68,6 +72,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     sdp: createTenantClients({ box, timeoutMs: config.sdpTimeoutMs, fetch: metrics.countingFetch() }),
     logger,
     similarLimit: config.similarTicketsLimit,
+    knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: htmlToText }),
+    contextTimeoutMs: config.contextSourceTimeoutMs,
     llmStep: {
       llm: new OpenAI({
         apiKey: config.llm.apiKey,
@@ -97,6 +103,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
 
   const processors: Record<string, Processor> = {
     [ENHANCE_JOB]: (job: Job, token?: string) => processEnhanceTicket(job, deps, token),
+    [HISTORY_JOB]: (job: Job) => processIngestHistory(job, deps),
   };
 
   const worker = new Worker(

@@ -26,8 +26,10 @@ import type { Job } from 'bullmq';
 import { eq } from 'drizzle-orm';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKnowledgeBase } from '../src/pipeline/knowledge-base.js';
 import { createTaxonomyCache } from '../src/pipeline/taxonomy-cache.js';
 import { createTenantClients } from '../src/pipeline/tenant-client.js';
+import { htmlToText } from '../src/pipeline/ticket-text.js';
 import { type EnhanceDeps, processEnhanceTicket } from '../src/processors/enhance-ticket.js';
 
 // The LLM step end to end through the processor, against the fake ServiceDesk Plus and the fake LLM
@@ -123,6 +125,8 @@ beforeAll(async () => {
     sdp: createTenantClients({ box, timeoutMs: 5_000 }),
     logger: createLogger({ name: 'llm-step-test', level: 'silent' }),
     similarLimit: 5,
+    knowledgeBase: createKnowledgeBase({ ttlMs: 0, toText: htmlToText }),
+    contextTimeoutMs: 5_000,
     llmStep: {
       llm: new OpenAI({ apiKey: 'sandbox', baseURL: llm.url, maxRetries: 0 }),
       defaultModel: 'gpt-4o-mini',

@@ -64,6 +64,13 @@ const TABLE_GRANTS: Record<string, string> = {
   tenants: 'SELECT, INSERT, UPDATE',
   enhancements: 'SELECT, INSERT, UPDATE',
   ticket_history: 'SELECT, INSERT, UPDATE, DELETE',
+  // Written by the ticket_history triggers, which run as the writing role.
+  ticket_terms: 'SELECT, INSERT, UPDATE, DELETE',
+  ticket_term_stats: 'SELECT, INSERT, UPDATE, DELETE',
+  ticket_history_stats: 'SELECT, INSERT, UPDATE, DELETE',
+  system_inventory: 'SELECT, INSERT, UPDATE, DELETE',
+  // The SDP backfill's resume cursor.
+  history_import_cursors: 'SELECT, INSERT, UPDATE, DELETE',
   // Append-only: the application can add to the audit trail but never rewrite it.
   audit_log: 'SELECT, INSERT',
   // Feedback is a record of what technicians said: added, never edited by the application.
@@ -108,6 +115,10 @@ async function ensureAppRole(client: pg.Client, role: string, password: string |
     for (const fn of DEFINER_FUNCTIONS) {
       await client.query(`GRANT EXECUTE ON FUNCTION public.${fn} TO ${name}`);
     }
+    // SECURITY INVOKER (row-level security applies): similar-ticket scoring.
+    await client.query(
+      `GRANT EXECUTE ON FUNCTION public.similar_tickets(text, text, integer, integer, integer) TO ${name}`,
+    );
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   LOCAL_APP_PASSWORD,
   LOCAL_APP_ROLE,
@@ -9,16 +10,15 @@ import {
 } from '@ai-agents/sandbox';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDatabase, runMigrations } from '../src/index.js';
+import { ensureDatabase, MIGRATIONS_FOLDER, runMigrations } from '../src/index.js';
+
+// Every migration in the journal, so branches that add migrations do not edit this test.
+const MIGRATIONS = (
+  JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: unknown[] }
+).entries.length;
 
 const name = `aiagents_migrate_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const url = withDatabase(TEST_ADMIN_DATABASE_URL, name);
-// Every migration in the journal; counted, so adding one does not break this test.
-const MIGRATIONS = (
-  JSON.parse(readFileSync(new URL('../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as {
-    entries: unknown[];
-  }
-).entries.length;
 const options = { databaseUrl: url, appRole: LOCAL_APP_ROLE, appPassword: LOCAL_APP_PASSWORD };
 
 async function query<T extends pg.QueryResultRow>(text: string): Promise<T[]> {

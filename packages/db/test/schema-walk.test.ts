@@ -88,8 +88,13 @@ describe('schema walk: every table holding tenant data is protected', () => {
       'public.audit_log',
       'public.enhancements',
       'public.feedback',
+      'public.history_import_cursors',
+      'public.system_inventory',
       'public.tenants',
       'public.ticket_history',
+      'public.ticket_history_stats',
+      'public.ticket_term_stats',
+      'public.ticket_terms',
     ]);
   });
 

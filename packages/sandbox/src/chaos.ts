@@ -88,6 +88,8 @@ async function main(): Promise<number> {
       PORT: String(port),
       WORKER_LOCK_DURATION_MS: '3000',
       WORKER_CONCURRENCY: '20',
+      // Any free port for the worker's /metrics, /health and /ready: its default (9464) may be taken.
+      WORKER_HTTP_PORT: '0',
       SDP_RATE_LIMIT_PER_MINUTE: '100000',
       WEBHOOK_RATE_LIMIT_PER_MINUTE: '100000',
     };

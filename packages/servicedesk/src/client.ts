@@ -1,6 +1,15 @@
 import { isRecord } from './json-shape.js';
 import { type CloudCredentials, createAccessTokenSource } from './oauth-token.js';
-import { noteFrom, requestFrom, type SdpNote, type SdpRequest } from './sdp-entities.js';
+import {
+  noteFrom,
+  requestFrom,
+  resolutionFrom,
+  type SdpNote,
+  type SdpRequest,
+  type SdpResolution,
+  type SdpSolution,
+  solutionFrom,
+} from './sdp-entities.js';
 import { invalidResponse, type SdpAuthHeaders, type SdpHttpRequest, sendSdpRequest } from './sdp-http.js';
 import { ServiceDeskError } from './service-desk-error.js';
 
@@ -45,8 +54,24 @@ export interface ServiceDeskClient {
   /** Oldest first as SDP lists them; at most 1,000 notes (10 pages of 100). */
   listNotes(requestId: string): Promise<SdpNote[]>;
   addNote(requestId: string, note: NewNote): Promise<SdpNote>;
+  /** The request's resolution; null when it has none. */
+  getResolution(requestId: string): Promise<SdpResolution | null>;
+  /**
+   * One page of resolved and closed requests, oldest first (by creation), optionally only those
+   * resolved after `since`. `startIndex` is 1-based, as in SDP's list_info.
+   */
+  listRequests(page: ListRequestsPage): Promise<{ requests: SdpRequest[]; hasMore: boolean }>;
+  /** Knowledge-base solutions whose title or description contains any of `keywords`. */
+  searchSolutions(keywords: string[], options?: { rowCount?: number }): Promise<SdpSolution[]>;
   /** A harmless read that proves the URL and credentials work. */
   ping(): Promise<void>;
+}
+
+export interface ListRequestsPage {
+  since?: Date | undefined;
+  startIndex: number;
+  /** At most 100 (SDP's limit). */
+  rowCount: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -232,6 +257,81 @@ export function createServiceDeskClient(opts: ServiceDeskClientOptions): Service
       const created = isRecord(body) ? noteFrom(body.request_note ?? body.note) : undefined;
       if (!created) throw invalidResponse(operation, 'note');
       return created;
+    },
+
+    async getResolution(requestId) {
+      const operation = `GET resolution of request ${requestId}`;
+      const body = await send({
+        operation,
+        method: 'GET',
+        path: `/requests/${pathId(operation, requestId)}/resolutions`,
+      });
+      if (!isRecord(body)) throw invalidResponse(operation, 'resolution');
+      return resolutionFrom(body.resolution) ?? null;
+    },
+
+    async listRequests(page) {
+      const operation = 'GET requests';
+      const criteria: Record<string, unknown>[] = [
+        { field: 'status.name', condition: 'is', values: ['Resolved', 'Closed'] },
+      ];
+      if (page.since)
+        criteria.push({
+          field: 'resolved_time',
+          condition: 'greater than',
+          value: String(page.since.getTime()),
+          logical_operator: 'AND',
+        });
+      const listInfo = {
+        row_count: Math.min(page.rowCount, 100),
+        start_index: page.startIndex,
+        // A stable order is what makes a stored start_index a valid resume point.
+        sort_field: 'created_time',
+        sort_order: 'asc',
+        get_total_count: false,
+        search_criteria: criteria,
+      };
+      const body = await send({
+        operation,
+        method: 'GET',
+        path: '/requests',
+        query: { input_data: JSON.stringify({ list_info: listInfo }) },
+      });
+      if (!isRecord(body) || !Array.isArray(body.requests)) throw invalidResponse(operation, 'requests');
+      const requests = body.requests.map(requestFrom).filter((r): r is SdpRequest => r !== undefined);
+      const hasMore = isRecord(body.list_info) && body.list_info.has_more_rows === true;
+      return { requests, hasMore };
+    },
+
+    async searchSolutions(keywords, options = {}) {
+      const operation = 'GET solutions';
+      const words = keywords.filter((k) => k.trim() !== '').slice(0, 10);
+      if (words.length === 0) return [];
+      // SDP's search_criteria ORs these together: any keyword in the title or the description.
+      const criteria = words.flatMap((word, i) =>
+        ['title', 'description'].map((field, j) => ({
+          field,
+          condition: 'contains',
+          value: word,
+          ...(i + j > 0 ? { logical_operator: 'OR' } : {}),
+        })),
+      );
+      const body = await send({
+        operation,
+        method: 'GET',
+        path: '/solutions',
+        query: {
+          input_data: JSON.stringify({
+            list_info: {
+              row_count: Math.min(options.rowCount ?? 25, 100),
+              start_index: 1,
+              search_criteria: criteria,
+            },
+          }),
+        },
+      });
+      if (!isRecord(body) || !Array.isArray(body.solutions)) throw invalidResponse(operation, 'solutions');
+      return body.solutions.map(solutionFrom).filter((s): s is SdpSolution => s !== undefined);
     },
 
     async ping() {

@@ -1,6 +1,7 @@
 export { accountsUrlFor } from './accounts-url.js';
 export {
   createServiceDeskClient,
+  type ListRequestsPage,
   type NewNote,
   type RequestUpdate,
   type SdpNamedEntity,
@@ -9,5 +10,6 @@ export {
   type ServiceDeskClientOptions,
 } from './client.js';
 export { parseServiceDeskAuth } from './credentials.js';
-export type { SdpNote, SdpRequest } from './sdp-entities.js';
+export { type ResolvedTicket, resolvedTicketFrom } from './history-ticket.js';
+export type { SdpNote, SdpRequest, SdpResolution, SdpSolution } from './sdp-entities.js';
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';

@@ -59,3 +59,42 @@ export function noteFrom(value: unknown): SdpNote | undefined {
   if (created) note.created_time = { value: created.value };
   return note;
 }
+
+export interface SdpResolution {
+  content: string;
+  submitted_by?: { name?: string } | null;
+  submitted_on?: { value: string; display_value?: string };
+}
+
+export function resolutionFrom(value: unknown): SdpResolution | undefined {
+  if (!isRecord(value)) return undefined;
+  const content = typeof value.content === 'string' ? value.content : '';
+  if (content.trim() === '') return undefined;
+  const resolution: SdpResolution = { content };
+  if (isRecord(value.submitted_by))
+    resolution.submitted_by =
+      typeof value.submitted_by.name === 'string' ? { name: value.submitted_by.name } : {};
+  const submitted = timeOf(value.submitted_on);
+  if (submitted) resolution.submitted_on = submitted;
+  return resolution;
+}
+
+/** A knowledge-base solution (`/api/v3/solutions`). */
+export interface SdpSolution {
+  id: string;
+  title: string;
+  description: string;
+  topic?: { name: string } | null;
+}
+
+export function solutionFrom(value: unknown): SdpSolution | undefined {
+  if (!isRecord(value)) return undefined;
+  const id = idString(value.id);
+  if (id === undefined) return undefined;
+  return {
+    id,
+    title: typeof value.title === 'string' ? value.title : '',
+    description: typeof value.description === 'string' ? value.description : '',
+    topic: isRecord(value.topic) && typeof value.topic.name === 'string' ? { name: value.topic.name } : null,
+  };
+}

@@ -172,6 +172,10 @@ const schemas = {
     LLM_MAX_RETRIES: int(2, 0, 10),
     SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
     SIMILAR_TICKETS_LIMIT: int(5, 1, 20),
+    // Each context source (similar tickets, knowledge base, assets) gets this long; a slower one is
+    // named unavailable in the note instead of holding the job.
+    CONTEXT_SOURCE_TIMEOUT_MS: int(5_000, 100, 60_000),
+    KB_CACHE_TTL_MS: int(10 * 60_000, 0, 24 * 3600_000),
     ...publicBaseUrl,
     // Past a tenant's soft budget limit; a tenant may name its own.
     LLM_BUDGET_MODEL: z.string().min(1).default('gpt-4.1-nano'),
@@ -201,6 +205,9 @@ const schemas = {
     QUEUE_PREFIX: redis.QUEUE_PREFIX,
     // Where ServiceDesk Plus reaches the API; printed in webhook URLs and the Deluge snippet.
     ...publicBaseUrl,
+    SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
+    // The SDP backfill's pace: on-prem portals share their capacity with technicians at work.
+    SDP_BACKFILL_REQUESTS_PER_SECOND: int(5, 1, 100),
   }),
   migrate: z.object({
     ...common,
@@ -314,6 +321,8 @@ function workerConfig(e: Parsed<'worker'>) {
       windowSeconds: e.ALERT_STORM_WINDOW_SECONDS,
     },
     descriptionLimit: e.TICKET_DESCRIPTION_LIMIT,
+    contextSourceTimeoutMs: e.CONTEXT_SOURCE_TIMEOUT_MS,
+    kbCacheTtlMs: e.KB_CACHE_TTL_MS,
   };
 }
 
@@ -327,6 +336,8 @@ function adminConfig(e: Parsed<'admin'>) {
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
+    sdpTimeoutMs: e.SDP_TIMEOUT_MS,
+    backfillRequestsPerSecond: e.SDP_BACKFILL_REQUESTS_PER_SECOND,
   };
 }
 

@@ -1,6 +1,7 @@
 import { ConfigError, safeErrorMessage } from '@ai-agents/shared';
 import { Command, CommanderError } from 'commander';
 import { registerFeedbackCommand } from './commands/feedback.js';
+import { registerHistoryCommands } from './commands/history.js';
 import { registerJobsCommands } from './commands/jobs.js';
 import { registerKeysCommands } from './commands/keys.js';
 import { registerTenantCommands } from './commands/tenant.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerTenantCommands(program);
+  registerHistoryCommands(program);
   registerTenantLlmCommand(program);
   registerKeysCommands(program);
   registerUsageCommand(program);

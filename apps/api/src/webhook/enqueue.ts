@@ -1,4 +1,4 @@
-import { ENHANCE_JOB, type EnhanceJob, enhanceJobId } from '@ai-agents/shared';
+import { ENHANCE_JOB, type EnhanceJob, enhanceJobId, jobNameForEvent } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -27,7 +27,7 @@ export async function enqueueEnhancement(
   const jobId = enhanceJobId(job.tenantId, job.eventId);
   const seenKey = `${queue.opts.prefix ?? 'bull'}:${queue.name}:seen:${jobId}`;
   if ((await redis.exists(seenKey)) === 1) return { jobId, duplicate: true };
-  await queue.add(ENHANCE_JOB, job, { jobId });
+  await queue.add(jobNameForEvent(job.event, ENHANCE_JOB), job, { jobId });
   const first = await redis.set(seenKey, String(job.receivedAt), 'EX', DEDUPE_TTL_SECONDS, 'NX');
   return { jobId, duplicate: first === null };
 }

@@ -1,7 +1,6 @@
 import {
   beginEnhancement,
   type Db,
-  findSimilarTickets,
   joinAlertStorm,
   loadTenant,
   markFailed,
@@ -23,6 +22,8 @@ import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import { timeStage, type WorkerMetrics } from '../metrics.js';
 import { alertStormKey } from '../pipeline/alert-storm.js';
 import type { GatheredContext } from '../pipeline/context-types.js';
+import { gatherContext } from '../pipeline/gather-context.js';
+import type { KnowledgeBase } from '../pipeline/knowledge-base.js';
 import { type LlmStepDeps, type LlmStepResult, runLlmStep } from '../pipeline/llm-step.js';
 import { findPostedNote } from '../pipeline/post-note.js';
 import { renderNote } from '../pipeline/render-note.js';
@@ -36,6 +37,8 @@ export interface EnhanceDeps {
   sdp: TenantClients;
   logger: Logger;
   similarLimit: number;
+  knowledgeBase: KnowledgeBase;
+  contextTimeoutMs: number;
   llmStep: Omit<LlmStepDeps, 'db'>;
   /** Decrypts the tenant's webhook secret, which signs the note's feedback link. */
   box: SecretBox;
@@ -182,16 +185,15 @@ export async function processEnhanceTicket(
       const fullDescription = htmlToText(request.description);
       const limit = deps.descriptionLimit ?? 4_000;
       const description = truncate(fullDescription, limit);
-      const similar = await stage('context', () =>
-        withTenant(deps.db, tenant.id, (tx) =>
-          findSimilarTickets(tx, `${subject}\n${description}`, {
-            limit: deps.similarLimit,
-            excludeExternalId: data.requestId,
-          }),
-        ),
+      context = await stage('context', () =>
+        gatherContext({ requestId: data.requestId, subject, description }, tenant, sdp, {
+          db: deps.db,
+          knowledgeBase: deps.knowledgeBase,
+          logger: log,
+          similarLimit: deps.similarLimit,
+          timeoutMs: deps.contextTimeoutMs,
+        }),
       );
-      // Knowledge-base solutions and assets come from the context step (issue 6, context part).
-      context = { similar, solutions: [], assets: [], unavailable: [] };
       step = await stage('llm', () =>
         runLlmStep(
           { ...deps.llmStep, db: deps.db },

@@ -5,7 +5,7 @@ import { createFaultBoard, type FaultPlan } from '../fault-plan.js';
 import { readBody, sendJson, sendText } from '../http-io.js';
 import { startHttpServer } from '../http-server.js';
 import { isRecord, parseJson } from '../json-value.js';
-import { pageOf, requestedPage } from './list-info.js';
+import { pageOf, requestedPage, searchCriteria } from './list-info.js';
 import { createTokenIssuer, type SandboxOAuthClient } from './oauth-tokens.js';
 import {
   faultBody,
@@ -16,6 +16,7 @@ import {
   sdpFailure,
   tokenFaultBody,
 } from './sdp-answers.js';
+import { matchesCriteria, type NewSolution, type StoredSolution } from './solutions.js';
 import {
   createTicketStore,
   type NewStoredNote,
@@ -31,6 +32,9 @@ export type SdpFaultRoute =
   | 'getRequest'
   | 'listNotes'
   | 'addNote'
+  | 'getResolution'
+  | 'listRequests'
+  | 'listSolutions'
   | 'updateRequest'
   | 'listCategories'
   | 'listPriorities'
@@ -40,6 +44,9 @@ const FAULT_ROUTES: readonly SdpFaultRoute[] = [
   'getRequest',
   'listNotes',
   'addNote',
+  'getResolution',
+  'listRequests',
+  'listSolutions',
   'updateRequest',
   'listCategories',
   'listPriorities',
@@ -81,7 +88,10 @@ export interface FakeServiceDesk {
   url: string;
   /** Zoho accounts URL for Cloud auth: the same server, which serves POST /oauth/v2/token. */
   accountsUrl: string;
+  /** A request; give it `status: { name: 'Resolved' }`, `resolution: { content }` and `resolved_time` to make it history. */
   addRequest(request: SdpRequestInput): SdpRequestRecord;
+  /** A knowledge-base solution, found by `GET /api/v3/solutions` with search_criteria. */
+  addSolution(solution: NewSolution): StoredSolution;
   /** Seeds a note as if a technician had written it (no HTTP call, nothing in `calls`). */
   addNote(requestId: string, note: NewStoredNote): StoredNote;
   /** Replaces the portal's categories and priorities (names; ids are assigned). */
@@ -103,14 +113,17 @@ type Route =
   | { name: 'getRequest'; id: string }
   | { name: 'listNotes'; id: string }
   | { name: 'addNote'; id: string }
+  | { name: 'getResolution'; id: string }
   | { name: 'updateRequest'; id: string }
   | { name: 'listRequests' }
+  | { name: 'listSolutions' }
   | { name: 'listCategories' }
   | { name: 'listPriorities' }
   | { name: 'token' };
 
 // A Cloud portal's base URL carries /app/<portal>; on-prem has no prefix. Both reach the same API here.
-const REQUESTS_PATH = /^(?:\/app\/[^/]+)?\/api\/v3\/requests(?:\/([^/]+)(\/notes)?)?\/?$/;
+const REQUESTS_PATH = /^(?:\/app\/[^/]+)?\/api\/v3\/requests(?:\/([^/]+)(\/notes|\/resolutions)?)?\/?$/;
+const SOLUTIONS_PATH = /^(?:\/app\/[^/]+)?\/api\/v3\/solutions\/?$/;
 const TAXONOMY_PATH = /^(?:\/app\/[^/]+)?\/api\/v3\/(categories|priorities)\/?$/;
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -148,12 +161,14 @@ function requestUpdate(
 
 function routeOf(method: string, pathname: string): Route | undefined {
   if (pathname === '/oauth/v2/token' && method === 'POST') return { name: 'token' };
+  if (SOLUTIONS_PATH.test(pathname)) return method === 'GET' ? { name: 'listSolutions' } : undefined;
   const taxonomy = TAXONOMY_PATH.exec(pathname);
   if (taxonomy && method === 'GET')
     return { name: taxonomy[1] === 'categories' ? 'listCategories' : 'listPriorities' };
   const match = REQUESTS_PATH.exec(pathname);
   if (!match) return undefined;
-  const [, rawId, notes] = match;
+  const [, rawId, sub] = match;
+  const notes = sub === '/notes' ? sub : undefined;
   if (rawId === undefined) return method === 'GET' ? { name: 'listRequests' } : undefined;
   let id: string;
   try {
@@ -161,6 +176,7 @@ function routeOf(method: string, pathname: string): Route | undefined {
   } catch {
     return undefined;
   }
+  if (sub === '/resolutions') return method === 'GET' ? { name: 'getResolution', id } : undefined;
   if (notes === undefined) {
     if (method === 'GET') return { name: 'getRequest', id };
     return method === 'PUT' ? { name: 'updateRequest', id } : undefined;
@@ -224,10 +240,11 @@ function noteInput(req: IncomingMessage, body: string): NoteInput {
 export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): Promise<FakeServiceDesk> {
   const store = createTicketStore();
   const tokens = createTokenIssuer(opts.oauth);
-  // Listing requests (what a "check" command pings) has no route of its own: only an 'all' plan reaches it.
-  const faults = createFaultBoard<Exclude<SdpFaultRoute, 'all'> | 'listRequests'>();
+  const faults = createFaultBoard<Exclude<SdpFaultRoute, 'all'>>();
   const technicianKeys = new Set(opts.technicianKeys ?? [DEFAULT_TECHNICIAN_KEY]);
   const calls: SdpCall[] = [];
+  const solutions: StoredSolution[] = [];
+  let nextSolutionId = 300001;
   const taxonomy = { categories: [...DEFAULT_CATEGORIES], priorities: [...DEFAULT_PRIORITIES] };
 
   function authenticated(req: IncomingMessage): boolean {
@@ -312,8 +329,20 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
     if (route.name === 'listRequests') {
       const page = requestedPage(url.searchParams);
       if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
-      const { rows, list_info } = pageOf(store.listRequests(), page);
+      const criteria = searchCriteria(url.searchParams);
+      const matching = store.listRequests().filter((r) => matchesCriteria(r, criteria));
+      const { rows, list_info } = pageOf(matching, page);
       return answer(200, { requests: rows.map(requestSummary), response_status: [SUCCESS], list_info });
+    }
+    if (route.name === 'listSolutions') {
+      const page = requestedPage(url.searchParams);
+      if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
+      const criteria = searchCriteria(url.searchParams);
+      const { rows, list_info } = pageOf(
+        solutions.filter((s) => matchesCriteria(s, criteria)),
+        page,
+      );
+      return answer(200, { solutions: rows, response_status: [SUCCESS], list_info });
     }
     if (route.name === 'listCategories' || route.name === 'listPriorities') {
       const page = requestedPage(url.searchParams);
@@ -332,6 +361,8 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
       return answer(200, { request, response_status: SUCCESS });
     }
     if (route.name === 'getRequest') return answer(200, { request, response_status: SUCCESS });
+    if (route.name === 'getResolution')
+      return answer(200, { resolution: request.resolution ?? { content: '' }, response_status: SUCCESS });
     if (route.name === 'listNotes') {
       const page = requestedPage(url.searchParams);
       if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
@@ -350,6 +381,16 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
     url: server.url,
     accountsUrl: server.url,
     addRequest: (request) => store.addRequest(request),
+    addSolution: (solution) => {
+      const stored: StoredSolution = {
+        id: solution.id ?? String(nextSolutionId++),
+        title: solution.title,
+        description: solution.description ?? '',
+        topic: solution.topic ? { name: solution.topic } : null,
+      };
+      solutions.push(stored);
+      return { ...stored };
+    },
     addNote: (requestId, note) => ({ ...store.addNote(requestId, note) }),
     setTaxonomy: (given) => {
       if (given.categories) taxonomy.categories = [...given.categories];

@@ -7,6 +7,7 @@ export {
   startFakeServiceDesk,
 } from './fake-servicedesk.js';
 export type { SandboxOAuthClient } from './oauth-tokens.js';
+export type { NewSolution, StoredSolution } from './solutions.js';
 export type {
   NewStoredNote,
   NoteWrapper,

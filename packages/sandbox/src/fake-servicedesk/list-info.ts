@@ -35,3 +35,23 @@ export function pageOf<T>(items: readonly T[], page: { rowCount: number; startIn
     },
   };
 }
+
+export interface SearchCriterion {
+  field: string;
+  condition: string;
+  value?: unknown;
+  values?: unknown[];
+  logical_operator?: string;
+}
+
+/** `list_info.search_criteria` (one object or an array), or [] when there is none. */
+export function searchCriteria(query: URLSearchParams): SearchCriterion[] {
+  const input = parseJson(query.get('input_data') ?? '{}');
+  const info = isRecord(input) && isRecord(input.list_info) ? input.list_info : {};
+  const raw = info.search_criteria;
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return list.filter(
+    (c): c is SearchCriterion =>
+      isRecord(c) && typeof c.field === 'string' && typeof c.condition === 'string',
+  );
+}

@@ -1,0 +1,92 @@
+import type { SdpSolution, ServiceDeskClient } from '@ai-agents/servicedesk';
+
+export interface KbSolution {
+  id: string;
+  title: string;
+  /** Plain text, trimmed for the prompt. */
+  excerpt: string;
+  topic: string | null;
+}
+
+// Common words that make SDP's "contains" search match everything.
+const STOP = new Set(
+  'about after again also because been before being cannot could does doing from have having hello into just like more most need needs please since some still than thank thanks that their them then there these they this those through unable very want what when where which while will with would your dear regards issue problem error help kindly hi team'.split(
+    ' ',
+  ),
+);
+const MAX_KEYWORDS = 6;
+const RESULTS = 3;
+const EXCERPT_CHARS = 500;
+
+/** The ticket's most telling words for a knowledge-base search: distinct, long, not filler. */
+export function kbKeywords(subject: string, description: string): string[] {
+  const words = `${subject} ${description}`.toLowerCase().match(/[\p{L}\p{N}][\p{L}\p{N}-]{3,}/gu) ?? [];
+  const seen = new Set<string>();
+  for (const word of words) {
+    if (STOP.has(word) || /^\d+$/.test(word)) continue;
+    seen.add(word);
+    if (seen.size >= MAX_KEYWORDS) break;
+  }
+  return [...seen];
+}
+
+/** Ranks SDP's matches (which it returns unordered) by how many keywords each contains; title counts double. */
+function rank(solutions: SdpSolution[], keywords: string[], toText: (html: string) => string): KbSolution[] {
+  return solutions
+    .map((s) => {
+      const title = s.title.toLowerCase();
+      const body = toText(s.description).toLowerCase();
+      const score = keywords.reduce(
+        (n, k) => n + (title.includes(k) ? 2 : 0) + (body.includes(k) ? 1 : 0),
+        0,
+      );
+      return { s, score, body: toText(s.description) };
+    })
+    .filter((r) => r.score > 0)
+    .sort((a, b) => b.score - a.score || a.s.id.localeCompare(b.s.id))
+    .slice(0, RESULTS)
+    .map(({ s, body }) => ({
+      id: s.id,
+      title: s.title,
+      excerpt: body.length > EXCERPT_CHARS ? `${body.slice(0, EXCERPT_CHARS - 1)}…` : body,
+      topic: s.topic?.name ?? null,
+    }));
+}
+
+/**
+ * Knowledge-base search with a per-tenant cache: tickets about one outage arrive in bursts with the
+ * same words, and the portal should not be asked the same question for each of them.
+ */
+export function createKnowledgeBase(options: {
+  ttlMs: number;
+  toText: (html: string) => string;
+  maxEntries?: number;
+  now?: () => number;
+}) {
+  const now = options.now ?? Date.now;
+  const maxEntries = options.maxEntries ?? 5_000;
+  const cache = new Map<string, { expires: number; value: KbSolution[] }>();
+  return {
+    async search(
+      tenantId: string,
+      sdp: ServiceDeskClient,
+      ticket: { subject: string; description: string },
+    ): Promise<KbSolution[]> {
+      const keywords = kbKeywords(ticket.subject, ticket.description);
+      if (keywords.length === 0) return [];
+      const key = `${tenantId}\n${[...keywords].sort().join(' ')}`;
+      const hit = cache.get(key);
+      if (hit && hit.expires > now()) return hit.value;
+      const value = rank(await sdp.searchSolutions(keywords), keywords, options.toText);
+      if (options.ttlMs > 0) {
+        cache.delete(key);
+        cache.set(key, { expires: now() + options.ttlMs, value });
+        // Map keeps insertion order: the first key is the oldest entry.
+        if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
+      }
+      return value;
+    },
+  };
+}
+
+export type KnowledgeBase = ReturnType<typeof createKnowledgeBase>;

@@ -1,0 +1,153 @@
+import { type ApiApp, createApi } from '@ai-agents/api';
+import {
+  createDatabase,
+  createTenant,
+  type Database,
+  findSimilarTickets,
+  ticketHistory,
+  withTenant,
+} from '@ai-agents/db';
+import {
+  createTestDatabase,
+  type FakeServiceDesk,
+  randomEncryptionKey,
+  startFakeServiceDesk,
+  TEST_REDIS_URL,
+  type TestDatabase,
+  testQueuePrefix,
+  waitFor,
+} from '@ai-agents/sandbox';
+import { createLogger, createSecretBox, loadConfig, signWebhook } from '@ai-agents/shared';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningWorker, startWorker } from '../src/index.js';
+
+const encryptionKey = randomEncryptionKey();
+const logger = createLogger({ name: 'e2e-history', level: 'silent' });
+const technicianKey = 'e2e-history-key';
+
+let testDb: TestDatabase;
+let database: Database;
+let sdp: FakeServiceDesk;
+let api: ApiApp;
+let apiUrl: string;
+let worker: RunningWorker;
+let tenantId: string;
+let secret: string;
+
+async function post(body: object): Promise<Response> {
+  const raw = JSON.stringify(body);
+  return fetch(`${apiUrl}/v1/webhooks/servicedesk/northwind`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signWebhook(secret, raw) },
+    body: raw,
+  });
+}
+
+function historyRow(externalId: string) {
+  return withTenant(database.db, tenantId, async (tx) => {
+    const [row] = await tx.select().from(ticketHistory).where(eq(ticketHistory.externalId, externalId));
+    return row;
+  });
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  database = createDatabase({ url: testDb.appUrl });
+  sdp = await startFakeServiceDesk({ technicianKeys: [technicianKey] });
+  ({
+    tenant: { id: tenantId },
+    webhookSecret: secret,
+  } = await createTenant(database.db, createSecretBox(encryptionKey), {
+    slug: 'northwind',
+    name: 'Northwind',
+    sdpBaseUrl: sdp.url,
+    sdpAuthType: 'onprem',
+    sdpCredentials: { type: 'onprem', technicianKey },
+    actor: 'test',
+  }));
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: testDb.appUrl,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: testQueuePrefix(),
+    ENCRYPTION_KEY: encryptionKey,
+    OPENAI_API_KEY: 'unused',
+    OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+  };
+  api = await createApi(loadConfig(env, 'api'), logger);
+  apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+  worker = await startWorker(loadConfig(env, 'worker'), logger);
+});
+
+afterAll(async () => {
+  await api?.close();
+  await worker?.close();
+  await sdp?.close();
+  await database?.close();
+  await testDb?.drop();
+});
+
+describe('request.resolved / request.closed webhook → tenant history', () => {
+  it('adds the resolved ticket with its resolution, category, technician and time, and posts no note', async () => {
+    const resolvedAt = Date.UTC(2026, 0, 15, 9, 30);
+    const request = sdp.addRequest({
+      subject: 'AnyConnect VPN drops every ten minutes',
+      description: '<p>The <b>VPN</b> disconnects from home every ten minutes.</p>',
+      status: { name: 'Resolved' },
+      category: { name: 'Network' },
+      technician: { name: 'Ana Lima' },
+      resolved_time: { value: String(resolvedAt) },
+      resolution: {
+        content: '<p>Upgraded the AnyConnect client to 5.1 and disabled Wi-Fi power saving.</p>',
+      },
+    });
+    const res = await post({
+      event: 'request.resolved',
+      event_id: 'evt-resolved-1',
+      request: { id: request.id },
+    });
+    expect(res.status).toBe(202);
+
+    const row = await waitFor(() => historyRow(request.id), 15_000);
+    expect(row).toMatchObject({
+      subject: 'AnyConnect VPN drops every ten minutes',
+      description: 'The VPN disconnects from home every ten minutes.',
+      resolution: 'Upgraded the AnyConnect client to 5.1 and disabled Wi-Fi power saving.',
+      category: 'Network',
+      technician: 'Ana Lima',
+    });
+    expect(row?.resolvedAt?.getTime()).toBe(resolvedAt);
+    // The next similar ticket finds it.
+    const similar = await withTenant(database.db, tenantId, (tx) =>
+      findSimilarTickets(tx, 'vpn keeps disconnecting', { limit: 5 }),
+    );
+    expect(similar.map((t) => t.externalId)).toEqual([request.id]);
+    expect(sdp.notes(request.id)).toEqual([]);
+    expect(sdp.calls.some((c) => c.path.endsWith(`/requests/${request.id}/resolutions`))).toBe(true);
+  });
+
+  it('refreshes the same history row when the ticket is closed later', async () => {
+    const request = sdp.addRequest({
+      subject: 'Shared drive S: not mapped at logon',
+      status: { name: 'Closed' },
+      resolution: { content: 'Fixed the GPO drive map item.' },
+    });
+    await post({ event: 'request.resolved', event_id: 'evt-r-2', request: { id: request.id } });
+    await waitFor(() => historyRow(request.id), 15_000);
+    await post({ event: 'request.closed', event_id: 'evt-c-2', request: { id: request.id } });
+    await waitFor(
+      async () =>
+        sdp.calls.filter((c) => c.path.endsWith(`/requests/${request.id}/resolutions`)).length >= 2
+          ? true
+          : undefined,
+      15_000,
+    );
+    const rows = await withTenant(database.db, tenantId, (tx) =>
+      tx.select().from(ticketHistory).where(eq(ticketHistory.externalId, request.id)),
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.resolution).toBe('Fixed the GPO drive map item.');
+  });
+});
