@@ -1,8 +1,8 @@
 import type { SimilarTicket } from '@ai-agents/db';
 
 /*
- * What the context step gathers for a note (issue 6, "Context"). Defined here until the retrieval,
- * knowledge-base and asset sources land; the LLM step and the note only read these shapes.
+ * What the context step (gather-context.ts) hands to the LLM step and the note: the similar tickets,
+ * knowledge-base solutions and assets it found, and the sources that were unavailable.
  */
 
 export type { SimilarTicket };
