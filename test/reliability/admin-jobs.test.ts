@@ -1,28 +1,9 @@
 import { waitFor } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runAdmin } from '../../apps/api/src/admin/main.js';
+import { admin } from '../../apps/api/test/support/run-admin.js';
 import { type Stack, startStack } from './stack.js';
 
 let stack: Stack;
-
-async function admin(...args: string[]) {
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += chunk;
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += chunk;
-    return true;
-  });
-  try {
-    return { code: await runAdmin(args), out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
 
 beforeAll(async () => {
   stack = await startStack();

@@ -22,8 +22,8 @@ import {
 import { createServiceDeskClient } from '@ai-agents/servicedesk';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runAdmin } from '../src/admin/main.js';
 import { backfillFromSdp } from '../src/history/sdp-backfill.js';
+import { admin } from './support/run-admin.js';
 
 const technicianKey = 'history-test-key';
 let testDb: TestDatabase;
@@ -31,25 +31,6 @@ let database: Database;
 let sdp: FakeServiceDesk;
 let dir: string;
 let tenant: TenantRow;
-
-async function admin(...args: string[]) {
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += chunk;
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += chunk;
-    return true;
-  });
-  try {
-    return { code: await runAdmin(args), out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
 
 async function csv(name: string, content: string): Promise<string> {
   const path = join(dir, name);

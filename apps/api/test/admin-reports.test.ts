@@ -15,30 +15,11 @@ import { createTestDatabase, randomEncryptionKey, type TestDatabase } from '@ai-
 import { createSecretBox } from '@ai-agents/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runAdmin } from '../src/admin/main.js';
+import { admin } from './support/run-admin.js';
 
 const key = randomEncryptionKey();
 let testDb: TestDatabase;
 let database: Database;
-
-async function admin(...args: string[]) {
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += chunk;
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += chunk;
-    return true;
-  });
-  try {
-    return { code: await runAdmin(args), out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
-}
 
 async function tenantWithNotes(
   slug: string,
