@@ -1,8 +1,7 @@
 import {
-  beginEnhancement,
   type Db,
   joinAlertStorm,
-  loadTenant,
+  loadTenantAndClaim,
   markFailed,
   markPosted,
   markPosting,
@@ -91,10 +90,7 @@ export async function processEnhanceTicket(
     timed(name, () => timeStage(deps.metrics, name, fn));
 
   const { tenant, claim } = await timed('claim', () =>
-    withTenant(deps.db, data.tenantId, async (tx) => {
-      const tenant = await loadTenant(tx, data.tenantId);
-      return { tenant, claim: tenant ? await beginEnhancement(tx, data) : null };
-    }),
+    withTenant(deps.db, data.tenantId, (tx) => loadTenantAndClaim(tx, data)),
   );
   if (!tenant || !claim) throw new UnrecoverableError('Tenant no longer exists');
   if (claim.status === 'skipped') {
