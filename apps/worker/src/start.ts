@@ -35,8 +35,7 @@ export interface RunningWorker {
 export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
   const database = createDatabase({
     url: config.databaseUrl,
-    // Each in-flight job holds at most one connection, and only briefly; more would sit idle.
-    max: Math.min(config.databasePoolMax, config.concurrency),
+    max: workerPoolSize(config),
     applicationName: 'ai-agents-worker',
     onError: (error) => logger.warn({ err: error }, 'idle Postgres connection lost'),
   });
@@ -164,6 +163,16 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       await database.close();
     },
   };
+}
+
+/**
+ * Each in-flight job holds at most one connection, and only for a few short transactions, so the
+ * pool grows with concurrency at one connection per ten jobs (no more than the jobs themselves):
+ * DATABASE_POOL_MAX is the floor. At concurrency 200 that is 20; a fixed 10 made jobs queue for a
+ * connection longer than their own queries took.
+ */
+export function workerPoolSize(config: Pick<WorkerConfig, 'databasePoolMax' | 'concurrency'>): number {
+  return Math.min(config.concurrency, Math.max(config.databasePoolMax, Math.ceil(config.concurrency / 10)));
 }
 
 /** 'ok' when the probe resolves within 2 s (the API's /ready uses the same bound). */

@@ -38,15 +38,8 @@ export async function runConcurrency(
       say(`concurrency ${concurrency}: queueing ${jobs} tickets; LLM latency ${opts.llmLatencyMs} ms`);
       const ids = await queueTickets(stack, jobs, `conc${concurrency}`);
       stack.llm.setFault({ latencyMs: opts.llmLatencyMs });
-      const worker = stack.startWorker(
-        {
-          WORKER_CONCURRENCY: String(concurrency),
-          // Headroom over the default 10: a job holds a connection only briefly, but hundreds at once
-          // would queue for it; the worker caps this at its concurrency anyway.
-          DATABASE_POOL_MAX: '20',
-        },
-        'pipe',
-      );
+      // The worker's default pool (one connection per ten jobs, at least DATABASE_POOL_MAX) is measured.
+      const worker = stack.startWorker({ WORKER_CONCURRENCY: String(concurrency) }, 'pipe');
       const stages = collectStages(worker);
       const tracker = trackNotes(stack, ids);
       try {

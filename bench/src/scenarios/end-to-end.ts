@@ -29,7 +29,12 @@ export async function runEndToEnd(
   const tickets = opts.ticketsPerSecond * opts.durationSec;
   const ids = Array.from(
     { length: tickets },
-    (_, i) => stack.sdp.addRequest({ subject: `Printer on floor 3 shows offline (e2e ${i})` }).id,
+    // One requester per ticket, or they would be one alert storm and skip the LLM (see queueTickets).
+    (_, i) =>
+      stack.sdp.addRequest({
+        subject: `Printer on floor 3 shows offline (e2e ${i})`,
+        requester: { name: `Bench user ${i}`, email_id: `bench.user.${i}@example.com` },
+      }).id,
   );
   say(
     `end-to-end: ${tickets} tickets at ${opts.ticketsPerSecond}/s, LLM latency ${opts.llmLatencyMs} ms, one worker`,

@@ -30,6 +30,9 @@ export async function queueTickets(stack: Stack, count: number, runId: string): 
   for (let i = 0; i < count; i++) {
     const request = stack.sdp.addRequest({
       subject: `VPN drops every few minutes on the office wifi (${runId} ${i})`,
+      // One requester per ticket: the same subject from one sender is an alert storm, whose followers
+      // skip the context and the LLM; the scenarios measure full enhancements.
+      requester: { name: `Bench user ${i}`, email_id: `bench.user.${i}@example.com` },
       description: '<p>Since this morning the VPN client disconnects every few minutes; re-login works.</p>',
     });
     ids.push(request.id);

@@ -2,6 +2,7 @@ export * from './audit/list.js';
 export * from './audit/record.js';
 export * from './client.js';
 export * from './enhancements/alert-storm.js';
+export * from './enhancements/claim.js';
 export * from './enhancements/find.js';
 export * from './enhancements/track.js';
 export * from './feedback/record.js';

@@ -119,6 +119,13 @@ async function ensureAppRole(client: pg.Client, role: string, password: string |
     await client.query(
       `GRANT EXECUTE ON FUNCTION public.similar_tickets(text, text, integer, integer, integer) TO ${name}`,
     );
+    // SECURITY INVOKER: the worker's claim and alert-storm join, one statement each.
+    await client.query(
+      `GRANT EXECUTE ON FUNCTION public.begin_enhancement(uuid, text, text, text) TO ${name}`,
+    );
+    await client.query(
+      `GRANT EXECUTE ON FUNCTION public.join_alert_storm(uuid, uuid, text, integer) TO ${name}`,
+    );
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');

@@ -4,7 +4,6 @@ import {
   findAssets,
   findSimilarTickets,
   type SimilarTicket,
-  setStatementTimeout,
   type TenantRow,
   withTenant,
 } from '@ai-agents/db';
@@ -65,10 +64,7 @@ export async function gatherContext(
   const text = `${ticket.subject}\n${ticket.description}`;
   // The database sources also get the timeout as statement_timeout, so a query given up on stops.
   const inTenant = <T>(fn: Parameters<typeof withTenant<T>>[2]) =>
-    withTenant(deps.db, tenant.id, async (tx) => {
-      await setStatementTimeout(tx, deps.timeoutMs);
-      return fn(tx);
-    });
+    withTenant(deps.db, tenant.id, fn, { statementTimeoutMs: deps.timeoutMs });
   const sources = {
     'similar tickets': () =>
       inTenant((tx) =>

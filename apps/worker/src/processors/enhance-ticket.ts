@@ -1,12 +1,10 @@
 import {
-  beginEnhancement,
   type Db,
   joinAlertStorm,
-  loadTenant,
+  loadTenantAndClaim,
   markFailed,
   markPosted,
   markPosting,
-  recordAudit,
   withTenant,
 } from '@ai-agents/db';
 import { ServiceDeskError } from '@ai-agents/servicedesk';
@@ -92,10 +90,7 @@ export async function processEnhanceTicket(
     timed(name, () => timeStage(deps.metrics, name, fn));
 
   const { tenant, claim } = await timed('claim', () =>
-    withTenant(deps.db, data.tenantId, async (tx) => {
-      const tenant = await loadTenant(tx, data.tenantId);
-      return { tenant, claim: tenant ? await beginEnhancement(tx, data) : null };
-    }),
+    withTenant(deps.db, data.tenantId, (tx) => loadTenantAndClaim(tx, data)),
   );
   if (!tenant || !claim) throw new UnrecoverableError('Tenant no longer exists');
   if (claim.status === 'skipped') {
@@ -241,42 +236,46 @@ export async function processEnhanceTicket(
         ? ai.note.cited_ticket_ids
         : context.similar.map((t) => t.externalId);
     await timed('record', () =>
-      withTenant(deps.db, tenant.id, async (tx) => {
-        await markPosted(tx, claim.id, {
-          noteId: note.id,
-          fallback,
-          fallbackReason,
-          model: ai?.model ?? null,
-          tokensIn: ai?.tokensIn ?? null,
-          tokensOut: ai?.tokensOut ?? null,
-          latencyMs,
-          costUsd: ai?.costUsd ?? null,
-          promptVersion: step?.promptVersion ?? null,
-          droppedCitations: ai?.droppedCitations.length ?? 0,
-          language: step?.language ?? null,
-          budgetState: step?.budget.state ?? null,
-          suggestedCategory: ai?.note.suggested_category ?? null,
-          suggestedPriority: ai?.note.suggested_priority ?? null,
-          confidence: ai?.note.confidence ?? null,
-          suggestionsApplied: step?.suggestionsApplied ?? false,
-        });
-        await recordAudit(tx, {
-          tenantId: tenant.id,
-          actor: 'worker',
-          action: 'note.posted',
-          details: {
-            requestId: data.requestId,
-            eventId: data.eventId,
+      withTenant(deps.db, tenant.id, (tx) =>
+        markPosted(
+          tx,
+          claim.id,
+          {
             noteId: note.id,
             fallback,
-            citations,
+            fallbackReason,
+            model: ai?.model ?? null,
+            tokensIn: ai?.tokensIn ?? null,
+            tokensOut: ai?.tokensOut ?? null,
+            latencyMs,
+            costUsd: ai?.costUsd ?? null,
+            promptVersion: step?.promptVersion ?? null,
             droppedCitations: ai?.droppedCitations.length ?? 0,
+            language: step?.language ?? null,
             budgetState: step?.budget.state ?? null,
+            suggestedCategory: ai?.note.suggested_category ?? null,
+            suggestedPriority: ai?.note.suggested_priority ?? null,
+            confidence: ai?.note.confidence ?? null,
             suggestionsApplied: step?.suggestionsApplied ?? false,
-            ...(leader ? { stormOf: leader.id } : {}),
           },
-        });
-      }),
+          {
+            tenantId: tenant.id,
+            actor: 'worker',
+            action: 'note.posted',
+            details: {
+              requestId: data.requestId,
+              eventId: data.eventId,
+              noteId: note.id,
+              fallback,
+              citations,
+              droppedCitations: ai?.droppedCitations.length ?? 0,
+              budgetState: step?.budget.state ?? null,
+              suggestionsApplied: step?.suggestionsApplied ?? false,
+              ...(leader ? { stormOf: leader.id } : {}),
+            },
+          },
+        ),
+      ),
     );
     log.info(
       { noteId: note.id, fallback, latencyMs, similar: context.similar.length, stages, stormOf: leader?.id },

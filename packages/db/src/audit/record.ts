@@ -1,9 +1,13 @@
 import type { DbOrTx } from '../client.js';
 import { auditLog } from '../schema/audit-log.js';
 
-export async function recordAudit(
-  db: DbOrTx,
-  entry: { tenantId: string; actor: string; action: string; details?: Record<string, unknown> },
-): Promise<void> {
+export interface AuditEntry {
+  tenantId: string;
+  actor: string;
+  action: string;
+  details?: Record<string, unknown>;
+}
+
+export async function recordAudit(db: DbOrTx, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values({ ...entry, details: entry.details ?? {} });
 }

@@ -1,6 +1,5 @@
-import { and, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Tx } from '../client.js';
-import { enhancements } from '../schema/enhancements.js';
 
 export interface StormLeader {
   id: string;
@@ -18,42 +17,10 @@ export async function joinAlertStorm(
   tx: Tx,
   input: { tenantId: string; enhancementId: string; stormKey: string; windowSeconds: number },
 ): Promise<StormLeader | null> {
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(hashtextextended(${`storm\n${input.tenantId}\n${input.stormKey}`}, 0))`,
+  // One round trip: the SQL function join_alert_storm() (migration 0009), under row-level security.
+  const result = await tx.execute<{ id: string; request_id: string }>(
+    sql`select * from join_alert_storm(${input.tenantId}, ${input.enhancementId}, ${input.stormKey}, ${input.windowSeconds})`,
   );
-  const [self] = await tx
-    .select({ stormKey: enhancements.stormKey, stormLeaderId: enhancements.stormLeaderId })
-    .from(enhancements)
-    .where(eq(enhancements.id, input.enhancementId));
-  if (self?.stormLeaderId) return leaderById(tx, self.stormLeaderId);
-  if (self?.stormKey) return null;
-
-  const [leader] = await tx
-    .select({ id: enhancements.id, requestId: enhancements.sdpRequestId })
-    .from(enhancements)
-    .where(
-      and(
-        eq(enhancements.tenantId, input.tenantId),
-        eq(enhancements.stormKey, input.stormKey),
-        isNull(enhancements.stormLeaderId),
-        ne(enhancements.id, input.enhancementId),
-        inArray(enhancements.status, ['processing', 'posting', 'posted']),
-        gt(enhancements.createdAt, sql`now() - make_interval(secs => ${input.windowSeconds})`),
-      ),
-    )
-    .orderBy(desc(enhancements.createdAt))
-    .limit(1);
-  await tx
-    .update(enhancements)
-    .set({ stormKey: input.stormKey, stormLeaderId: leader?.id ?? null, updatedAt: sql`now()` })
-    .where(eq(enhancements.id, input.enhancementId));
-  return leader ?? null;
-}
-
-async function leaderById(tx: Tx, id: string): Promise<StormLeader | null> {
-  const [leader] = await tx
-    .select({ id: enhancements.id, requestId: enhancements.sdpRequestId })
-    .from(enhancements)
-    .where(eq(enhancements.id, id));
-  return leader ?? null;
+  const leader = result.rows[0];
+  return leader ? { id: leader.id, requestId: leader.request_id } : null;
 }

@@ -1,5 +1,7 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import type { AuditEntry } from '../audit/record.js';
 import type { Tx } from '../client.js';
+import { auditLog } from '../schema/audit-log.js';
 import { type EnhancementStatus, enhancements } from '../schema/enhancements.js';
 
 export interface EnhancementClaim {
@@ -26,57 +28,26 @@ export async function beginEnhancement(
   tx: Tx,
   input: { tenantId: string; eventId: string; event: string; requestId: string },
 ): Promise<EnhancementClaim> {
-  await tx.execute(
-    sql`select pg_advisory_xact_lock(hashtextextended(${`request\n${input.tenantId}\n${input.requestId}`}, 0))`,
+  // One round trip: lock, upsert, owner check and skip are the SQL function begin_enhancement()
+  // (migration 0009), under the caller's row-level security.
+  const result = await tx.execute<{
+    id: string;
+    status: EnhancementStatus;
+    attempts: number;
+    note_id: string | null;
+    duplicate_of: string | null;
+  }>(
+    sql`select * from begin_enhancement(${input.tenantId}, ${input.eventId}, ${input.event}, ${input.requestId})`,
   );
-  const [row] = await tx
-    .insert(enhancements)
-    .values({
-      tenantId: input.tenantId,
-      eventId: input.eventId,
-      event: input.event,
-      sdpRequestId: input.requestId,
-      status: 'processing',
-      attempts: 1,
-    })
-    .onConflictDoUpdate({
-      target: [enhancements.tenantId, enhancements.eventId],
-      set: {
-        attempts: sql`${enhancements.attempts} + 1`,
-        updatedAt: sql`now()`,
-        status: sql`case when ${enhancements.status} in ('posted', 'posting', 'skipped') then ${enhancements.status} else 'processing' end`,
-      },
-    })
-    .returning({
-      id: enhancements.id,
-      status: enhancements.status,
-      attempts: enhancements.attempts,
-      noteId: enhancements.noteId,
-      duplicateOf: enhancements.duplicateOf,
-    });
-  if (!row) throw new Error('Enhancement upsert returned no row');
-  if (row.status !== 'processing') return row;
-
-  const [owner] = await tx
-    .select({ id: enhancements.id })
-    .from(enhancements)
-    .where(
-      and(
-        eq(enhancements.tenantId, input.tenantId),
-        eq(enhancements.sdpRequestId, input.requestId),
-        eq(enhancements.event, input.event),
-        ne(enhancements.id, row.id),
-        inArray(enhancements.status, ['processing', 'posting', 'posted']),
-      ),
-    )
-    .orderBy(enhancements.createdAt)
-    .limit(1);
-  if (!owner) return row;
-  await tx
-    .update(enhancements)
-    .set({ status: 'skipped', duplicateOf: owner.id, updatedAt: sql`now()` })
-    .where(eq(enhancements.id, row.id));
-  return { ...row, status: 'skipped', duplicateOf: owner.id };
+  const row = result.rows[0];
+  if (!row) throw new Error('Enhancement claim returned no row');
+  return {
+    id: row.id,
+    status: row.status,
+    attempts: row.attempts,
+    noteId: row.note_id,
+    duplicateOf: row.duplicate_of,
+  };
 }
 
 /** Marks that a note is about to be posted: a crash after this point is resolved by looking for the note. */
@@ -100,6 +71,10 @@ export interface EnhancementDetails {
   suggestionsApplied?: boolean;
 }
 
+/**
+ * Records the posted note. With `audit`, the audit entry is written by the same statement (a CTE):
+ * one round trip, and the entry exists exactly when the enhancement row was updated.
+ */
 export async function markPosted(
   tx: Tx,
   id: string,
@@ -112,11 +87,23 @@ export async function markPosted(
     latencyMs: number;
     fallbackReason?: string | null;
   } & EnhancementDetails,
+  audit?: AuditEntry,
 ): Promise<void> {
-  await tx
+  const update = tx
     .update(enhancements)
     .set({ ...result, status: 'posted', error: null, postedAt: sql`now()`, updatedAt: sql`now()` })
     .where(eq(enhancements.id, id));
+  if (!audit) {
+    await update;
+    return;
+  }
+  // drizzle puts an embedded query in parentheses, which is what a CTE needs.
+  await tx.execute(
+    sql`with posted as ${update.returning({ id: enhancements.id })}
+        insert into ${auditLog} (tenant_id, actor, action, details)
+        select ${audit.tenantId}, ${audit.actor}, ${audit.action}, ${JSON.stringify(audit.details ?? {})}::jsonb
+          from posted`,
+  );
 }
 
 export async function markFailed(tx: Tx, id: string, error: string): Promise<void> {
