@@ -159,16 +159,17 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
         throw queueUnavailable();
       }
       count({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
-      request.log.info(
-        {
+      // Written once with the access line when the answer has gone out (access-log.ts).
+      request.accessLog = {
+        msg: 'webhook accepted',
+        fields: {
           tenant: request.params.tenant,
           auth: verdict.mode,
           eventId: job.eventId,
           jobId: result.jobId,
           duplicate: result.duplicate,
         },
-        'webhook accepted',
-      );
+      };
       return reply.code(202).send({
         status: 'accepted',
         event_id: job.eventId,
