@@ -51,6 +51,15 @@ export function createLogger(
 }
 
 /**
+ * Standard output written asynchronously: lines logged while a write is in flight go out together in
+ * the next one, instead of one blocking write() per line. pino flushes what is left synchronously
+ * when the process exits. For services with a log line per request (the API).
+ */
+export function asyncStdout(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false });
+}
+
+/**
  * Errors as log fields, minus what must not be logged: a failed database query carries its SQL
  * parameters (ticket text, encrypted secrets) in its message and fields, so only the cause is kept.
  */
