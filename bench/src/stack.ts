@@ -1,4 +1,11 @@
-import { addHistory, createDatabase, createTenant, type HistoryTicket, withTenant } from '@ai-agents/db';
+import {
+  addHistory,
+  createDatabase,
+  createTenant,
+  type HistoryTicket,
+  updateTenantSettings,
+  withTenant,
+} from '@ai-agents/db';
 import {
   createTestDatabase,
   type FakeLlm,
@@ -16,6 +23,27 @@ import { Redis } from 'ioredis';
 import { type Child, type PeakRss, startNode, waitForHttp } from './processes.js';
 
 const TECHNICIAN_KEY = 'bench-technician-key';
+
+/**
+ * The product's protective limits are sized for real tenants (600 webhooks and 300 SDP calls per
+ * minute by default); the bench's one tenant sends thousands a second. The limits stay switched on,
+ * so the token bucket still runs on every request as shipped, but sized so that they never refuse.
+ * 1,000,000 per minute (16,666/s) is above anything two shared cores can take.
+ */
+const BENCH_WEBHOOK_LIMIT_PER_MINUTE = 1_000_000;
+/** The largest SDP_RATE_LIMIT_PER_MINUTE the config accepts. */
+const BENCH_SDP_LIMIT_PER_MINUTE = '100000';
+
+/**
+ * Environment of every worker the bench starts (a scenario's own values win). Alert-storm grouping
+ * (ALERT_STORM_DEDUPE) is off: the pipeline scenarios send tickets whose subjects differ only by a
+ * number, which the grouping treats as one storm and answers with one LLM call; the bench measures
+ * full enhancements, one LLM call per ticket.
+ */
+const BENCH_WORKER_ENV: Record<string, string> = {
+  SDP_RATE_LIMIT_PER_MINUTE: BENCH_SDP_LIMIT_PER_MINUTE,
+  ALERT_STORM_DEDUPE: 'false',
+};
 
 export interface Tenant {
   id: string;
@@ -81,6 +109,12 @@ export async function startStack(
           sdpCredentials: { type: 'onprem', technicianKey: TECHNICIAN_KEY },
           actor: 'bench',
         });
+        await updateTenantSettings(
+          db.db,
+          tenant.id,
+          { webhookRateLimitPerMinute: BENCH_WEBHOOK_LIMIT_PER_MINUTE },
+          'bench',
+        );
         for (let i = 0; i < history.length; i += 1000) {
           const batch = history.slice(i, i + 1000);
           await withTenant(db.db, tenant.id, (tx) => addHistory(tx, tenant.id, batch));
@@ -131,7 +165,13 @@ export async function startStack(
         const child = startNode(
           'worker',
           'apps/worker/dist/main.js',
-          { ...serviceEnv, OPENAI_API_KEY: 'sandbox', OPENAI_BASE_URL: llm.url, ...env },
+          {
+            ...serviceEnv,
+            ...BENCH_WORKER_ENV,
+            OPENAI_API_KEY: 'sandbox',
+            OPENAI_BASE_URL: llm.url,
+            ...env,
+          },
           { stdout, nodeArgs: opts.nodeArgs },
         );
         peak.watch(child, 'worker');

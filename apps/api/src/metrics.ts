@@ -63,20 +63,38 @@ export function createApiMetrics(queue?: Queue) {
     });
   }
 
+  // prom-client hashes a label object on every inc/observe; the bound children are looked up once per
+  // label combination and reused (the combinations are bounded, see above), so a request allocates
+  // no label objects.
+  const requestSeries = new Map<
+    string,
+    { count: ReturnType<typeof httpRequests.labels>; duration: ReturnType<typeof httpDuration.labels> }
+  >();
+  const webhookSeries = new Map<string, ReturnType<typeof webhooks.labels>>();
+
   return {
     registry,
     observeRequest(method: string, route: string, status: number, seconds: number) {
-      const labels = { method, route, status: String(status) };
-      httpRequests.inc(labels);
-      httpDuration.observe(labels, seconds);
+      const key = `${method} ${status} ${route}`;
+      let series = requestSeries.get(key);
+      if (!series) {
+        const labels = { method, route, status: String(status) };
+        series = { count: httpRequests.labels(labels), duration: httpDuration.labels(labels) };
+        requestSeries.set(key, series);
+      }
+      series.count.inc();
+      series.duration.observe(seconds);
     },
     /** `tenant` must be the slug of an existing tenant; anything else is counted as "unknown". */
     observeWebhook(tenant: string | null, result: WebhookOutcome) {
-      webhooks.inc({
-        tenant: tenant ?? 'unknown',
-        outcome: result.outcome,
-        reason: result.outcome === 'rejected' ? result.reason : '',
-      });
+      const reason = result.outcome === 'rejected' ? result.reason : '';
+      const key = `${result.outcome} ${reason} ${tenant ?? ''}`;
+      let series = webhookSeries.get(key);
+      if (!series) {
+        series = webhooks.labels({ tenant: tenant ?? 'unknown', outcome: result.outcome, reason });
+        webhookSeries.set(key, series);
+      }
+      series.inc();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, loadConfig, startTelemetry } from '@ai-agents/shared';
+import { asyncStdout, ConfigError, createLogger, loadConfig, startTelemetry } from '@ai-agents/shared';
 import closeWithGrace from 'close-with-grace';
 
 let config: ReturnType<typeof loadConfig<'api'>>;
@@ -10,7 +10,8 @@ try {
   process.exit(1);
 }
 
-const logger = createLogger({ name: 'api', level: config.logLevel });
+// One line per request: written asynchronously, so logging does not block the event loop on write().
+const logger = createLogger({ name: 'api', level: config.logLevel }, asyncStdout());
 // Tracing starts before the app's modules load, so Fastify, pg and ioredis are instrumented.
 const telemetry = await startTelemetry(config.telemetry, 'ai-agents-api');
 

@@ -276,3 +276,42 @@ describe('when Redis is down', () => {
     }
   });
 });
+
+describe('logging', () => {
+  it('writes one info line per accepted webhook with the access and delivery facts, no ticket text', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const capture = createLogger(
+      { name: 'api-log-test', level: 'info' },
+      {
+        write: (line: string) => lines.push(JSON.parse(line)),
+      },
+    );
+    const logged = await createApi(apiConfig(), capture);
+    try {
+      const res = await logged.inject(delivery(created('1101', 'evt-1101')));
+      expect(res.statusCode).toBe(202);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        msg: 'webhook accepted',
+        method: 'POST',
+        route: '/v1/webhooks/servicedesk/:tenant',
+        status: 202,
+        tenant: 'acme',
+        auth: 'signature',
+        eventId: 'evt-1101',
+        jobId: res.json().job_id,
+        duplicate: false,
+      });
+      expect(typeof lines[0]?.ms).toBe('number');
+      expect(JSON.stringify(lines)).not.toContain('Outlook');
+
+      lines.length = 0;
+      await logged.inject({ method: 'GET', url: '/health' });
+      expect(lines).toEqual([
+        expect.objectContaining({ msg: 'request completed', route: '/health', status: 200 }),
+      ]);
+    } finally {
+      await logged.close();
+    }
+  });
+});

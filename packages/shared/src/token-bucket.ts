@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * A token bucket kept in Redis, so a limit holds across every API replica or worker process.
  * Refill is computed from Redis' own clock (TIME), so processes with skewed clocks agree.
@@ -21,9 +23,15 @@ redis.call('PEXPIRE', key, math.ceil(capacity / per_ms) + 1000)
 return wait
 `;
 
-/** The one ioredis method the bucket needs; keeps this package free of a Redis client dependency. */
+// Redis caches scripts by SHA1: the webhook hot path sends the 40-character digest (EVALSHA) instead
+// of the whole script with every request, and falls back to EVAL (which caches it) after a restart or
+// SCRIPT FLUSH. What ioredis' defineCommand does, without this package depending on ioredis.
+const SCRIPT_SHA = createHash('sha1').update(SCRIPT).digest('hex');
+
+/** The ioredis methods the bucket needs; keeps this package free of a Redis client dependency. */
 export interface RedisEval {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
 }
 
 export interface TokenBucketLimit {
@@ -38,6 +46,13 @@ export async function takeTokens(
   wanted = 1,
 ): Promise<number> {
   const capacity = Math.max(limit.perMinute, wanted);
-  const wait = await redis.eval(SCRIPT, 1, key, capacity, limit.perMinute / 60_000, wanted);
+  const args = [key, capacity, limit.perMinute / 60_000, wanted];
+  let wait: unknown;
+  try {
+    wait = await redis.evalsha(SCRIPT_SHA, 1, ...args);
+  } catch (error) {
+    if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+    wait = await redis.eval(SCRIPT, 1, ...args);
+  }
   return Number(wait);
 }

@@ -1,4 +1,4 @@
-import { ENHANCE_JOB, type EnhanceJob, enhanceJobId, jobNameForEvent } from '@ai-agents/shared';
+import { ENHANCE_JOB, type EnhanceJob, jobNameForEvent } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -11,23 +11,40 @@ export interface EnqueueResult {
   duplicate: boolean;
 }
 
-/**
- * Stores the job for an event exactly once. The order matters for "never lose, never duplicate":
- *   1. a remembered event id → duplicate, nothing added;
+/*
+ * A job is stored for an event exactly once. The order matters for "never lose, never duplicate":
+ *   1. a remembered event id → duplicate, nothing added (eventRemembered);
  *   2. add the job under a deterministic id (BullMQ ignores an add whose id still exists);
  *   3. remember the event id. If Redis fails between 2 and 3, the caller answers 503, the sender
  *      retries, step 2 is a no-op against the stored job, and step 3 completes.
- * Any Redis failure rejects, and the route answers 503: no 202 for a job that was not stored.
+ * Step 1 only reads, so the route sends it together with its rate-limit check (one round trip);
+ * 2 and 3 stay strictly in sequence. Any Redis failure rejects, and the route answers 503: no 202
+ * for a job that was not stored.
  */
-export async function enqueueEnhancement(
+
+function seenKey(queue: Queue, jobId: string): string {
+  return `${queue.opts.prefix ?? 'bull'}:${queue.name}:seen:${jobId}`;
+}
+
+/** Step 1: whether this event id was delivered before. */
+export async function eventRemembered(queue: Queue, redis: Redis, jobId: string): Promise<boolean> {
+  return (await redis.exists(seenKey(queue, jobId))) === 1;
+}
+
+/** Steps 2 and 3, for an event that step 1 did not find. */
+export async function storeEnhancement(
   queue: Queue,
   redis: Redis,
   job: EnhanceJob,
+  jobId: string,
 ): Promise<EnqueueResult> {
-  const jobId = enhanceJobId(job.tenantId, job.eventId);
-  const seenKey = `${queue.opts.prefix ?? 'bull'}:${queue.name}:seen:${jobId}`;
-  if ((await redis.exists(seenKey)) === 1) return { jobId, duplicate: true };
   await queue.add(jobNameForEvent(job.event, ENHANCE_JOB), job, { jobId });
-  const first = await redis.set(seenKey, String(job.receivedAt), 'EX', DEDUPE_TTL_SECONDS, 'NX');
+  const first = await redis.set(
+    seenKey(queue, jobId),
+    String(job.receivedAt),
+    'EX',
+    DEDUPE_TTL_SECONDS,
+    'NX',
+  );
   return { jobId, duplicate: first === null };
 }

@@ -11,6 +11,8 @@ export interface TenantSettings {
   /** null: back to the installation's LLM_MODEL. */
   llmModel?: string | null;
   webhookTokenEnabled?: boolean;
+  /** Accepted webhooks per minute; null: the installation's WEBHOOK_RATE_LIMIT_PER_MINUTE. */
+  webhookRateLimitPerMinute?: number | null;
   // The LLM step (issue 6).
   /** Replace personal data by placeholders before text leaves for the LLM. */
   piiRedaction?: boolean;
