@@ -15,7 +15,6 @@ export * from './inventory/import.js';
 export * from './migrate.js';
 export * from './role-check.js';
 export * from './schema/index.js';
-export * from './statement-timeout.js';
 export * from './tenants/create.js';
 export * from './tenants/directory.js';
 export * from './tenants/load.js';
