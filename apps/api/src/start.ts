@@ -1,4 +1,4 @@
-import { assertRoleCannotBypassRls, createDatabase } from '@ai-agents/db';
+import { openServiceDatabase } from '@ai-agents/db';
 import {
   type ApiConfig,
   assertRedisNoEviction,
@@ -18,18 +18,12 @@ import { createTenantAuth } from './webhook/tenant-auth.js';
  * `app.close()` releases everything.
  */
 export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiApp> {
-  const database = createDatabase({
+  const database = await openServiceDatabase({
     url: config.databaseUrl,
     max: config.databasePoolMax,
     applicationName: 'ai-agents-api',
-    onError: (error) => logger.warn({ err: error }, 'idle Postgres connection lost'),
-  });
-  await assertRoleCannotBypassRls(database.pool, {
     production: config.isProduction,
-    warn: (m) => logger.warn(m),
-  }).catch(async (error: unknown) => {
-    await database.close();
-    throw error;
+    logger,
   });
 
   // A producer must fail fast when Redis is away, so the webhook answers 503 at once rather than

@@ -1,4 +1,4 @@
-import { assertRoleCannotBypassRls, createDatabase } from '@ai-agents/db';
+import { openServiceDatabase } from '@ai-agents/db';
 import {
   assertRedisNoEviction,
   createSecretBox,
@@ -33,18 +33,12 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: WorkerConfig, logger: Logger): Promise<RunningWorker> {
-  const database = createDatabase({
+  const database = await openServiceDatabase({
     url: config.databaseUrl,
     max: workerPoolSize(config),
     applicationName: 'ai-agents-worker',
-    onError: (error) => logger.warn({ err: error }, 'idle Postgres connection lost'),
-  });
-  await assertRoleCannotBypassRls(database.pool, {
     production: config.isProduction,
-    warn: (m) => logger.warn(m),
-  }).catch(async (error: unknown) => {
-    await database.close();
-    throw error;
+    logger,
   });
 
   // Workers block on Redis and must keep retrying through an outage: BullMQ requires

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { createDatabase, type Database } from './client.js';
 
 export interface RolePrivileges {
   role: string;
@@ -45,4 +46,32 @@ export async function assertRoleCannotBypassRls(
   const message = `DATABASE_URL must connect as the application role: ${problems.join('; ')}`;
   if (options.production) throw new Error(message);
   options.warn(`${message} (allowed outside production only)`);
+}
+
+/**
+ * The API's and worker's database: a pool that refuses (in production) or warns about a role that
+ * could bypass row-level security. The pool is closed again when the check refuses.
+ */
+export async function openServiceDatabase(options: {
+  url: string;
+  max: number;
+  applicationName: string;
+  production: boolean;
+  logger: { warn(obj: unknown, msg?: string): void };
+}): Promise<Database> {
+  const { logger } = options;
+  const database = createDatabase({
+    url: options.url,
+    max: options.max,
+    applicationName: options.applicationName,
+    onError: (error) => logger.warn({ err: error }, 'idle Postgres connection lost'),
+  });
+  await assertRoleCannotBypassRls(database.pool, {
+    production: options.production,
+    warn: (m) => logger.warn(m),
+  }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
+  return database;
 }
