@@ -1,6 +1,7 @@
 import { openServiceDatabase } from '@ai-agents/db';
 import {
   assertRedisNoEviction,
+  createHttpFetch,
   createSecretBox,
   ENHANCE_JOB,
   ENHANCE_QUEUE,
@@ -60,9 +61,15 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
 
   const box = createSecretBox(config.encryptionKey, config.encryptionKeys);
   const metrics = createWorkerMetrics();
+  // Calls to ServiceDesk Plus and the LLM share one keep-alive pool, without the global fetch's overhead.
+  const http = createHttpFetch();
   const deps: EnhanceDeps = {
     db: database.db,
-    sdp: createTenantClients({ box, timeoutMs: config.sdpTimeoutMs, fetch: metrics.countingFetch() }),
+    sdp: createTenantClients({
+      box,
+      timeoutMs: config.sdpTimeoutMs,
+      fetch: metrics.countingFetch(http.fetch),
+    }),
     logger,
     similarLimit: config.similarTicketsLimit,
     knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: htmlToText }),
@@ -74,6 +81,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
         timeout: config.llm.timeoutMs,
         // The SDK retries 408/409/429/5xx and connection errors with backoff, honouring Retry-After.
         maxRetries: config.llm.maxRetries,
+        fetch: http.fetch,
       }),
       defaultModel: config.llm.model,
       budgetModel: config.llm.budgetModel,
@@ -154,7 +162,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     async close() {
       await worker.close();
       connection.disconnect();
-      await database.close();
+      await Promise.all([database.close(), http.close()]);
     },
   };
 }
