@@ -13,6 +13,7 @@ import {
   findWebhookTenant,
   ticketHistory,
   withTenant,
+  withTenantStatement,
 } from '../src/index.js';
 
 // The isolation suite: every tenant table, as the application role (what the API and worker use),
@@ -83,10 +84,17 @@ const TABLES: TableCase[] = [
 const RLS_VIOLATION = /new row violates row-level security policy/;
 const permissionDenied = (table: string) => new RegExp(`permission denied for table ${table}`);
 
-/** Runs one statement in a withTenant() transaction and returns its result or its Postgres error. */
-async function asTenant(tenantId: string, query: SQL) {
+// Both ways of running a statement for a tenant: a withTenant() transaction, and
+// withTenantStatement(), which sends it with BEGIN, the settings and COMMIT in one round trip.
+const RUNNERS = [
+  { runner: 'withTenant', run: withTenant },
+  { runner: 'withTenantStatement', run: withTenantStatement },
+];
+
+/** Runs one statement for the tenant and returns its result or its Postgres error. */
+async function asTenant(tenantId: string, query: SQL, run = withTenant) {
   try {
-    const result = await withTenant(database.db, tenantId, (tx) => tx.execute(query));
+    const result = await run(database.db, tenantId, (tx) => tx.execute(query));
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   } catch (error) {
     const cause = (error as { cause?: Error }).cause;
@@ -154,66 +162,74 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-describe.each(TABLES)('isolation of $table under the application role', (t) => {
-  const col = sql.raw(t.tenantColumn);
-  const table = sql.raw(t.table);
+describe.each(RUNNERS)('$runner', ({ run }) => {
+  const asRunner = (tenantId: string, query: SQL) => asTenant(tenantId, query, run);
 
-  it("sees only its own rows, and none of the other tenant's even when naming them", async () => {
-    const all = await asTenant(tenantA, sql`select ${col}::text as tenant from ${table}`);
-    expect(all.rows?.length).toBeGreaterThan(0);
-    expect(new Set(all.rows?.map((r) => r.tenant))).toEqual(new Set([tenantA]));
-    const named = await asTenant(
-      tenantA,
-      sql`select count(*)::int as n from ${table} where ${col} = ${tenantB}`,
-    );
-    expect(named.rows).toEqual([{ n: 0 }]);
-  });
+  describe.each(TABLES)('isolation of $table under the application role', (t) => {
+    const col = sql.raw(t.tenantColumn);
+    const table = sql.raw(t.table);
 
-  it("cannot update or delete the other tenant's rows", async () => {
-    const before = await ownerSnapshot();
-    const update = await asTenant(
-      tenantA,
-      sql`update ${table} set ${sql.raw(t.set)} where ${col} = ${tenantB}`,
-    );
-    const remove = await asTenant(tenantA, sql`delete from ${table} where ${col} = ${tenantB}`);
-    if (t.canUpdate) expect(update).toEqual({ rows: [], rowCount: 0 });
-    else expect(update.error).toMatch(permissionDenied(t.table));
-    if (t.canDelete) expect(remove).toEqual({ rows: [], rowCount: 0 });
-    else expect(remove.error).toMatch(permissionDenied(t.table));
-    expect(await ownerSnapshot()).toBe(before);
-  });
+    it("sees only its own rows, and none of the other tenant's even when naming them", async () => {
+      const all = await asRunner(tenantA, sql`select ${col}::text as tenant from ${table}`);
+      expect(all.rows?.length).toBeGreaterThan(0);
+      expect(new Set(all.rows?.map((r) => r.tenant))).toEqual(new Set([tenantA]));
+      const named = await asRunner(
+        tenantA,
+        sql`select count(*)::int as n from ${table} where ${col} = ${tenantB}`,
+      );
+      expect(named.rows).toEqual([{ n: 0 }]);
+    });
 
-  it("cannot insert a row under the other tenant's id, nor move its own row there", async () => {
-    const target = t.table === 'tenants' ? randomUUID() : tenantB;
-    expect((await asTenant(tenantA, t.insert(target))).error).toMatch(RLS_VIOLATION);
-    const move = await asTenant(
-      tenantA,
-      sql`update ${table} set ${col} = ${target} where ${col} = ${tenantA}`,
-    );
-    expect(move.error).toMatch(t.canUpdate ? RLS_VIOLATION : permissionDenied(t.table));
-  });
+    it("cannot update or delete the other tenant's rows", async () => {
+      const before = await ownerSnapshot();
+      const update = await asRunner(
+        tenantA,
+        sql`update ${table} set ${sql.raw(t.set)} where ${col} = ${tenantB}`,
+      );
+      const remove = await asRunner(tenantA, sql`delete from ${table} where ${col} = ${tenantB}`);
+      if (t.canUpdate) expect(update).toEqual({ rows: [], rowCount: 0 });
+      else expect(update.error).toMatch(permissionDenied(t.table));
+      if (t.canDelete) expect(remove).toEqual({ rows: [], rowCount: 0 });
+      else expect(remove.error).toMatch(permissionDenied(t.table));
+      expect(await ownerSnapshot()).toBe(before);
+    });
 
-  it('with no tenant context sees nothing and writes nothing', async () => {
-    expect((await database.pool.query(`select count(*)::int as n from ${t.table}`)).rows[0].n).toBe(0);
-    const insert = await database.db.execute(t.insert(tenantA)).then(
-      () => 'inserted',
-      (error: { cause?: Error }) => error.cause?.message,
-    );
-    expect(insert).toMatch(RLS_VIOLATION);
-  });
+    it("cannot insert a row under the other tenant's id, nor move its own row there", async () => {
+      const target = t.table === 'tenants' ? randomUUID() : tenantB;
+      expect((await asRunner(tenantA, t.insert(target))).error).toMatch(RLS_VIOLATION);
+      const move = await asRunner(
+        tenantA,
+        sql`update ${table} set ${col} = ${target} where ${col} = ${tenantA}`,
+      );
+      expect(move.error).toMatch(t.canUpdate ? RLS_VIOLATION : permissionDenied(t.table));
+    });
 
-  it('the tenant setting does not outlive its transaction on the reused pooled connection', async () => {
-    await withTenant(database.db, tenantA, (tx) => tx.execute(sql`select 1 from ${table}`));
-    await expect(
-      withTenant(database.db, tenantA, async (tx) => {
-        await tx.execute(sql`select 1 from ${table}`);
-        throw new Error('rolled back');
-      }),
-    ).rejects.toThrow('rolled back');
-    const after = await database.pool.query(
-      `select current_setting('app.tenant_id', true) as tenant, (select count(*)::int from ${t.table}) as visible`,
-    );
-    expect(after.rows[0]).toEqual({ tenant: '', visible: 0 });
+    it('with no tenant context sees nothing and writes nothing', async () => {
+      expect((await database.pool.query(`select count(*)::int as n from ${t.table}`)).rows[0].n).toBe(0);
+      const insert = await database.db.execute(t.insert(tenantA)).then(
+        () => 'inserted',
+        (error: { cause?: Error }) => error.cause?.message,
+      );
+      expect(insert).toMatch(RLS_VIOLATION);
+    });
+
+    it('the tenant setting does not outlive its transaction on the reused pooled connection', async () => {
+      await run(database.db, tenantA, (tx) => tx.execute(sql`select 1 from ${table}`));
+      await expect(
+        run(database.db, tenantA, async (tx) => {
+          await tx.execute(sql`select 1 from ${table}`);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      // A statement that fails leaves its transaction aborted: it must be rolled back, not reused.
+      await expect(
+        run(database.db, tenantA, (tx) => tx.execute(sql`select 1/0 from ${table}`)),
+      ).rejects.toThrow();
+      const after = await database.pool.query(
+        `select current_setting('app.tenant_id', true) as tenant, (select count(*)::int from ${t.table}) as visible`,
+      );
+      expect(after.rows[0]).toEqual({ tenant: '', visible: 0 });
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { type Db, monthlyTokensUsed, type TenantRow, withTenant } from '@ai-agents/db';
+import { type Db, monthlyTokensUsed, type TenantRow, withTenantStatement } from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
 import type { Logger, ModelPrice } from '@ai-agents/shared';
 import type OpenAI from 'openai';
@@ -52,7 +52,7 @@ export async function runLlmStep(
   const used =
     tenant.monthlyTokenBudget === null
       ? 0
-      : await withTenant(deps.db, tenant.id, (tx) => monthlyTokensUsed(tx, tenant.id));
+      : await withTenantStatement(deps.db, tenant.id, (tx) => monthlyTokensUsed(tx, tenant.id));
   const budget = decideBudget(tenant, used, { model: deps.defaultModel, budgetModel: deps.budgetModel });
   const detected = detectLanguage(`${input.subject}\n${input.description}`);
   const base = { promptVersion: PROMPT_VERSION, budget, suggestionsApplied: false };

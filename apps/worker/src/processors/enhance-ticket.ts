@@ -5,7 +5,7 @@ import {
   markFailed,
   markPosted,
   markPosting,
-  withTenant,
+  withTenantStatement,
 } from '@ai-agents/db';
 import { ServiceDeskError } from '@ai-agents/servicedesk';
 import {
@@ -90,7 +90,7 @@ export async function processEnhanceTicket(
     timed(name, () => timeStage(deps.metrics, name, fn));
 
   const { tenant, claim } = await timed('claim', () =>
-    withTenant(deps.db, data.tenantId, (tx) => loadTenantAndClaim(tx, data)),
+    withTenantStatement(deps.db, data.tenantId, (tx) => loadTenantAndClaim(tx, data)),
   );
   if (!tenant || !claim) throw new UnrecoverableError('Tenant no longer exists');
   if (claim.status === 'skipped') {
@@ -102,7 +102,8 @@ export async function processEnhanceTicket(
     return { outcome: 'already_posted', noteId: claim.noteId };
   }
 
-  const fail = (message: string) => withTenant(deps.db, tenant.id, (tx) => markFailed(tx, claim.id, message));
+  const fail = (message: string) =>
+    withTenantStatement(deps.db, tenant.id, (tx) => markFailed(tx, claim.id, message));
   if (tenant.status !== 'active') {
     await fail('Tenant is disabled');
     throw new UnrecoverableError('Tenant is disabled');
@@ -125,7 +126,7 @@ export async function processEnhanceTicket(
       // The previous attempt stopped after it started posting: the note may already be there.
       const noteId = await findPostedNote(sdp, data.requestId, claim.id);
       if (noteId) {
-        await withTenant(deps.db, tenant.id, (tx) =>
+        await withTenantStatement(deps.db, tenant.id, (tx) =>
           markPosted(tx, claim.id, {
             noteId,
             fallback: false,
@@ -144,7 +145,7 @@ export async function processEnhanceTicket(
     const subject = request.subject ?? '';
     const stormKey = deps.alertStorm?.enabled ? alertStormKey(request) : null;
     const leader = stormKey
-      ? await withTenant(deps.db, tenant.id, (tx) =>
+      ? await withTenantStatement(deps.db, tenant.id, (tx) =>
           joinAlertStorm(tx, {
             tenantId: tenant.id,
             enhancementId: claim.id,
@@ -215,7 +216,7 @@ export async function processEnhanceTicket(
       });
     }
 
-    await withTenant(deps.db, tenant.id, (tx) => markPosting(tx, claim.id));
+    await withTenantStatement(deps.db, tenant.id, (tx) => markPosting(tx, claim.id));
     const note = await stage('post_note', () =>
       sdp.addNote(data.requestId, { description: html, showToRequester: false }),
     );
@@ -236,7 +237,7 @@ export async function processEnhanceTicket(
         ? ai.note.cited_ticket_ids
         : context.similar.map((t) => t.externalId);
     await timed('record', () =>
-      withTenant(deps.db, tenant.id, (tx) =>
+      withTenantStatement(deps.db, tenant.id, (tx) =>
         markPosted(
           tx,
           claim.id,
