@@ -4,7 +4,7 @@ import helmet from '@fastify/helmet';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
-import { writeAccessLog } from './access-log.js';
+import { createAccessLogger, writeAccessLog } from './access-log.js';
 import { HttpError } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { feedbackRoutes } from './routes/feedback.js';
@@ -46,11 +46,12 @@ export async function buildApp(deps: AppDeps) {
   await app.register(helmet);
 
   app.decorateRequest('accessLog', null);
+  const accessLogger = createAccessLogger(deps.logger);
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, never the raw URL, so slugs and probes cannot create new series.
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics?.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    writeAccessLog(request, reply, route);
+    writeAccessLog(accessLogger, request, reply, route);
   });
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {

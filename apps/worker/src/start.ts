@@ -1,7 +1,6 @@
 import { openServiceDatabase } from '@ai-agents/db';
 import {
   assertRedisNoEviction,
-  createHttpFetch,
   createSecretBox,
   ENHANCE_JOB,
   ENHANCE_QUEUE,
@@ -9,6 +8,8 @@ import {
   type Logger,
   type WorkerConfig,
 } from '@ai-agents/shared';
+// A subpath of its own: only the worker loads undici (about 19 MB of RSS the API does not need).
+import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';

@@ -3,7 +3,7 @@ import {
   deriveEventId,
   type EnhanceJob,
   enhanceJobId,
-  takeTokens,
+  takeTokensAndCheck,
 } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { HttpError, unauthorized } from '../errors.js';
 import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
 import { authenticateDelivery } from '../webhook/authenticate.js';
-import { type EnqueueResult, eventRemembered, storeEnhancement } from '../webhook/enqueue.js';
+import { type EnqueueResult, seenKey, storeEnhancement } from '../webhook/enqueue.js';
 import { readWebhookEvent } from '../webhook/payload.js';
 import type { TenantAuth } from '../webhook/tenant-auth.js';
 
@@ -139,17 +139,17 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
 
       // The rate limit is counted per tenant after authentication: forged or unsigned floods at a
       // client's URL cannot use up that client's quota and lock its real tickets out; they stop at the
-      // signature check. It goes out with the duplicate check, both in one round trip to Redis
-      // (ioredis auto-pipelining): a redelivery takes a token either way, as it did when they ran in turn.
+      // signature check. The duplicate check goes with it, in one script: a redelivery takes a token
+      // either way, as it did when they ran in turn.
       let waitMs: number;
       let remembered: boolean;
       try {
-        [waitMs, remembered] = await Promise.all([
-          takeTokens(opts.redis, `${opts.queue.opts.prefix ?? 'bull'}:ratelimit:webhook:${tenant.tenantId}`, {
-            perMinute: tenant.rateLimitPerMinute ?? opts.rateLimitPerMinute,
-          }),
-          eventRemembered(opts.queue, opts.redis, jobId),
-        ]);
+        ({ waitMs, exists: remembered } = await takeTokensAndCheck(
+          opts.redis,
+          `${opts.queue.opts.prefix ?? 'bull'}:ratelimit:webhook:${tenant.tenantId}`,
+          { perMinute: tenant.rateLimitPerMinute ?? opts.rateLimitPerMinute },
+          seenKey(opts.queue, jobId),
+        ));
       } catch (error) {
         count({ outcome: 'rejected', reason: 'queue_unavailable' });
         request.log.error({ err: error, tenant: request.params.tenant }, 'could not reach Redis');

@@ -13,22 +13,18 @@ export interface EnqueueResult {
 
 /*
  * A job is stored for an event exactly once. The order matters for "never lose, never duplicate":
- *   1. a remembered event id → duplicate, nothing added (eventRemembered);
+ *   1. a remembered event id (seenKey) → duplicate, nothing added;
  *   2. add the job under a deterministic id (BullMQ ignores an add whose id still exists);
  *   3. remember the event id. If Redis fails between 2 and 3, the caller answers 503, the sender
  *      retries, step 2 is a no-op against the stored job, and step 3 completes.
- * Step 1 only reads, so the route sends it together with its rate-limit check (one round trip);
+ * Step 1 only reads, so the route makes it in its rate-limit script (takeTokensAndCheck);
  * 2 and 3 stay strictly in sequence. Any Redis failure rejects, and the route answers 503: no 202
  * for a job that was not stored.
  */
 
-function seenKey(queue: Queue, jobId: string): string {
+/** Where step 1 looks and step 3 writes: the key that remembers an event's job id. */
+export function seenKey(queue: Queue, jobId: string): string {
   return `${queue.opts.prefix ?? 'bull'}:${queue.name}:seen:${jobId}`;
-}
-
-/** Step 1: whether this event id was delivered before. */
-export async function eventRemembered(queue: Queue, redis: Redis, jobId: string): Promise<boolean> {
-  return (await redis.exists(seenKey(queue, jobId))) === 1;
 }
 
 /** Steps 2 and 3, for an event that step 1 did not find. */
