@@ -85,6 +85,7 @@ function panels(r: BenchResults): Panel[] {
     const handlers = [
       { label: 'our API', l: intake.ours, color: OURS },
       { label: 'minimal ref.', l: intake.reference, color: REF },
+      { label: 'ref. + guarantees', l: intake.guaranteed, color: REF },
       ...('skipped' in intake.fastapi ? [] : [{ label: 'FastAPI+Celery', l: intake.fastapi, color: PY }]),
     ];
     out.push({

@@ -51,11 +51,14 @@ export function markdownSummary(r: BenchResults): string {
       '| --- | --- | --- | --- | --- | --- | --- |',
       loadRow('our API (apps/api, LOG_LEVEL=info)', intake.ours),
       loadRow('minimal reference (Fastify + HMAC + queue.add)', intake.reference),
+      loadRow('reference + guarantees (rate limit, dedupe, log line, metrics)', intake.guaranteed),
       'skipped' in intake.fastapi
         ? `| FastAPI + Celery | skipped: ${intake.fastapi.skipped} | | | | | |`
         : loadRow('FastAPI + Celery (one uvicorn process)', intake.fastapi),
       '',
       `ours / reference = ${n(intake.oursOverReference, 2)}; ours / FastAPI = ${intake.oursOverFastapi === null ? 'n/a' : n(intake.oursOverFastapi, 1)}`,
+      '',
+      `What the guarantees alone cost: the reference with them runs at ${n(intake.guaranteed.requestsPerSecond / intake.reference.requestsPerSecond, 2)} × the minimal one; ours / reference + guarantees = ${n(intake.oursOverGuaranteed, 2)} (bench/reference/fastify-reference.ts, "guarantees": true).`,
       '',
     );
   }

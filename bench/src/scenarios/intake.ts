@@ -10,8 +10,11 @@ export interface IntakeResult {
   durationSec: number;
   ours: LoadResult;
   reference: LoadResult;
+  /** The minimal reference plus the product's per-delivery guarantees (not a target: context). */
+  guaranteed: LoadResult;
   fastapi: LoadResult | { skipped: string };
   oursOverReference: number;
+  oursOverGuaranteed: number;
   oursOverFastapi: number | null;
 }
 
@@ -65,36 +68,37 @@ export async function runIntake(
   say(`intake: our API, ${opts.connections} connections, ${opts.durationSec} s`);
   const ours = await measure(stack, stack.webhookUrl(), opts, 'ours', stack.api.child.process.pid);
 
-  const refPort = await freePort();
-  say(`intake: minimal reference (bench/reference/fastify-reference.ts)`);
-  const reference = await withChild(
-    startNode(
-      'fastify-reference',
-      join(ROOT, 'bench/dist/reference/fastify-reference.js'),
-      {},
-      {
-        stdout: 'ignore',
-        args: [
-          JSON.stringify({
-            port: refPort,
-            redisUrl: stack.redis.url,
-            prefix: 'ref',
-            secret: stack.tenant.secret,
-          }),
-        ],
+  const runReference = async (guarantees: boolean, runId: string) => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}/v1/webhooks/servicedesk/bench`;
+    return withChild(
+      startNode(
+        'fastify-reference',
+        join(ROOT, 'bench/dist/reference/fastify-reference.js'),
+        {},
+        {
+          stdout: 'ignore',
+          args: [
+            JSON.stringify({
+              port,
+              redisUrl: stack.redis.url,
+              prefix: runId,
+              secret: stack.tenant.secret,
+              guarantees,
+            }),
+          ],
+        },
+      ),
+      async (child) => {
+        await waitForPost(child, url);
+        return measure(stack, url, opts, runId, child.process.pid);
       },
-    ),
-    async (child) => {
-      await waitForPost(child, `http://127.0.0.1:${refPort}/v1/webhooks/servicedesk/bench`);
-      return measure(
-        stack,
-        `http://127.0.0.1:${refPort}/v1/webhooks/servicedesk/bench`,
-        opts,
-        'ref',
-        child.process.pid,
-      );
-    },
-  );
+    );
+  };
+  say('intake: minimal reference (bench/reference/fastify-reference.ts)');
+  const reference = await runReference(false, 'ref');
+  say('intake: the reference with the per-delivery guarantees (rate limit, dedupe, log line, metrics)');
+  const guaranteed = await runReference(true, 'refg');
 
   let fastapi: IntakeResult['fastapi'];
   const python = findFastapiPython();
@@ -147,8 +151,10 @@ export async function runIntake(
     durationSec: opts.durationSec,
     ours,
     reference,
+    guaranteed,
     fastapi,
     oursOverReference: ours.requestsPerSecond / reference.requestsPerSecond,
+    oursOverGuaranteed: ours.requestsPerSecond / guaranteed.requestsPerSecond,
     oursOverFastapi: 'skipped' in fastapi ? null : ours.requestsPerSecond / fastapi.requestsPerSecond,
   };
 }

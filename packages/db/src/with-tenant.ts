@@ -1,3 +1,4 @@
+/// <reference path="./pg-utils.d.ts" />
 import { NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
 import type { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
