@@ -6,7 +6,9 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources of the workspace packages, not their build output.
+    // (The first matching entry wins: a subpath before its package.)
     alias: {
+      '@ai-agents/shared/http-fetch': src('./packages/shared/src/http-fetch.ts'),
       '@ai-agents/shared': src('./packages/shared/src/index.ts'),
       '@ai-agents/db': src('./packages/db/src/index.ts'),
       '@ai-agents/servicedesk': src('./packages/servicedesk/src/index.ts'),

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { AuditEntry } from '../audit/record.js';
 import type { Tx } from '../client.js';
 import { auditLog } from '../schema/audit-log.js';
@@ -52,10 +52,7 @@ export async function beginEnhancement(
 
 /** Marks that a note is about to be posted: a crash after this point is resolved by looking for the note. */
 export async function markPosting(tx: Tx, id: string): Promise<void> {
-  await tx
-    .update(enhancements)
-    .set({ status: 'posting', updatedAt: sql`now()` })
-    .where(eq(enhancements.id, id));
+  await tx.execute(sql`update ${enhancements} set status = 'posting', updated_at = now() where id = ${id}`);
 }
 
 /** What the LLM step produced, recorded with the posted note (issue 6: cost, grounding, suggestions). */
@@ -71,35 +68,51 @@ export interface EnhancementDetails {
   suggestionsApplied?: boolean;
 }
 
+export type PostedResult = {
+  noteId: string;
+  fallback: boolean;
+  model: string | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  latencyMs: number;
+  fallbackReason?: string | null;
+} & EnhancementDetails;
+
+const columns = getTableColumns(enhancements);
+
+/** "column" = value for each field given, named and converted as the drizzle schema says. */
+function assignments(result: PostedResult): SQL[] {
+  const parts: SQL[] = [];
+  for (const [key, value] of Object.entries(result)) {
+    if (value === undefined) continue;
+    const column = columns[key as keyof typeof columns];
+    if (!column) throw new Error(`markPosted: ${key} is not a column of enhancements`);
+    parts.push(sql`${sql.raw(`"${column.name}"`)} = ${value === null ? null : column.mapToDriverValue(value)}`);
+  }
+  return parts;
+}
+
 /**
- * Records the posted note. With `audit`, the audit entry is written by the same statement (a CTE):
- * one round trip, and the entry exists exactly when the enhancement row was updated.
+ * Records the posted note (fields left undefined keep their value). With `audit`, the audit entry is
+ * written by the same statement (a CTE): one round trip, and the entry exists exactly when the
+ * enhancement row was updated. Written as one sql template, not drizzle's update builder: building
+ * the builder's query took 134 us per job against 7 (npm run bench -- --only=pipeline --cpu-prof).
  */
 export async function markPosted(
   tx: Tx,
   id: string,
-  result: {
-    noteId: string;
-    fallback: boolean;
-    model: string | null;
-    tokensIn: number | null;
-    tokensOut: number | null;
-    latencyMs: number;
-    fallbackReason?: string | null;
-  } & EnhancementDetails,
+  result: PostedResult,
   audit?: AuditEntry,
 ): Promise<void> {
-  const update = tx
-    .update(enhancements)
-    .set({ ...result, status: 'posted', error: null, postedAt: sql`now()`, updatedAt: sql`now()` })
-    .where(eq(enhancements.id, id));
+  const update = sql`update ${enhancements}
+    set status = 'posted', error = null, posted_at = now(), updated_at = now(), ${sql.join(assignments(result), sql`, `)}
+    where id = ${id}`;
   if (!audit) {
-    await update;
+    await tx.execute(update);
     return;
   }
-  // drizzle puts an embedded query in parentheses, which is what a CTE needs.
   await tx.execute(
-    sql`with posted as ${update.returning({ id: enhancements.id })}
+    sql`with posted as (${update} returning id)
         insert into ${auditLog} (tenant_id, actor, action, details)
         select ${audit.tenantId}, ${audit.actor}, ${audit.action}, ${JSON.stringify(audit.details ?? {})}::jsonb
           from posted`,

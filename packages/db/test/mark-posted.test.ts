@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, type TestDatabase } from '@ai-agents/sandbox';
+import { createSecretBox } from '@ai-agents/shared';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  auditLog,
+  beginEnhancement,
+  createDatabase,
+  createTenant,
+  type Database,
+  findEnhancementByEvent,
+  markPosted,
+  markPosting,
+  withTenant,
+  withTenantStatement,
+} from '../src/index.js';
+
+let testDb: TestDatabase;
+let database: Database;
+let tenantId: string;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  database = createDatabase({ url: testDb.appUrl, max: 2 });
+  ({
+    tenant: { id: tenantId },
+  } = await createTenant(database.db, createSecretBox(randomBytes(32).toString('base64')), {
+    slug: 'posted',
+    name: 'Posted',
+    sdpBaseUrl: 'https://sdp.example.test',
+    sdpAuthType: 'onprem',
+    sdpCredentials: { type: 'onprem', technicianKey: 'k' },
+    actor: 'test',
+  }));
+});
+
+afterAll(async () => {
+  await database?.close();
+  await testDb?.drop();
+});
+
+const claim = (eventId: string) =>
+  withTenant(database.db, tenantId, (tx) =>
+    beginEnhancement(tx, { tenantId, eventId, event: 'request.created', requestId: eventId }),
+  );
+const row = (eventId: string) =>
+  withTenant(database.db, tenantId, (tx) => findEnhancementByEvent(tx, eventId));
+
+describe('markPosted', () => {
+  it('records every field given, with the audit entry in the same statement', async () => {
+    const { id } = await claim('evt-full');
+    await withTenantStatement(database.db, tenantId, (tx) => markPosting(tx, id));
+    expect((await row('evt-full'))?.status).toBe('posting');
+    await withTenantStatement(database.db, tenantId, (tx) =>
+      markPosted(
+        tx,
+        id,
+        {
+          noteId: 'note-1',
+          fallback: false,
+          model: 'gpt-test',
+          tokensIn: 120,
+          tokensOut: 30,
+          latencyMs: 850,
+          costUsd: 0.000123,
+          language: 'de',
+          budgetState: 'soft',
+          confidence: 0.75,
+          suggestionsApplied: true,
+        },
+        { tenantId, actor: 'worker', action: 'note.posted', details: { noteId: 'note-1' } },
+      ),
+    );
+    expect(await row('evt-full')).toMatchObject({
+      status: 'posted',
+      noteId: 'note-1',
+      model: 'gpt-test',
+      tokensIn: 120,
+      tokensOut: 30,
+      costUsd: 0.000123,
+      language: 'de',
+      budgetState: 'soft',
+      confidence: 0.75,
+      suggestionsApplied: true,
+      error: null,
+    });
+    expect((await row('evt-full'))?.postedAt).toBeInstanceOf(Date);
+    const audit = await withTenant(database.db, tenantId, (tx) => tx.select().from(auditLog));
+    expect(audit).toContainEqual(
+      expect.objectContaining({ action: 'note.posted', details: { noteId: 'note-1' } }),
+    );
+  });
+
+  it('keeps the fields left undefined and clears those given as null', async () => {
+    const { id } = await claim('evt-partial');
+    const post = (result: Parameters<typeof markPosted>[2]) =>
+      withTenantStatement(database.db, tenantId, (tx) => markPosted(tx, id, result));
+    await post({
+      noteId: 'n1',
+      fallback: false,
+      model: 'm',
+      tokensIn: 1,
+      tokensOut: 2,
+      latencyMs: 3,
+      language: 'fr',
+      costUsd: 0.5,
+    });
+    await post({
+      noteId: 'n2',
+      fallback: true,
+      model: null,
+      tokensIn: null,
+      tokensOut: null,
+      latencyMs: 4,
+      costUsd: null,
+    });
+    expect(await row('evt-partial')).toMatchObject({
+      noteId: 'n2',
+      fallback: true,
+      model: null,
+      tokensIn: null,
+      latencyMs: 4,
+      language: 'fr',
+      costUsd: null,
+    });
+  });
+});
