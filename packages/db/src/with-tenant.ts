@@ -66,11 +66,14 @@ export async function withTenant<T>(
  * the statement and COMMIT go to Postgres as one simple-protocol query. The statement's parameters
  * are written into it as quoted literals (pg's own value conversion and escapeLiteral), which
  * Postgres types exactly as it types parameters sent apart: as "unknown", resolved by context. The
- * worker's per-job statements (claim, similar tickets, posting, posted) run this way: twelve round
- * trips per enhancement became four (npm run bench -- --only=pipeline).
+ * worker's per-job statements about its own state (claim, alert storm, budget, posting, posted,
+ * failed) run this way, one round trip each instead of three (npm run bench -- --only=pipeline).
  *
  * `fn` must run one statement through `tx` (a query built on it and awaited); a second one throws.
  * Statements that depend on one another, or on JavaScript between them, belong in withTenant().
+ * So do statements carrying ticket text or secrets: here their values become part of the statement's
+ * text, which Postgres writes to its log when the statement fails (log_min_error_statement) and
+ * shows in pg_stat_activity, where a parameter would not appear.
  */
 export async function withTenantStatement<T>(
   db: Db,

@@ -87,7 +87,9 @@ function assignments(result: PostedResult): SQL[] {
     if (value === undefined) continue;
     const column = columns[key as keyof typeof columns];
     if (!column) throw new Error(`markPosted: ${key} is not a column of enhancements`);
-    parts.push(sql`${sql.raw(`"${column.name}"`)} = ${value === null ? null : column.mapToDriverValue(value)}`);
+    parts.push(
+      sql`${sql.raw(`"${column.name}"`)} = ${value === null ? null : column.mapToDriverValue(value)}`,
+    );
   }
   return parts;
 }
