@@ -166,3 +166,17 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
 
 // USER_HZ: 100 on every Linux architecture Node.js runs on.
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * The node flags a Docker image target runs its entry point with (`CMD ["node", ...flags, entry]`
+ * in docker/Dockerfile), so the bench starts the service as the image does.
+ */
+export function imageNodeFlags(target: string, entry: string): string[] {
+  const dockerfile = readFileSync(`${ROOT}docker/Dockerfile`, 'utf8');
+  const stage = dockerfile.split(/^FROM /m).find((s) => new RegExp(`^\\S+ AS ${target}\\s`).test(s));
+  const cmd = stage?.match(/^CMD (\[.*\])\s*$/m)?.[1];
+  const args = cmd ? (JSON.parse(cmd) as string[]) : [];
+  if (args[0] !== 'node' || args[args.length - 1] !== entry)
+    throw new Error(`docker/Dockerfile: target ${target} does not run node ${entry}`);
+  return args.slice(1, -1);
+}

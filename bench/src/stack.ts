@@ -20,7 +20,7 @@ import {
 } from '@ai-agents/sandbox';
 import { createSecretBox, signWebhook } from '@ai-agents/shared';
 import { Redis } from 'ioredis';
-import { type Child, type PeakRss, startNode, waitForHttp } from './processes.js';
+import { type Child, imageNodeFlags, type PeakRss, startNode, waitForHttp } from './processes.js';
 
 const TECHNICIAN_KEY = 'bench-technician-key';
 
@@ -136,12 +136,17 @@ export async function startStack(
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    say(`starting the API (apps/api/dist/server.js, LOG_LEVEL=info, logs to /dev/null) on ${url}`);
+    // With the node flags of the image's targets, so the bench measures the services as shipped.
+    const apiFlags = imageNodeFlags('api', 'apps/api/dist/server.js');
+    const workerFlags = imageNodeFlags('worker', 'apps/worker/dist/main.js');
+    say(
+      `starting the API (node ${[...apiFlags, 'apps/api/dist/server.js'].join(' ')}, LOG_LEVEL=info, logs to /dev/null) on ${url}`,
+    );
     const apiChild = startNode(
       'api',
       'apps/api/dist/server.js',
       { ...serviceEnv, HOST: '127.0.0.1', PORT: String(port) },
-      { stdout: 'ignore', nodeArgs: opts.nodeArgs },
+      { stdout: 'ignore', nodeArgs: [...apiFlags, ...opts.nodeArgs] },
     );
     cleanups.push(() => apiChild.stop());
     peak.watch(apiChild, 'api');
@@ -172,7 +177,7 @@ export async function startStack(
             OPENAI_BASE_URL: llm.url,
             ...env,
           },
-          { stdout, nodeArgs: opts.nodeArgs },
+          { stdout, nodeArgs: [...workerFlags, ...opts.nodeArgs] },
         );
         peak.watch(child, 'worker');
         return child;

@@ -103,13 +103,13 @@ describe('docker/Dockerfile', () => {
   });
 
   it.each([
-    ['api', 'apps/api/dist/server.js'],
-    ['worker', 'apps/worker/dist/main.js'],
-    ['migrate', 'apps/migrate/dist/main.js'],
-    ['sandbox', 'packages/sandbox/dist/serve.js'],
-  ])('target %s runs node %s as uid 10001 in production mode', (target, entry) => {
+    ['api', 'apps/api/dist/server.js', ['--max-semi-space-size=8']],
+    ['worker', 'apps/worker/dist/main.js', []],
+    ['migrate', 'apps/migrate/dist/main.js', []],
+    ['sandbox', 'packages/sandbox/dist/serve.js', []],
+  ])('target %s runs node %s as uid 10001 in production mode', (target, entry, flags) => {
     expect(dockerfile.stages.has(target)).toBe(true);
-    expect(effective(target, 'CMD')).toBe(`["node", "${entry}"]`);
+    expect(JSON.parse(effective(target, 'CMD') ?? '[]')).toEqual(['node', ...flags, entry]);
     expect(effective(target, 'USER')).toMatch(/^10001(:10001)?$/);
     expect(lineage(target)).toContain('runtime');
     expect(inStage('runtime').some((i) => i.keyword === 'ENV' && /NODE_ENV=production/.test(i.args))).toBe(
