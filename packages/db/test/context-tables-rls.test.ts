@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addHistory,
   createDatabase,
-  createTenant,
   type Database,
   findAssets,
   loadImportCursor,
@@ -14,6 +13,7 @@ import {
   upsertInventory,
   withTenant,
 } from '../src/index.js';
+import { addTestTenant } from './tenants.js';
 
 const TABLES = [
   'history_import_cursors',
@@ -28,17 +28,7 @@ let database: Database;
 let tenantA: string;
 let tenantB: string;
 
-async function tenant(slug: string): Promise<string> {
-  const { tenant } = await createTenant(database.db, box, {
-    slug,
-    name: slug,
-    sdpBaseUrl: 'https://sdp.example.test',
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey: 'k' },
-    actor: 'test',
-  });
-  return tenant.id;
-}
+const tenant = (slug: string) => addTestTenant(database.db, box, slug);
 
 beforeAll(async () => {
   testDb = await createTestDatabase();

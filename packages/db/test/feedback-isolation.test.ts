@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   beginEnhancement,
   createDatabase,
-  createTenant,
   type Database,
   feedback,
   recordFeedback,
   withTenant,
 } from '../src/index.js';
+import { addTestTenant } from './tenants.js';
 
 const box = createSecretBox(randomBytes(32).toString('base64'));
 let testDb: TestDatabase;
@@ -25,21 +25,14 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   database = createDatabase({ url: testDb.appUrl, max: 1 });
   for (const key of ['a', 'b'] as const) {
-    const { tenant } = await createTenant(database.db, box, {
-      slug: `tenant-${key}`,
-      name: key,
-      sdpBaseUrl: 'https://sdp.example.test',
-      sdpAuthType: 'onprem',
-      sdpCredentials: { type: 'onprem', technicianKey: 'k' },
-      actor: 'test',
-    });
-    const claim = await withTenant(database.db, tenant.id, (tx) =>
-      beginEnhancement(tx, { tenantId: tenant.id, eventId: 'e', event: 'request.created', requestId: '1' }),
+    const tenantId = await addTestTenant(database.db, box, `tenant-${key}`);
+    const claim = await withTenant(database.db, tenantId, (tx) =>
+      beginEnhancement(tx, { tenantId, eventId: 'e', event: 'request.created', requestId: '1' }),
     );
-    ids[key] = { tenant: tenant.id, enhancement: claim.id };
-    await withTenant(database.db, tenant.id, (tx) =>
+    ids[key] = { tenant: tenantId, enhancement: claim.id };
+    await withTenant(database.db, tenantId, (tx) =>
       recordFeedback(tx, {
-        tenantId: tenant.id,
+        tenantId,
         enhancementId: claim.id,
         helpful: key === 'a',
         source: 'link',

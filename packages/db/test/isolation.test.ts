@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addHistory,
   createDatabase,
-  createTenant,
   type Database,
   findSimilarTickets,
   findWebhookTenant,
@@ -15,6 +14,7 @@ import {
   withTenant,
   withTenantStatement,
 } from '../src/index.js';
+import { addTestTenant } from './tenants.js';
 
 // The isolation suite: every tenant table, as the application role (what the API and worker use),
 // over ONE pooled connection, so a tenant setting left behind by one transaction would show up in
@@ -119,17 +119,7 @@ async function ownerSnapshot(): Promise<string> {
   }
 }
 
-async function tenant(slug: string): Promise<string> {
-  const { tenant } = await createTenant(database.db, box, {
-    slug,
-    name: slug,
-    sdpBaseUrl: 'https://sdp.example.test',
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey: `${slug}-key` },
-    actor: 'test',
-  });
-  return tenant.id;
-}
+const tenant = (slug: string) => addTestTenant(database.db, box, slug);
 
 beforeAll(async () => {
   testDb = await createTestDatabase();

@@ -6,7 +6,6 @@ import {
   auditLog,
   beginEnhancement,
   createDatabase,
-  createTenant,
   type Database,
   findEnhancementByEvent,
   markPosted,
@@ -14,6 +13,7 @@ import {
   withTenant,
   withTenantStatement,
 } from '../src/index.js';
+import { addTestTenant } from './tenants.js';
 
 let testDb: TestDatabase;
 let database: Database;
@@ -22,16 +22,7 @@ let tenantId: string;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   database = createDatabase({ url: testDb.appUrl, max: 2 });
-  ({
-    tenant: { id: tenantId },
-  } = await createTenant(database.db, createSecretBox(randomBytes(32).toString('base64')), {
-    slug: 'posted',
-    name: 'Posted',
-    sdpBaseUrl: 'https://sdp.example.test',
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey: 'k' },
-    actor: 'test',
-  }));
+  tenantId = await addTestTenant(database.db, createSecretBox(randomBytes(32).toString('base64')), 'posted');
 });
 
 afterAll(async () => {

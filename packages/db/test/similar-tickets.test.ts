@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   addHistory,
   createDatabase,
-  createTenant,
   type Database,
   findSimilarTickets,
   type HistoryTicket,
   ticketHistory,
   withTenant,
 } from '../src/index.js';
+import { addTestTenant } from './tenants.js';
 
 // A small labelled history: four topics, worded the way requesters write (no two alike).
 const FIXTURE: Record<string, string[]> = {
@@ -68,17 +68,7 @@ let tenantId: string;
 let otherTenantId: string;
 const topicOf = new Map<string, string>();
 
-async function tenant(slug: string): Promise<string> {
-  const { tenant } = await createTenant(database.db, box, {
-    slug,
-    name: slug,
-    sdpBaseUrl: 'https://sdp.example.test',
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey: `${slug}-key` },
-    actor: 'test',
-  });
-  return tenant.id;
-}
+const tenant = (slug: string) => addTestTenant(database.db, box, slug);
 
 const similar = (text: string, limit = 3, tenant = tenantId) =>
   withTenant(database.db, tenant, (tx) => findSimilarTickets(tx, text, { limit }));

@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditLog,
   createDatabase,
-  createTenant,
   type Database,
   inlineParameters,
   tenants,
   withTenant,
   withTenantStatement,
 } from '../src/index.js';
+import { addTestTenant } from './tenants.js';
 
 describe('inlineParameters', () => {
   it('replaces each $n with its value as a quoted literal, $10 not read as $1', () => {
@@ -56,16 +56,7 @@ describe('withTenantStatement', () => {
     testDb = await createTestDatabase();
     // One pooled connection: whatever a call leaves behind, the next call sees.
     database = createDatabase({ url: testDb.appUrl, max: 1 });
-    ({
-      tenant: { id: tenantId },
-    } = await createTenant(database.db, box, {
-      slug: 'one-shot',
-      name: 'One Shot',
-      sdpBaseUrl: 'https://sdp.example.test',
-      sdpAuthType: 'onprem',
-      sdpCredentials: { type: 'onprem', technicianKey: 'k' },
-      actor: 'test',
-    }));
+    tenantId = await addTestTenant(database.db, box, 'one-shot');
   });
 
   afterAll(async () => {
