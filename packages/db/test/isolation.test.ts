@@ -92,7 +92,7 @@ const RUNNERS = [
 ];
 
 /** Runs one statement for the tenant and returns its result or its Postgres error. */
-async function asTenant(tenantId: string, query: SQL, run = withTenant) {
+async function asTenant(tenantId: string, query: SQL, run: typeof withTenant) {
   try {
     const result = await run(database.db, tenantId, (tx) => tx.execute(query));
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };

@@ -88,7 +88,7 @@ function assignments(result: PostedResult): SQL[] {
     const column = columns[key as keyof typeof columns];
     if (!column) throw new Error(`markPosted: ${key} is not a column of enhancements`);
     parts.push(
-      sql`${sql.raw(`"${column.name}"`)} = ${value === null ? null : column.mapToDriverValue(value)}`,
+      sql`${sql.identifier(column.name)} = ${value === null ? null : column.mapToDriverValue(value)}`,
     );
   }
   return parts;
