@@ -164,6 +164,21 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/**
+ * CPU seconds the whole machine has been busy so far (every core, every process, the kernel), from
+ * the first line of /proc/stat: all time except idle and iowait.
+ */
+export function machineBusySeconds(): number | undefined {
+  try {
+    const [, ...fields] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/);
+    const ticks = fields.slice(0, 8).map(Number);
+    const [, , , idle = 0, iowait = 0] = ticks;
+    return (ticks.reduce((a, b) => a + b, 0) - idle - iowait) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
 // USER_HZ: 100 on every Linux architecture Node.js runs on.
 const CLOCK_TICKS_PER_SECOND = 100;
 

@@ -66,7 +66,7 @@ export function markdownSummary(r: BenchResults): string {
     out.push(
       `## 2. Worker pipeline (${workerPipeline.jobs} tickets, one worker, concurrency ${workerPipeline.concurrency}, instant fakes)`,
       '',
-      `Enhancements/s: **${n(workerPipeline.enhancementsPerSecond, 0)}**; BullMQ no-op ceiling: ${n(workerPipeline.noopCeilingPerSecond, 0)} jobs/s (${n(workerPipeline.shareOfCeiling * 100, 0)}% of it). Worker CPU per enhancement: ${n(workerPipeline.cpuMsPerEnhancement, 2)} ms (no-op: ${n(workerPipeline.noopCpuMsPerJob, 2)} ms per job).`,
+      `Enhancements/s: **${n(workerPipeline.enhancementsPerSecond, 0)}**; BullMQ no-op ceiling: ${n(workerPipeline.noopCeilingPerSecond, 0)} jobs/s (${n(workerPipeline.shareOfCeiling * 100, 0)}% of it). Worker CPU per enhancement: ${n(workerPipeline.cpuMsPerEnhancement, 2)} ms (no-op: ${n(workerPipeline.noopCpuMsPerJob, 2)} ms per job); the whole machine's (worker, Postgres, fakes, Redis, kernel): ${n(workerPipeline.machineCpuMsPerEnhancement, 2)} ms.`,
       '',
     );
     if (workerPipeline.stages.length > 0) {

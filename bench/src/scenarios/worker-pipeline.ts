@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { type Child, cpuSeconds, describeExit, ROOT, startNode } from '../processes.js';
+import { type Child, cpuSeconds, describeExit, machineBusySeconds, ROOT, startNode } from '../processes.js';
 import { type Stack, sendWebhooks } from '../stack.js';
 import { mean, percentile, round, sleep } from '../stats.js';
 
@@ -19,6 +19,12 @@ export interface WorkerPipelineResult {
   shareOfCeiling: number;
   /** Worker CPU time (user + system) per enhancement, and the no-op worker's per job. */
   cpuMsPerEnhancement: number;
+  /**
+   * Busy CPU of the whole machine per enhancement over the same window: the worker, Postgres, the
+   * sandbox fakes in the bench process, Redis and the kernel. Times the rate, it says how many cores
+   * a given throughput needs here.
+   */
+  machineCpuMsPerEnhancement: number;
   noopCpuMsPerJob: number;
   /** From the stages of the worker's "note posted" log lines; empty when the worker logs none. */
   stages: StageTime[];
@@ -139,12 +145,16 @@ export async function runWorkerPipeline(
   const tracker = trackNotes(stack, ids);
   let rate: number;
   let cpuMs: number;
+  let machineCpuMs: number;
   try {
     await waitForNotes(tracker, worker, Math.floor(opts.jobs * 0.1), 60_000);
     const doneBefore = tracker.poll();
     const cpuBefore = cpuSeconds(worker.process.pid) ?? Number.NaN;
+    const machineBefore = machineBusySeconds() ?? Number.NaN;
     await waitForNotes(tracker, worker, opts.jobs, 120_000);
-    cpuMs = (((cpuSeconds(worker.process.pid) ?? Number.NaN) - cpuBefore) / (opts.jobs - doneBefore)) * 1000;
+    const done = opts.jobs - doneBefore;
+    cpuMs = (((cpuSeconds(worker.process.pid) ?? Number.NaN) - cpuBefore) / done) * 1000;
+    machineCpuMs = (((machineBusySeconds() ?? Number.NaN) - machineBefore) / done) * 1000;
     // From the notes' own timestamps: the 10th percentile note to the last.
     const times = [...tracker.postedAt.values()].sort((a, b) => a - b);
     const from = Math.floor(opts.jobs * 0.1);
@@ -186,6 +196,7 @@ export async function runWorkerPipeline(
     noopCeilingPerSecond: jobsPerSecond,
     shareOfCeiling: rate / jobsPerSecond,
     cpuMsPerEnhancement: cpuMs,
+    machineCpuMsPerEnhancement: machineCpuMs,
     noopCpuMsPerJob: cpuMsPerJob,
     stages: summariseStages(stages),
   };
