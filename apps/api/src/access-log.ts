@@ -19,9 +19,9 @@ declare module 'fastify' {
 /**
  * A logger for access lines: the service logger without its redaction. Every field of an access
  * line is built by this module from the request's method, route pattern and status and a route's
- * AccessLogFacts (scalars, never ticket text or credentials), so there is nothing to redact, and
- * running the line through the redaction paths made it six times as costly: about 15 µs of the
- * webhook's CPU per request (npm run bench -- --only=intake --cpu-prof).
+ * AccessLogFacts (scalars, never ticket text or credentials), so there is nothing to redact; the
+ * redaction paths were a large share of writing the line in the API's profile
+ * (npm run bench -- --only=intake --cpu-prof).
  */
 export function createAccessLogger(logger: Logger): Logger {
   return logger.child({}, { redact: { paths: [] } });

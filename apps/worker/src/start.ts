@@ -8,7 +8,7 @@ import {
   type Logger,
   type WorkerConfig,
 } from '@ai-agents/shared';
-// A subpath of its own: only the worker loads undici (about 19 MB of RSS the API does not need).
+// A subpath of its own: only the worker loads undici; the API does not need it.
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';

@@ -13,8 +13,8 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 /**
  * A fetch for outbound calls to ServiceDesk Plus and the LLM, on undici's request() over one pooled
  * keep-alive agent. The global fetch spends most of its time in WHATWG machinery (streams, request
- * and response objects, abort wiring): at worker rates that was over a third of the worker's CPU,
- * and this path costs about a third of it per call (`npm run bench -- --only=pipeline --cpu-prof`).
+ * and response objects, abort wiring): at worker rates that was over a third of the worker's
+ * JavaScript time (`npm run bench -- --only=pipeline --cpu-prof`).
  *
  * It behaves as fetch does for what the callers use: method, headers, a string, URLSearchParams or
  * byte body, `redirect` ('follow', 'manual', 'error') and `signal`; the answer is a standard Response

@@ -97,8 +97,8 @@ function assignments(result: PostedResult): SQL[] {
 /**
  * Records the posted note (fields left undefined keep their value). With `audit`, the audit entry is
  * written by the same statement (a CTE): one round trip, and the entry exists exactly when the
- * enhancement row was updated. Written as one sql template, not drizzle's update builder: building
- * the builder's query took 134 us per job against 7 (npm run bench -- --only=pipeline --cpu-prof).
+ * enhancement row was updated. Written as one sql template, not drizzle's update builder, whose
+ * query building showed in the worker's profile (npm run bench -- --only=pipeline --cpu-prof).
  */
 export async function markPosted(
   tx: Tx,
