@@ -8,8 +8,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
  */
 export type WebhookOutcome = { outcome: 'accepted' | 'duplicate' } | { outcome: 'rejected'; reason: string };
 
-// Job states reported as queue depth; each is one cheap Redis call (LLEN/ZCARD) per scrape.
-const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'paused', 'failed'] as const;
+// Job states reported as queue depth; each is one cheap Redis call (LLEN/ZCARD) per scrape. (BullMQ 6
+// has no separate paused list: a paused queue's jobs stay in waiting.)
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
 
 /**
  * The API's Prometheus metrics, one registry per app so tests can build several apps in one process.
