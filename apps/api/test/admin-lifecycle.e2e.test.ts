@@ -90,6 +90,9 @@ beforeAll(async () => {
   vi.stubEnv('ENCRYPTION_KEYS', '');
   vi.stubEnv('PUBLIC_BASE_URL', 'https://agents.msp.example');
   vi.stubEnv('USER', 'alice');
+  // The CLI shares Cloud tokens with the workers through Redis, as in production.
+  vi.stubEnv('REDIS_URL', TEST_REDIS_URL);
+  vi.stubEnv('QUEUE_PREFIX', prefix);
   api = await startApi();
 });
 
@@ -126,7 +129,15 @@ describe('operating a tenant end to end', () => {
     const check = await admin('tenant', 'check', 'northwind');
     expect(check).toMatchObject({ code: 0, err: '' });
     expect(check.out).toContain('northwind: OK');
-    expect(sdp.calls.at(-1)).toMatchObject({ method: 'GET', path: '/api/v3/requests', status: 200 });
+    expect(check.out).not.toContain('warning');
+    expect(sdp.calls).toContainEqual({ method: 'GET', path: '/api/v3/requests', status: 200 });
+    // The right to post notes is proved on a request id that does not exist: nothing is created.
+    expect(sdp.calls).toContainEqual({
+      method: 'POST',
+      path: '/api/v3/requests/0/notes',
+      status: 404,
+    });
+    expect(sdp.notes()).toHaveLength(0);
     expect((await webhook(signed(secrets[0] ?? ''))).status).toBe(202);
   });
 
@@ -222,7 +233,7 @@ describe('operating a tenant end to end', () => {
           '--name',
           slug,
           '--sdp-url',
-          eu.url,
+          `${eu.url}/app/itdesk`,
           '--sdp-auth',
           'cloud',
           '--client-id',
@@ -248,22 +259,81 @@ describe('operating a tenant end to end', () => {
     }
   });
 
+  it('check names a missing scope: fails without the right to add notes, warns without the knowledge base', async () => {
+    const base = {
+      clientId: 'cid-scopes',
+      clientSecret: 'scopes-client-secret',
+      refreshToken: 'scopes-refresh',
+    };
+    const readOnly = await startFakeServiceDesk({
+      oauth: { ...base, scopes: ['SDPOnDemand.requests.READ', 'SDPOnDemand.solutions.READ'] },
+    });
+    const noKb = await startFakeServiceDesk({
+      oauth: { ...base, scopes: ['SDPOnDemand.requests.ALL', 'SDPOnDemand.setup.READ'] },
+    });
+    try {
+      const add = (portal: FakeServiceDesk, slug: string) =>
+        admin(
+          'tenant',
+          'add',
+          '--slug',
+          slug,
+          '--name',
+          slug,
+          '--sdp-url',
+          `${portal.url}/app/itdesk`,
+          '--sdp-auth',
+          'cloud',
+          '--client-id',
+          base.clientId,
+          '--client-secret',
+          base.clientSecret,
+          '--refresh-token',
+          base.refreshToken,
+          '--accounts-url',
+          portal.accountsUrl,
+        );
+      expect((await add(readOnly, 'scope-read-only')).code).toBe(0);
+      expect((await add(noKb, 'scope-no-kb')).code).toBe(0);
+
+      const failed = await admin('--json', 'tenant', 'check', 'scope-read-only');
+      expect(failed.code).toBe(1);
+      expect(JSON.parse(failed.out)).toMatchObject({ ok: false, problem: 'missing_scope' });
+      expect(failed.err).toContain(
+        'cannot add notes: the refresh token lacks the scope SDPOnDemand.requests.ALL',
+      );
+
+      const warned = await admin('tenant', 'check', 'scope-no-kb');
+      expect(warned.code).toBe(0);
+      expect(warned.out).toContain('scope-no-kb: OK');
+      expect(warned.out).toContain(
+        'warning: cannot read knowledge base: the refresh token lacks the scope SDPOnDemand.solutions.READ',
+      );
+      // A missing scope is no reason to mint another token: one each, whatever was refused.
+      expect(noKb.calls.filter((c) => c.path === '/oauth/v2/token')).toHaveLength(1);
+      expect(failed.err + failed.out + warned.out).not.toMatch(/scopes-client-secret|scopes-refresh/);
+    } finally {
+      await readOnly.close();
+      await noKb.close();
+    }
+  });
+
   it('keys rotate re-encrypts every secret under the new key, reports counts, and is idempotent', async () => {
     const newKey = randomEncryptionKey();
     vi.stubEnv('ENCRYPTION_KEY', newKey);
     vi.stubEnv('ENCRYPTION_KEYS', firstKey);
     const first = await admin('--json', 'keys', 'rotate');
     expect(first.code).toBe(0);
-    // northwind: credentials + current secret (previous retired); two Cloud tenants: 2 each.
+    // northwind: credentials + current secret (previous retired); four Cloud tenants: 2 each.
     expect(JSON.parse(first.out)).toEqual({
       key_id: keyId(Buffer.from(newKey, 'base64')),
-      tenants: 3,
-      reencrypted: 6,
+      tenants: 5,
+      reencrypted: 10,
       already_current: 0,
       failed: [],
     });
     const second = await admin('--json', 'keys', 'rotate');
-    expect(JSON.parse(second.out)).toMatchObject({ tenants: 3, reencrypted: 0, already_current: 6 });
+    expect(JSON.parse(second.out)).toMatchObject({ tenants: 5, reencrypted: 0, already_current: 10 });
 
     // The old key can now be dropped: the API with only the new key still verifies deliveries.
     const stored = await findWebhookTenant(database.db, 'northwind');
@@ -331,6 +401,8 @@ describe('operating a tenant end to end', () => {
       'cloud-ok',
       'cloud-wrong-dc',
       'northwind',
+      'scope-no-kb',
+      'scope-read-only',
     ]);
     expect(run('tenant', 'show', 'nowhere')).toMatchObject({
       status: 1,

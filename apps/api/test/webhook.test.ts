@@ -9,7 +9,14 @@ import {
   testQueuePrefix,
   waitFor,
 } from '@ai-agents/sandbox';
-import { createLogger, createSecretBox, ENHANCE_QUEUE, loadConfig, signWebhook } from '@ai-agents/shared';
+import {
+  computeSignature,
+  createLogger,
+  createSecretBox,
+  ENHANCE_QUEUE,
+  loadConfig,
+  signWebhook,
+} from '@ai-agents/shared';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,6 +191,61 @@ describe('POST /v1/webhooks/servicedesk/:tenant', () => {
     );
     expect(res.statusCode).toBe(415);
     expect(res.json().error).toBe('unsupported_media_type');
+  });
+
+  it('accepts a text/plain body that is JSON once the signature holds, as Deluge sends it by default', async () => {
+    const res = await app.inject(delivery(created('3101'), { contentType: 'text/plain;charset=UTF-8' }));
+    expect(res.statusCode).toBe(202);
+    const unsigned = delivery(created('3102'), { contentType: 'text/plain' });
+    const forged = await app.inject({
+      ...unsigned,
+      headers: { ...unsigned.headers, 'x-webhook-signature': `sha256=${'0'.repeat(64)}` },
+    });
+    expect(forged.statusCode).toBe(401);
+    const notJson = await app.inject(delivery('event=request.created', { contentType: 'text/plain' }));
+    expect(notJson.statusCode).toBe(400);
+  });
+
+  it.each([
+    ['whole seconds', (ms: number) => String(Math.floor(ms / 1000))],
+    // What (zoho.currenttime.toLong() / 1000).toString() gives in Deluge: a decimal.
+    ['decimal seconds', (ms: number) => (ms / 1000).toFixed(3)],
+    ['13-digit milliseconds', (ms: number) => String(ms)],
+  ])('accepts a timestamp in %s, signed over the header as sent', async (_name, format) => {
+    const raw = JSON.stringify(created(`32${_name.length}`));
+    const timestamp = format(Date.now() - 1234);
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/servicedesk/acme',
+      headers: {
+        'content-type': 'application/json',
+        'x-webhook-timestamp': timestamp,
+        'x-webhook-signature': `sha256=${computeSignature(secret, timestamp, raw)}`,
+      },
+      payload: raw,
+    });
+    expect(res.statusCode).toBe(202);
+  });
+
+  it.each([
+    ['a stale decimal timestamp', ((Date.now() - 400_000) / 1000).toFixed(3)],
+    ['a stale millisecond timestamp', String(Date.now() - 400_000)],
+    ['an exponent', '1.7e9'],
+    ['a negative time', '-1733100000'],
+    ['a trailing dot', '1733100000.'],
+  ])('401 for %s', async (_name, timestamp) => {
+    const raw = JSON.stringify(created('3301'));
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/servicedesk/acme',
+      headers: {
+        'content-type': 'application/json',
+        'x-webhook-timestamp': timestamp,
+        'x-webhook-signature': `sha256=${computeSignature(secret, timestamp, raw)}`,
+      },
+      payload: raw,
+    });
+    expect(res.statusCode).toBe(401);
   });
 
   it('413 above the body limit', async () => {

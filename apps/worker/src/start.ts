@@ -70,6 +70,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       box,
       timeoutMs: config.sdpTimeoutMs,
       fetch: metrics.countingFetch(http.fetch),
+      // One Zoho token per Cloud tenant for the whole installation, and the learned note wrapper.
+      shared: { redis: connection, keyPrefix: config.queuePrefix },
     }),
     logger,
     similarLimit: config.similarTicketsLimit,

@@ -40,8 +40,9 @@ describe('ServiceDesk Plus client, Cloud (Zoho OAuth)', () => {
     await client.listNotes(id);
     await client.addNote(id, { description: 'From the cloud' });
     expect(tokenCalls()).toBe(1);
-    // Cloud's add-note input is wrapped in "note", not "request_note".
-    expect(sdp.notes(id)[0]).toMatchObject({ description: 'From the cloud', wrapper: 'note' });
+    // Cloud's "Add Request Note" wraps the input in request_note (sdpod-v3-api/requests/request_note.html).
+    expect(sdp.notes(id)[0]).toMatchObject({ description: 'From the cloud', wrapper: 'request_note' });
+    expect((await client.listNotes(id))[0]?.created_time?.value).toMatch(/^\d+$/);
   });
 
   it('shares one refresh between concurrent calls', async () => {
@@ -90,7 +91,10 @@ describe('ServiceDesk Plus client, Cloud (Zoho OAuth)', () => {
   it('reports a rejected refresh token as an auth error without leaking secrets', async () => {
     const { sdp, auth, tokenCalls } = await portal();
     const badRefresh = '1000.revoked-refresh-token-0000000000';
-    const client = createServiceDeskClient({ baseUrl: sdp.url, auth: { ...auth, refreshToken: badRefresh } });
+    const client = createServiceDeskClient({
+      baseUrl: `${sdp.url}/app/itdesk`,
+      auth: { ...auth, refreshToken: badRefresh },
+    });
     const error = await failure(client.getRequest('1'));
     expect(error).toMatchObject({ kind: 'auth', retryable: false });
     expect(error.message).toBe('ServiceDesk Plus OAuth token refresh failed: invalid_code');
@@ -103,7 +107,7 @@ describe('ServiceDesk Plus client, Cloud (Zoho OAuth)', () => {
   it('reports a wrong client secret as an auth error', async () => {
     const { sdp, auth } = await portal();
     const client = createServiceDeskClient({
-      baseUrl: sdp.url,
+      baseUrl: `${sdp.url}/app/itdesk`,
       auth: { ...auth, clientSecret: 'not-the-secret-123' },
     });
     const error = await failure(client.ping());

@@ -47,7 +47,7 @@ describe('ServiceDesk Plus client, on-prem', () => {
     expect(typeof request.created_time?.value).toBe('string');
   });
 
-  it('adds an internal note in the request_note wrapper that on-prem expects', async () => {
+  it('adds an internal note in the note wrapper that current on-prem builds expect', async () => {
     const { id } = sdp.addRequest({ subject: 'VPN drops' });
     const note = await client.addNote(id, { description: '<p>Check the VPN client version.</p>' });
     const stored = sdp.notes(id);
@@ -56,8 +56,9 @@ describe('ServiceDesk Plus client, on-prem', () => {
       id: note.id,
       description: '<p>Check the VPN client version.</p>',
       show_to_requester: false,
-      wrapper: 'request_note',
+      wrapper: 'note',
     });
+    expect(callsTo(`/api/v3/requests/${id}/notes`).map((c) => c.wrapper)).toEqual(['note']);
     expect(note.show_to_requester).toBe(false);
   });
 
@@ -96,13 +97,20 @@ describe('ServiceDesk Plus client, on-prem', () => {
     await expect(client.ping()).resolves.toBeUndefined();
   });
 
-  it('works under a Cloud-style /app/<portal> path prefix', async () => {
+  it('is refused by a Cloud portal (/app/<portal>), which takes only Zoho tokens', async () => {
     const prefixed = createServiceDeskClient({
       baseUrl: `${sdp.url}/app/itdesk`,
       auth: { type: 'onprem', technicianKey: KEY },
     });
     const { id } = sdp.addRequest({ subject: 'Prefixed' });
-    expect((await prefixed.getRequest(id)).subject).toBe('Prefixed');
+    expect(await failure(prefixed.getRequest(id))).toMatchObject({ kind: 'auth', httpStatus: 401 });
+  });
+
+  it('reads notes in the on-prem shape (added_time) like Cloud ones (created_time)', async () => {
+    const { id } = sdp.addRequest({ subject: 'Note times' });
+    const seeded = sdp.addNote(id, { description: 'Seen' });
+    const [note] = await client.listNotes(id);
+    expect(note?.created_time?.value).toBe(seeded.created_time.value);
   });
 
   it('reports a wrong technician key as a non-retryable auth error that does not contain the key', async () => {

@@ -12,6 +12,26 @@ import {
 } from './sdp-entities.js';
 import { invalidResponse, type SdpAuthHeaders, type SdpHttpRequest, sendSdpRequest } from './sdp-http.js';
 import { ServiceDeskError } from './service-desk-error.js';
+import type { TokenStore } from './token-store.js';
+
+/** The key add-note's input_data wraps the note in: editions and builds disagree (see addNote). */
+export type NoteWrapper = 'note' | 'request_note';
+
+/** Where a tenant's learned note wrapper is kept, so every process posts right the first time. */
+export interface NoteWrapperMemory {
+  get(): Promise<NoteWrapper | undefined>;
+  remember(wrapper: NoteWrapper): Promise<void>;
+}
+
+function createMemoryWrapperMemory(): NoteWrapperMemory {
+  let known: NoteWrapper | undefined;
+  return {
+    get: async () => known,
+    remember: async (wrapper) => {
+      known = wrapper;
+    },
+  };
+}
 
 export type ServiceDeskAuth =
   | { type: 'onprem'; technicianKey: string }
@@ -24,6 +44,10 @@ export interface ServiceDeskClientOptions {
   /** Per HTTP call, including reading the body. Default 15000. */
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Cloud: where the tenant's access token is shared (Redis across processes); this process only by default. */
+  tokenStore?: TokenStore;
+  /** Which note wrapper this installation takes, once learned; this client only by default. */
+  noteWrapperMemory?: NoteWrapperMemory;
 }
 
 export interface NewNote {
@@ -106,6 +130,23 @@ function pathId(operation: string, id: string): string {
 }
 
 const TAXONOMY_PAGE_SIZE = 100;
+const ALL_REQUESTS_VIEW = 'All_Requests';
+
+/** SDP refused the input itself (HTTP 400, envelope 4000) and named `field` as the cause. */
+function refusesField(error: unknown, field: string): boolean {
+  if (!(error instanceof ServiceDeskError) || error.httpStatus !== 400) return false;
+  if (error.sdpEnvelopeCode !== undefined && error.sdpEnvelopeCode !== 4000) return false;
+  const named = new RegExp(`\\b${field}\\b`);
+  return error.sdpFields.includes(field) || error.sdpMessages.some((m) => named.test(m));
+}
+
+/**
+ * The wrong wrapper for this build: SDP names the key it does not take (e.g. 4012
+ * EXTRA_KEY_FOUND_IN_JSON on field request_note), or the one it misses.
+ */
+function refusesWrapper(error: unknown): boolean {
+  return refusesField(error, 'request_note') || refusesField(error, 'note');
+}
 const MAX_TAXONOMY_PAGES = 10;
 
 function namedEntitiesFrom(list: unknown[]): SdpNamedEntity[] {
@@ -127,6 +168,7 @@ function listInfo(rowCount: number, startIndex: number): Record<string, string> 
 function createAuthorisedSender(
   http: { baseUrl: string; fetch: typeof fetch; timeoutMs: number },
   auth: ServiceDeskAuth,
+  tokenStore: TokenStore | undefined,
 ) {
   if (auth.type === 'onprem') {
     const onprem: SdpAuthHeaders = {
@@ -135,7 +177,7 @@ function createAuthorisedSender(
     };
     return (call: Call) => sendSdpRequest(http, { ...call, auth: onprem });
   }
-  const tokens = createAccessTokenSource(auth, http);
+  const tokens = createAccessTokenSource(auth, http, tokenStore);
   const withToken = (call: Call, token: string) =>
     sendSdpRequest(http, {
       ...call,
@@ -150,9 +192,10 @@ function createAuthorisedSender(
       return await withToken(call, first.token);
     } catch (error) {
       // A cached token can die before its expiry (revoked, or the portal's client regenerated): one fresh
-      // token is worth one retry. A token minted for this very call that is refused is a real auth failure.
+      // token is worth one retry. A token minted for this very call that is refused is a real auth failure,
+      // and a token refused for a missing scope is a permission problem (kind 'forbidden'), never retried.
       if (!(error instanceof ServiceDeskError && error.kind === 'auth' && first.cached)) throw error;
-      tokens.invalidate(first.token);
+      await tokens.invalidate(first.token);
       const second = await tokens.get();
       return withToken(call, second.token);
     }
@@ -165,9 +208,13 @@ export function createServiceDeskClient(opts: ServiceDeskClientOptions): Service
     fetch: opts.fetch ?? globalThis.fetch,
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   };
-  const send = createAuthorisedSender(http, opts.auth);
-  // On-prem and Cloud disagree on the name of the note wrapper in add-note's input_data.
-  const noteWrapper = opts.auth.type === 'onprem' ? 'request_note' : 'note';
+  const send = createAuthorisedSender(http, opts.auth, opts.tokenStore);
+  const wrapperMemory = opts.noteWrapperMemory ?? createMemoryWrapperMemory();
+  // The documented wrapper first: Cloud's "Add Request Note" (sdpod-v3-api/requests/request_note.html)
+  // sends request_note; current on-premises builds take note (as the ManageEngine.ServiceDesk.OnPrem
+  // PowerShell module and Google SecOps' ServiceDesk Plus V3 integration send it), older ones request_note.
+  const documentedWrapper: NoteWrapper = opts.auth.type === 'onprem' ? 'note' : 'request_note';
+  let listFilterRefused = false;
 
   async function listNamed(entity: 'categories' | 'priorities'): Promise<SdpNamedEntity[]> {
     const operation = `GET ${entity}`;
@@ -239,6 +286,7 @@ export function createServiceDeskClient(opts: ServiceDeskClientOptions): Service
 
     async addNote(requestId, note) {
       const operation = `POST note on request ${requestId}`;
+      const path = `/requests/${pathId(operation, requestId)}/notes`;
       const fields = {
         description: note.description,
         show_to_requester: note.showToRequester ?? false,
@@ -248,15 +296,29 @@ export function createServiceDeskClient(opts: ServiceDeskClientOptions): Service
         mark_first_response: false,
         add_to_linked_requests: false,
       };
-      const body = await send({
-        operation,
-        method: 'POST',
-        path: `/requests/${pathId(operation, requestId)}/notes`,
-        form: { input_data: JSON.stringify({ [noteWrapper]: fields }) },
-      });
-      const created = isRecord(body) ? noteFrom(body.request_note ?? body.note) : undefined;
-      if (!created) throw invalidResponse(operation, 'note');
-      return created;
+      const post = async (wrapper: NoteWrapper) => {
+        const body = await send({
+          operation,
+          method: 'POST',
+          path,
+          form: { input_data: JSON.stringify({ [wrapper]: fields }) },
+        });
+        const created = isRecord(body) ? noteFrom(body.request_note ?? body.note) : undefined;
+        if (!created) throw invalidResponse(operation, 'note');
+        return created;
+      };
+      const first = (await wrapperMemory.get()) ?? documentedWrapper;
+      try {
+        return await post(first);
+      } catch (error) {
+        // SDP refused the input itself, naming the wrapper: nothing was created, so the other wrapper is
+        // tried once, and remembered when it works. Any other refusal is final and keeps SDP's reason.
+        if (!refusesWrapper(error)) throw error;
+        const other: NoteWrapper = first === 'note' ? 'request_note' : 'note';
+        const created = await post(other);
+        await wrapperMemory.remember(other);
+        return created;
+      }
     },
 
     async getResolution(requestId) {
@@ -291,12 +353,32 @@ export function createServiceDeskClient(opts: ServiceDeskClientOptions): Service
         get_total_count: false,
         search_criteria: criteria,
       };
-      const body = await send({
-        operation,
-        method: 'GET',
-        path: '/requests',
-        query: { input_data: JSON.stringify({ list_info: listInfo }) },
-      });
+      // Without filter_by, SDP lists within the technician's default view, which on most portals hides
+      // closed (and often resolved) requests. The "All_Requests" view holds every request; a build that
+      // does not know that view name refuses it (400, naming filter_by), and then the status criteria
+      // alone select the page.
+      const list = (filtered: boolean) =>
+        send({
+          operation,
+          method: 'GET',
+          path: '/requests',
+          query: {
+            input_data: JSON.stringify({
+              list_info: filtered ? { ...listInfo, filter_by: { name: ALL_REQUESTS_VIEW } } : listInfo,
+            }),
+          },
+        });
+      let body: unknown;
+      if (listFilterRefused) body = await list(false);
+      else {
+        try {
+          body = await list(true);
+        } catch (error) {
+          if (!refusesField(error, 'filter_by')) throw error;
+          listFilterRefused = true;
+          body = await list(false);
+        }
+      }
       if (!isRecord(body) || !Array.isArray(body.requests)) throw invalidResponse(operation, 'requests');
       const requests = body.requests.map(requestFrom).filter((r): r is SdpRequest => r !== undefined);
       const hasMore = isRecord(body.list_info) && body.list_info.has_more_rows === true;

@@ -1,4 +1,5 @@
 export { accountsUrlFor } from './accounts-url.js';
+export type { NoteWrapper, NoteWrapperMemory } from './client.js';
 export {
   createServiceDeskClient,
   type ListRequestsPage,
@@ -13,3 +14,13 @@ export { parseServiceDeskAuth } from './credentials.js';
 export { type ResolvedTicket, resolvedTicketFrom } from './history-ticket.js';
 export type { SdpNote, SdpRequest, SdpResolution, SdpSolution } from './sdp-entities.js';
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';
+export {
+  createMemoryTokenStore,
+  createRedisTokenStore,
+  createRedisWrapperMemory,
+  type StoredToken,
+  TOKEN_REQUEST_WINDOW_MS,
+  TOKEN_REQUESTS_PER_WINDOW,
+  type TokenCipher,
+  type TokenStore,
+} from './token-store.js';

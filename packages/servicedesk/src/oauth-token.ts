@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isRecord } from './json-shape.js';
 import { redact } from './redact.js';
 import { ServiceDeskError } from './service-desk-error.js';
+import { createMemoryTokenStore, type TokenStore } from './token-store.js';
 import { transportError } from './transport-error.js';
 
 export interface CloudCredentials {
@@ -12,20 +14,26 @@ export interface CloudCredentials {
 
 export interface AccessToken {
   token: string;
-  /** True when the token came from the cache rather than a refresh this call waited for. */
+  /** True when the token was minted earlier (by this or another process), not by this very call. */
   cached: boolean;
 }
 
 export interface AccessTokenSource {
   get(): Promise<AccessToken>;
-  /** Forget `token` if it is still the cached one (SDP rejected it), so the next get() refreshes. */
-  invalidate(token: string): void;
+  /** Forget `token` if it is still the current one (SDP rejected it), so the next get() refreshes. */
+  invalidate(token: string): Promise<void>;
 }
 
 // Refresh a minute early so a token never expires between get() and SDP checking it.
 const EXPIRY_MARGIN_MS = 60_000;
 // Zoho's access tokens live an hour; used only if an answer forgets to say.
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
+// Zoho blocks token creation "for the rest of the ten minutes" once its limit is reached
+// (zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html, "Token limits").
+const ZOHO_THROTTLE_MS = 10 * 60_000;
+// How long one process may hold the refresh lock: one token request, with its timeout, fits.
+const LOCK_MARGIN_MS = 5_000;
+const POLL_MS = 100;
 const OPERATION = 'OAuth token refresh';
 
 function failed(
@@ -40,20 +48,36 @@ function failed(
 }
 
 /**
- * Zoho access tokens for SDP Cloud, minted from the long-lived refresh token and cached until shortly
- * before they expire. Concurrent callers share one in-flight refresh: Zoho rate-limits the token
- * endpoint hard, and a burst of jobs must not each mint a token.
+ * Zoho's answer when a refresh token has minted too many access tokens:
+ * `{"error":"Access Denied","error_description":"You have made too many requests continuously. ..."}`.
+ * The HTTP status varies between reports (200, 400), so the body decides.
+ */
+function isZohoThrottle(status: number, body: unknown): boolean {
+  if (status === 429) return true;
+  if (!isRecord(body)) return false;
+  const description = typeof body.error_description === 'string' ? body.error_description : '';
+  return /too many requests/i.test(description) || body.error === 'Access Denied';
+}
+
+/**
+ * Zoho access tokens for SDP Cloud, minted from the long-lived refresh token. Zoho allows ten token
+ * requests per refresh token per ten minutes and keeps at most 30 live tokens per refresh token, so
+ * the whole installation shares one token per tenant: `store` (Redis in production) holds it, one
+ * process at a time refreshes it under the store's lock while the others wait and reuse the result,
+ * and the store counts our own, lower bound of token requests. Without a store the token is shared
+ * inside this process only.
  */
 export function createAccessTokenSource(
   credentials: CloudCredentials,
   http: { fetch: typeof fetch; timeoutMs: number },
+  store: TokenStore = createMemoryTokenStore(),
 ): AccessTokenSource {
   const secrets = [credentials.clientSecret, credentials.refreshToken];
   const tokenUrl = `${credentials.accountsUrl.replace(/\/+$/, '')}/oauth/v2/token`;
-  let current: { token: string; refreshAt: number } | undefined;
-  let inFlight: Promise<string> | undefined;
+  let local: { token: string; refreshAt: number } | undefined;
+  let inFlight: Promise<AccessToken> | undefined;
 
-  async function refresh(): Promise<string> {
+  async function mint(): Promise<{ token: string; refreshAt: number }> {
     let status: number;
     let body: unknown;
     try {
@@ -67,6 +91,8 @@ export function createAccessTokenSource(
           client_secret: credentials.clientSecret,
           grant_type: 'refresh_token',
         }).toString(),
+        // A redirect would resend the client secret and refresh token to wherever it points.
+        redirect: 'manual',
         signal: AbortSignal.timeout(http.timeoutMs),
       });
       status = response.status;
@@ -81,11 +107,19 @@ export function createAccessTokenSource(
     }
 
     const errorCode = isRecord(body) && typeof body.error === 'string' ? body.error : undefined;
+    if (status >= 300 && status < 400)
+      throw failed(`HTTP ${status} redirect refused`, secrets, { kind: 'bad_request', httpStatus: status });
+    // Too many token requests is "retry later", never "bad credentials": the refresh token is fine.
+    if (isZohoThrottle(status, body)) {
+      throw failed(`Zoho throttled token requests (${errorCode ?? `HTTP ${status}`})`, secrets, {
+        kind: 'rate_limited',
+        httpStatus: status,
+        retryAfterMs: ZOHO_THROTTLE_MS,
+      });
+    }
     // An outage at Zoho is worth retrying; a rejected refresh token or client is not.
     if (status >= 500)
       throw failed(errorCode ?? `HTTP ${status}`, secrets, { kind: 'server', httpStatus: status });
-    if (status === 429)
-      throw failed(errorCode ?? 'HTTP 429', secrets, { kind: 'rate_limited', httpStatus: status });
     if (errorCode !== undefined || status !== 200) {
       throw failed(errorCode ?? `HTTP ${status}`, secrets, { kind: 'auth', httpStatus: status });
     }
@@ -95,20 +129,64 @@ export function createAccessTokenSource(
     }
     const expiresIn = isRecord(body) && typeof body.expires_in === 'number' ? body.expires_in : undefined;
     const lifetimeMs = (expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS) * 1000;
-    current = { token, refreshAt: Date.now() + lifetimeMs - EXPIRY_MARGIN_MS };
-    return token;
+    return { token, refreshAt: Date.now() + Math.max(lifetimeMs - EXPIRY_MARGIN_MS, 1000) };
+  }
+
+  const fresh = (t: { refreshAt: number } | undefined): t is { token: string; refreshAt: number } =>
+    t !== undefined && Date.now() < t.refreshAt;
+
+  async function obtain(): Promise<AccessToken> {
+    const lockMs = http.timeoutMs + LOCK_MARGIN_MS;
+    // Waiting for another process's refresh is bounded by what that refresh may take, twice.
+    const deadline = Date.now() + 2 * lockMs;
+    for (;;) {
+      const shared = await store.read();
+      if (fresh(shared)) {
+        local = shared;
+        return { token: shared.token, cached: true };
+      }
+      if (await store.tryLock(lockMs)) {
+        try {
+          const again = await store.read();
+          if (fresh(again)) {
+            local = again;
+            return { token: again.token, cached: true };
+          }
+          const waitMs = await store.takeMint();
+          if (waitMs > 0) {
+            throw failed('token request bound reached (5 per tenant per 10 minutes)', secrets, {
+              kind: 'rate_limited',
+              retryAfterMs: waitMs,
+            });
+          }
+          const minted = await mint();
+          await store.write(minted);
+          local = minted;
+          return { token: minted.token, cached: false };
+        } finally {
+          await store.unlock();
+        }
+      }
+      if (Date.now() > deadline) {
+        throw failed('gave up waiting for another process to refresh the token', secrets, {
+          kind: 'timeout',
+        });
+      }
+      await sleep(POLL_MS);
+    }
   }
 
   return {
     async get() {
-      if (current && Date.now() < current.refreshAt) return { token: current.token, cached: true };
-      inFlight ??= refresh().finally(() => {
+      if (fresh(local)) return { token: local.token, cached: true };
+      inFlight ??= obtain().finally(() => {
         inFlight = undefined;
       });
-      return { token: await inFlight, cached: false };
+      return inFlight;
     },
-    invalidate(token) {
-      if (current?.token === token) current = undefined;
+    async invalidate(token) {
+      if (local?.token === token) local = undefined;
+      await store.discard(token);
     },
   };
 }

@@ -20,8 +20,19 @@ describe('errorFromResponse', () => {
     [200, failed(4022, 'Invalid API key received'), 'auth', false],
     [403, failed(4002, 'Forbidden'), 'forbidden', false],
     [404, failed(4007, 'Invalid URL or Resource not found'), 'not_found', false],
-    // on-prem's answer for an id that does not exist
-    [400, failed(4001, 'The id does not exist'), 'not_found', false],
+    // 4001 is an input problem (a name or id in input_data), not a missing request: the vendor's
+    // common-error-code pages pair it with HTTP 400; a missing request is 4007 with 404.
+    [400, failed(4001, 'Value given for category is not valid'), 'bad_request', false],
+    [400, failed(4008, 'Not unique'), 'bad_request', false],
+    [400, failed(7001, 'Not allowed as per current license'), 'forbidden', false],
+    // A token without the scope: a fresh token would be refused too, so it is no auth failure.
+    [401, failed(4000, 'OAUTH_SCOPE_MISMATCH'), 'forbidden', false],
+    [
+      401,
+      { code: 'OAUTH_SCOPE_MISMATCH', message: 'invalid oauth scope to access this URL' },
+      'forbidden',
+      false,
+    ],
     [400, failed(4012, 'Value for mandatory-field is not provided.'), 'bad_request', false],
     [429, failed(4015, 'Too many requests'), 'rate_limited', true],
     [500, failed(4004, 'Internal error'), 'server', true],
@@ -42,6 +53,21 @@ describe('errorFromResponse', () => {
     const error = classify(404, body);
     expect(error.sdpStatusCode).toBe(4007);
     expect(error.message).toBe('ServiceDesk Plus GET request 7 failed: 404 (4007) gone');
+  });
+
+  it('names the field SDP blames, for callers that react to one field', () => {
+    const body = {
+      response_status: {
+        status_code: 4000,
+        status: 'failed',
+        messages: [{ status_code: 4012, field: 'request_note', message: 'EXTRA_KEY_FOUND_IN_JSON' }],
+      },
+    };
+    const error = classify(400, body);
+    expect(error.sdpEnvelopeCode).toBe(4000);
+    expect(error.sdpFields).toEqual(['request_note']);
+    expect(error.sdpMessages).toEqual(['EXTRA_KEY_FOUND_IN_JSON']);
+    expect(error.message).toContain('[field request_note]');
   });
 
   it('accepts Retry-After as an HTTP date', () => {

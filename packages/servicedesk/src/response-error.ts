@@ -1,24 +1,58 @@
+import { isRecord } from './json-shape.js';
 import { redact } from './redact.js';
-import { sdpStatusOf } from './response-status.js';
+import { type SdpStatus, sdpStatusOf } from './response-status.js';
 import { retryAfterMs } from './retry-after.js';
 import { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';
 
-// SDP's own codes, for answers whose HTTP status is less specific than the code (or is 200).
-const SDP_ID_DOES_NOT_EXIST = 4001;
-const SDP_FORBIDDEN = 4002;
-const SDP_INTERNAL_ERROR = 4004;
-const SDP_NOT_FOUND = 4007;
-const SDP_RATE_LIMITED = 4015;
-const SDP_INVALID_API_KEY = 4022;
+/**
+ * SDP's own codes and what each means for the caller, from the vendor's "Common Error Codes" pages
+ * (sdpod-v3-api/getting-started/common-error-code.html for Cloud, sdpop-v3-api/getting-started/
+ * common-error-code.html for on-premises; both list the same codes with the same HTTP statuses).
+ * The code decides where the HTTP status is less specific than the code, or is 200.
+ */
+const KIND_OF_CODE: Readonly<Record<number, ServiceDeskErrorKind>> = {
+  // Id or name given in the input does not exist, is not in use, or cannot be set (HTTP 400): a
+  // problem with what we sent, not a missing request.
+  4001: 'bad_request',
+  4002: 'forbidden', // user not allowed to perform the operation (403)
+  4003: 'bad_request', // closure rule violation
+  4004: 'server', // internal error (500)
+  4005: 'bad_request', // reference exists
+  4007: 'not_found', // invalid URL or resource not found (404)
+  4008: 'bad_request', // not unique
+  4009: 'bad_request', // non-editable field
+  4012: 'bad_request', // mandatory field missing (also EXTRA_KEY_FOUND_IN_JSON on some builds)
+  4014: 'bad_request', // read-only field
+  4015: 'rate_limited', // API rate limit reached (429)
+  4016: 'bad_request', // time mismatch
+  4021: 'bad_request', // data type mismatch
+  4022: 'auth', // invalid API key (401)
+  7001: 'forbidden', // not allowed by the current licence
+};
 
-function kindFor(httpStatus: number, sdpCode: number | undefined): ServiceDeskErrorKind {
-  if (httpStatus === 401 || sdpCode === SDP_INVALID_API_KEY) return 'auth';
-  if (httpStatus === 403 || sdpCode === SDP_FORBIDDEN) return 'forbidden';
-  if (httpStatus === 429 || sdpCode === SDP_RATE_LIMITED) return 'rate_limited';
-  // On-prem answers an unknown request id with HTTP 400 and 4001 rather than 404.
-  if (httpStatus === 404 || sdpCode === SDP_NOT_FOUND || sdpCode === SDP_ID_DOES_NOT_EXIST)
-    return 'not_found';
-  if (httpStatus >= 500 || sdpCode === SDP_INTERNAL_ERROR) return 'server';
+/**
+ * Zoho's APIs answer a token that lacks the scope for a URL with HTTP 401 and OAUTH_SCOPE_MISMATCH
+ * (in `code`, `message` or SDP's message text). Unlike a dead token, a fresh token would be refused
+ * the same way, so this is a permission problem, never a reason to refresh.
+ */
+function isScopeMismatch(body: unknown, sdp: SdpStatus): boolean {
+  const texts = [
+    ...sdp.messages.map((m) => m.message),
+    isRecord(body) ? body.code : undefined,
+    isRecord(body) ? body.message : undefined,
+  ];
+  return texts.some((t) => typeof t === 'string' && /SCOPE_MISMATCH|invalid oauth scope/i.test(t));
+}
+
+function kindFor(httpStatus: number, sdp: SdpStatus, scopeMismatch: boolean): ServiceDeskErrorKind {
+  if (scopeMismatch) return 'forbidden';
+  const byCode = sdp.code === undefined ? undefined : KIND_OF_CODE[sdp.code];
+  if (httpStatus === 401) return 'auth';
+  if (httpStatus === 403) return 'forbidden';
+  if (httpStatus === 429) return 'rate_limited';
+  if (byCode) return byCode;
+  if (httpStatus === 404) return 'not_found';
+  if (httpStatus >= 500) return 'server';
   return 'bad_request';
 }
 
@@ -43,15 +77,21 @@ export function errorFromResponse(
   secrets: readonly string[] = [],
 ): ServiceDeskError {
   const sdp = sdpStatusOf(body);
-  const kind = kindFor(response.status, sdp.code);
+  const scopeMismatch = isScopeMismatch(body, sdp);
+  const kind = kindFor(response.status, sdp, scopeMismatch);
   const code = sdp.code === undefined ? '' : ` (${sdp.code})`;
   const said = sdp.message ?? (sdp.code === undefined ? response.statusText : undefined) ?? '';
-  const quoted = redact(said, secrets).slice(0, MAX_QUOTED_CHARS);
+  const field = sdp.field ? ` [field ${sdp.field}]` : '';
+  const quoted = redact(`${said}${field}`, secrets).slice(0, MAX_QUOTED_CHARS);
   const message = `ServiceDesk Plus ${operation} failed: ${response.status}${code}${quoted ? ` ${quoted}` : ''}`;
   return new ServiceDeskError(message, {
     kind,
     httpStatus: response.status,
     sdpStatusCode: sdp.code,
+    sdpEnvelopeCode: sdp.envelopeCode,
+    sdpFields: sdp.messages.flatMap((m) => (m.field ? [m.field] : [])),
+    sdpMessages: sdp.messages.flatMap((m) => (m.message ? [redact(m.message, secrets).slice(0, 200)] : [])),
+    scopeMismatch,
     retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
   });
 }

@@ -55,7 +55,8 @@ export function noteFrom(value: unknown): SdpNote | undefined {
     description: typeof value.description === 'string' ? value.description : '',
     show_to_requester: value.show_to_requester === true,
   };
-  const created = timeOf(value.created_time);
+  // Cloud's notes carry `created_time`; on-premises builds call the same moment `added_time`.
+  const created = timeOf(value.created_time) ?? timeOf(value.added_time);
   if (created) note.created_time = { value: created.value };
   return note;
 }

@@ -13,6 +13,14 @@ export interface ServiceDeskErrorDetails {
   kind: ServiceDeskErrorKind;
   httpStatus?: number;
   sdpStatusCode?: number;
+  /** The envelope's status_code (4000 for input problems). */
+  sdpEnvelopeCode?: number;
+  /** Input fields SDP named as the cause, e.g. ["request_note"]. */
+  sdpFields?: readonly string[];
+  /** SDP's message texts (redacted), e.g. ["EXTRA_KEY_FOUND_IN_JSON"]. */
+  sdpMessages?: readonly string[];
+  /** The OAuth token lacks the scope for this call: a permission problem, not a dead token. */
+  scopeMismatch?: boolean;
   /** Overrides the default for the kind (see `retryableByDefault`). */
   retryable?: boolean;
   retryAfterMs?: number;
@@ -42,6 +50,10 @@ export class ServiceDeskError extends Error {
   readonly kind: ServiceDeskErrorKind;
   readonly httpStatus?: number;
   readonly sdpStatusCode?: number;
+  readonly sdpEnvelopeCode?: number;
+  readonly sdpFields: readonly string[];
+  readonly sdpMessages: readonly string[];
+  readonly scopeMismatch: boolean;
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
 
@@ -50,6 +62,10 @@ export class ServiceDeskError extends Error {
     this.kind = details.kind;
     this.httpStatus = details.httpStatus;
     this.sdpStatusCode = details.sdpStatusCode;
+    this.sdpEnvelopeCode = details.sdpEnvelopeCode;
+    this.sdpFields = details.sdpFields ?? [];
+    this.sdpMessages = details.sdpMessages ?? [];
+    this.scopeMismatch = details.scopeMismatch ?? false;
     this.retryable = details.retryable ?? retryableByDefault[details.kind];
     this.retryAfterMs = details.retryAfterMs;
   }

@@ -73,7 +73,7 @@ function bucketArgs(limit: TokenBucketLimit, wanted: number): number[] {
  * whole script every time, and falls back to EVAL (which caches it) after a restart or SCRIPT FLUSH.
  * What ioredis' defineCommand does, without this package depending on ioredis.
  */
-function redisScript(script: string) {
+export function redisScript(script: string) {
   const sha = createHash('sha1').update(script).digest('hex');
   return async (redis: RedisEval, keys: string[], args: (string | number)[]): Promise<unknown> => {
     try {

@@ -1,6 +1,8 @@
 import { createDatabase, type Database, findTenantBySlug, type TenantSummary } from '@ai-agents/db';
 import { type AdminConfig, createSecretBox, loadConfig, type SecretBox } from '@ai-agents/shared';
+import type { TenantClientDeps } from '@ai-agents/worker';
 import type { Command } from 'commander';
+import { Redis } from 'ioredis';
 
 /** A failure the operator caused or can fix: printed as one line, exit code 1 (2 is for usage errors). */
 export class AdminError extends Error {
@@ -43,6 +45,30 @@ export async function withContext<T>(command: Command, fn: (ctx: AdminContext) =
     });
   } finally {
     await database.close();
+  }
+}
+
+/**
+ * With REDIS_URL set, commands that call ServiceDesk Plus share the installation's Cloud access
+ * tokens and learned note wrappers with the workers (Zoho limits token requests per refresh token);
+ * without it they mint their own. The connection is closed when `fn` ends.
+ */
+export async function withSharedServiceDesk<T>(
+  ctx: AdminContext,
+  fn: (shared: TenantClientDeps['shared']) => Promise<T>,
+): Promise<T> {
+  if (!ctx.config.redisUrl) return fn(undefined);
+  const redis = new Redis(ctx.config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    throw new AdminError(`cannot reach Redis at REDIS_URL: ${(error as Error).message}`);
+  }
+  try {
+    return await fn({ redis, keyPrefix: ctx.config.queuePrefix });
+  } finally {
+    redis.disconnect();
   }
 }
 

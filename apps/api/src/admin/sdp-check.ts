@@ -1,25 +1,94 @@
 import type { TenantRow } from '@ai-agents/db';
-import { createServiceDeskClient, parseServiceDeskAuth, ServiceDeskError } from '@ai-agents/servicedesk';
+import { parseServiceDeskAuth, type ServiceDeskClient, ServiceDeskError } from '@ai-agents/servicedesk';
 import type { SecretBox } from '@ai-agents/shared';
+import { createTenantClients, type TenantClientDeps } from '@ai-agents/worker';
 
 export type CheckProblem =
   | 'bad_credentials'
   | 'wrong_data_centre'
   | 'wrong_url'
   | 'forbidden'
+  | 'missing_scope'
   | 'unreachable'
   | 'unexpected';
 
-export type CheckResult = { ok: true } | { ok: false; problem: CheckProblem; message: string };
+/** One thing the worker does with ServiceDesk Plus, and whether these credentials may do it. */
+export interface CapabilityResult {
+  capability: Capability['name'];
+  /** Without it no note is posted; the others only degrade the note's context. */
+  required: boolean;
+  ok: boolean;
+  problem?: CheckProblem;
+  message?: string;
+}
+
+export type CheckResult =
+  | { ok: true; capabilities: CapabilityResult[] }
+  | { ok: false; problem: CheckProblem; message: string; capabilities: CapabilityResult[] };
+
+interface Capability {
+  name: 'read requests' | 'add notes' | 'read knowledge base' | 'read categories and priorities';
+  required: boolean;
+  /** The Zoho scope a Cloud token needs for it (README, "Cloud: the refresh token"). */
+  scope: string;
+  /** The technician permission an on-premises key needs for it. */
+  permission: string;
+  probe(sdp: ServiceDeskClient): Promise<unknown>;
+}
+
+// A request id no portal issues: posting to it proves the right to post without creating anything.
+// SDP answers 4007/404 when the caller may post notes, and refuses first when it may not.
+const NO_SUCH_REQUEST = '0';
+
+const CAPABILITIES: readonly Capability[] = [
+  {
+    name: 'read requests',
+    required: true,
+    scope: 'SDPOnDemand.requests.ALL',
+    permission: 'View requests',
+    probe: (sdp) => sdp.ping(),
+  },
+  {
+    name: 'add notes',
+    required: true,
+    scope: 'SDPOnDemand.requests.ALL',
+    permission: 'Add notes to requests',
+    probe: (sdp) =>
+      sdp.addNote(NO_SUCH_REQUEST, { description: 'ai-agents permission check' }).then(
+        () => undefined,
+        (error: unknown) => {
+          if (error instanceof ServiceDeskError && error.kind === 'not_found') return undefined;
+          throw error;
+        },
+      ),
+  },
+  {
+    name: 'read knowledge base',
+    required: false,
+    scope: 'SDPOnDemand.solutions.READ',
+    permission: 'View solutions',
+    probe: (sdp) => sdp.searchSolutions(['printer'], { rowCount: 1 }),
+  },
+  {
+    name: 'read categories and priorities',
+    required: false,
+    scope: 'SDPOnDemand.setup.READ',
+    permission: 'View categories and priorities (Setup)',
+    probe: (sdp) => Promise.all([sdp.listCategories(), sdp.listPriorities()]),
+  },
+];
 
 /**
- * `tenant check`: one harmless read (list one request) with the stored credentials. The message
- * keeps the client's own error (which never holds a credential) and says what to fix.
+ * `tenant check`: each thing the worker does with ServiceDesk Plus, tried harmlessly with the stored
+ * credentials (reads, and a note posted to a request id that does not exist). A missing required
+ * capability fails the check; a missing optional one is reported with the scope or permission to
+ * grant. Messages keep the client's own error (which never holds a credential) and say what to fix.
  */
 export async function checkServiceDesk(
   tenant: TenantRow,
   box: SecretBox,
   timeoutMs: number,
+  options: { shared?: TenantClientDeps['shared'] } = {},
 ): Promise<CheckResult> {
   let auth: ReturnType<typeof parseServiceDeskAuth>;
   try {
@@ -29,24 +98,53 @@ export async function checkServiceDesk(
       ok: false,
       problem: 'bad_credentials',
       message: `stored credentials unusable: ${(error as Error).message}`,
+      capabilities: [],
     };
   }
-  try {
-    await createServiceDeskClient({ baseUrl: tenant.sdpBaseUrl, auth, timeoutMs }).ping();
-    return { ok: true };
-  } catch (error) {
-    if (!(error instanceof ServiceDeskError)) {
-      return { ok: false, problem: 'unexpected', message: (error as Error).message };
+  // The worker's own clients: with Redis, the check reuses (and shares) the installation's token.
+  const sdp = createTenantClients({
+    box,
+    timeoutMs,
+    ...(options.shared ? { shared: options.shared } : {}),
+  }).forTenant(tenant);
+  const cloudAccounts = auth.type === 'cloud' ? auth.accountsUrl : undefined;
+  const capabilities: CapabilityResult[] = [];
+  for (const capability of CAPABILITIES) {
+    try {
+      await capability.probe(sdp);
+      capabilities.push({ capability: capability.name, required: capability.required, ok: true });
+    } catch (error) {
+      const explained =
+        error instanceof ServiceDeskError
+          ? explain(error, cloudAccounts, capability)
+          : { problem: 'unexpected' as const, message: (error as Error).message };
+      capabilities.push({
+        capability: capability.name,
+        required: capability.required,
+        ok: false,
+        ...explained,
+      });
+      // Nothing else can work when reading fails (bad key, wrong URL, unreachable): stop here.
+      if (capability.name === 'read requests') return { ok: false, ...explained, capabilities };
     }
-    return { ok: false, ...explain(error, auth.type === 'cloud' ? auth.accountsUrl : undefined) };
   }
+  const failed = capabilities.find((c) => c.required && !c.ok);
+  if (failed?.problem && failed.message)
+    return { ok: false, problem: failed.problem, message: failed.message, capabilities };
+  return { ok: true, capabilities };
 }
 
 function explain(
   error: ServiceDeskError,
   accountsUrl: string | undefined,
+  capability: Capability,
 ): { problem: CheckProblem; message: string } {
   const said = error.message;
+  const grant = accountsUrl
+    ? `the refresh token lacks the scope ${capability.scope}`
+    : `the technician lacks the permission "${capability.permission}"`;
+  if (error.scopeMismatch)
+    return { problem: 'missing_scope', message: `cannot ${capability.name}: ${grant} — ${said}` };
   switch (error.kind) {
     case 'auth':
       if (accountsUrl && said.includes('OAuth token refresh')) {
@@ -62,7 +160,7 @@ function explain(
         message: `bad credentials: ServiceDesk Plus refused the ${accountsUrl ? 'OAuth access token' : 'technician key'} — ${said}`,
       };
     case 'forbidden':
-      return { problem: 'forbidden', message: `the credentials may not read requests — ${said}` };
+      return { problem: 'forbidden', message: `cannot ${capability.name}: ${grant} — ${said}` };
     case 'not_found':
       return {
         problem: accountsUrl ? 'wrong_data_centre' : 'wrong_url',

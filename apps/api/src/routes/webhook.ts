@@ -38,8 +38,10 @@ const errorBody = {
  */
 export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app, opts) => {
   app.removeAllContentTypeParsers();
+  // Deluge's invokeurl sends a text body as text/plain unless told otherwise: such a body is taken as
+  // bytes too, and read as JSON only once the delivery has authenticated. Other types stay 415.
   app.addContentTypeParser(
-    'application/json',
+    ['application/json', 'text/plain'],
     { parseAs: 'buffer', bodyLimit: opts.bodyLimitBytes },
     (_request, body, done) => done(null, body),
   );
@@ -76,7 +78,11 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
     async (request, reply) => {
       const rawBody = request.body;
       if (!Buffer.isBuffer(rawBody))
-        throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json');
+        throw new HttpError(
+          415,
+          'unsupported_media_type',
+          'Content-Type must be application/json (or text/plain holding JSON)',
+        );
 
       let tenant: Awaited<ReturnType<TenantAuth['lookup']>>;
       try {

@@ -1,16 +1,31 @@
+import { createHash } from 'node:crypto';
 import type { TenantRow } from '@ai-agents/db';
 import {
+  createRedisTokenStore,
+  createRedisWrapperMemory,
   createServiceDeskClient,
   parseServiceDeskAuth,
   type ServiceDeskClient,
 } from '@ai-agents/servicedesk';
-import type { SecretBox } from '@ai-agents/shared';
+import type { RedisEval, SecretBox } from '@ai-agents/shared';
+
+export interface TenantClientDeps {
+  box: SecretBox;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+  /**
+   * Shares each Cloud tenant's access token and each tenant's learned note wrapper across every
+   * process of the installation; without it, each process keeps its own.
+   */
+  shared?: { redis: RedisEval; keyPrefix: string };
+}
 
 /**
  * One ServiceDesk Plus client per tenant, rebuilt when the tenant row changes. Reuse matters for
- * Cloud tenants: the client holds the OAuth access token, which must not be refreshed per job.
+ * Cloud tenants: Zoho limits token requests per refresh token, so the access token is kept (in Redis
+ * when `shared` is given) and never refreshed per job.
  */
-export function createTenantClients(deps: { box: SecretBox; timeoutMs: number; fetch?: typeof fetch }) {
+export function createTenantClients(deps: TenantClientDeps) {
   const clients = new Map<string, { version: number; client: ServiceDeskClient }>();
   return {
     forTenant(tenant: TenantRow): ServiceDeskClient {
@@ -23,11 +38,34 @@ export function createTenantClients(deps: { box: SecretBox; timeoutMs: number; f
       } catch (error) {
         throw new Error(`Tenant ${tenant.slug}: ${(error as Error).message}`);
       }
+      const shared = deps.shared;
+      // The token belongs to one refresh token: new credentials get a key of their own.
+      const credentialsId =
+        auth.type === 'cloud'
+          ? createHash('sha256').update(`${auth.clientId}\n${auth.refreshToken}`).digest('hex').slice(0, 16)
+          : undefined;
       const client = createServiceDeskClient({
         baseUrl: tenant.sdpBaseUrl,
         auth,
         timeoutMs: deps.timeoutMs,
         fetch: deps.fetch,
+        ...(shared && credentialsId
+          ? {
+              tokenStore: createRedisTokenStore(
+                shared.redis,
+                `${shared.keyPrefix}:sdp-oauth:${tenant.id}:${credentialsId}`,
+                deps.box,
+              ),
+            }
+          : {}),
+        ...(shared
+          ? {
+              noteWrapperMemory: createRedisWrapperMemory(
+                shared.redis,
+                `${shared.keyPrefix}:sdp-note-wrapper:${tenant.id}:${tenant.sdpBaseUrl}`,
+              ),
+            }
+          : {}),
       });
       clients.set(tenant.id, { version, client });
       return client;

@@ -81,7 +81,7 @@ describe('fake ServiceDesk Plus', () => {
     });
     expect(ok.body.response_status).toEqual({ status_code: 2000, status: 'success' });
 
-    const denied = await getJson(`/api/v3/requests/${id}`, { authtoken: 'nope' });
+    const denied = await getJson(`/api/v3/requests/${id}`, { ...AUTH, authtoken: 'nope' });
     expect(denied.status).toBe(401);
     expect(firstMessage(denied.body)).toMatchObject({
       status_code: 4022,
@@ -104,30 +104,35 @@ describe('fake ServiceDesk Plus', () => {
     expect(last.body.list_info?.has_more_rows).toBe(false);
   });
 
-  it('adds notes from form-encoded input_data and answers in the wrapper it received', async () => {
+  it('adds notes from form-encoded input_data in the one wrapper the build takes, refusing the other', async () => {
     const { id } = sdp.addRequest({ subject: 'Notes' });
-    const cloud = await postNote(id, { note: { description: 'cloud style', show_to_requester: false } });
-    expect(cloud.status).toBe(200);
-    expect(cloud.body.note).toMatchObject({ description: 'cloud style', show_to_requester: false });
-    expect(cloud.body.request_note).toBeUndefined();
+    const current = await postNote(id, { note: { description: 'current build', show_to_requester: false } });
+    expect(current.status).toBe(200);
+    expect(current.body.note).toMatchObject({ description: 'current build', show_to_requester: false });
+    expect(current.body.request_note).toBeUndefined();
 
-    const onprem = await postNote(id, { request_note: { description: 'on-prem style' } });
-    expect(onprem.body.request_note?.description).toBe('on-prem style');
+    const oldStyle = await postNote(id, { request_note: { description: 'old build style' } });
+    expect(oldStyle.status).toBe(400);
+    expect(firstMessage(oldStyle.body)).toMatchObject({
+      status_code: 4012,
+      message: 'EXTRA_KEY_FOUND_IN_JSON',
+      field: 'request_note',
+    });
 
-    const noDescription = await postNote(id, { request_note: { show_to_requester: false } });
+    const noDescription = await postNote(id, { note: { show_to_requester: false } });
     expect(noDescription.status).toBe(400);
     expect(firstMessage(noDescription.body)).toMatchObject({
       status_code: 4012,
       field: 'description',
     });
 
-    const asJson = await postNote(id, { request_note: { description: 'json' } }, 'application/json');
+    const asJson = await postNote(id, { note: { description: 'json' } }, 'application/json');
     expect(asJson.status).toBe(400);
 
     const stored = (await (await fetch(`${sdp.url}/_sandbox/notes?request_id=${id}`)).json()) as Array<{
       wrapper: string;
     }>;
-    expect(stored.map((n) => n.wrapper)).toEqual(['note', 'request_note']);
+    expect(stored.map((n) => n.wrapper)).toEqual(['note']);
   });
 
   it('injects faults through the control endpoint in SDP’s shape, and clears them', async () => {

@@ -5,7 +5,17 @@ import { createFaultBoard, type FaultPlan } from '../fault-plan.js';
 import { readBody, sendJson, sendText } from '../http-io.js';
 import { startHttpServer } from '../http-server.js';
 import { isRecord, parseJson } from '../json-value.js';
-import { pageOf, requestedPage, searchCriteria } from './list-info.js';
+import {
+  acceptsV3,
+  type Edition,
+  editionOf,
+  SCOPE_MISMATCH,
+  scopeAllows,
+  scopeAreaOf,
+  WRONG_ACCEPT,
+  wrongWrapper,
+} from './editions.js';
+import { listFilter, pageOf, requestedPage, searchCriteria } from './list-info.js';
 import { createTokenIssuer, type SandboxOAuthClient } from './oauth-tokens.js';
 import {
   faultBody,
@@ -74,11 +84,30 @@ export interface FakeServiceDeskOptions {
   technicianKeys?: string[];
   /** The one OAuth client the fake accounts server knows; without it every token request is refused. */
   oauth?: SandboxOAuthClient;
+  /**
+   * Which edition the portal is: on-premises answers under /api/v3 with technician keys, Cloud under
+   * /app/<portal>/api/v3 with Zoho tokens. Default 'both', one portal reachable both ways.
+   */
+  edition?: Edition | 'both';
+  /**
+   * The add-note wrapper each edition's build takes; the other is refused as real SDP refuses it.
+   * Default: on-premises 'note' (current builds; old builds take 'request_note'), Cloud 'request_note'.
+   */
+  noteWrappers?: { onprem?: NoteWrapper; cloud?: NoteWrapper };
+  /**
+   * The requests a list without filter_by shows: 'pending' (default, as a technician's default view:
+   * no resolved, closed or cancelled requests) or 'all'.
+   */
+  defaultListView?: 'pending' | 'all';
+  /** List view names filter_by may name; others are refused with 4001. Default: the system views. */
+  listViews?: readonly string[];
 }
 
 export interface SdpCall {
   method: string;
   path: string;
+  /** The add-note wrapper sent, for add-note calls. */
+  wrapper?: NoteWrapper;
   /** 0 when the call was deliberately never answered (hang fault). */
   status: number;
 }
@@ -153,7 +182,7 @@ function requestUpdate(
     const name = isRecord(value) && typeof value.name === 'string' ? value.name : undefined;
     // SDP refuses a name that is not in the portal's list, as "invalid value" on that field.
     if (name === undefined || !list.includes(name))
-      return { error: sdpFailure(4000, 'Invalid value', field) };
+      return { error: sdpFailure(4001, `Value given for ${field} is not valid`, field) };
     fields[field] = { name };
   }
   return { fields };
@@ -186,7 +215,8 @@ function routeOf(method: string, pathname: string): Route | undefined {
   return undefined;
 }
 
-function noteForApi(note: StoredNote) {
+/** A note as each edition writes it: Cloud names its time `created_time`, on-premises `added_time`. */
+function noteForApi(note: StoredNote, edition: Edition) {
   return {
     id: note.id,
     description: note.description,
@@ -194,10 +224,23 @@ function noteForApi(note: StoredNote) {
     notify_technician: false,
     mark_first_response: false,
     add_to_linked_requests: false,
-    created_time: note.created_time,
-    created_by: { name: 'Sandbox Technician', email_id: 'technician@sandbox.invalid' },
+    ...(edition === 'cloud' ? { created_time: note.created_time } : { added_time: note.created_time }),
+    [edition === 'cloud' ? 'created_by' : 'added_by']: {
+      name: 'Sandbox Technician',
+      email_id: 'technician@sandbox.invalid',
+    },
   };
 }
+
+/** System list views of a portal, the names filter_by may give (GET /list_view_filters/show_all). */
+const SYSTEM_LIST_VIEWS = [
+  'All_Requests',
+  'Open_System',
+  'Onhold_System',
+  'Overdue_System',
+  'Completed_System',
+];
+const PENDING_HIDES = new Set(['resolved', 'closed', 'cancelled', 'canceled']);
 
 /** The fields a list call returns per request; SDP leaves the description out of lists. */
 function requestSummary(request: SdpRequestRecord) {
@@ -207,10 +250,10 @@ function requestSummary(request: SdpRequestRecord) {
 
 type NoteInput =
   | { wrapper: NoteWrapper; description: string; show_to_requester: boolean }
-  | { error: ReturnType<typeof sdpFailure> };
+  | { error: ReturnType<typeof sdpFailure>; wrapper?: NoteWrapper };
 
-/** Reads add-note's input_data the way SDP does: form-encoded, wrapped in request_note or note. */
-function noteInput(req: IncomingMessage, body: string): NoteInput {
+/** Reads add-note's input_data the way SDP does: form-encoded, wrapped in the one key this build takes. */
+function noteInput(req: IncomingMessage, body: string, accepted: NoteWrapper): NoteInput {
   if (!(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
     return { error: sdpFailure(4000, 'input_data must be sent as application/x-www-form-urlencoded') };
   }
@@ -219,13 +262,11 @@ function noteInput(req: IncomingMessage, body: string): NoteInput {
     return { error: sdpFailure(4012, 'Value for mandatory-field is not provided.', 'input_data') };
   const input = parseJson(raw);
   if (!isRecord(input)) return { error: sdpFailure(4000, 'input_data is not a JSON object') };
-  const wrapper: NoteWrapper | undefined = isRecord(input.request_note)
-    ? 'request_note'
-    : isRecord(input.note)
-      ? 'note'
-      : undefined;
-  if (wrapper === undefined)
-    return { error: sdpFailure(4012, 'Value for mandatory-field is not provided.', 'request_note') };
+  const other: NoteWrapper = accepted === 'note' ? 'request_note' : 'note';
+  if (other in input) return { error: wrongWrapper(other), wrapper: other };
+  if (!isRecord(input[accepted]))
+    return { error: sdpFailure(4012, 'Value for mandatory-field is not provided.', accepted) };
+  const wrapper = accepted;
   const fields = input[wrapper] as Record<string, unknown>;
   if (typeof fields.description !== 'string' || fields.description.trim() === '') {
     return { error: sdpFailure(4012, 'Value for mandatory-field is not provided.', 'description') };
@@ -234,24 +275,35 @@ function noteInput(req: IncomingMessage, body: string): NoteInput {
 }
 
 /**
- * A fake ServiceDesk Plus v3 API (plus Zoho's token endpoint) on a real HTTP port.
- * An unknown request id answers HTTP 404 with SDP code 4007, as Cloud does (on-prem may answer 400/4001).
+ * A fake ServiceDesk Plus v3 API (plus Zoho's token endpoint) on a real HTTP port, as strict as the
+ * real editions (editions.ts): the edition's auth header only, the v3 Accept header, the build's note
+ * wrapper, Cloud scopes on each token, Zoho's token limits. An unknown request id answers HTTP 404
+ * with SDP code 4007 (the vendor's common-error-code pages); an unknown name in input answers 4001.
  */
 export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): Promise<FakeServiceDesk> {
   const store = createTicketStore();
   const tokens = createTokenIssuer(opts.oauth);
   const faults = createFaultBoard<Exclude<SdpFaultRoute, 'all'>>();
   const technicianKeys = new Set(opts.technicianKeys ?? [DEFAULT_TECHNICIAN_KEY]);
+  const served = opts.edition ?? 'both';
+  const wrappers: Record<Edition, NoteWrapper> = {
+    onprem: opts.noteWrappers?.onprem ?? 'note',
+    cloud: opts.noteWrappers?.cloud ?? 'request_note',
+  };
+  const listViews = new Set(opts.listViews ?? SYSTEM_LIST_VIEWS);
   const calls: SdpCall[] = [];
   const solutions: StoredSolution[] = [];
   let nextSolutionId = 300001;
   const taxonomy = { categories: [...DEFAULT_CATEGORIES], priorities: [...DEFAULT_PRIORITIES] };
 
-  function authenticated(req: IncomingMessage): boolean {
-    const key = req.headers.authtoken;
-    if (typeof key === 'string' && technicianKeys.has(key)) return true;
+  /** On-premises takes only a technician key, Cloud only a Zoho token: the scopes it carries, or undefined. */
+  function credentialsOf(req: IncomingMessage, edition: Edition): readonly string[] | undefined {
+    if (edition === 'onprem') {
+      const key = req.headers.authtoken;
+      return typeof key === 'string' && technicianKeys.has(key) ? ['*'] : undefined;
+    }
     const match = /^Zoho-oauthtoken (\S+)$/.exec(req.headers.authorization ?? '');
-    return match?.[1] !== undefined && tokens.isValid(match[1]);
+    return match?.[1] === undefined ? undefined : tokens.scopesOf(match[1]);
   }
 
   function notesOf(requestId?: string): StoredNote[] {
@@ -291,13 +343,22 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     if (url.pathname.startsWith('/_sandbox/')) return control(req, res, url);
 
+    let wrapperSent: NoteWrapper | undefined;
     const answer = (status: number, body: unknown, headers?: Record<string, string>) => {
-      appendCall(calls, { method, path: url.pathname, status });
+      appendCall(calls, {
+        method,
+        path: url.pathname,
+        status,
+        ...(wrapperSent ? { wrapper: wrapperSent } : {}),
+      });
       sendJson(res, status, body, headers);
     };
     const route = routeOf(method, url.pathname);
-    if (!route) return answer(404, NOT_FOUND);
+    const { edition, apiPath } = editionOf(url.pathname);
+    if (!route || (route.name !== 'token' && served !== 'both' && served !== edition))
+      return answer(404, NOT_FOUND);
     const body = method === 'POST' || method === 'PUT' ? await readBody(req, MAX_BODY_BYTES) : '';
+    if (route.name !== 'token' && !acceptsV3(req)) return answer(400, WRONG_ACCEPT);
 
     // Faults come first, as from a load balancer or an overloaded portal in front of everything else.
     const fault = faults.decide(route.name);
@@ -324,13 +385,22 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
       const issued = tokens.issue(params);
       return answer(issued.status, issued.body);
     }
-    if (!authenticated(req)) return answer(401, INVALID_API_KEY);
+    const granted = credentialsOf(req, edition);
+    if (!granted) return answer(401, INVALID_API_KEY);
+    if (edition === 'cloud' && !scopeAllows(granted, scopeAreaOf(apiPath), method))
+      return answer(401, SCOPE_MISMATCH);
 
     if (route.name === 'listRequests') {
       const page = requestedPage(url.searchParams);
       if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
       const criteria = searchCriteria(url.searchParams);
-      const matching = store.listRequests().filter((r) => matchesCriteria(r, criteria));
+      const view = listFilter(url.searchParams);
+      if (view !== undefined && !listViews.has(view))
+        return answer(400, sdpFailure(4001, `Invalid filter_by name ${view}`, 'filter_by'));
+      const showAll = view === 'All_Requests' || (view === undefined && opts.defaultListView === 'all');
+      const inView = (r: SdpRequestRecord) =>
+        showAll || !PENDING_HIDES.has(String(r.status?.name ?? '').toLowerCase());
+      const matching = store.listRequests().filter((r) => inView(r) && matchesCriteria(r, criteria));
       const { rows, list_info } = pageOf(matching, page);
       return answer(200, { requests: rows.map(requestSummary), response_status: [SUCCESS], list_info });
     }
@@ -367,13 +437,19 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
       const page = requestedPage(url.searchParams);
       if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
       const { rows, list_info } = pageOf(store.notesOf(route.id), page);
-      // List calls return response_status as an array, unlike single-entity calls.
-      return answer(200, { notes: rows.map(noteForApi), response_status: [SUCCESS], list_info });
+      // List calls return response_status as an array, unlike single-entity calls. Editions name the
+      // list differently; clients read either.
+      return answer(200, {
+        [edition === 'cloud' ? 'request_notes' : 'notes']: rows.map((n) => noteForApi(n, edition)),
+        response_status: [SUCCESS],
+        list_info,
+      });
     }
-    const input = noteInput(req, body);
+    const input = noteInput(req, body, wrappers[edition]);
+    wrapperSent = input.wrapper;
     if ('error' in input) return answer(400, input.error);
     const note = store.addNote(route.id, input);
-    return answer(200, { [input.wrapper]: noteForApi(note), response_status: SUCCESS });
+    return answer(200, { [input.wrapper]: noteForApi(note, edition), response_status: SUCCESS });
   }
 
   const server = await startHttpServer(handle, { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });

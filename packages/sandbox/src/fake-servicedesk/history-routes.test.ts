@@ -2,7 +2,7 @@ import { type FakeServiceDesk, startFakeServiceDesk } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let sdp: FakeServiceDesk;
-const AUTH = { authtoken: 'sandbox-technician-key' };
+const AUTH = { authtoken: 'sandbox-technician-key', accept: 'application/vnd.manageengine.sdp.v3+json' };
 
 async function get(path: string, listInfo?: unknown) {
   const query = listInfo ? `?input_data=${encodeURIComponent(JSON.stringify({ list_info: listInfo }))}` : '';
@@ -41,7 +41,13 @@ describe('fake ServiceDesk Plus: resolutions, filtered request lists, solutions'
   it('filters requests by search_criteria (status is …, AND resolved_time greater than …)', async () => {
     const ids = async (criteria: unknown[]) =>
       (
-        (await get('/api/v3/requests', { row_count: 10, search_criteria: criteria })).body.requests as {
+        (
+          await get('/api/v3/requests', {
+            row_count: 10,
+            filter_by: { name: 'All_Requests' },
+            search_criteria: criteria,
+          })
+        ).body.requests as {
           id: string;
         }[]
       ).map((r) => r.id);
@@ -53,8 +59,18 @@ describe('fake ServiceDesk Plus: resolutions, filtered request lists, solutions'
         { field: 'resolved_time', condition: 'greater than', value: '1500', logical_operator: 'AND' },
       ]),
     ).toEqual(['r2']);
-    // No criteria: every request, as before.
-    expect(((await get('/api/v3/requests')).body.requests as unknown[]).length).toBe(3);
+    // No criteria, All_Requests view: every request.
+    const all = await get('/api/v3/requests', { filter_by: { name: 'All_Requests' } });
+    expect((all.body.requests as unknown[]).length).toBe(3);
+    // The default view, like a technician's, hides resolved and closed requests.
+    expect((await get('/api/v3/requests', { search_criteria: [resolved] })).body.requests).toEqual([]);
+    expect(((await get('/api/v3/requests')).body.requests as { id: string }[]).map((r) => r.id)).toEqual([
+      'r1',
+    ]);
+    // A view name the portal does not have is refused as an input error on filter_by.
+    const unknown = await get('/api/v3/requests', { filter_by: { name: 'No_Such_View' } });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(unknown.body)).toContain('"field":"filter_by"');
   });
 
   it('searches solutions with OR-ed contains criteria and fails on a listSolutions fault', async () => {

@@ -1,3 +1,4 @@
+export { ALL_WORKER_SCOPES, type Edition, SDP_V3_ACCEPT } from './editions.js';
 export {
   DEFAULT_TECHNICIAN_KEY,
   type FakeServiceDesk,
@@ -7,6 +8,12 @@ export {
   startFakeServiceDesk,
 } from './fake-servicedesk.js';
 export type { SandboxOAuthClient } from './oauth-tokens.js';
+export {
+  ZOHO_LIVE_TOKENS,
+  ZOHO_THROTTLED,
+  ZOHO_TOKEN_WINDOW_MS,
+  ZOHO_TOKENS_PER_WINDOW,
+} from './oauth-tokens.js';
 export type { NewSolution, StoredSolution } from './solutions.js';
 export type {
   NewStoredNote,

@@ -55,3 +55,11 @@ export function searchCriteria(query: URLSearchParams): SearchCriterion[] {
       isRecord(c) && typeof c.field === 'string' && typeof c.condition === 'string',
   );
 }
+
+/** `list_info.filter_by.name`: the list view a list call asks for, or undefined for the default view. */
+export function listFilter(query: URLSearchParams): string | undefined {
+  const input = parseJson(query.get('input_data') ?? '{}');
+  const info = isRecord(input) && isRecord(input.list_info) ? input.list_info : {};
+  const filter = info.filter_by;
+  return isRecord(filter) && typeof filter.name === 'string' ? filter.name : undefined;
+}

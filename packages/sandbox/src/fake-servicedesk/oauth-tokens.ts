@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ALL_WORKER_SCOPES } from './editions.js';
 
 export interface SandboxOAuthClient {
   clientId: string;
@@ -6,6 +7,8 @@ export interface SandboxOAuthClient {
   refreshToken: string;
   /** Lifetime of issued access tokens; Zoho's is 3600. */
   tokenTtlSeconds?: number;
+  /** Scopes the refresh token was granted; default every scope the worker needs. */
+  scopes?: readonly string[];
 }
 
 export interface TokenAnswer {
@@ -14,16 +17,34 @@ export interface TokenAnswer {
 }
 
 const DEFAULT_TTL_SECONDS = 3600;
+/**
+ * Zoho's token limits (zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html and the
+ * "Token limits" page it links): at most ten access tokens per refresh token in ten minutes, then
+ * "Access Denied" until the ten minutes are over; at most 30 live access tokens per refresh token,
+ * the oldest deleted when a 31st is created.
+ */
+export const ZOHO_TOKENS_PER_WINDOW = 10;
+export const ZOHO_TOKEN_WINDOW_MS = 10 * 60_000;
+export const ZOHO_LIVE_TOKENS = 30;
+
+/** Zoho's answer past its token limit; the HTTP status of this answer varies between reports. */
+export const ZOHO_THROTTLED = {
+  error: 'Access Denied',
+  error_description: 'You have made too many requests continuously. Please try again after some time.',
+} as const;
 
 /**
  * Zoho's accounts server, reduced to the refresh-token grant. Like Zoho it answers HTTP 200 with an
- * `error` field when the refresh token or client is wrong.
+ * `error` field when the refresh token or client is wrong, and enforces the token limits.
  */
 export function createTokenIssuer(client: SandboxOAuthClient | undefined) {
-  const expiries = new Map<string, number>();
+  // Insertion order is creation order: the first key is the oldest live token.
+  const live = new Map<string, { expiresAt: number; scopes: readonly string[] }>();
+  const issuedAt: number[] = [];
 
   function dropExpired(now: number) {
-    for (const [token, expiresAt] of expiries) if (expiresAt <= now) expiries.delete(token);
+    for (const [token, { expiresAt }] of live) if (expiresAt <= now) live.delete(token);
+    while (issuedAt.length > 0 && (issuedAt[0] ?? 0) <= now - ZOHO_TOKEN_WINDOW_MS) issuedAt.shift();
   }
 
   return {
@@ -41,14 +62,22 @@ export function createTokenIssuer(client: SandboxOAuthClient | undefined) {
         return { status: 200, body: { error: 'invalid_code' } };
       const now = Date.now();
       dropExpired(now);
+      if (issuedAt.length >= ZOHO_TOKENS_PER_WINDOW) return { status: 400, body: { ...ZOHO_THROTTLED } };
+      issuedAt.push(now);
       const ttl = client.tokenTtlSeconds ?? DEFAULT_TTL_SECONDS;
       const token = `1000.${randomBytes(16).toString('hex')}.${randomBytes(16).toString('hex')}`;
-      expiries.set(token, now + ttl * 1000);
+      const scopes = client.scopes ?? ALL_WORKER_SCOPES;
+      live.set(token, { expiresAt: now + ttl * 1000, scopes });
+      while (live.size > ZOHO_LIVE_TOKENS) {
+        const oldest = live.keys().next().value;
+        if (oldest === undefined) break;
+        live.delete(oldest);
+      }
       return {
         status: 200,
         body: {
           access_token: token,
-          scope: 'SDPOnDemand.requests.ALL',
+          scope: scopes.join(' '),
           api_domain: 'https://www.zohoapis.com',
           token_type: 'Bearer',
           expires_in: ttl,
@@ -56,14 +85,21 @@ export function createTokenIssuer(client: SandboxOAuthClient | undefined) {
       };
     },
 
-    isValid(token: string): boolean {
-      const expiresAt = expiries.get(token);
-      return expiresAt !== undefined && expiresAt > Date.now();
+    /** The scopes of a live token, or undefined for a token that is unknown, expired or revoked. */
+    scopesOf(token: string): readonly string[] | undefined {
+      const found = live.get(token);
+      return found && found.expiresAt > Date.now() ? found.scopes : undefined;
     },
 
     /** Every issued token stops working, as when a portal admin revokes the client's tokens. */
     revokeAll(): void {
-      expiries.clear();
+      live.clear();
+    },
+
+    /** Live tokens now: what Zoho's 30-token limit counts. */
+    liveCount(): number {
+      dropExpired(Date.now());
+      return live.size;
     },
   };
 }

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { CsvFormatError, importHistoryCsv } from '../../history/csv-history.js';
 import { type BackfillProgress, backfillFromSdp } from '../../history/sdp-backfill.js';
 import { importInventoryCsv } from '../../inventory/csv-inventory.js';
-import { type AdminContext, AdminError, withContext } from '../context.js';
+import { type AdminContext, AdminError, withContext, withSharedServiceDesk } from '../context.js';
 
 async function tenantBySlug(db: Db, slug: string): Promise<TenantRow> {
   const found = await findWebhookTenant(db, slug);
@@ -96,14 +96,18 @@ export function registerHistoryCommands(program: Command): void {
           );
           return;
         }
-        const sdp = createTenantClients({ box: ctx.box, timeoutMs: ctx.config.sdpTimeoutMs }).forTenant(
-          tenant,
-        );
-        const result = await backfillFromSdp(ctx.database.db, tenant, sdp, {
-          since,
-          restart: Boolean(opts.restart),
-          requestsPerSecond: ctx.config.backfillRequestsPerSecond,
-          onProgress: progressPrinter(ctx),
+        const result = await withSharedServiceDesk(ctx, (shared) => {
+          const sdp = createTenantClients({
+            box: ctx.box,
+            timeoutMs: ctx.config.sdpTimeoutMs,
+            ...(shared ? { shared } : {}),
+          }).forTenant(tenant);
+          return backfillFromSdp(ctx.database.db, tenant, sdp, {
+            since,
+            restart: Boolean(opts.restart),
+            requestsPerSecond: ctx.config.backfillRequestsPerSecond,
+            onProgress: progressPrinter(ctx),
+          });
         });
         ctx.print(
           `${result.resumedAt ? `Resumed at request ${result.resumedAt}. ` : ''}${tenant.slug}: ${result.imported} resolved tickets in history from ServiceDesk Plus${result.skipped ? ` (${result.skipped} disappeared while importing)` : ''}.`,

@@ -1,6 +1,6 @@
 import { listAudit, listTenants, loadTenant, type TenantSummary, withTenant } from '@ai-agents/db';
 import type { Command } from 'commander';
-import { AdminError, tenantBySlug, withContext } from '../context.js';
+import { AdminError, tenantBySlug, withContext, withSharedServiceDesk } from '../context.js';
 import { checkServiceDesk } from '../sdp-check.js';
 
 /** A tenant as printed by list/show: settings only, never a secret. */
@@ -93,17 +93,35 @@ export function registerTenantInspectCommands(tenant: Command): void {
         const summary = await tenantBySlug(ctx, slug);
         const row = await withTenant(ctx.database.db, summary.id, (tx) => loadTenant(tx, summary.id));
         if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
-        const result = await checkServiceDesk(row, ctx.box, timeoutMs);
+        const result = await withSharedServiceDesk(ctx, (shared) =>
+          checkServiceDesk(row, ctx.box, timeoutMs, { shared }),
+        );
+        const capabilities = result.capabilities.map((c) => ({
+          capability: c.capability,
+          required: c.required,
+          ok: c.ok,
+          ...(c.problem ? { problem: c.problem, message: c.message } : {}),
+        }));
         if (!result.ok) {
-          if (ctx.json) ctx.print('', { slug, ok: false, problem: result.problem, message: result.message });
+          if (ctx.json)
+            ctx.print('', {
+              slug,
+              ok: false,
+              problem: result.problem,
+              message: result.message,
+              capabilities,
+            });
           throw new AdminError(`${slug}: ${result.message}`);
         }
+        const degraded = result.capabilities.filter((c) => !c.ok);
         ctx.print(
-          `${slug}: OK (ServiceDesk Plus at ${row.sdpBaseUrl} answered with the stored credentials)`,
-          {
-            slug,
-            ok: true,
-          },
+          [
+            `${slug}: OK (ServiceDesk Plus at ${row.sdpBaseUrl} answered with the stored credentials)`,
+            ...degraded.map(
+              (c) => `  warning: ${c.message} (notes are posted without this context until it is granted)`,
+            ),
+          ].join('\n'),
+          { slug, ok: true, capabilities },
         );
       });
     });

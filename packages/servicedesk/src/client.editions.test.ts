@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type FakeServiceDesk,
+  randomEncryptionKey,
+  startFakeServiceDesk,
+  TEST_REDIS_URL,
+  ZOHO_TOKENS_PER_WINDOW,
+} from '@ai-agents/sandbox';
+import {
+  createRedisTokenStore,
+  createRedisWrapperMemory,
+  createServiceDeskClient,
+  type ServiceDeskAuth,
+  ServiceDeskError,
+  TOKEN_REQUESTS_PER_WINDOW,
+} from '@ai-agents/servicedesk';
+import { createSecretBox } from '@ai-agents/shared';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The client against the strict sandbox editions: each test sets up the portal the way a real
+ * installation of that edition and build behaves (docs/servicedesk-plus.md).
+ */
+
+const KEY = 'onprem-technician-key-editions';
+const OAUTH = {
+  clientId: '1000.EDITIONSCLIENT',
+  clientSecret: 'editions-client-secret-0123456789',
+  refreshToken: '1000.editions-refresh-token-0123456789',
+};
+
+const running: FakeServiceDesk[] = [];
+let redis: Redis;
+const box = createSecretBox(randomEncryptionKey());
+const prefix = `test-${randomUUID()}`;
+
+beforeAll(() => {
+  redis = new Redis(TEST_REDIS_URL);
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+async function portal(options: Parameters<typeof startFakeServiceDesk>[0] = {}) {
+  const sdp = await startFakeServiceDesk({ technicianKeys: [KEY], oauth: OAUTH, ...options });
+  running.push(sdp);
+  const noteCalls = (id: string) => sdp.calls.filter((c) => c.path.endsWith(`/requests/${id}/notes`));
+  const tokenCalls = () => sdp.calls.filter((c) => c.path === '/oauth/v2/token').length;
+  return { sdp, noteCalls, tokenCalls };
+}
+
+const onprem = (sdp: FakeServiceDesk, extra: Partial<Parameters<typeof createServiceDeskClient>[0]> = {}) =>
+  createServiceDeskClient({ baseUrl: sdp.url, auth: { type: 'onprem', technicianKey: KEY }, ...extra });
+
+const cloudAuth = (sdp: FakeServiceDesk): ServiceDeskAuth => ({
+  type: 'cloud',
+  ...OAUTH,
+  accountsUrl: sdp.accountsUrl,
+});
+const cloud = (sdp: FakeServiceDesk, extra: Partial<Parameters<typeof createServiceDeskClient>[0]> = {}) =>
+  createServiceDeskClient({ baseUrl: `${sdp.url}/app/itdesk`, auth: cloudAuth(sdp), ...extra });
+
+async function failure(promise: Promise<unknown>): Promise<ServiceDeskError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ServiceDeskError);
+  return error as ServiceDeskError;
+}
+
+describe('the add-note wrapper, on every edition and build', () => {
+  it('an old on-prem build refuses note: the client tries request_note once, then remembers it', async () => {
+    const { sdp, noteCalls } = await portal({ noteWrappers: { onprem: 'request_note' } });
+    const client = onprem(sdp);
+    const first = sdp.addRequest({ subject: 'Old build' });
+    await client.addNote(first.id, { description: 'First note' });
+    expect(noteCalls(first.id).map((c) => [c.wrapper, c.status])).toEqual([
+      ['note', 400],
+      ['request_note', 200],
+    ]);
+    expect(sdp.notes(first.id)).toHaveLength(1);
+
+    const second = sdp.addRequest({ subject: 'Old build, later' });
+    await client.addNote(second.id, { description: 'Second note' });
+    expect(noteCalls(second.id).map((c) => c.wrapper)).toEqual(['request_note']);
+  });
+
+  it('a Cloud portal that takes note: the client falls back from request_note in the other direction', async () => {
+    const { sdp, noteCalls } = await portal({ noteWrappers: { cloud: 'note' } });
+    const { id } = sdp.addRequest({ subject: 'Cloud, other build' });
+    const note = await cloud(sdp).addNote(id, { description: 'Hello' });
+    expect(note.description).toBe('Hello');
+    expect(noteCalls(id).map((c) => [c.wrapper, c.status])).toEqual([
+      ['request_note', 400],
+      ['note', 200],
+    ]);
+    expect(sdp.notes(id)).toHaveLength(1);
+  });
+
+  it('every worker learns the wrapper once, through Redis', async () => {
+    const { sdp, noteCalls } = await portal({ noteWrappers: { onprem: 'request_note' } });
+    const key = `${prefix}:sdp-note-wrapper:tenant-a`;
+    const [a, b] = [1, 2].map(() => onprem(sdp, { noteWrapperMemory: createRedisWrapperMemory(redis, key) }));
+    const first = sdp.addRequest({ subject: 'Learned by a' });
+    await a?.addNote(first.id, { description: 'a' });
+    const second = sdp.addRequest({ subject: 'Used by b' });
+    await b?.addNote(second.id, { description: 'b' });
+    expect(noteCalls(second.id).map((c) => c.wrapper)).toEqual(['request_note']);
+  });
+
+  it('a note refused for another reason is not retried and keeps SDP’s reason', async () => {
+    const { sdp, noteCalls } = await portal();
+    const { id } = sdp.addRequest({ subject: 'Empty note' });
+    const error = await failure(onprem(sdp).addNote(id, { description: '   ' }));
+    expect(error).toMatchObject({ kind: 'bad_request', httpStatus: 400, sdpStatusCode: 4012 });
+    expect(error.message).toContain('[field description]');
+    expect(noteCalls(id)).toHaveLength(1);
+    expect(sdp.notes(id)).toHaveLength(0);
+  });
+
+  it('a note on a request that does not exist is not_found (4007), with no second try', async () => {
+    const { sdp, noteCalls } = await portal({ noteWrappers: { onprem: 'request_note' } });
+    const error = await failure(onprem(sdp).addNote('999999', { description: 'x' }));
+    expect(error).toMatchObject({ kind: 'not_found', httpStatus: 404, sdpStatusCode: 4007 });
+    expect(noteCalls('999999')).toHaveLength(1);
+  });
+});
+
+describe('what each edition refuses', () => {
+  it('on-prem refuses a Zoho token; Cloud refuses a technician key', async () => {
+    const { sdp } = await portal({ edition: 'both' });
+    const { id } = sdp.addRequest({ subject: 'Auth headers' });
+    const wrongOnprem = await fetch(`${sdp.url}/api/v3/requests/${id}`, {
+      headers: {
+        authorization: 'Zoho-oauthtoken 1000.x.y',
+        accept: 'application/vnd.manageengine.sdp.v3+json',
+      },
+    });
+    expect(wrongOnprem.status).toBe(401);
+    const wrongCloud = await fetch(`${sdp.url}/app/itdesk/api/v3/requests/${id}`, {
+      headers: { authtoken: KEY, accept: 'application/vnd.manageengine.sdp.v3+json' },
+    });
+    expect(wrongCloud.status).toBe(401);
+  });
+
+  it('both refuse a call without the v3 Accept header', async () => {
+    const { sdp } = await portal();
+    const { id } = sdp.addRequest({ subject: 'Accept' });
+    const res = await fetch(`${sdp.url}/api/v3/requests/${id}`, { headers: { authtoken: KEY } });
+    expect(res.status).toBe(400);
+  });
+
+  it('a portal of one edition does not answer the other edition’s URLs', async () => {
+    const { sdp } = await portal({ edition: 'cloud' });
+    const { id } = sdp.addRequest({ subject: 'Cloud only' });
+    expect(await failure(onprem(sdp).getRequest(id))).toMatchObject({ kind: 'not_found' });
+    expect((await cloud(sdp).getRequest(id)).subject).toBe('Cloud only');
+  });
+});
+
+describe('Zoho tokens for a Cloud tenant', () => {
+  it('several processes share one token through Redis: one token request in all', async () => {
+    const { sdp, tokenCalls } = await portal();
+    const { id } = sdp.addRequest({ subject: 'Ten pods' });
+    const key = `${prefix}:sdp-oauth:shared`;
+    // Each client has its own store object (its own lock owner), as separate processes would.
+    const pods = Array.from({ length: 6 }, () =>
+      cloud(sdp, { tokenStore: createRedisTokenStore(redis, key, box) }),
+    );
+    const answers = await Promise.all(pods.flatMap((pod) => [pod.getRequest(id), pod.getRequest(id)]));
+    expect(answers.every((r) => r.id === id)).toBe(true);
+    expect(tokenCalls()).toBe(1);
+    // A pod started later reuses it too, and Redis holds it encrypted only.
+    await cloud(sdp, { tokenStore: createRedisTokenStore(redis, key, box) }).getRequest(id);
+    expect(tokenCalls()).toBe(1);
+    const stored = (await redis.get(`${key}:token`)) ?? '';
+    expect(stored).not.toContain('1000.');
+  });
+
+  it('Zoho’s throttle answer means "retry later", not bad credentials', async () => {
+    const { sdp } = await portal();
+    // Another installation used up the refresh token's ten token requests.
+    for (let i = 0; i < ZOHO_TOKENS_PER_WINDOW; i++) {
+      await fetch(`${sdp.accountsUrl}/oauth/v2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ ...snake(OAUTH), grant_type: 'refresh_token' }),
+      });
+    }
+    const error = await failure(cloud(sdp).getRequest('1'));
+    expect(error).toMatchObject({ kind: 'rate_limited', retryable: true });
+    expect(error.retryAfterMs).toBeGreaterThanOrEqual(60_000);
+    expect(error.message).not.toContain(OAUTH.clientSecret);
+  });
+
+  it('never asks Zoho for more than 5 tokens per tenant per 10 minutes, even when every token is revoked', async () => {
+    const { sdp, tokenCalls } = await portal();
+    const { id } = sdp.addRequest({ subject: 'Revoked again and again' });
+    const client = cloud(sdp, { tokenStore: createRedisTokenStore(redis, `${prefix}:sdp-oauth:bound`, box) });
+    let last: unknown;
+    for (let i = 0; i < 8; i++) {
+      sdp.revokeTokens();
+      last = await client.getRequest(id).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    }
+    expect(tokenCalls()).toBe(TOKEN_REQUESTS_PER_WINDOW);
+    expect(last).toMatchObject({ kind: 'rate_limited', retryable: true });
+    expect((last as ServiceDeskError).retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it('a token without a scope fails only that call, as forbidden, and burns no token refresh', async () => {
+    const { sdp, tokenCalls } = await portal({
+      oauth: { ...OAUTH, scopes: ['SDPOnDemand.requests.ALL', 'SDPOnDemand.setup.READ'] },
+    });
+    const client = cloud(sdp);
+    const { id } = sdp.addRequest({ subject: 'No KB scope' });
+    expect((await client.getRequest(id)).id).toBe(id);
+    const error = await failure(client.searchSolutions(['printer']));
+    expect(error).toMatchObject({ kind: 'forbidden', scopeMismatch: true, retryable: false });
+    await failure(client.searchSolutions(['vpn']));
+    expect(tokenCalls()).toBe(1);
+    expect(await client.listCategories()).not.toHaveLength(0);
+  });
+});
+
+describe('history backfill lists what the default view hides', () => {
+  it('asks for the All_Requests view, so closed requests come too', async () => {
+    const { sdp } = await portal();
+    sdp.addRequest({ subject: 'Open one' });
+    sdp.addRequest({ subject: 'Resolved one', status: { name: 'Resolved' } });
+    sdp.addRequest({ subject: 'Closed one', status: { name: 'Closed' } });
+    const page = await onprem(sdp).listRequests({ startIndex: 1, rowCount: 100 });
+    expect(page.requests.map((r) => r.subject).sort()).toEqual(['Closed one', 'Resolved one']);
+  });
+
+  it('on a build that knows no such view it lists by the status criteria alone', async () => {
+    const { sdp } = await portal({ listViews: [], defaultListView: 'all' });
+    sdp.addRequest({ subject: 'Closed two', status: { name: 'Closed' } });
+    const client = onprem(sdp);
+    expect((await client.listRequests({ startIndex: 1, rowCount: 100 })).requests).toHaveLength(1);
+    expect((await client.listRequests({ startIndex: 1, rowCount: 100 })).requests).toHaveLength(1);
+    const lists = sdp.calls.filter((c) => c.path === '/api/v3/requests').map((c) => c.status);
+    expect(lists).toEqual([400, 200, 200]);
+  });
+});
+
+function snake(o: typeof OAUTH): Record<string, string> {
+  return { client_id: o.clientId, client_secret: o.clientSecret, refresh_token: o.refreshToken };
+}
