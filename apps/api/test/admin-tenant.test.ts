@@ -42,6 +42,10 @@ describe('admin tenant add', () => {
     const secret = /Webhook secret: (\S+)/.exec(out)?.[1] ?? '';
     expect(out).toContain(`secret = "${secret}";`);
     expect(out).toContain('zoho.encryption.hmacsha256');
+    // Whole seconds (a Deluge division keeps the fraction) and the JSON content type the way
+    // Deluge's invokeurl takes it (a text body goes out as text/plain otherwise).
+    expect(out).toContain('timestamp = (zoho.currenttime.toLong() / 1000).toLong().toString();');
+    expect(out).toContain('content-type: "application/json"');
     const database = createDatabase({ url: testDb.appUrl, max: 1 });
     try {
       const stored = await findWebhookTenant(database.db, 'fabrikam');

@@ -3,6 +3,8 @@
  * processes, the sandbox ServiceDesk Plus and fake LLM (or the real OpenAI API when OPENAI_API_KEY is
  * set), creates a demo tenant, sends one signed "request created" webhook, waits for the note, prints
  * it, and shuts everything down. `--keep-running` leaves the stack up and prints how to reach it.
+ * `--edition cloud` runs it against a sandbox ServiceDesk Plus Cloud portal (Zoho OAuth, /app/<portal>
+ * URLs, the request_note wrapper) instead of an on-premises one (technician key, the note wrapper).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,23 @@ import {
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const keepRunning = process.argv.includes('--keep-running');
+
+type DemoEdition = 'onprem' | 'cloud';
+function editionArg(argv: readonly string[]): DemoEdition {
+  const index = argv.findIndex((a) => a === '--edition' || a.startsWith('--edition='));
+  if (index === -1) return 'onprem';
+  const given = argv[index]?.includes('=') ? argv[index]?.split('=')[1] : argv[index + 1];
+  if (given === 'onprem' || given === 'cloud') return given;
+  process.stderr.write(`[demo] --edition must be onprem or cloud, got "${given ?? ''}"\n`);
+  process.exit(2);
+}
+const edition = editionArg(process.argv.slice(2));
+// Sandbox-only OAuth client of the demo's Cloud portal; not real credentials.
+const DEMO_OAUTH = {
+  clientId: '1000.DEMOCLIENT',
+  clientSecret: 'demo-client-secret',
+  refreshToken: '1000.demo-refresh-token',
+};
 const env = process.env;
 const databaseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ai_agents_demo';
 const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -120,11 +139,19 @@ async function main(): Promise<void> {
     if (code !== 0) throw new Error(`migrate exited with ${code}:\n    ${lastLines(migrate)}`);
   });
 
-  const sdp = await run('starting the sandbox ServiceDesk Plus', async () => {
-    const server = await startFakeServiceDesk({ technicianKeys: ['demo-technician-key'] });
-    cleanups.push(() => server.close());
-    return server;
-  });
+  const sdp = await run(
+    `starting the sandbox ServiceDesk Plus (${edition === 'cloud' ? 'Cloud' : 'on-premises'})`,
+    async () => {
+      const server = await startFakeServiceDesk(
+        edition === 'cloud'
+          ? { edition: 'cloud', oauth: DEMO_OAUTH }
+          : { edition: 'onprem', technicianKeys: ['demo-technician-key'] },
+      );
+      cleanups.push(() => server.close());
+      return server;
+    },
+  );
+  const sdpBaseUrl = edition === 'cloud' ? `${sdp.url}/app/itdesk` : sdp.url;
 
   const llmUrl = useOpenAi
     ? undefined
@@ -141,9 +168,16 @@ async function main(): Promise<void> {
       const { tenant, webhookSecret } = await createTenant(database.db, createSecretBox(encryptionKey), {
         slug: demoSlug,
         name: 'Contoso (demo)',
-        sdpBaseUrl: sdp.url,
-        sdpAuthType: 'onprem',
-        sdpCredentials: { type: 'onprem', technicianKey: 'demo-technician-key' },
+        sdpBaseUrl,
+        ...(edition === 'cloud'
+          ? {
+              sdpAuthType: 'cloud' as const,
+              sdpCredentials: { type: 'cloud' as const, ...DEMO_OAUTH, accountsUrl: sdp.accountsUrl },
+            }
+          : {
+              sdpAuthType: 'onprem' as const,
+              sdpCredentials: { type: 'onprem' as const, technicianKey: 'demo-technician-key' },
+            }),
         actor: 'demo',
       });
       await withTenant(database.db, tenant.id, (tx) => addHistory(tx, tenant.id, DEMO_HISTORY));
@@ -236,12 +270,12 @@ async function main(): Promise<void> {
   );
 
   process.stderr.write(
-    `\n── Internal note posted on request ${request.id} (show_to_requester: ${note.show_to_requester}) ──\n${noteAsText(note.description)}\n\n`,
+    `\n── Internal note posted on request ${request.id} (${edition === 'cloud' ? 'Cloud' : 'on-premises'} portal, show_to_requester: ${note.show_to_requester}) ──\n${noteAsText(note.description)}\n\n`,
   );
 
   if (keepRunning) {
     process.stdout.write(
-      `${JSON.stringify({ api_url: apiUrl, worker_url: workerUrl, tenant: slug, webhook_secret: secret, sdp_url: sdp.url, llm_url: llmUrl ?? null })}\n`,
+      `${JSON.stringify({ api_url: apiUrl, worker_url: workerUrl, tenant: slug, webhook_secret: secret, sdp_url: sdpBaseUrl, edition, llm_url: llmUrl ?? null })}\n`,
     );
     say('stack is up; press Ctrl-C (SIGINT) or send SIGTERM to stop');
     await new Promise<void>((resolve) => {
