@@ -66,6 +66,35 @@ async function webhook(headers: (raw: string) => Record<string, string>, slug = 
 const signed = (secret: string) => (raw: string) => signWebhook(secret, raw);
 const token = (secret: string) => () => ({ 'x-webhook-token': secret });
 
+/** `tenant add` of a Cloud tenant on a sandbox portal (secrets as flags only in tests). */
+function addCloudTenant(
+  slug: string,
+  portal: FakeServiceDesk,
+  oauth: { clientId: string; clientSecret: string; refreshToken: string },
+  accountsUrl = portal.accountsUrl,
+) {
+  return admin(
+    'tenant',
+    'add',
+    '--slug',
+    slug,
+    '--name',
+    slug,
+    '--sdp-url',
+    `${portal.url}/app/itdesk`,
+    '--sdp-auth',
+    'cloud',
+    '--client-id',
+    oauth.clientId,
+    '--client-secret',
+    oauth.clientSecret,
+    '--refresh-token',
+    oauth.refreshToken,
+    '--accounts-url',
+    accountsUrl,
+  );
+}
+
 async function auditRows(): Promise<{ actor: string; action: string; details: string }[]> {
   const client = new pg.Client({ connectionString: testDb.ownerUrl });
   await client.connect();
@@ -224,29 +253,8 @@ describe('operating a tenant end to end', () => {
     const eu = await startFakeServiceDesk({ oauth });
     const us = await startFakeServiceDesk({}); // another data centre: knows no such client
     try {
-      const add = (accountsUrl: string, slug: string) =>
-        admin(
-          'tenant',
-          'add',
-          '--slug',
-          slug,
-          '--name',
-          slug,
-          '--sdp-url',
-          `${eu.url}/app/itdesk`,
-          '--sdp-auth',
-          'cloud',
-          '--client-id',
-          oauth.clientId,
-          '--client-secret',
-          oauth.clientSecret,
-          '--refresh-token',
-          oauth.refreshToken,
-          '--accounts-url',
-          accountsUrl,
-        );
-      expect((await add(eu.accountsUrl, 'cloud-ok')).code).toBe(0);
-      expect((await add(us.accountsUrl, 'cloud-wrong-dc')).code).toBe(0);
+      expect((await addCloudTenant('cloud-ok', eu, oauth)).code).toBe(0);
+      expect((await addCloudTenant('cloud-wrong-dc', eu, oauth, us.accountsUrl)).code).toBe(0);
       expect(await admin('tenant', 'check', 'cloud-ok')).toMatchObject({ code: 0 });
       const wrong = await admin('--json', 'tenant', 'check', 'cloud-wrong-dc');
       expect(wrong.code).toBe(1);
@@ -272,29 +280,8 @@ describe('operating a tenant end to end', () => {
       oauth: { ...base, scopes: ['SDPOnDemand.requests.ALL', 'SDPOnDemand.setup.READ'] },
     });
     try {
-      const add = (portal: FakeServiceDesk, slug: string) =>
-        admin(
-          'tenant',
-          'add',
-          '--slug',
-          slug,
-          '--name',
-          slug,
-          '--sdp-url',
-          `${portal.url}/app/itdesk`,
-          '--sdp-auth',
-          'cloud',
-          '--client-id',
-          base.clientId,
-          '--client-secret',
-          base.clientSecret,
-          '--refresh-token',
-          base.refreshToken,
-          '--accounts-url',
-          portal.accountsUrl,
-        );
-      expect((await add(readOnly, 'scope-read-only')).code).toBe(0);
-      expect((await add(noKb, 'scope-no-kb')).code).toBe(0);
+      expect((await addCloudTenant('scope-read-only', readOnly, base)).code).toBe(0);
+      expect((await addCloudTenant('scope-no-kb', noKb, base)).code).toBe(0);
 
       const failed = await admin('--json', 'tenant', 'check', 'scope-read-only');
       expect(failed.code).toBe(1);

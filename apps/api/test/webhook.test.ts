@@ -77,6 +77,20 @@ function delivery(
   };
 }
 
+/** A delivery with the timestamp header exactly as given, signed over it as sent. */
+function stamped(raw: string, timestamp: string) {
+  return {
+    method: 'POST' as const,
+    url: '/v1/webhooks/servicedesk/acme',
+    headers: {
+      'content-type': 'application/json',
+      'x-webhook-timestamp': timestamp,
+      'x-webhook-signature': `sha256=${computeSignature(secret, timestamp, raw)}`,
+    },
+    payload: raw,
+  };
+}
+
 const created = (id: string, eventId?: string) => ({
   event: 'request.created',
   ...(eventId ? { event_id: eventId } : {}),
@@ -212,18 +226,9 @@ describe('POST /v1/webhooks/servicedesk/:tenant', () => {
     ['decimal seconds', (ms: number) => (ms / 1000).toFixed(3)],
     ['13-digit milliseconds', (ms: number) => String(ms)],
   ])('accepts a timestamp in %s, signed over the header as sent', async (_name, format) => {
-    const raw = JSON.stringify(created(`32${_name.length}`));
-    const timestamp = format(Date.now() - 1234);
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/webhooks/servicedesk/acme',
-      headers: {
-        'content-type': 'application/json',
-        'x-webhook-timestamp': timestamp,
-        'x-webhook-signature': `sha256=${computeSignature(secret, timestamp, raw)}`,
-      },
-      payload: raw,
-    });
+    const res = await app.inject(
+      stamped(JSON.stringify(created(`32${_name.length}`)), format(Date.now() - 1234)),
+    );
     expect(res.statusCode).toBe(202);
   });
 
@@ -234,17 +239,7 @@ describe('POST /v1/webhooks/servicedesk/:tenant', () => {
     ['a negative time', '-1733100000'],
     ['a trailing dot', '1733100000.'],
   ])('401 for %s', async (_name, timestamp) => {
-    const raw = JSON.stringify(created('3301'));
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/webhooks/servicedesk/acme',
-      headers: {
-        'content-type': 'application/json',
-        'x-webhook-timestamp': timestamp,
-        'x-webhook-signature': `sha256=${computeSignature(secret, timestamp, raw)}`,
-      },
-      payload: raw,
-    });
+    const res = await app.inject(stamped(JSON.stringify(created('3301')), timestamp));
     expect(res.statusCode).toBe(401);
   });
 
