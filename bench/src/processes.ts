@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { imageCommand, parseDockerfile } from './dockerfile.js';
 import { sleep } from './stats.js';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -187,10 +188,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
  * in docker/Dockerfile), so the bench starts the service as the image does.
  */
 export function imageNodeFlags(target: string, entry: string): string[] {
-  const dockerfile = readFileSync(`${ROOT}docker/Dockerfile`, 'utf8');
-  const stage = dockerfile.split(/^FROM /m).find((s) => new RegExp(`^\\S+ AS ${target}\\s`).test(s));
-  const cmd = stage?.match(/^CMD (\[.*\])\s*$/m)?.[1];
-  const args = cmd ? (JSON.parse(cmd) as string[]) : [];
+  const args = imageCommand(parseDockerfile(readFileSync(`${ROOT}docker/Dockerfile`, 'utf8')), target);
   if (args[0] !== 'node' || args[args.length - 1] !== entry)
     throw new Error(`docker/Dockerfile: target ${target} does not run node ${entry}`);
   return args.slice(1, -1);

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
-import { readRepoFile, readYaml } from './repo.js';
+import { readRepoFile, readYaml, repoPath } from './repo.js';
 
 /**
  * No Docker engine runs here, so the compose files are checked by reading them: valid against the
@@ -185,6 +186,23 @@ describe('docker-compose.prod.yml (single-host production)', () => {
       expect(service?.read_only, name).toBe(true);
       expect(service?.user, name).toBe('10001:10001');
       expect(service?.image, name).toMatch(/:\$\{AI_AGENTS_VERSION:\?/);
+    }
+  });
+
+  it('runs the images npm run test:images builds and tests', () => {
+    // scripts/test-images.sh --print-images prints the tags a run builds, as the script names them.
+    const printed = spawnSync('bash', [repoPath('scripts/test-images.sh'), '--print-images'], {
+      env: { PATH: process.env.PATH ?? '', AI_AGENTS_VERSION: '1.4.0' },
+      encoding: 'utf8',
+    });
+    expect(printed.status, printed.stderr).toBe(0);
+    const built = printed.stdout.trim().split('\n');
+    for (const name of ['migrate', 'api', 'worker']) {
+      // As Compose interpolates the image with IMAGE_REPOSITORY unset and AI_AGENTS_VERSION=1.4.0.
+      const image = (prod.services[name]?.image ?? '')
+        .replace(/\$\{IMAGE_REPOSITORY:-([^}]*)\}/, '$1')
+        .replace(/\$\{AI_AGENTS_VERSION:\?[^}]*\}/, '1.4.0');
+      expect(built, name).toContain(image);
     }
   });
 

@@ -1,59 +1,25 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import {
+  effectiveInstruction,
+  imageCommand,
+  parseDockerfile,
+  stageInstructions,
+  stageLineage,
+} from '../../bench/src/dockerfile.js';
 import { readRepoFile, repoPath } from './repo.js';
 
 /**
- * No Docker engine runs where the tests run, so the image definition is checked by reading it: the
- * stages, the runtime user and command, and that everything it copies exists in the repository (or is
- * produced by `npm run build`, which `npm test` runs first) and is not excluded by .dockerignore.
+ * The image definition checked by reading it (bench/src/dockerfile.ts, the parser the bench uses
+ * too): the stages, the runtime user and command, and that everything it copies exists in the
+ * repository (or is produced by `npm run build`, which `npm test` runs first) and is not excluded by
+ * .dockerignore. `npm run test:images` (scripts/test-images.sh) builds and runs the images themselves.
  */
 
-interface Instruction {
-  stage: string;
-  keyword: string;
-  args: string;
-}
-
-function parseDockerfile(text: string): { stages: Map<string, string>; instructions: Instruction[] } {
-  const logical = text
-    .replace(/\\\n/g, ' ')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
-  const stages = new Map<string, string>();
-  const instructions: Instruction[] = [];
-  let stage = '';
-  for (const line of logical) {
-    const [keyword = '', ...rest] = line.split(/\s+/);
-    const args = rest.join(' ');
-    if (keyword.toUpperCase() === 'FROM') {
-      const match = /^(\S+)\s+AS\s+(\S+)$/i.exec(args);
-      if (!match?.[1] || !match[2]) throw new Error(`FROM without a stage name: ${line}`);
-      stage = match[2];
-      stages.set(stage, match[1]);
-    }
-    instructions.push({ stage, keyword: keyword.toUpperCase(), args });
-  }
-  return { stages, instructions };
-}
-
 const dockerfile = parseDockerfile(readRepoFile('docker/Dockerfile'));
-const inStage = (stage: string) => dockerfile.instructions.filter((i) => i.stage === stage);
-
-/** The stages a target is built from, itself first. */
-function lineage(stage: string): string[] {
-  const base = dockerfile.stages.get(stage);
-  return base && dockerfile.stages.has(base) ? [stage, ...lineage(base)] : [stage];
-}
-
-/** The last value of an instruction that a target inherits (CMD, USER, HEALTHCHECK). */
-function effective(target: string, keyword: string): string | undefined {
-  for (const stage of lineage(target)) {
-    const found = inStage(stage).filter((i) => i.keyword === keyword);
-    if (found.length > 0) return found[found.length - 1]?.args;
-  }
-  return undefined;
-}
+const inStage = (stage: string) => stageInstructions(dockerfile, stage);
+const lineage = (stage: string) => stageLineage(dockerfile, stage);
+const effective = (target: string, keyword: string) => effectiveInstruction(dockerfile, target, keyword);
 
 const dockerignore = readRepoFile('.dockerignore')
   .split('\n')
@@ -80,12 +46,15 @@ function ignored(path: string): boolean {
 
 describe('docker/Dockerfile', () => {
   it('builds with npm ci from the lockfile, then installs production dependencies only', () => {
-    const build = inStage('build').map((i) => `${i.keyword} ${i.args}`);
-    expect(build).toContain('COPY package.json package-lock.json ./');
+    const lines = (stage: string) => inStage(stage).map((i) => `${i.keyword} ${i.args}`);
+    // One stage holds the manifests; the full install and the production install both start from it.
+    expect(lines('manifests')).toContain('COPY package.json package-lock.json ./');
+    expect(dockerfile.stages.get('build')).toBe('manifests');
+    expect(dockerfile.stages.get('prod-deps')).toBe('manifests');
+    const build = lines('build');
     expect(build.some((l) => /^RUN npm ci\b/.test(l) && !l.includes('--omit=dev'))).toBe(true);
     expect(build).toContain('RUN npx tsc -b packages/sandbox apps/migrate apps/api apps/worker');
-    const deps = inStage('prod-deps').map((i) => `${i.keyword} ${i.args}`);
-    expect(deps.some((l) => /^RUN npm ci --omit=dev\b/.test(l))).toBe(true);
+    expect(lines('prod-deps').some((l) => /^RUN npm ci --omit=dev\b/.test(l))).toBe(true);
     // The runtime takes node_modules from prod-deps, never from the build stage with dev tools.
     const runtimeCopies = inStage('runtime').filter((i) => i.keyword === 'COPY');
     expect(runtimeCopies.some((i) => i.args === '--from=prod-deps /app/node_modules ./node_modules')).toBe(
@@ -109,7 +78,7 @@ describe('docker/Dockerfile', () => {
     ['sandbox', 'packages/sandbox/dist/serve.js', []],
   ])('target %s runs node %s as uid 10001 in production mode', (target, entry, flags) => {
     expect(dockerfile.stages.has(target)).toBe(true);
-    expect(JSON.parse(effective(target, 'CMD') ?? '[]')).toEqual(['node', ...flags, entry]);
+    expect(imageCommand(dockerfile, target)).toEqual(['node', ...flags, entry]);
     expect(effective(target, 'USER')).toMatch(/^10001(:10001)?$/);
     expect(lineage(target)).toContain('runtime');
     expect(inStage('runtime').some((i) => i.keyword === 'ENV' && /NODE_ENV=production/.test(i.args))).toBe(
@@ -119,11 +88,19 @@ describe('docker/Dockerfile', () => {
     expect(existsSync(repoPath(entry)), `${entry} is built`).toBe(true);
   });
 
-  it('gives the api a HEALTHCHECK on /health and ships the admin CLI in it', () => {
-    expect(effective('api', 'HEALTHCHECK')).toMatch(
-      /CMD \["node", "docker\/healthcheck\.mjs", ".*\/health"\]/,
-    );
-    expect(effective('worker', 'HEALTHCHECK')).toMatch(/\/health"\]$/);
+  it.each([
+    ['api', '/health', 'PORT'],
+    ['worker', '/health', 'WORKER_HTTP_PORT'],
+    ['sandbox', '/_sandbox/calls', 'SANDBOX_SDP_PORT'],
+  ])('gives the %s a HEALTHCHECK on %s that follows %s', (target, path, portVariable) => {
+    const check = effective(target, 'HEALTHCHECK');
+    const cmd = /\bCMD (\[.*\])$/.exec(check ?? '')?.[1];
+    const [node, script, url, variable] = JSON.parse(cmd ?? '[]') as string[];
+    expect([node, script, variable]).toEqual(['node', 'docker/healthcheck.mjs', portVariable]);
+    expect(new URL(url ?? '').pathname).toBe(path);
+  });
+
+  it('ships the admin CLI in the api image', () => {
     // The api target inherits apps/api/dist, which holds the admin CLI.
     expect(inStage('runtime').some((i) => i.args.includes('/app/apps/api/dist ./apps/api/dist'))).toBe(true);
     expect(existsSync(repoPath('apps/api/dist/admin/main.js'))).toBe(true);
@@ -143,10 +120,10 @@ describe('docker/Dockerfile', () => {
       expect(existsSync(repoPath(source)), `${source} exists`).toBe(true);
       expect(ignored(source), `${source} is not in .dockerignore`).toBe(false);
     }
-    // Every workspace's manifest is copied before npm ci, or npm ci fails on a missing workspace.
+    // Every workspace's manifest is copied (once) before npm ci, or npm ci fails on a missing workspace.
     const rootManifest = JSON.parse(readRepoFile('package.json')) as { workspaces: string[] };
     for (const workspace of rootManifest.workspaces) {
-      expect(sources).toContain(`${workspace}/package.json`);
+      expect(sources.filter((s) => s === `${workspace}/package.json`)).toHaveLength(1);
       expect(statSync(repoPath(`${workspace}/package.json`)).isFile()).toBe(true);
     }
   });
@@ -165,5 +142,49 @@ describe('docker/Dockerfile', () => {
     for (const path of ['package-lock.json', 'apps/api/src/server.ts', 'packages/db/drizzle/0000_init.sql']) {
       expect(ignored(path), path).toBe(false);
     }
+  });
+});
+
+describe('the Dockerfile parser (bench/src/dockerfile.ts)', () => {
+  const sample = parseDockerfile(
+    [
+      'ARG BASE=node:24',
+      'FROM $BASE AS base',
+      'USER 10001',
+      'HEALTHCHECK --interval=5s \\',
+      '  # a comment inside the continued instruction',
+      '  CMD ["node", "check.mjs"]',
+      'CMD ["node", "a.js"]',
+      '',
+      'from base as child',
+      'env A=1',
+    ].join('\n'),
+  );
+
+  it('joins continued lines, drops comments, and names each instruction’s stage', () => {
+    expect(sample.instructions.map((i) => [i.stage, i.keyword])).toEqual([
+      ['', 'ARG'],
+      ['base', 'FROM'],
+      ['base', 'USER'],
+      ['base', 'HEALTHCHECK'],
+      ['base', 'CMD'],
+      ['child', 'FROM'],
+      ['child', 'ENV'],
+    ]);
+    expect(effectiveInstruction(sample, 'child', 'HEALTHCHECK')).toBe(
+      '--interval=5s CMD ["node", "check.mjs"]',
+    );
+  });
+
+  it('follows a stage to the stages it is built from', () => {
+    expect(stageLineage(sample, 'child')).toEqual(['child', 'base']);
+    expect(imageCommand(sample, 'child')).toEqual(['node', 'a.js']);
+    expect(effectiveInstruction(sample, 'child', 'USER')).toBe('10001');
+    expect(effectiveInstruction(sample, 'child', 'EXPOSE')).toBeUndefined();
+  });
+
+  it('refuses a FROM without a stage name and a CMD in shell form', () => {
+    expect(() => parseDockerfile('FROM node:24\nCMD node a.js')).toThrow(/FROM without a stage name/);
+    expect(() => imageCommand(parseDockerfile('FROM node:24 AS x\nCMD node a.js'), 'x')).toThrow();
   });
 });
