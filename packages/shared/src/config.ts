@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { DEFAULT_LLM_PRICES, modelPricesSchema } from './llm-prices.js';
+import {
+  effectiveQueuePrefix,
+  parseRedisUrl,
+  REDIS_MODES,
+  type RedisMode,
+  RedisUrlError,
+} from './redis-url.js';
 
 /**
  * Every environment variable the processes read, parsed once at startup.
@@ -68,13 +75,35 @@ const database = {
   DATABASE_POOL_MAX: int(10, 1, 200),
 };
 
+/** REDIS_URL in the form REDIS_MODE asks for; the message names the problem, never the password. */
+function redisUrlProblem(value: string, mode: RedisMode): string | undefined {
+  try {
+    parseRedisUrl(value, mode);
+    return undefined;
+  } catch (error) {
+    if (error instanceof RedisUrlError) return error.message;
+    throw error;
+  }
+}
+
 const redis = {
-  REDIS_URL: url(['redis:', 'rediss:']),
+  // Checked against REDIS_MODE by redisModeCheck (one node in single mode, seeds in cluster mode).
+  REDIS_URL: z.string().min(1, 'is required'),
+  REDIS_MODE: z.enum(REDIS_MODES as [RedisMode, ...RedisMode[]]).default('single'),
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'may hold letters, digits, _ and - only')
+    .regex(
+      /^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/,
+      'may hold letters, digits, _ and - only, optionally all in one pair of braces',
+    )
     .default('ai-agents'),
 };
+
+function redisModeCheck(e: { REDIS_URL?: string | undefined; REDIS_MODE: RedisMode }, ctx: z.RefinementCtx) {
+  if (e.REDIS_URL === undefined) return;
+  const problem = redisUrlProblem(e.REDIS_URL, e.REDIS_MODE);
+  if (problem) ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: problem });
+}
 
 const encryption = {
   ENCRYPTION_KEY: base64Key,
@@ -133,82 +162,89 @@ const shutdown = {
 };
 
 const schemas = {
-  api: z.object({
-    ...common,
-    ...database,
-    ...redis,
-    ...encryption,
-    ...shutdown,
-    ...telemetry,
-    HOST: z.string().default('0.0.0.0'),
-    PORT: int(3000, 0, 65_535),
-    // Set when a reverse proxy or ingress terminates TLS: true, a hop count, or a comma-separated list of CIDRs.
-    TRUST_PROXY: z.string().default('false'),
-    WEBHOOK_BODY_LIMIT_BYTES: int(256 * 1024, 1024, 10 * 1024 * 1024),
-    WEBHOOK_TOLERANCE_SECONDS: int(300, 30, 3600),
-    TENANT_CACHE_TTL_MS: int(10_000, 0, 300_000),
-    ...publicBaseUrl,
-    // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it.
-    WEBHOOK_RATE_LIMIT_PER_MINUTE: int(600, 1, 1_000_000),
-  }),
-  worker: z.object({
-    ...common,
-    ...database,
-    ...redis,
-    ...encryption,
-    ...shutdown,
-    ...telemetry,
-    // Small HTTP server for /health, /ready and /metrics (Kubernetes probes, Prometheus); 0 = off.
-    WORKER_HTTP_HOST: z.string().default('0.0.0.0'),
-    WORKER_HTTP_PORT: int(9464, 0, 65_535),
-    WORKER_CONCURRENCY: int(20, 1, 1000),
-    OPENAI_API_KEY: z
-      .string()
-      .min(1, 'is required (any value when OPENAI_BASE_URL points at a server without keys)'),
-    // Empty counts as unset: compose files pass `${OPENAI_BASE_URL:-}` through.
-    OPENAI_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), url(['http:', 'https:']).optional()),
-    LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
-    LLM_TIMEOUT_MS: int(30_000, 1_000, 300_000),
-    LLM_MAX_RETRIES: int(2, 0, 10),
-    SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
-    SIMILAR_TICKETS_LIMIT: int(5, 1, 20),
-    // Each context source (similar tickets, knowledge base, assets) gets this long; a slower one is
-    // named unavailable in the note instead of holding the job.
-    CONTEXT_SOURCE_TIMEOUT_MS: int(5_000, 100, 60_000),
-    KB_CACHE_TTL_MS: int(10 * 60_000, 0, 24 * 3600_000),
-    ...publicBaseUrl,
-    // Past a tenant's soft budget limit; a tenant may name its own.
-    LLM_BUDGET_MODEL: z.string().min(1).default('gpt-4.1-nano'),
-    // Merged over the built-in table (packages/shared/src/llm-prices.ts).
-    LLM_PRICES: llmPrices,
-    // Tokens of ticket and context sent per note (estimated as characters / 4).
-    LLM_PROMPT_TOKEN_BUDGET: int(3_000, 500, 100_000),
-    // How long a tenant's ServiceDesk Plus categories and priorities are reused.
-    TAXONOMY_CACHE_TTL_MS: int(15 * 60_000, 0, 24 * 60 * 60_000),
-    // A killed worker's jobs are recovered once their lock lapses; lower means faster recovery but
-    // more lock renewals (every half of it).
-    WORKER_LOCK_DURATION_MS: int(30_000, 1_000, 600_000),
-    // ServiceDesk Plus calls per tenant per minute across all workers, so one client's ticket burst
-    // cannot use up its SDP API quota (technicians and integrations share it).
-    SDP_RATE_LIMIT_PER_MINUTE: int(300, 1, 100_000),
-    ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
-    ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
-    // Longer descriptions are cut before the LLM sees them; the note says so. At most 4,000: the
-    // prompt builder (generate-note.ts) cuts there too, and the note must not claim more was read.
-    TICKET_DESCRIPTION_LIMIT: int(4_000, 200, 4_000),
-  }),
-  admin: z.object({
-    ...common,
-    ...database,
-    ...encryption,
-    REDIS_URL: redis.REDIS_URL.optional(),
-    QUEUE_PREFIX: redis.QUEUE_PREFIX,
-    // Where ServiceDesk Plus reaches the API; printed in webhook URLs and the Deluge snippet.
-    ...publicBaseUrl,
-    SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
-    // The SDP backfill's pace: on-prem portals share their capacity with technicians at work.
-    SDP_BACKFILL_REQUESTS_PER_SECOND: int(5, 1, 100),
-  }),
+  api: z
+    .object({
+      ...common,
+      ...database,
+      ...redis,
+      ...encryption,
+      ...shutdown,
+      ...telemetry,
+      HOST: z.string().default('0.0.0.0'),
+      PORT: int(3000, 0, 65_535),
+      // Set when a reverse proxy or ingress terminates TLS: true, a hop count, or a comma-separated list of CIDRs.
+      TRUST_PROXY: z.string().default('false'),
+      WEBHOOK_BODY_LIMIT_BYTES: int(256 * 1024, 1024, 10 * 1024 * 1024),
+      WEBHOOK_TOLERANCE_SECONDS: int(300, 30, 3600),
+      TENANT_CACHE_TTL_MS: int(10_000, 0, 300_000),
+      ...publicBaseUrl,
+      // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it.
+      WEBHOOK_RATE_LIMIT_PER_MINUTE: int(600, 1, 1_000_000),
+    })
+    .superRefine(redisModeCheck),
+  worker: z
+    .object({
+      ...common,
+      ...database,
+      ...redis,
+      ...encryption,
+      ...shutdown,
+      ...telemetry,
+      // Small HTTP server for /health, /ready and /metrics (Kubernetes probes, Prometheus); 0 = off.
+      WORKER_HTTP_HOST: z.string().default('0.0.0.0'),
+      WORKER_HTTP_PORT: int(9464, 0, 65_535),
+      WORKER_CONCURRENCY: int(20, 1, 1000),
+      OPENAI_API_KEY: z
+        .string()
+        .min(1, 'is required (any value when OPENAI_BASE_URL points at a server without keys)'),
+      // Empty counts as unset: compose files pass `${OPENAI_BASE_URL:-}` through.
+      OPENAI_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), url(['http:', 'https:']).optional()),
+      LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+      LLM_TIMEOUT_MS: int(30_000, 1_000, 300_000),
+      LLM_MAX_RETRIES: int(2, 0, 10),
+      SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
+      SIMILAR_TICKETS_LIMIT: int(5, 1, 20),
+      // Each context source (similar tickets, knowledge base, assets) gets this long; a slower one is
+      // named unavailable in the note instead of holding the job.
+      CONTEXT_SOURCE_TIMEOUT_MS: int(5_000, 100, 60_000),
+      KB_CACHE_TTL_MS: int(10 * 60_000, 0, 24 * 3600_000),
+      ...publicBaseUrl,
+      // Past a tenant's soft budget limit; a tenant may name its own.
+      LLM_BUDGET_MODEL: z.string().min(1).default('gpt-4.1-nano'),
+      // Merged over the built-in table (packages/shared/src/llm-prices.ts).
+      LLM_PRICES: llmPrices,
+      // Tokens of ticket and context sent per note (estimated as characters / 4).
+      LLM_PROMPT_TOKEN_BUDGET: int(3_000, 500, 100_000),
+      // How long a tenant's ServiceDesk Plus categories and priorities are reused.
+      TAXONOMY_CACHE_TTL_MS: int(15 * 60_000, 0, 24 * 60 * 60_000),
+      // A killed worker's jobs are recovered once their lock lapses; lower means faster recovery but
+      // more lock renewals (every half of it).
+      WORKER_LOCK_DURATION_MS: int(30_000, 1_000, 600_000),
+      // ServiceDesk Plus calls per tenant per minute across all workers, so one client's ticket burst
+      // cannot use up its SDP API quota (technicians and integrations share it).
+      SDP_RATE_LIMIT_PER_MINUTE: int(300, 1, 100_000),
+      ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
+      ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
+      // Longer descriptions are cut before the LLM sees them; the note says so. At most 4,000: the
+      // prompt builder (generate-note.ts) cuts there too, and the note must not claim more was read.
+      TICKET_DESCRIPTION_LIMIT: int(4_000, 200, 4_000),
+    })
+    .superRefine(redisModeCheck),
+  admin: z
+    .object({
+      ...common,
+      ...database,
+      ...encryption,
+      REDIS_URL: redis.REDIS_URL.optional(),
+      REDIS_MODE: redis.REDIS_MODE,
+      QUEUE_PREFIX: redis.QUEUE_PREFIX,
+      // Where ServiceDesk Plus reaches the API; printed in webhook URLs and the Deluge snippet.
+      ...publicBaseUrl,
+      SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
+      // The SDP backfill's pace: on-prem portals share their capacity with technicians at work.
+      SDP_BACKFILL_REQUESTS_PER_SECOND: int(5, 1, 100),
+    })
+    .superRefine(redisModeCheck),
   migrate: z.object({
     ...common,
     DATABASE_URL: database.DATABASE_URL,
@@ -248,7 +284,9 @@ function serviceConfig(e: Parsed<'api'> | Parsed<'worker'>) {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
+    redisMode: e.REDIS_MODE,
+    // The prefix as the keys use it: a hash tag in cluster mode (see effectiveQueuePrefix).
+    queuePrefix: effectiveQueuePrefix(e.QUEUE_PREFIX, e.REDIS_MODE),
     encryptionKey: e.ENCRYPTION_KEY,
     encryptionKeys: e.ENCRYPTION_KEYS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -334,7 +372,8 @@ function adminConfig(e: Parsed<'admin'>) {
     encryptionKey: e.ENCRYPTION_KEY,
     encryptionKeys: e.ENCRYPTION_KEYS,
     redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
+    redisMode: e.REDIS_MODE,
+    queuePrefix: effectiveQueuePrefix(e.QUEUE_PREFIX, e.REDIS_MODE),
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     sdpTimeoutMs: e.SDP_TIMEOUT_MS,
     backfillRequestsPerSecond: e.SDP_BACKFILL_REQUESTS_PER_SECOND,
@@ -388,7 +427,10 @@ function productionProblems(component: Component, env: Env): string[] {
     const value = env[name];
     if (!value) continue;
     try {
-      const password = decodeURIComponent(new URL(value).password);
+      const password =
+        name === 'REDIS_URL'
+          ? (parseRedisUrl(value, 'cluster').password ?? '')
+          : decodeURIComponent(new URL(value).password);
       if (password && isPlaceholder(password)) problems.push(`${name}: the password is a placeholder`);
     } catch {
       // Reported by the schema already.
