@@ -92,6 +92,7 @@ export async function buildApp(deps: AppDeps) {
     tenantAuth: deps.tenantAuth,
     toleranceSeconds: deps.webhookToleranceSeconds,
     publicBaseUrl: deps.publicBaseUrl ?? '',
+    metrics: deps.metrics,
   });
   return app;
 }
