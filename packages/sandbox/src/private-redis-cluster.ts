@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -57,7 +57,13 @@ export function missingRedisClusterBinaries(): string[] {
 }
 
 export async function startPrivateRedisCluster(
-  options: { primaries?: number; replicas?: number; nodeTimeoutMs?: number } = {},
+  options: {
+    primaries?: number;
+    replicas?: number;
+    nodeTimeoutMs?: number;
+    /** TLS only (no plain port): clients, the cluster bus and replication all use it. */
+    tls?: TestTls;
+  } = {},
 ): Promise<PrivateRedisCluster> {
   const primaries = options.primaries ?? 3;
   const replicas = options.replicas ?? 0;
@@ -69,12 +75,27 @@ export async function startPrivateRedisCluster(
 
   for (let i = 0; i < primaries * (1 + replicas); i++) {
     const port = await freePort();
+    // The bus port explicitly: the default (port + 10000) can be taken, or beyond 65535.
+    const busPort = await freePort();
     const nodeDir = join(dir, String(port));
     await mkdir(nodeDir);
     let child: ChildProcess | undefined;
     const args = [
-      '--port',
-      String(port),
+      ...(options.tls
+        ? [
+            '--port',
+            '0',
+            '--tls-port',
+            String(port),
+            ...tlsServerArgs(options.tls),
+            '--tls-cluster',
+            'yes',
+            '--tls-replication',
+            'yes',
+          ]
+        : ['--port', String(port)]),
+      '--cluster-port',
+      String(busPort),
       '--bind',
       '127.0.0.1',
       '--dir',
@@ -141,6 +162,7 @@ export async function startPrivateRedisCluster(
         port: node.port,
         username: user,
         password,
+        ...(options.tls ? { tls: { ca: options.tls.ca } } : {}),
         maxRetriesPerRequest: 1,
         retryStrategy: () => 200,
         lazyConnect: false,
@@ -182,6 +204,7 @@ export async function startPrivateRedisCluster(
     await promisify(execFile)(
       'redis-cli',
       [
+        ...(options.tls ? ['--tls', '--cacert', options.tls.caFile] : []),
         '--user',
         user,
         '-a',
@@ -202,7 +225,7 @@ export async function startPrivateRedisCluster(
   }
 
   const cluster: PrivateRedisCluster = {
-    url: `redis://${user}:${password}@${nodes
+    url: `${options.tls ? 'rediss' : 'redis'}://${user}:${password}@${nodes
       .slice(0, primaries)
       .map((n) => `127.0.0.1:${n.port}`)
       .join(',')}`,
@@ -248,4 +271,94 @@ export async function startPrivateRedisCluster(
     throw error;
   }
   return cluster;
+}
+
+/** A private CA and a certificate for localhost / 127.0.0.1 it signed, for TLS tests. */
+export interface TestTls {
+  dir: string;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** The CA certificate, PEM. */
+  ca: string;
+  remove(): Promise<void>;
+}
+
+/** Makes a CA and a server certificate with openssl (null when openssl is missing). */
+export async function createTestTls(): Promise<TestTls | null> {
+  const dir = await mkdtemp(join(tmpdir(), 'ai-agents-tls-'));
+  const run = (args: string[]) => promisify(execFile)('openssl', args, { cwd: dir, timeout: 30_000 });
+  try {
+    await run([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=ai-agents test CA',
+    ]);
+    await run([
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'server.key',
+      '-out',
+      'server.csr',
+      '-subj',
+      '/CN=localhost',
+    ]);
+    await writeFile(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+    await run([
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+    ]);
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    if ((error as { code?: string }).code === 'ENOENT') return null;
+    throw error;
+  }
+  return {
+    dir,
+    caFile: join(dir, 'ca.crt'),
+    certFile: join(dir, 'server.crt'),
+    keyFile: join(dir, 'server.key'),
+    ca: await readFile(join(dir, 'ca.crt'), 'utf8'),
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** redis-server arguments for TLS with `tls`; clients need no certificate of their own. */
+export function tlsServerArgs(tls: TestTls): string[] {
+  return [
+    '--tls-cert-file',
+    tls.certFile,
+    '--tls-key-file',
+    tls.keyFile,
+    '--tls-ca-cert-file',
+    tls.caFile,
+    '--tls-auth-clients',
+    'no',
+  ];
 }
