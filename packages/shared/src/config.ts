@@ -87,7 +87,7 @@ function redisUrlProblem(value: string, mode: RedisMode): string | undefined {
 }
 
 const redis = {
-  // Checked against REDIS_MODE by redisModeCheck (one node in single mode, seeds in cluster mode).
+  // Checked against REDIS_MODE by redisProblems() once the schema has parsed.
   REDIS_URL: z.string().min(1, 'is required'),
   REDIS_MODE: z.enum(REDIS_MODES as [RedisMode, ...RedisMode[]]).default('single'),
   QUEUE_PREFIX: z
@@ -99,10 +99,13 @@ const redis = {
     .default('ai-agents'),
 };
 
-function redisModeCheck(e: { REDIS_URL?: string | undefined; REDIS_MODE: RedisMode }, ctx: z.RefinementCtx) {
-  if (e.REDIS_URL === undefined) return;
-  const problem = redisUrlProblem(e.REDIS_URL, e.REDIS_MODE);
-  if (problem) ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: problem });
+/** REDIS_URL against REDIS_MODE (one node in single mode, seeds in cluster mode). */
+function redisProblems(env: Env): string[] {
+  const mode = env.REDIS_MODE ?? 'single';
+  // An unknown mode or a missing URL is reported by the schema.
+  if (!env.REDIS_URL || !(REDIS_MODES as readonly string[]).includes(mode)) return [];
+  const problem = redisUrlProblem(env.REDIS_URL, mode as RedisMode);
+  return problem ? [`REDIS_URL: ${problem}`] : [];
 }
 
 const encryption = {
@@ -162,89 +165,83 @@ const shutdown = {
 };
 
 const schemas = {
-  api: z
-    .object({
-      ...common,
-      ...database,
-      ...redis,
-      ...encryption,
-      ...shutdown,
-      ...telemetry,
-      HOST: z.string().default('0.0.0.0'),
-      PORT: int(3000, 0, 65_535),
-      // Set when a reverse proxy or ingress terminates TLS: true, a hop count, or a comma-separated list of CIDRs.
-      TRUST_PROXY: z.string().default('false'),
-      WEBHOOK_BODY_LIMIT_BYTES: int(256 * 1024, 1024, 10 * 1024 * 1024),
-      WEBHOOK_TOLERANCE_SECONDS: int(300, 30, 3600),
-      TENANT_CACHE_TTL_MS: int(10_000, 0, 300_000),
-      ...publicBaseUrl,
-      // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it.
-      WEBHOOK_RATE_LIMIT_PER_MINUTE: int(600, 1, 1_000_000),
-    })
-    .superRefine(redisModeCheck),
-  worker: z
-    .object({
-      ...common,
-      ...database,
-      ...redis,
-      ...encryption,
-      ...shutdown,
-      ...telemetry,
-      // Small HTTP server for /health, /ready and /metrics (Kubernetes probes, Prometheus); 0 = off.
-      WORKER_HTTP_HOST: z.string().default('0.0.0.0'),
-      WORKER_HTTP_PORT: int(9464, 0, 65_535),
-      WORKER_CONCURRENCY: int(20, 1, 1000),
-      OPENAI_API_KEY: z
-        .string()
-        .min(1, 'is required (any value when OPENAI_BASE_URL points at a server without keys)'),
-      // Empty counts as unset: compose files pass `${OPENAI_BASE_URL:-}` through.
-      OPENAI_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), url(['http:', 'https:']).optional()),
-      LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
-      LLM_TIMEOUT_MS: int(30_000, 1_000, 300_000),
-      LLM_MAX_RETRIES: int(2, 0, 10),
-      SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
-      SIMILAR_TICKETS_LIMIT: int(5, 1, 20),
-      // Each context source (similar tickets, knowledge base, assets) gets this long; a slower one is
-      // named unavailable in the note instead of holding the job.
-      CONTEXT_SOURCE_TIMEOUT_MS: int(5_000, 100, 60_000),
-      KB_CACHE_TTL_MS: int(10 * 60_000, 0, 24 * 3600_000),
-      ...publicBaseUrl,
-      // Past a tenant's soft budget limit; a tenant may name its own.
-      LLM_BUDGET_MODEL: z.string().min(1).default('gpt-4.1-nano'),
-      // Merged over the built-in table (packages/shared/src/llm-prices.ts).
-      LLM_PRICES: llmPrices,
-      // Tokens of ticket and context sent per note (estimated as characters / 4).
-      LLM_PROMPT_TOKEN_BUDGET: int(3_000, 500, 100_000),
-      // How long a tenant's ServiceDesk Plus categories and priorities are reused.
-      TAXONOMY_CACHE_TTL_MS: int(15 * 60_000, 0, 24 * 60 * 60_000),
-      // A killed worker's jobs are recovered once their lock lapses; lower means faster recovery but
-      // more lock renewals (every half of it).
-      WORKER_LOCK_DURATION_MS: int(30_000, 1_000, 600_000),
-      // ServiceDesk Plus calls per tenant per minute across all workers, so one client's ticket burst
-      // cannot use up its SDP API quota (technicians and integrations share it).
-      SDP_RATE_LIMIT_PER_MINUTE: int(300, 1, 100_000),
-      ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
-      ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
-      // Longer descriptions are cut before the LLM sees them; the note says so. At most 4,000: the
-      // prompt builder (generate-note.ts) cuts there too, and the note must not claim more was read.
-      TICKET_DESCRIPTION_LIMIT: int(4_000, 200, 4_000),
-    })
-    .superRefine(redisModeCheck),
-  admin: z
-    .object({
-      ...common,
-      ...database,
-      ...encryption,
-      REDIS_URL: redis.REDIS_URL.optional(),
-      REDIS_MODE: redis.REDIS_MODE,
-      QUEUE_PREFIX: redis.QUEUE_PREFIX,
-      // Where ServiceDesk Plus reaches the API; printed in webhook URLs and the Deluge snippet.
-      ...publicBaseUrl,
-      SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
-      // The SDP backfill's pace: on-prem portals share their capacity with technicians at work.
-      SDP_BACKFILL_REQUESTS_PER_SECOND: int(5, 1, 100),
-    })
-    .superRefine(redisModeCheck),
+  api: z.object({
+    ...common,
+    ...database,
+    ...redis,
+    ...encryption,
+    ...shutdown,
+    ...telemetry,
+    HOST: z.string().default('0.0.0.0'),
+    PORT: int(3000, 0, 65_535),
+    // Set when a reverse proxy or ingress terminates TLS: true, a hop count, or a comma-separated list of CIDRs.
+    TRUST_PROXY: z.string().default('false'),
+    WEBHOOK_BODY_LIMIT_BYTES: int(256 * 1024, 1024, 10 * 1024 * 1024),
+    WEBHOOK_TOLERANCE_SECONDS: int(300, 30, 3600),
+    TENANT_CACHE_TTL_MS: int(10_000, 0, 300_000),
+    ...publicBaseUrl,
+    // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it.
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: int(600, 1, 1_000_000),
+  }),
+  worker: z.object({
+    ...common,
+    ...database,
+    ...redis,
+    ...encryption,
+    ...shutdown,
+    ...telemetry,
+    // Small HTTP server for /health, /ready and /metrics (Kubernetes probes, Prometheus); 0 = off.
+    WORKER_HTTP_HOST: z.string().default('0.0.0.0'),
+    WORKER_HTTP_PORT: int(9464, 0, 65_535),
+    WORKER_CONCURRENCY: int(20, 1, 1000),
+    OPENAI_API_KEY: z
+      .string()
+      .min(1, 'is required (any value when OPENAI_BASE_URL points at a server without keys)'),
+    // Empty counts as unset: compose files pass `${OPENAI_BASE_URL:-}` through.
+    OPENAI_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), url(['http:', 'https:']).optional()),
+    LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+    LLM_TIMEOUT_MS: int(30_000, 1_000, 300_000),
+    LLM_MAX_RETRIES: int(2, 0, 10),
+    SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
+    SIMILAR_TICKETS_LIMIT: int(5, 1, 20),
+    // Each context source (similar tickets, knowledge base, assets) gets this long; a slower one is
+    // named unavailable in the note instead of holding the job.
+    CONTEXT_SOURCE_TIMEOUT_MS: int(5_000, 100, 60_000),
+    KB_CACHE_TTL_MS: int(10 * 60_000, 0, 24 * 3600_000),
+    ...publicBaseUrl,
+    // Past a tenant's soft budget limit; a tenant may name its own.
+    LLM_BUDGET_MODEL: z.string().min(1).default('gpt-4.1-nano'),
+    // Merged over the built-in table (packages/shared/src/llm-prices.ts).
+    LLM_PRICES: llmPrices,
+    // Tokens of ticket and context sent per note (estimated as characters / 4).
+    LLM_PROMPT_TOKEN_BUDGET: int(3_000, 500, 100_000),
+    // How long a tenant's ServiceDesk Plus categories and priorities are reused.
+    TAXONOMY_CACHE_TTL_MS: int(15 * 60_000, 0, 24 * 60 * 60_000),
+    // A killed worker's jobs are recovered once their lock lapses; lower means faster recovery but
+    // more lock renewals (every half of it).
+    WORKER_LOCK_DURATION_MS: int(30_000, 1_000, 600_000),
+    // ServiceDesk Plus calls per tenant per minute across all workers, so one client's ticket burst
+    // cannot use up its SDP API quota (technicians and integrations share it).
+    SDP_RATE_LIMIT_PER_MINUTE: int(300, 1, 100_000),
+    ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
+    ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
+    // Longer descriptions are cut before the LLM sees them; the note says so. At most 4,000: the
+    // prompt builder (generate-note.ts) cuts there too, and the note must not claim more was read.
+    TICKET_DESCRIPTION_LIMIT: int(4_000, 200, 4_000),
+  }),
+  admin: z.object({
+    ...common,
+    ...database,
+    ...encryption,
+    REDIS_URL: redis.REDIS_URL.optional(),
+    REDIS_MODE: redis.REDIS_MODE,
+    QUEUE_PREFIX: redis.QUEUE_PREFIX,
+    // Where ServiceDesk Plus reaches the API; printed in webhook URLs and the Deluge snippet.
+    ...publicBaseUrl,
+    SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
+    // The SDP backfill's pace: on-prem portals share their capacity with technicians at work.
+    SDP_BACKFILL_REQUESTS_PER_SECOND: int(5, 1, 100),
+  }),
   migrate: z.object({
     ...common,
     DATABASE_URL: database.DATABASE_URL,
@@ -453,6 +450,8 @@ export function loadConfig<C extends Component>(env: Env, component: C): ConfigF
           env[name] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
         return `${name}: ${message}`;
       });
+  // Also when other variables failed, so one restart fixes them all.
+  if (component !== 'migrate') problems.push(...redisProblems(env));
   if ((env.NODE_ENV ?? '') === 'production') problems.push(...productionProblems(component, env));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 

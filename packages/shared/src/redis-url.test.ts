@@ -103,6 +103,19 @@ describe('REDIS_MODE and REDIS_URL in the configuration', () => {
     );
   });
 
+  it('reports a REDIS_URL that does not fit the mode together with the other problems', () => {
+    const error = (() => {
+      try {
+        loadConfig({ DATABASE_URL: base.DATABASE_URL, REDIS_URL: 'redis://r1,r2' }, 'api');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    })();
+    expect(error).toMatch(/ENCRYPTION_KEY/);
+    expect(error).toMatch(/REDIS_URL: names several nodes/);
+  });
+
   it('refuses a placeholder Redis password in production, in cluster mode too', () => {
     expect(() =>
       loadConfig(
