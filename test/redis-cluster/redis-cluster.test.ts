@@ -47,8 +47,11 @@ if (missing.length > 0) {
 
   afterAll(async () => {
     vi.unstubAllEnvs();
-    await stack?.close();
-    await cluster?.destroy();
+    try {
+      await stack?.close();
+    } finally {
+      await cluster?.destroy();
+    }
   });
 
   describe('Redis Cluster (3 primaries, 3 replicas, ACL user)', () => {

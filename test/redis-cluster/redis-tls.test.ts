@@ -64,8 +64,11 @@ describe('one Redis over TLS with an ACL user (REDIS_MODE=single, rediss://)', (
   let port = 0;
 
   afterAll(async () => {
-    await stack?.close();
-    server?.kill('SIGKILL');
+    try {
+      await stack?.close();
+    } finally {
+      server?.kill('SIGKILL');
+    }
   });
 
   it('takes a webhook and posts the note, and a plain connection gets nowhere', async (context) => {
@@ -131,8 +134,11 @@ describe('a Redis Cluster over TLS with an ACL user (REDIS_MODE=cluster, rediss:
   let stack: Stack | undefined;
 
   afterAll(async () => {
-    await stack?.close();
-    await cluster?.destroy();
+    try {
+      await stack?.close();
+    } finally {
+      await cluster?.destroy();
+    }
   });
 
   it('discovers the nodes from the seeds, takes a webhook and posts the note', async (context) => {

@@ -85,6 +85,10 @@ export async function startPrivatePgbouncer(options: {
     stdio: ['ignore', 'ignore', 'pipe'],
     ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
   });
+  // A test run cut short (a hook timeout, a crashed fork) must not leave the pooler behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   child.stderr?.on('data', (chunk: Buffer) => {
     // Bounded: the log is for failure messages, not a record of every connection.
     log = (log + chunk.toString()).slice(-64_000);

@@ -16,6 +16,22 @@ import { freePort, waitFor, waitForPort } from './testing.js';
  * Reference: https://redis.io/docs/latest/operate/oss_and_stack/management/scaling/
  */
 
+/**
+ * Every node still running, killed when the test process exits: a test run cut short (a hook
+ * timeout, a crashed fork) must not leave redis-servers behind.
+ */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+}
+
 export interface ClusterNode {
   port: number;
   running(): boolean;
@@ -138,15 +154,16 @@ export async function startPrivateRedisCluster(
       running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
       async start() {
         child = spawn('redis-server', args, { stdio: 'ignore' });
+        track(child);
         await waitForPort(port, 5_000);
       },
       async stop() {
-        const running = child;
+        const current = child;
         child = undefined;
-        if (!running || running.exitCode !== null || running.signalCode !== null) return;
+        if (!current || current.exitCode !== null || current.signalCode !== null) return;
         await new Promise<void>((resolve) => {
-          running.once('exit', () => resolve());
-          running.kill('SIGKILL');
+          current.once('exit', () => resolve());
+          current.kill('SIGKILL');
         });
       },
     };
