@@ -9,6 +9,7 @@ export default defineConfig({
     // (The first matching entry wins: a subpath before its package.)
     alias: {
       '@ai-agents/shared/http-fetch': src('./packages/shared/src/http-fetch.ts'),
+      '@ai-agents/shared/redis': src('./packages/shared/src/redis-client.ts'),
       '@ai-agents/shared': src('./packages/shared/src/index.ts'),
       '@ai-agents/db': src('./packages/db/src/index.ts'),
       '@ai-agents/servicedesk': src('./packages/servicedesk/src/index.ts'),

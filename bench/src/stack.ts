@@ -19,7 +19,7 @@ import {
   type TestDatabase,
 } from '@ai-agents/sandbox';
 import { createSecretBox, signWebhook } from '@ai-agents/shared';
-import { Redis } from 'ioredis';
+import { createRedisClient, type RedisClient } from '@ai-agents/shared/redis';
 import { type Child, imageNodeFlags, type PeakRss, startNode, waitForHttp } from './processes.js';
 
 const TECHNICIAN_KEY = 'bench-technician-key';
@@ -59,7 +59,7 @@ export interface Tenant {
 export interface Stack {
   database: TestDatabase;
   redis: PrivateRedis;
-  redisClient: Redis;
+  redisClient: RedisClient;
   sdp: FakeServiceDesk;
   llm: FakeLlm;
   encryptionKey: string;
@@ -90,7 +90,11 @@ export async function startStack(
     cleanups.push(() => database.drop());
     const redis = await startPrivateRedis();
     cleanups.push(() => redis.stop());
-    const redisClient = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    // The services' own factory, with the settings they are given below.
+    const redisClient = createRedisClient(
+      { redisUrl: redis.url, redisMode: 'single' },
+      { maxRetriesPerRequest: 1 },
+    );
     cleanups.push(async () => redisClient.disconnect());
     const sdp = await startFakeServiceDesk({ technicianKeys: [TECHNICIAN_KEY] });
     cleanups.push(() => sdp.close());

@@ -85,10 +85,43 @@ describe('compose files', () => {
 });
 
 describe('docker-compose.yml (development)', () => {
-  it('runs postgres, redis, migrate, api, worker and the sandbox', () => {
+  it('runs postgres, redis, migrate, api, worker, the sandbox, Prometheus and Grafana', () => {
     expect(Object.keys(dev.services).sort()).toEqual(
-      ['api', 'migrate', 'postgres', 'redis', 'sandbox', 'worker'].sort(),
+      ['api', 'grafana', 'migrate', 'postgres', 'prometheus', 'redis', 'sandbox', 'worker'].sort(),
     );
+  });
+
+  it('provisions Grafana with the Prometheus that scrapes the api and worker, and every dashboard file', () => {
+    const grafana = dev.services.grafana?.volumes ?? [];
+    expect(grafana).toEqual(
+      expect.arrayContaining([
+        './deploy/grafana/provisioning:/etc/grafana/provisioning:ro',
+        './deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro',
+      ]),
+    );
+    const datasources = readYaml('deploy/grafana/provisioning/datasources/prometheus.yaml') as {
+      datasources: { url: string; uid: string }[];
+    };
+    expect(datasources.datasources).toEqual([
+      expect.objectContaining({ url: 'http://prometheus:9090', uid: 'prometheus' }),
+    ]);
+    const providers = readYaml('deploy/grafana/provisioning/dashboards/ai-agents.yaml') as {
+      providers: { options: { path: string } }[];
+    };
+    expect(providers.providers[0]?.options.path).toBe('/var/lib/grafana/dashboards');
+    expect(dev.services.prometheus?.volumes).toContain(
+      './deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+    );
+    const scrape = readYaml('deploy/prometheus/prometheus.yml') as {
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    };
+    expect(scrape.scrape_configs.map((c) => [c.job_name, c.static_configs[0]?.targets])).toEqual([
+      ['ai-agents-api', ['api:3000']],
+      ['ai-agents-worker', ['worker:9464']],
+    ]);
+    // The ports scraped are the ones the services listen on.
+    expect(dev.services.api?.environment?.PORT).toBe('3000');
+    expect(dev.services.worker?.ports).toContain('127.0.0.1:9464:9464');
   });
 
   it('configures redis for a queue: no eviction, append-only file', () => {

@@ -21,11 +21,19 @@ import {
   testQueuePrefix,
   waitFor,
 } from '@ai-agents/sandbox';
-import { createLogger, createSecretBox, ENHANCE_QUEUE, loadConfig, signWebhook } from '@ai-agents/shared';
+import {
+  createLogger,
+  createSecretBox,
+  ENHANCE_QUEUE,
+  effectiveQueuePrefix,
+  loadConfig,
+  type RedisMode,
+  signWebhook,
+} from '@ai-agents/shared';
+import { createRedisClient } from '@ai-agents/shared/redis';
 import { type RunningWorker, startWorker } from '@ai-agents/worker';
 import { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
-import { Redis } from 'ioredis';
 
 /**
  * The whole pipeline for reliability tests: a database of its own, the fake ServiceDesk Plus and LLM,
@@ -86,13 +94,18 @@ export async function startStack(options: StackOptions = {}) {
   const workers: RunningWorker[] = [];
   const processes: NodeProcess[] = [];
   // A separate connection for assertions, so a test's view of the queue never depends on the API's.
-  const inspect = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  // Opened as the services open theirs (REDIS_MODE from `env`), under the prefix their keys use.
+  const redisMode = (env.REDIS_MODE ?? 'single') as RedisMode;
+  const inspect = createRedisClient({ redisUrl, redisMode }, { maxRetriesPerRequest: null });
   inspect.on('error', () => {});
-  const queue = new Queue(ENHANCE_QUEUE, { connection: inspect, prefix: env.QUEUE_PREFIX });
+  const queuePrefix = effectiveQueuePrefix(env.QUEUE_PREFIX ?? '', redisMode);
+  const queue = new Queue(ENHANCE_QUEUE, { connection: inspect, prefix: queuePrefix });
   queue.on('error', () => {});
 
   const stack = {
     env,
+    /** The prefix the keys really use (a hash tag in cluster mode). */
+    queuePrefix,
     tenantId,
     slug,
     secret,

@@ -1,9 +1,9 @@
 import type { Db } from '@ai-agents/db';
 import type { Logger } from '@ai-agents/shared';
+import { probeRedis, type RedisClient } from '@ai-agents/shared/redis';
 import helmet from '@fastify/helmet';
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyError, LogController } from 'fastify';
-import type { Redis } from 'ioredis';
 import { createAccessLogger, writeAccessLog } from './access-log.js';
 import { HttpError } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
@@ -16,7 +16,7 @@ import type { TenantAuth } from './webhook/tenant-auth.js';
 export interface AppDeps {
   logger: Logger;
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   queue: Queue;
   tenantAuth: TenantAuth;
   webhookBodyLimitBytes: number;
@@ -73,7 +73,10 @@ export async function buildApp(deps: AppDeps) {
       .send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );
 
-  await app.register(healthRoutes, { db: deps.db, redis: deps.redis });
+  await app.register(healthRoutes, {
+    db: deps.db,
+    redisProbe: () => probeRedis(deps.redis, deps.queue.opts.prefix ?? 'bull'),
+  });
   if (deps.metrics) await app.register(metricsRoutes, { registry: deps.metrics.registry });
   await app.register(webhookRoutes, {
     metrics: deps.metrics,
@@ -89,6 +92,7 @@ export async function buildApp(deps: AppDeps) {
     tenantAuth: deps.tenantAuth,
     toleranceSeconds: deps.webhookToleranceSeconds,
     publicBaseUrl: deps.publicBaseUrl ?? '',
+    metrics: deps.metrics,
   });
   return app;
 }

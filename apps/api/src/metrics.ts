@@ -33,6 +33,12 @@ export function createApiMetrics(queue?: Queue) {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  const feedback = new Counter({
+    name: 'feedback_total',
+    help: 'Technician feedback recorded on notes: helpful "true" or "false", source link (the note\'s link) or signed (API)',
+    labelNames: ['helpful', 'source'] as const,
+    registers: [registry],
+  });
   const webhooks = new Counter({
     name: 'webhooks_total',
     help: 'Webhook deliveries by tenant slug ("unknown" when the slug matches no tenant), outcome and rejection reason',
@@ -85,6 +91,9 @@ export function createApiMetrics(queue?: Queue) {
       }
       series.count.inc();
       series.duration.observe(seconds);
+    },
+    observeFeedback(helpful: boolean, source: 'link' | 'signed') {
+      feedback.inc({ helpful: String(helpful), source });
     },
     /** `tenant` must be the slug of an existing tenant; anything else is counted as "unknown". */
     observeWebhook(tenant: string | null, result: WebhookOutcome) {

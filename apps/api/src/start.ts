@@ -1,14 +1,13 @@
 import { openServiceDatabase } from '@ai-agents/db';
 import {
   type ApiConfig,
-  assertRedisNoEviction,
   createSecretBox,
   ENHANCE_JOB_OPTIONS,
   ENHANCE_QUEUE,
   type Logger,
 } from '@ai-agents/shared';
+import { assertNoEviction, createRedisClient, waitForRedis } from '@ai-agents/shared/redis';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { type ApiApp, buildApp } from './app.js';
 import { createApiMetrics } from './metrics.js';
 import { createTenantAuth } from './webhook/tenant-auth.js';
@@ -28,7 +27,7 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
 
   // A producer must fail fast when Redis is away, so the webhook answers 503 at once rather than
   // holding the request while commands queue up in memory.
-  const redis = new Redis(config.redisUrl, {
+  const redis = createRedisClient(config, {
     // Commands issued in the same tick (by concurrent webhooks) go out in one write: under a burst,
     // per-command socket writes were a quarter of the API's CPU time (npm run bench, --cpu-prof).
     enableAutoPipelining: true,
@@ -46,15 +45,8 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
   });
   // Give Redis a moment to connect so the first webhooks do not get 503; if it is down, start anyway:
   // /ready reports it and webhooks answer 503 until it is back.
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 2_000);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  if (redis.status === 'ready') {
-    await assertRedisNoEviction(redis, {
+  if (await waitForRedis(redis, 2_000)) {
+    await assertNoEviction(redis, {
       production: config.isProduction,
       warn: (m) => logger.warn(m),
     }).catch(async (error: unknown) => {

@@ -38,6 +38,18 @@ export function createWorkerMetrics() {
     labelNames: ['tenant', 'model', 'type'] as const,
     registers: [registry],
   });
+  const llmCost = new Counter({
+    name: 'llm_cost_usd_total',
+    help: 'Estimated LLM spend in US dollars (LLM_PRICES), by tenant slug and requested model',
+    labelNames: ['tenant', 'model'] as const,
+    registers: [registry],
+  });
+  const llmBudget = new Counter({
+    name: 'llm_budget_decisions_total',
+    help: 'Monthly token budget decisions per job by tenant slug: ok, soft (cheaper model), hard (no LLM call)',
+    labelNames: ['tenant', 'state'] as const,
+    registers: [registry],
+  });
   const sdpRequests = new Counter({
     name: 'sdp_requests_total',
     help: 'ServiceDesk Plus API calls by HTTP status ("error" when no answer arrived: timeout, refused, reset)',
@@ -57,6 +69,13 @@ export function createWorkerMetrics() {
     observeTokens(tenant: string, model: string, prompt: number | null, completion: number | null) {
       if (prompt) llmTokens.inc({ tenant, model, type: 'prompt' }, prompt);
       if (completion) llmTokens.inc({ tenant, model, type: 'completion' }, completion);
+    },
+    observeCost(tenant: string, model: string, usd: number | null) {
+      // Counted also when 0, so a tenant on a free model still has a series.
+      if (usd !== null && Number.isFinite(usd) && usd >= 0) llmCost.inc({ tenant, model }, usd);
+    },
+    observeBudget(tenant: string, state: 'ok' | 'soft' | 'hard') {
+      llmBudget.inc({ tenant, state });
     },
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
     countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {

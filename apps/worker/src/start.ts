@@ -1,6 +1,5 @@
 import { openServiceDatabase } from '@ai-agents/db';
 import {
-  assertRedisNoEviction,
   createSecretBox,
   ENHANCE_JOB,
   ENHANCE_QUEUE,
@@ -10,8 +9,8 @@ import {
 } from '@ai-agents/shared';
 // A subpath of its own: only the worker loads undici; the API does not need it.
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
+import { assertNoEviction, createRedisClient, probeRedis, waitForRedis } from '@ai-agents/shared/redis';
 import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { upstreamAwareBackoff } from './backoff.js';
 import type { WorkerProbe } from './http-server.js';
@@ -45,13 +44,15 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
 
   // Workers block on Redis and must keep retrying through an outage: BullMQ requires
   // maxRetriesPerRequest null on their connection.
-  const connection = new Redis(config.redisUrl, {
+  const connection = createRedisClient(config, {
     maxRetriesPerRequest: null,
     // Never give up reconnecting (returning null would stop the worker for good after a Redis restart).
     retryStrategy: (n) => Math.min(n * 500, 5_000),
   });
 
-  await assertRedisNoEviction(connection, {
+  // A cluster knows its primaries once it has the slot map; the check reads each one's policy.
+  await waitForRedis(connection, 10_000);
+  await assertNoEviction(connection, {
     production: config.isProduction,
     warn: (m) => logger.warn(m),
   }).catch(async (error: unknown) => {
@@ -157,7 +158,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       dependencies: async () => {
         const [postgres, redis] = await Promise.all([
           answers(() => database.pool.query('select 1')),
-          answers(() => connection.ping()),
+          answers(() => probeRedis(connection, config.queuePrefix)),
         ]);
         return { postgres, redis };
       },

@@ -26,8 +26,10 @@ export function createDatabase(options: {
     // Fail fast when Postgres is unreachable instead of queueing callers for ever.
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
-    // A runaway query must not hold a pooled connection (and a job) hostage.
-    statement_timeout: 30_000,
+    // No statement_timeout here: pg would send it as a startup parameter, which transaction-pooling
+    // proxies refuse (PgBouncer: "unsupported startup parameter"). The application role carries the
+    // default instead (migrate sets it, see DEFAULT_STATEMENT_TIMEOUT), and withTenant() narrows it
+    // inside a transaction with set_config(..., true).
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would kill the process.
   pool.on('error', (error) => options.onError?.(error));

@@ -5,6 +5,15 @@ import pg from 'pg';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 
+/**
+ * The application role's default statement timeout in this database, so a runaway query cannot hold
+ * a connection (and a job) hostage. Set on the role rather than sent at connection start: PgBouncer
+ * in transaction mode and RDS Proxy refuse or pin sessions with startup parameters, while a role
+ * setting applies to every server connection the pooler opens as that role, with nothing to configure
+ * on the pooler.
+ */
+export const DEFAULT_STATEMENT_TIMEOUT = '30s';
+
 // Any fixed 64-bit number works; this one spells "ai-agent" in ASCII.
 const MIGRATION_LOCK_KEY = '7019338829158311540';
 
@@ -20,7 +29,9 @@ export interface MigrateOptions {
 /**
  * Applies pending migrations and (re)asserts the application role and its grants. Runs under a
  * session advisory lock, so concurrent runners (several init containers) apply each migration once:
- * the others wait, then find nothing to do.
+ * the others wait, then find nothing to do. That lock lives as long as the session, across many
+ * transactions, so migrate needs a direct connection: behind a transaction-pooling proxy the unlock
+ * could reach another server connection than the lock (and the lock would outlive the run).
  */
 export async function runMigrations(options: MigrateOptions): Promise<{ applied: number }> {
   const log = options.log ?? (() => {});
@@ -105,6 +116,10 @@ async function ensureAppRole(client: pg.Client, role: string, password: string |
   await client.query('BEGIN');
   try {
     await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${database} TO ${name}`);
+    // Per database, so other databases of the cluster (and other installations' roles) are untouched.
+    await client.query(
+      `ALTER ROLE ${name} IN DATABASE ${database} SET statement_timeout = ${client.escapeLiteral(DEFAULT_STATEMENT_TIMEOUT)}`,
+    );
     await client.query(`GRANT USAGE ON SCHEMA public TO ${name}`);
     await client.query(`REVOKE CREATE ON SCHEMA public FROM ${name}`);
     for (const [table, privileges] of Object.entries(TABLE_GRANTS)) {

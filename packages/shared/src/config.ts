@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { DEFAULT_LLM_PRICES, modelPricesSchema } from './llm-prices.js';
+import {
+  effectiveQueuePrefix,
+  parseRedisUrl,
+  REDIS_MODES,
+  type RedisMode,
+  RedisUrlError,
+} from './redis-url.js';
 
 /**
  * Every environment variable the processes read, parsed once at startup.
@@ -68,13 +75,38 @@ const database = {
   DATABASE_POOL_MAX: int(10, 1, 200),
 };
 
+/** REDIS_URL in the form REDIS_MODE asks for; the message names the problem, never the password. */
+function redisUrlProblem(value: string, mode: RedisMode): string | undefined {
+  try {
+    parseRedisUrl(value, mode);
+    return undefined;
+  } catch (error) {
+    if (error instanceof RedisUrlError) return error.message;
+    throw error;
+  }
+}
+
 const redis = {
-  REDIS_URL: url(['redis:', 'rediss:']),
+  // Checked against REDIS_MODE by redisProblems() once the schema has parsed.
+  REDIS_URL: z.string().min(1, 'is required'),
+  REDIS_MODE: z.enum(REDIS_MODES as [RedisMode, ...RedisMode[]]).default('single'),
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]+$/, 'may hold letters, digits, _ and - only')
+    .regex(
+      /^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/,
+      'may hold letters, digits, _ and - only, optionally all in one pair of braces',
+    )
     .default('ai-agents'),
 };
+
+/** REDIS_URL against REDIS_MODE (one node in single mode, seeds in cluster mode). */
+function redisProblems(env: Env): string[] {
+  const mode = env.REDIS_MODE ?? 'single';
+  // An unknown mode or a missing URL is reported by the schema.
+  if (!env.REDIS_URL || !(REDIS_MODES as readonly string[]).includes(mode)) return [];
+  const problem = redisUrlProblem(env.REDIS_URL, mode as RedisMode);
+  return problem ? [`REDIS_URL: ${problem}`] : [];
+}
 
 const encryption = {
   ENCRYPTION_KEY: base64Key,
@@ -202,6 +234,7 @@ const schemas = {
     ...database,
     ...encryption,
     REDIS_URL: redis.REDIS_URL.optional(),
+    REDIS_MODE: redis.REDIS_MODE,
     QUEUE_PREFIX: redis.QUEUE_PREFIX,
     // Where ServiceDesk Plus reaches the API; printed in webhook URLs and the Deluge snippet.
     ...publicBaseUrl,
@@ -248,7 +281,9 @@ function serviceConfig(e: Parsed<'api'> | Parsed<'worker'>) {
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
     redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
+    redisMode: e.REDIS_MODE,
+    // The prefix as the keys use it: a hash tag in cluster mode (see effectiveQueuePrefix).
+    queuePrefix: effectiveQueuePrefix(e.QUEUE_PREFIX, e.REDIS_MODE),
     encryptionKey: e.ENCRYPTION_KEY,
     encryptionKeys: e.ENCRYPTION_KEYS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -334,7 +369,8 @@ function adminConfig(e: Parsed<'admin'>) {
     encryptionKey: e.ENCRYPTION_KEY,
     encryptionKeys: e.ENCRYPTION_KEYS,
     redisUrl: e.REDIS_URL,
-    queuePrefix: e.QUEUE_PREFIX,
+    redisMode: e.REDIS_MODE,
+    queuePrefix: effectiveQueuePrefix(e.QUEUE_PREFIX, e.REDIS_MODE),
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     sdpTimeoutMs: e.SDP_TIMEOUT_MS,
     backfillRequestsPerSecond: e.SDP_BACKFILL_REQUESTS_PER_SECOND,
@@ -388,7 +424,10 @@ function productionProblems(component: Component, env: Env): string[] {
     const value = env[name];
     if (!value) continue;
     try {
-      const password = decodeURIComponent(new URL(value).password);
+      const password =
+        name === 'REDIS_URL'
+          ? (parseRedisUrl(value, 'cluster').password ?? '')
+          : decodeURIComponent(new URL(value).password);
       if (password && isPlaceholder(password)) problems.push(`${name}: the password is a placeholder`);
     } catch {
       // Reported by the schema already.
@@ -411,6 +450,8 @@ export function loadConfig<C extends Component>(env: Env, component: C): ConfigF
           env[name] === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message;
         return `${name}: ${message}`;
       });
+  // Also when other variables failed, so one restart fixes them all.
+  if (component !== 'migrate') problems.push(...redisProblems(env));
   if ((env.NODE_ENV ?? '') === 'production') problems.push(...productionProblems(component, env));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 

@@ -18,6 +18,7 @@ export interface FeedbackRouteOptions {
   toleranceSeconds: number;
   /** Prefix of the form's action, so the page works behind a proxy that mounts the API under a path. */
   publicBaseUrl: string;
+  metrics?: { observeFeedback(helpful: boolean, source: 'link' | 'signed'): void } | undefined;
 }
 
 // One answer for every authentication failure, as for webhooks: nothing tells which part was wrong.
@@ -113,6 +114,7 @@ export const feedbackRoutes: FastifyPluginAsync<FeedbackRouteOptions> = async (a
         );
         if (!recorded) throw new HttpError(404, 'not_found', 'No such enhancement for this tenant');
         request.log.info({ mode: auth.mode, helpful: fields.helpful }, 'feedback recorded');
+        opts.metrics?.observeFeedback(fields.helpful, auth.mode);
         if (fromForm) return reply.code(201).type('text/html; charset=utf-8').send(feedbackThanksPage());
         return reply.code(201).send({ status: 'recorded', feedback_id: recorded.id });
       } catch (error) {

@@ -1,11 +1,11 @@
 import type { Db } from '@ai-agents/db';
 import { sql } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Redis } from 'ioredis';
 
 export interface HealthRouteOptions {
   db: Db;
-  redis: Redis;
+  /** Resolves when Redis answers for the queue's keys (see probeRedis). */
+  redisProbe: () => Promise<unknown>;
   timeoutMs?: number;
 }
 
@@ -37,7 +37,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
   app.get('/ready', { schema: { response: { 200: readyBody, 503: readyBody } } }, async (request, reply) => {
     const [postgres, redis] = await Promise.all([
       check('postgres', () => opts.db.execute(sql`select 1`)),
-      check('redis', () => opts.redis.ping()),
+      check('redis', opts.redisProbe),
     ]);
     const ready = postgres === 'ok' && redis === 'ok';
     return reply

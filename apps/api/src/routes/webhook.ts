@@ -7,7 +7,7 @@ import {
 } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { HttpError, unauthorized } from '../errors.js';
 import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
 import { authenticateDelivery } from '../webhook/authenticate.js';
@@ -17,7 +17,7 @@ import type { TenantAuth } from '../webhook/tenant-auth.js';
 
 export interface WebhookRouteOptions {
   queue: Queue;
-  redis: Redis;
+  redis: Redis | Cluster;
   tenantAuth: TenantAuth;
   bodyLimitBytes: number;
   toleranceSeconds: number;

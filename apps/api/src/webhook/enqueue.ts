@@ -1,6 +1,6 @@
 import { ENHANCE_JOB, type EnhanceJob, jobNameForEvent } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 // How long a delivered event id is remembered after its job is gone from the queue. ServiceDesk Plus
 // and Deluge retries arrive within minutes; a week covers manual re-sends too.
@@ -30,7 +30,7 @@ export function seenKey(queue: Queue, jobId: string): string {
 /** Steps 2 and 3, for an event that step 1 did not find. */
 export async function storeEnhancement(
   queue: Queue,
-  redis: Redis,
+  redis: Redis | Cluster,
   job: EnhanceJob,
   jobId: string,
 ): Promise<EnqueueResult> {

@@ -197,8 +197,11 @@ export async function processEnhanceTicket(
         ),
       );
       const { outcome } = step;
-      if (outcome.kind === 'ai')
+      deps.metrics?.observeBudget(tenant.slug, step.budget.state);
+      if (outcome.kind === 'ai') {
         deps.metrics?.observeTokens(tenant.slug, outcome.model, outcome.tokensIn, outcome.tokensOut);
+        deps.metrics?.observeCost(tenant.slug, outcome.model, outcome.costUsd);
+      }
       if (outcome.kind === 'fallback')
         log.warn({ reason: outcome.reason }, 'LLM unavailable; posting the context-only note');
       html = renderNote({

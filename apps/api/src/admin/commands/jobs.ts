@@ -1,8 +1,8 @@
 import { findEnhancementByEvent, findWebhookTenant, withTenant } from '@ai-agents/db';
 import { ENHANCE_QUEUE, enhanceJobSchema } from '@ai-agents/shared';
+import { createRedisClient } from '@ai-agents/shared/redis';
 import { type Job, Queue } from 'bullmq';
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
 import { type AdminContext, AdminError, withContext } from '../context.js';
 
 // Failed jobs are read in pages so a large failed set never sits in memory at once.
@@ -26,12 +26,15 @@ async function withQueue<T>(command: Command, fn: (ctx: AdminContext, queue: Que
   return withContext(command, async (ctx) => {
     if (!ctx.config.redisUrl)
       throw new AdminError('REDIS_URL is required for jobs commands (the queue lives in Redis)', 2);
-    const connection = new Redis(ctx.config.redisUrl, {
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: true,
-      connectTimeout: 5_000,
-      retryStrategy: (attempt) => (attempt > 3 ? null : 500),
-    });
+    const connection = createRedisClient(
+      { redisUrl: ctx.config.redisUrl, redisMode: ctx.config.redisMode },
+      {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: true,
+        connectTimeout: 5_000,
+        retryStrategy: (attempt) => (attempt > 3 ? null : 500),
+      },
+    );
     connection.on('error', () => {
       // Reported by the failing command itself.
     });
