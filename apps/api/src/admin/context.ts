@@ -1,8 +1,8 @@
 import { createDatabase, type Database, findTenantBySlug, type TenantSummary } from '@ai-agents/db';
 import { type AdminConfig, createSecretBox, loadConfig, type SecretBox } from '@ai-agents/shared';
+import { createRedisClient } from '@ai-agents/shared/redis';
 import type { TenantClientDeps } from '@ai-agents/worker';
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
 
 /** A failure the operator caused or can fix: printed as one line, exit code 1 (2 is for usage errors). */
 export class AdminError extends Error {
@@ -58,17 +58,22 @@ export async function withSharedServiceDesk<T>(
   fn: (shared: TenantClientDeps['shared']) => Promise<T>,
 ): Promise<T> {
   if (!ctx.config.redisUrl) return fn(undefined);
-  const redis = new Redis(ctx.config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: true });
-  try {
-    await redis.connect();
-  } catch (error) {
-    redis.disconnect();
-    throw new AdminError(`cannot reach Redis at REDIS_URL: ${(error as Error).message}`);
-  }
+  const redis = createRedisClient(
+    { redisUrl: ctx.config.redisUrl, redisMode: ctx.config.redisMode },
+    {
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: true,
+      connectTimeout: 5_000,
+      retryStrategy: (attempt) => (attempt > 3 ? null : 500),
+    },
+  );
+  redis.on('error', () => {
+    // Reported by the failing command itself.
+  });
   try {
     return await fn({ redis, keyPrefix: ctx.config.queuePrefix });
   } finally {
-    redis.disconnect();
+    await redis.quit().catch(() => {});
   }
 }
 
