@@ -21,7 +21,7 @@ import { createKnowledgeBase } from './pipeline/knowledge-base.js';
 import { createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
 import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
 import { createTenantClients } from './pipeline/tenant-client.js';
-import { htmlToText } from './pipeline/ticket-text.js';
+import { ticketHtmlToText } from './pipeline/ticket-text.js';
 import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
 import { processIngestHistory } from './processors/ingest-history.js';
 
@@ -73,7 +73,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     }),
     logger,
     similarLimit: config.similarTicketsLimit,
-    knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: htmlToText }),
+    knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: ticketHtmlToText }),
     contextTimeoutMs: config.contextSourceTimeoutMs,
     llmStep: {
       llm: new OpenAI({

@@ -1,3 +1,4 @@
+import { readLimitedText } from '@ai-agents/shared';
 import { isRecord } from './json-shape.js';
 import { redact } from './redact.js';
 import { ServiceDeskError } from './service-desk-error.js';
@@ -70,7 +71,7 @@ export function createAccessTokenSource(
         signal: AbortSignal.timeout(http.timeoutMs),
       });
       status = response.status;
-      const text = await response.text();
+      const text = await readLimitedText(response);
       try {
         body = JSON.parse(text);
       } catch {

@@ -5,6 +5,7 @@ export * from './jobs.js';
 export * from './llm-prices.js';
 export * from './logger.js';
 export * from './redis-policy.js';
+export * from './response-limit.js';
 export * from './secret-box.js';
 export * from './signature.js';
 export * from './telemetry.js';

@@ -56,6 +56,10 @@ const SUBJECT_CHARS = 300;
 const SIMILAR_CHARS = 700;
 const SOLUTION_CHARS = 600;
 const ASSET_CHARS = 240;
+// Text is cut to its cap plus this much before it is redacted (redaction reads every character, and a
+// stored resolution or a solution title can be megabytes), then cut to the cap: the margin is longer
+// than anything a redaction pattern replaces, so no half-address survives at the first cut.
+const REDACTION_MARGIN = 512;
 // The ticket itself may use at most this share of the budget; the rest is for context.
 const TICKET_SHARE = 0.45;
 // Listed in the prompt for models that do not enforce the schema's enum; longer lists are cut.
@@ -68,16 +72,23 @@ function languageLine(code: string): string {
     : `Language: ${code} (${name}). The requester wrote in ${name}: write summary, likely cause and next steps in ${name}.`;
 }
 
+function cut(text: string, max: number): string {
+  return text.length <= max + REDACTION_MARGIN ? text : text.slice(0, max + REDACTION_MARGIN);
+}
+
 function similarLine(t: SimilarTicket, redact: (s: string) => string): string {
   const category = t.category ? ` (category: ${t.category})` : '';
   return truncate(
-    `[ticket:${t.externalId}] ${redact(truncate(t.subject, 200))}${category} — resolution: ${redact(t.resolution || 'not recorded')}`,
+    `[ticket:${t.externalId}] ${redact(truncate(t.subject, 200))}${category} — resolution: ${redact(cut(t.resolution || 'not recorded', SIMILAR_CHARS))}`,
     SIMILAR_CHARS,
   );
 }
 
 function solutionLine(s: Solution, redact: (x: string) => string): string {
-  return truncate(`[solution:${s.id}] ${redact(s.title)} — ${redact(s.snippet)}`, SOLUTION_CHARS);
+  return truncate(
+    `[solution:${s.id}] ${redact(cut(s.title, SOLUTION_CHARS))} — ${redact(cut(s.snippet, SOLUTION_CHARS))}`,
+    SOLUTION_CHARS,
+  );
 }
 
 function assetLine(a: Asset): string {
@@ -105,7 +116,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
 
   let used = head.join('\n').length;
   const ticketRoom = Math.max(200, Math.floor(budgetChars * TICKET_SHARE) - used);
-  const description = redact(input.description);
+  const description = redact(cut(input.description, ticketRoom));
   if (description.length > ticketRoom) trimmed = true;
   const descriptionLine = `Description: ${truncate(description, ticketRoom)}`;
   const lines = [...head, descriptionLine, ''];
