@@ -23,6 +23,8 @@ export interface AppDeps {
   webhookToleranceSeconds: number;
   /** Installation default; a tenant row may set its own. */
   webhookRateLimitPerMinute?: number;
+  /** Unfinished jobs a tenant may have queued before its webhooks get 429. */
+  tenantBacklogLimit?: number;
   trustProxy?: boolean | number | string[];
   /** Where browsers reach this API (PUBLIC_BASE_URL): the feedback form posts there. */
   publicBaseUrl?: string;
@@ -82,7 +84,8 @@ export async function buildApp(deps: AppDeps) {
     tenantAuth: deps.tenantAuth,
     bodyLimitBytes: deps.webhookBodyLimitBytes,
     toleranceSeconds: deps.webhookToleranceSeconds,
-    rateLimitPerMinute: deps.webhookRateLimitPerMinute ?? 600,
+    rateLimitPerMinute: deps.webhookRateLimitPerMinute ?? 150,
+    backlogLimit: deps.tenantBacklogLimit ?? 1_000,
   });
   await app.register(feedbackRoutes, {
     db: deps.db,

@@ -83,6 +83,7 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
     webhookBodyLimitBytes: config.webhookBodyLimitBytes,
     webhookToleranceSeconds: config.webhookToleranceSeconds,
     webhookRateLimitPerMinute: config.webhookRateLimitPerMinute,
+    tenantBacklogLimit: config.tenantBacklogLimit,
     trustProxy: config.trustProxy,
     publicBaseUrl: config.publicBaseUrl,
     metrics: createApiMetrics(queue),

@@ -13,6 +13,7 @@ import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import OpenAI from 'openai';
+import { createBacklogRelease } from './backlog-release.js';
 import { upstreamAwareBackoff } from './backoff.js';
 import type { WorkerProbe } from './http-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
@@ -138,9 +139,17 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     },
   );
   worker.on('error', (error) => logger.warn({ err: error }, 'worker error'));
+  const release = createBacklogRelease({
+    redis: connection,
+    prefix: config.queuePrefix,
+    queueName: ENHANCE_QUEUE,
+    logger,
+  });
+  worker.on('completed', release);
   worker.on('failed', (job, error) => {
     if (!job) return;
     const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (final) release(job);
     logger.warn(
       { jobId: job.id, attemptsMade: job.attemptsMade, final, err: error },
       final ? 'job failed for good' : 'job failed; will retry',

@@ -32,6 +32,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('accepts by default no more webhooks per tenant than the default ServiceDesk Plus budget processes', () => {
+    const api = loadConfig({ ...worker }, 'api');
+    const { sdpRateLimitPerMinute } = loadConfig({ ...worker }, 'worker');
+    // Each enhancement job reserves two ServiceDesk Plus calls (fetch the request, post the note).
+    expect(api.webhookRateLimitPerMinute * 2).toBeLessThanOrEqual(sdpRateLimitPerMinute);
+    expect(api.tenantBacklogLimit).toBe(1_000);
+  });
+
   it('applies defaults and returns a frozen, typed object', () => {
     const config = loadConfig({ ...worker }, 'worker');
     expect(config.concurrency).toBe(20);

@@ -148,8 +148,14 @@ const schemas = {
     WEBHOOK_TOLERANCE_SECONDS: int(300, 30, 3600),
     TENANT_CACHE_TTL_MS: int(10_000, 0, 300_000),
     ...publicBaseUrl,
-    // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it.
-    WEBHOOK_RATE_LIMIT_PER_MINUTE: int(600, 1, 1_000_000),
+    // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it. The
+    // default is what the worker's default ServiceDesk Plus budget processes (SDP_RATE_LIMIT_PER_MINUTE
+    // 300 calls, two per job): a tenant that sends more only grows its backlog.
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: int(150, 1, 1_000_000),
+    // Unfinished jobs (waiting, delayed, active) a tenant may have in the queue; past it, its webhooks
+    // get 429 until the workers catch up. About 7 minutes of the default SDP budget; at ~2 KB per job
+    // in Redis, 2 MB per tenant.
+    TENANT_BACKLOG_LIMIT: int(1_000, 1, 1_000_000),
   }),
   worker: z.object({
     ...common,
@@ -291,6 +297,7 @@ function apiConfig(e: Parsed<'api'>) {
     tenantCacheTtlMs: e.TENANT_CACHE_TTL_MS,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     webhookRateLimitPerMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE,
+    tenantBacklogLimit: e.TENANT_BACKLOG_LIMIT,
   };
 }
 

@@ -9,5 +9,6 @@ export * from './response-limit.js';
 export * from './secret-box.js';
 export * from './signature.js';
 export * from './telemetry.js';
+export * from './tenant-backlog.js';
 export * from './token-bucket.js';
 export * from './webhook-token.js';

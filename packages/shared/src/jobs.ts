@@ -58,6 +58,8 @@ export const ENHANCE_JOB_OPTIONS = {
   // Completed jobs are only kept for inspection; duplicates are caught by the event-id key and the
   // enhancements table, not by the job's presence.
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  // Failed jobs stay two weeks so operators can see and retry them.
-  removeOnFail: { age: 14 * 24 * 3600 },
+  // Failed jobs stay two weeks so operators can see and retry them, and at most 10,000 (~20 MB): a
+  // tenant whose webhooks name requests that do not exist fails a job per event, and without a count
+  // those filled Redis (the enhancements table keeps every failure and its reason regardless).
+  removeOnFail: { age: 14 * 24 * 3600, count: 10_000 },
 } as const;
