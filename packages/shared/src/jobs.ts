@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { HISTORY_EVENTS } from './history-jobs.js';
 
 /**
  * The contract between the API (producer) and the worker (processor). Both sides use this schema,
@@ -10,6 +11,16 @@ import { z } from 'zod';
 export const ENHANCE_QUEUE = 'enhance';
 
 export const ENHANCE_JOB = 'enhance-ticket';
+
+/** Events that ask for an investigation note: at most one note per request, whatever the event id. */
+export const ENHANCE_EVENTS = ['request.created'] as const;
+
+/**
+ * Every event name the product handles; the API refuses others (422). Any other name used to become
+ * an enhancement, and each new name passed the duplicate check, so one ticket could collect a note
+ * (and an LLM call) per invented event name.
+ */
+export const WEBHOOK_EVENTS: readonly string[] = [...ENHANCE_EVENTS, ...HISTORY_EVENTS];
 
 /**
  * W3C trace context of the webhook request, so the job's spans continue the webhook's trace. Optional:
@@ -25,7 +36,9 @@ export type TraceCarrier = z.infer<typeof traceCarrierSchema>;
 export const enhanceJobSchema = z.object({
   tenantId: z.uuid(),
   eventId: z.string().min(1).max(200),
-  event: z.string().min(1).max(100),
+  event: z
+    .string()
+    .refine((e) => WEBHOOK_EVENTS.includes(e), { message: 'is not an event this service handles' }),
   requestId: z.string().min(1).max(100),
   receivedAt: z.number().int().positive(),
   trace: traceCarrierSchema.optional(),
