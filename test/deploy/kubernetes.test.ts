@@ -277,6 +277,23 @@ describe('production overlay', () => {
     expect(paths).not.toContain('/v1/feedback');
   });
 
+  it('sets PUBLIC_BASE_URL to the https Ingress host, which production config accepts', () => {
+    const config = find<K8sObject & { data: Record<string, string> }>('ConfigMap', 'ai-agents');
+    const host = find<K8sObject & { spec: { rules: Array<{ host: string }> } }>('Ingress', 'ai-agents-api')
+      .spec.rules[0]?.host;
+    expect(config.data.PUBLIC_BASE_URL).toBe(`https://${host}`);
+    const secrets = {
+      DATABASE_URL: 'postgres://ai_agents_app:a1b2c3d4e5f6@db:5432/ai_agents',
+      REDIS_URL: 'redis://:a1b2c3d4e5f6@redis:6379',
+      ENCRYPTION_KEY: Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) % 256)).toString(
+        'base64',
+      ),
+      OPENAI_API_KEY: 'sk-test',
+    };
+    for (const component of ['api', 'worker'] as const)
+      expect(loadConfig({ ...config.data, ...secrets }, component).publicBaseUrl).toBe(`https://${host}`);
+  });
+
   it('denies all traffic by default and opens only the documented paths', () => {
     const policies = rendered.filter((o) => o.kind === 'NetworkPolicy') as Array<
       K8sObject & { spec: Record<string, unknown> & { egress?: Array<{ ports?: Array<{ port: number }> }> } }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isDevelopmentSecret } from './development-values.js';
 import { DEFAULT_LLM_PRICES, modelPricesSchema } from './llm-prices.js';
 
 /**
@@ -94,7 +95,8 @@ const encryption = {
     ),
 };
 
-// Where technicians' browsers reach the API: feedback links in notes point here.
+// Where technicians' browsers reach the API: feedback links in notes point here. The default is for
+// development only: production requires an https URL (productionProblems).
 const publicBaseUrl = {
   PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:3000'),
 };
@@ -372,6 +374,21 @@ const SECRET_VARIABLES: Record<Component, string[]> = {
   migrate: ['APP_DB_PASSWORD'],
 };
 
+/** Components that print or embed PUBLIC_BASE_URL (webhook URLs, feedback links). */
+const PUBLIC_URL_COMPONENTS: readonly Component[] = ['api', 'worker', 'admin'];
+
+/** Why an encryption key is unfit for production, or null. */
+function weakKeyProblem(key: string): string | null {
+  if (isPlaceholder(key)) return 'is a placeholder';
+  if (isDevelopmentSecret(key)) return 'is the public development key of docker-compose.yml';
+  // A key of repeated bytes (all zeros, "AAAA…") is a placeholder that passes the length check; 32
+  // random bytes have about 30 distinct values, so fewer than 16 is never a generated key.
+  const bytes = Buffer.from(key, 'base64');
+  if (bytes.length === 32 && new Set(bytes).size < 16)
+    return 'looks like a placeholder (repeated bytes); use openssl rand -base64 32';
+  return null;
+}
+
 function productionProblems(component: Component, env: Env): string[] {
   const problems: string[] = [];
   for (const name of SECRET_VARIABLES[component]) {
@@ -380,16 +397,23 @@ function productionProblems(component: Component, env: Env): string[] {
       problems.push(
         `${name}: must be set to a real secret in production (got ${value === undefined ? 'nothing' : 'a placeholder'})`,
       );
+    } else if (name !== 'ENCRYPTION_KEY' && isDevelopmentSecret(value)) {
+      problems.push(`${name}: is a public development value of docker-compose.yml`);
     }
   }
-  // A key of repeated bytes (all zeros, "AAAA…") is a placeholder that passes the length check; 32
-  // random bytes have about 30 distinct values, so fewer than 16 is never a generated key.
-  const key = env.ENCRYPTION_KEY;
-  if (SECRET_VARIABLES[component].includes('ENCRYPTION_KEY') && key && !isPlaceholder(key)) {
-    const bytes = Buffer.from(key, 'base64');
-    if (bytes.length === 32 && new Set(bytes).size < 16) {
-      problems.push('ENCRYPTION_KEY: looks like a placeholder (repeated bytes); use openssl rand -base64 32');
-    }
+  if (SECRET_VARIABLES[component].includes('ENCRYPTION_KEY')) {
+    const key = env.ENCRYPTION_KEY;
+    const problem = key && !isPlaceholder(key) ? weakKeyProblem(key) : null;
+    if (problem) problems.push(`ENCRYPTION_KEY: ${problem}`);
+    // An old key still decrypts what it encrypted, so a weak one is as bad as a weak current key.
+    const old = (env.ENCRYPTION_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+    old.forEach((k, i) => {
+      const weak = weakKeyProblem(k);
+      if (weak) problems.push(`ENCRYPTION_KEYS: key ${i + 1} ${weak}`);
+    });
   }
   for (const name of ['DATABASE_URL', 'REDIS_URL']) {
     const value = env[name];
@@ -397,11 +421,38 @@ function productionProblems(component: Component, env: Env): string[] {
     try {
       const password = decodeURIComponent(new URL(value).password);
       if (password && isPlaceholder(password)) problems.push(`${name}: the password is a placeholder`);
+      else if (password && isDevelopmentSecret(password))
+        problems.push(`${name}: the password is a public development value of docker-compose.yml`);
     } catch {
       // Reported by the schema already.
     }
   }
+  if (PUBLIC_URL_COMPONENTS.includes(component)) {
+    const problem = publicUrlProblem(env.PUBLIC_BASE_URL);
+    if (problem) problems.push(`PUBLIC_BASE_URL: ${problem}`);
+  }
   return problems;
+}
+
+/**
+ * Feedback links in every note and the webhook URLs the CLI prints are built from PUBLIC_BASE_URL:
+ * the development default (http://localhost:3000) would send every technician's click to their own
+ * machine, and plain http would carry the feedback token in clear.
+ */
+function publicUrlProblem(value: string | undefined): string | null {
+  if (!value)
+    return 'is required in production (the https URL ServiceDesk Plus and browsers reach the API at)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null; // reported by the schema
+  }
+  if (url.protocol !== 'https:') return `must be https in production (got ${url.protocol}//…)`;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1')
+    return 'must be the public address, not this machine';
+  return null;
 }
 
 /**

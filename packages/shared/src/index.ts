@@ -1,4 +1,5 @@
 export * from './config.js';
+export * from './development-values.js';
 export * from './feedback-token.js';
 export * from './history-jobs.js';
 export * from './jobs.js';
