@@ -223,7 +223,8 @@ describe('docker-compose.prod.yml (single-host production)', () => {
   it('points feedback links and webhook URLs at the public https host, as production requires', () => {
     for (const name of ['api', 'worker']) {
       const env = prod.services[name]?.environment ?? {};
-      expect(env.PUBLIC_BASE_URL, name).toBe('https://${PUBLIC_HOSTNAME:?set PUBLIC_HOSTNAME}');
+      // A compose interpolation, not a JavaScript one.
+      expect(env.PUBLIC_BASE_URL, name).toBe(`https://$${'{'}PUBLIC_HOSTNAME:?set PUBLIC_HOSTNAME}`);
       const resolved = Object.fromEntries(
         Object.entries(env).map(([key, value]) => [
           key,
