@@ -50,6 +50,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'admin-history-'));
   vi.stubEnv('DATABASE_URL', testDb.appUrl);
   vi.stubEnv('ENCRYPTION_KEY', randomEncryptionKey());
+  vi.stubEnv('SDP_TECHNICIAN_KEY', technicianKey);
   vi.stubEnv('SDP_BACKFILL_REQUESTS_PER_SECOND', '100');
   for (const slug of ['litware', 'adatum']) {
     const added = await admin(
@@ -63,8 +64,6 @@ beforeAll(async () => {
       sdp.url,
       '--sdp-auth',
       'onprem',
-      '--technician-key',
-      technicianKey,
     );
     expect(added.code).toBe(0);
   }

@@ -90,6 +90,7 @@ beforeAll(async () => {
   vi.stubEnv('ENCRYPTION_KEYS', '');
   vi.stubEnv('PUBLIC_BASE_URL', 'https://agents.msp.example');
   vi.stubEnv('USER', 'alice');
+  vi.stubEnv('SDP_TECHNICIAN_KEY', technicianKey);
   api = await startApi();
 });
 
@@ -117,8 +118,6 @@ describe('operating a tenant end to end', () => {
       sdp.url,
       '--sdp-auth',
       'onprem',
-      '--technician-key',
-      technicianKey,
     );
     expect(added.code).toBe(0);
     secrets.push(JSON.parse(added.out).webhook_secret);
@@ -212,6 +211,8 @@ describe('operating a tenant end to end', () => {
     const oauth = { clientId: 'cid', clientSecret: 'cloud-client-secret', refreshToken: 'eu-refresh-token' };
     const eu = await startFakeServiceDesk({ oauth });
     const us = await startFakeServiceDesk({}); // another data centre: knows no such client
+    vi.stubEnv('SDP_CLIENT_SECRET', oauth.clientSecret);
+    vi.stubEnv('SDP_REFRESH_TOKEN', oauth.refreshToken);
     try {
       const add = (accountsUrl: string, slug: string) =>
         admin(
@@ -227,10 +228,6 @@ describe('operating a tenant end to end', () => {
           'cloud',
           '--client-id',
           oauth.clientId,
-          '--client-secret',
-          oauth.clientSecret,
-          '--refresh-token',
-          oauth.refreshToken,
           '--accounts-url',
           accountsUrl,
         );

@@ -9,6 +9,14 @@ import { DEFAULT_LLM_PRICES, modelPricesSchema } from './llm-prices.js';
 
 export type Component = 'api' | 'worker' | 'migrate' | 'admin';
 
+/** Where the operator CLI takes a tenant's ServiceDesk Plus credentials from (or standard input). */
+export type SdpCredentialVariable =
+  | 'SDP_TECHNICIAN_KEY'
+  | 'SDP_CLIENT_ID'
+  | 'SDP_CLIENT_SECRET'
+  | 'SDP_REFRESH_TOKEN'
+  | 'SDP_ACCOUNTS_URL';
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -216,6 +224,13 @@ const schemas = {
     SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
     // The SDP backfill's pace: on-prem portals share their capacity with technicians at work.
     SDP_BACKFILL_REQUESTS_PER_SECOND: int(5, 1, 100),
+    // A tenant's ServiceDesk Plus credentials for `tenant add` and `tenant set-credentials`: from the
+    // environment (or standard input), never from flags, which show in `ps` and shell history.
+    SDP_TECHNICIAN_KEY: z.string().optional(),
+    SDP_CLIENT_ID: z.string().optional(),
+    SDP_CLIENT_SECRET: z.string().optional(),
+    SDP_REFRESH_TOKEN: z.string().optional(),
+    SDP_ACCOUNTS_URL: z.string().optional(),
   }),
   migrate: z.object({
     ...common,
@@ -347,6 +362,13 @@ function adminConfig(e: Parsed<'admin'>) {
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     sdpTimeoutMs: e.SDP_TIMEOUT_MS,
     backfillRequestsPerSecond: e.SDP_BACKFILL_REQUESTS_PER_SECOND,
+    sdpCredentialEnv: {
+      SDP_TECHNICIAN_KEY: e.SDP_TECHNICIAN_KEY,
+      SDP_CLIENT_ID: e.SDP_CLIENT_ID,
+      SDP_CLIENT_SECRET: e.SDP_CLIENT_SECRET,
+      SDP_REFRESH_TOKEN: e.SDP_REFRESH_TOKEN,
+      SDP_ACCOUNTS_URL: e.SDP_ACCOUNTS_URL,
+    } as Partial<Record<SdpCredentialVariable, string>>,
   };
 }
 

@@ -1,6 +1,12 @@
+import type { Readable } from 'node:stream';
 import { createDatabase, type Database, findTenantBySlug, type TenantSummary } from '@ai-agents/db';
 import { type AdminConfig, createSecretBox, loadConfig, type SecretBox } from '@ai-agents/shared';
 import type { Command } from 'commander';
+
+/** What commands read besides their arguments: standard input (for secrets, see credential-input.ts). */
+export interface AdminIo {
+  stdin: Readable;
+}
 
 /** A failure the operator caused or can fix: printed as one line, exit code 1 (2 is for usage errors). */
 export class AdminError extends Error {

@@ -1,5 +1,10 @@
 import type { TenantRow } from '@ai-agents/db';
-import { createServiceDeskClient, parseServiceDeskAuth, ServiceDeskError } from '@ai-agents/servicedesk';
+import {
+  createServiceDeskClient,
+  parseServiceDeskAuth,
+  type ServiceDeskAuth,
+  ServiceDeskError,
+} from '@ai-agents/servicedesk';
 import type { SecretBox } from '@ai-agents/shared';
 
 export type CheckProblem =
@@ -21,7 +26,7 @@ export async function checkServiceDesk(
   box: SecretBox,
   timeoutMs: number,
 ): Promise<CheckResult> {
-  let auth: ReturnType<typeof parseServiceDeskAuth>;
+  let auth: ServiceDeskAuth;
   try {
     auth = parseServiceDeskAuth(box.decrypt(tenant.sdpCredentialsEnc));
   } catch (error) {
@@ -31,8 +36,17 @@ export async function checkServiceDesk(
       message: `stored credentials unusable: ${(error as Error).message}`,
     };
   }
+  return checkServiceDeskAuth(tenant.sdpBaseUrl, auth, timeoutMs);
+}
+
+/** The same harmless read with credentials not stored yet (`tenant set-credentials` checks first). */
+export async function checkServiceDeskAuth(
+  baseUrl: string,
+  auth: ServiceDeskAuth,
+  timeoutMs: number,
+): Promise<CheckResult> {
   try {
-    await createServiceDeskClient({ baseUrl: tenant.sdpBaseUrl, auth, timeoutMs }).ping();
+    await createServiceDeskClient({ baseUrl, auth, timeoutMs }).ping();
     return { ok: true };
   } catch (error) {
     if (!(error instanceof ServiceDeskError)) {
