@@ -61,7 +61,12 @@ async function stored(): Promise<{ credentials: Record<string, string>; audit: u
     return await withTenant(database.db, id, async (tx) => {
       const row = await loadTenant(tx, id);
       return {
-        credentials: JSON.parse(createSecretBox(key).decrypt(row?.sdpCredentialsEnc ?? '')),
+        credentials: JSON.parse(
+          createSecretBox(key).decrypt(row?.sdpCredentialsEnc ?? '', {
+            tenantId: id,
+            purpose: 'sdp_credentials',
+          }),
+        ),
         audit: await listAudit(tx, 50),
       };
     });

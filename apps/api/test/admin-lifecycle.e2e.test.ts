@@ -264,7 +264,12 @@ describe('operating a tenant end to end', () => {
 
     // The old key can now be dropped: the API with only the new key still verifies deliveries.
     const stored = await findWebhookTenant(database.db, 'northwind');
-    expect(createSecretBox(newKey).decrypt(stored?.webhookSecretEnc ?? '')).toBe(secrets[1]);
+    expect(
+      createSecretBox(newKey).decrypt(stored?.webhookSecretEnc ?? '', {
+        tenantId: stored?.id ?? '',
+        purpose: 'webhook_secret',
+      }),
+    ).toBe(secrets[1]);
     vi.stubEnv('ENCRYPTION_KEYS', '');
     expect(await admin('tenant', 'check', 'northwind')).toMatchObject({ code: 0 });
     await api.close();

@@ -44,7 +44,12 @@ describe('admin tenant add', () => {
     const database = createDatabase({ url: testDb.appUrl, max: 1 });
     try {
       const stored = await findWebhookTenant(database.db, 'fabrikam');
-      expect(createSecretBox(key).decrypt(stored?.webhookSecretEnc ?? '')).toBe(secret);
+      expect(
+        createSecretBox(key).decrypt(stored?.webhookSecretEnc ?? '', {
+          tenantId: stored?.id ?? '',
+          purpose: 'webhook_secret',
+        }),
+      ).toBe(secret);
     } finally {
       await database.close();
     }

@@ -244,7 +244,9 @@ describe('tenant isolation in the data operations', () => {
   it('the webhook lookup answers for one slug only, through the SECURITY DEFINER function', async () => {
     const found = await findWebhookTenant(database.db, 'tenant-b');
     expect(found).toMatchObject({ id: tenantB, status: 'active', webhookTokenEnabled: false });
-    expect(box.decrypt(found?.webhookSecretEnc ?? '')).toMatch(/^[\w-]{43}$/);
+    expect(
+      box.decrypt(found?.webhookSecretEnc ?? '', { tenantId: tenantB, purpose: 'webhook_secret' }),
+    ).toMatch(/^[\w-]{43}$/);
     expect(await findWebhookTenant(database.db, 'nobody')).toBeNull();
   });
 
@@ -259,7 +261,7 @@ describe('tenant isolation in the data operations', () => {
     const raw = await withTenant(database.db, tenantA, (tx) =>
       tx.execute<{ c: string }>(sql`select sdp_credentials_enc as c from tenants`),
     );
-    expect(raw.rows[0]?.c).toMatch(/^v1\./);
+    expect(raw.rows[0]?.c).toMatch(/^v2\./);
     expect(raw.rows[0]?.c).not.toContain('tenant-a-key');
   });
 });

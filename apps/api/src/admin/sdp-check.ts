@@ -28,7 +28,9 @@ export async function checkServiceDesk(
 ): Promise<CheckResult> {
   let auth: ServiceDeskAuth;
   try {
-    auth = parseServiceDeskAuth(box.decrypt(tenant.sdpCredentialsEnc));
+    auth = parseServiceDeskAuth(
+      box.decrypt(tenant.sdpCredentialsEnc, { tenantId: tenant.id, purpose: 'sdp_credentials' }),
+    );
   } catch (error) {
     return {
       ok: false,

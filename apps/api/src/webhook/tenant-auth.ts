@@ -24,9 +24,16 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
   async function load(slug: string): Promise<WebhookCredentials | null> {
     const tenant = await findWebhookTenant(deps.db, slug);
     if (!tenant) return null;
-    const secrets = [tenant.webhookSecretEnc, tenant.webhookSecretPreviousEnc]
-      .filter((v): v is string => Boolean(v))
-      .map((v) => deps.box.decrypt(v));
+    // A value that does not decrypt for this tenant (copied from another tenant's row, altered, or
+    // under a key no longer configured) is no secret of this tenant: deliveries get the usual 401.
+    const secrets = [tenant.webhookSecretEnc, tenant.webhookSecretPreviousEnc].flatMap((v) => {
+      if (!v) return [];
+      try {
+        return [deps.box.decrypt(v, { tenantId: tenant.id, purpose: 'webhook_secret' })];
+      } catch {
+        return [];
+      }
+    });
     const rateLimitPerMinute = await withTenant(deps.db, tenant.id, (tx) =>
       tenantWebhookLimit(tx, tenant.id),
     );

@@ -19,7 +19,9 @@ export function createTenantClients(deps: { box: SecretBox; timeoutMs: number; f
       if (cached && cached.version === version) return cached.client;
       let auth: ReturnType<typeof parseServiceDeskAuth>;
       try {
-        auth = parseServiceDeskAuth(deps.box.decrypt(tenant.sdpCredentialsEnc));
+        auth = parseServiceDeskAuth(
+          deps.box.decrypt(tenant.sdpCredentialsEnc, { tenantId: tenant.id, purpose: 'sdp_credentials' }),
+        );
       } catch (error) {
         throw new Error(`Tenant ${tenant.slug}: ${(error as Error).message}`);
       }

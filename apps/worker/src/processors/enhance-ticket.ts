@@ -157,7 +157,7 @@ export async function processEnhanceTicket(
 
     const links = sdpLinks(tenant);
     const feedbackToken = createFeedbackToken(
-      deps.box.decrypt(tenant.webhookSecretEnc),
+      deps.box.decrypt(tenant.webhookSecretEnc, { tenantId: tenant.id, purpose: 'webhook_secret' }),
       tenant.slug,
       claim.id,
     );

@@ -36,7 +36,10 @@ export async function replaceSdpCredentials(
       .update(tenants)
       .set({
         sdpAuthType: input.authType,
-        sdpCredentialsEnc: box.encrypt(JSON.stringify(input.credentials)),
+        sdpCredentialsEnc: box.encrypt(JSON.stringify(input.credentials), {
+          tenantId,
+          purpose: 'sdp_credentials',
+        }),
         updatedAt: sql`now()`,
       })
       .where(eq(tenants.id, tenantId));
