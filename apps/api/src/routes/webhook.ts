@@ -99,7 +99,8 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       const verdict = authenticateDelivery({
         headers: request.headers,
         rawBody,
-        tenant,
+        // An unknown slug is verified against a decoy secret: the same HMAC, so no timing difference.
+        tenant: tenant ?? opts.tenantAuth.decoy,
         toleranceSeconds: opts.toleranceSeconds,
       });
       if (!tenant?.active || !verdict.ok) {
