@@ -11,5 +11,6 @@ export * from './secret-box.js';
 export * from './signature.js';
 export * from './telemetry.js';
 export * from './tenant-backlog.js';
+export * from './tenant-invalidation.js';
 export * from './token-bucket.js';
 export * from './webhook-token.js';
