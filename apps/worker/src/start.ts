@@ -71,6 +71,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       box,
       timeoutMs: config.sdpTimeoutMs,
       fetch: metrics.countingFetch(http.fetch),
+      requireHttps: config.isProduction,
     }),
     logger,
     similarLimit: config.similarTicketsLimit,

@@ -56,6 +56,7 @@ export function createAccessTokenSource(
 
   async function refresh(): Promise<string> {
     let status: number;
+    let location: string | null;
     let body: unknown;
     try {
       const response = await http.fetch(tokenUrl, {
@@ -69,8 +70,11 @@ export function createAccessTokenSource(
           grant_type: 'refresh_token',
         }).toString(),
         signal: AbortSignal.timeout(http.timeoutMs),
+        // A followed 307/308 would resend the client secret and refresh token to wherever it points.
+        redirect: 'manual',
       });
       status = response.status;
+      location = response.headers.get('location');
       const text = await readLimitedText(response);
       try {
         body = JSON.parse(text);
@@ -81,6 +85,13 @@ export function createAccessTokenSource(
       throw transportError(OPERATION, error, http.timeoutMs, secrets);
     }
 
+    if (status >= 300 && status < 400) {
+      throw failed(
+        `${status} redirect to ${location ?? 'an unknown location'} refused; configure the final accounts URL`,
+        secrets,
+        { kind: 'bad_request', httpStatus: status },
+      );
+    }
     const errorCode = isRecord(body) && typeof body.error === 'string' ? body.error : undefined;
     // An outage at Zoho is worth retrying; a rejected refresh token or client is not.
     if (status >= 500)

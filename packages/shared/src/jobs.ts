@@ -39,7 +39,8 @@ export const enhanceJobSchema = z.object({
   event: z
     .string()
     .refine((e) => WEBHOOK_EVENTS.includes(e), { message: 'is not an event this service handles' }),
-  requestId: z.string().min(1).max(100),
+  // A ServiceDesk Plus request id: digits only, so it can be placed in an API path as it is.
+  requestId: z.string().regex(/^\d{1,20}$/, 'must be a ServiceDesk Plus request id (digits)'),
   receivedAt: z.number().int().positive(),
   trace: traceCarrierSchema.optional(),
 });

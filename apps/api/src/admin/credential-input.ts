@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { SdpCredentialVariable } from '@ai-agents/shared';
-import { httpUrl } from './commands/options.js';
+import { httpUrl, requireHttps } from './commands/options.js';
 import { AdminError } from './context.js';
 
 /**
@@ -83,6 +83,8 @@ export function sdpCredentialsFrom(
     env: Partial<Record<SdpCredentialVariable, string>>;
     stdin?: Partial<Record<SdpCredentialVariable, string>>;
     flags: { clientId?: string; accountsUrl?: string };
+    /** Production: the accounts URL must be https. */
+    httpsOnly?: boolean;
   },
 ): SdpCredentials {
   const flagValues: Partial<Record<SdpCredentialVariable, string>> = {
@@ -100,11 +102,10 @@ export function sdpCredentialsFrom(
     return found;
   };
   if (mode === 'onprem') return { type: 'onprem', technicianKey: need('SDP_TECHNICIAN_KEY') };
-  return {
-    type: 'cloud',
-    clientId: need('SDP_CLIENT_ID', '--client-id'),
-    clientSecret: need('SDP_CLIENT_SECRET'),
-    refreshToken: need('SDP_REFRESH_TOKEN'),
-    accountsUrl: httpUrl(need('SDP_ACCOUNTS_URL', '--accounts-url'), '--accounts-url'),
-  };
+  const clientId = need('SDP_CLIENT_ID', '--client-id');
+  const clientSecret = need('SDP_CLIENT_SECRET');
+  const refreshToken = need('SDP_REFRESH_TOKEN');
+  const accountsUrl = httpUrl(need('SDP_ACCOUNTS_URL', '--accounts-url'), '--accounts-url');
+  if (sources.httpsOnly) requireHttps(accountsUrl, '--accounts-url');
+  return { type: 'cloud', clientId, clientSecret, refreshToken, accountsUrl };
 }

@@ -1,6 +1,7 @@
 import type { TenantRow } from '@ai-agents/db';
 import {
   createServiceDeskClient,
+  insecureServiceDeskUrls,
   parseServiceDeskAuth,
   type ServiceDeskAuth,
   ServiceDeskError,
@@ -13,6 +14,7 @@ export type CheckProblem =
   | 'wrong_url'
   | 'forbidden'
   | 'unreachable'
+  | 'insecure_url'
   | 'unexpected';
 
 export type CheckResult = { ok: true } | { ok: false; problem: CheckProblem; message: string };
@@ -25,6 +27,7 @@ export async function checkServiceDesk(
   tenant: TenantRow,
   box: SecretBox,
   timeoutMs: number,
+  requireHttps = false,
 ): Promise<CheckResult> {
   let auth: ServiceDeskAuth;
   try {
@@ -38,7 +41,7 @@ export async function checkServiceDesk(
       message: `stored credentials unusable: ${(error as Error).message}`,
     };
   }
-  return checkServiceDeskAuth(tenant.sdpBaseUrl, auth, timeoutMs);
+  return checkServiceDeskAuth(tenant.sdpBaseUrl, auth, timeoutMs, requireHttps);
 }
 
 /** The same harmless read with credentials not stored yet (`tenant set-credentials` checks first). */
@@ -46,7 +49,15 @@ export async function checkServiceDeskAuth(
   baseUrl: string,
   auth: ServiceDeskAuth,
   timeoutMs: number,
+  requireHttps = false,
 ): Promise<CheckResult> {
+  const [insecure] = requireHttps ? insecureServiceDeskUrls(baseUrl, auth) : [];
+  if (insecure !== undefined)
+    return {
+      ok: false,
+      problem: 'insecure_url',
+      message: `${insecure} is plain http; production requires https`,
+    };
   try {
     await createServiceDeskClient({ baseUrl, auth, timeoutMs }).ping();
     return { ok: true };

@@ -23,17 +23,24 @@ export function readWebhookEvent(body: unknown): WebhookEvent {
     throw invalid('event_id', 'must be a non-empty string of at most 200 characters');
   }
   if (!isObject(request)) throw invalid('request', 'is required and must be an object');
-  if (!isId(request.id, 100))
-    throw invalid('request.id', 'is required (a string or number of at most 100 characters)');
+  // ServiceDesk Plus issues numeric ids (sent as a number or a digit string); nothing else may reach
+  // a URL path of its API.
+  if (!isSdpId(request.id))
+    throw invalid('request.id', 'is required: the ServiceDesk Plus request id (digits)');
   return {
     event: event.trim(),
     eventId: eventId === undefined || eventId === null ? undefined : String(eventId),
-    requestId: String(request.id),
+    requestId: String(request.id).trim(),
   };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isSdpId(value: unknown): value is string | number {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0;
+  return typeof value === 'string' && /^\d{1,20}$/.test(value.trim());
 }
 
 function isId(value: unknown, maxLength: number): value is string | number {

@@ -1,5 +1,6 @@
 import type { TenantRow } from '@ai-agents/db';
 import {
+  assertSecureServiceDesk,
   createServiceDeskClient,
   parseServiceDeskAuth,
   type ServiceDeskClient,
@@ -10,7 +11,13 @@ import type { SecretBox } from '@ai-agents/shared';
  * One ServiceDesk Plus client per tenant, rebuilt when the tenant row changes. Reuse matters for
  * Cloud tenants: the client holds the OAuth access token, which must not be refreshed per job.
  */
-export function createTenantClients(deps: { box: SecretBox; timeoutMs: number; fetch?: typeof fetch }) {
+export function createTenantClients(deps: {
+  box: SecretBox;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+  /** Production: refuse a tenant whose portal or accounts server is plain http. */
+  requireHttps?: boolean;
+}) {
   const clients = new Map<string, { version: number; client: ServiceDeskClient }>();
   return {
     forTenant(tenant: TenantRow): ServiceDeskClient {
@@ -25,6 +32,7 @@ export function createTenantClients(deps: { box: SecretBox; timeoutMs: number; f
       } catch (error) {
         throw new Error(`Tenant ${tenant.slug}: ${(error as Error).message}`);
       }
+      assertSecureServiceDesk(tenant.sdpBaseUrl, auth, deps.requireHttps ?? false);
       const client = createServiceDeskClient({
         baseUrl: tenant.sdpBaseUrl,
         auth,

@@ -96,9 +96,11 @@ export function registerHistoryCommands(program: Command): void {
           );
           return;
         }
-        const sdp = createTenantClients({ box: ctx.box, timeoutMs: ctx.config.sdpTimeoutMs }).forTenant(
-          tenant,
-        );
+        const sdp = createTenantClients({
+          box: ctx.box,
+          timeoutMs: ctx.config.sdpTimeoutMs,
+          requireHttps: ctx.config.isProduction,
+        }).forTenant(tenant);
         const result = await backfillFromSdp(ctx.database.db, tenant, sdp, {
           since,
           restart: Boolean(opts.restart),

@@ -9,7 +9,7 @@ import { type Command, Option } from 'commander';
 import { AdminError, tenantBySlug, withContext } from '../context.js';
 import { delugeSnippet } from '../deluge-snippet.js';
 import { notifyTenantChanged } from '../tenant-notify.js';
-import { httpUrl } from './options.js';
+import { httpUrl, requireHttps } from './options.js';
 
 export function registerTenantChangeCommands(tenant: Command): void {
   for (const status of ['disabled', 'active'] as const) {
@@ -74,6 +74,7 @@ export function registerTenantChangeCommands(tenant: Command): void {
           );
         }
         await withContext(command, async (ctx) => {
+          if (ctx.config.isProduction && settings.sdpBaseUrl) requireHttps(settings.sdpBaseUrl, '--sdp-url');
           const t = await tenantBySlug(ctx, slug);
           const changed = await updateTenantSettings(ctx.database.db, t.id, settings, ctx.actor);
           if (changed === null) throw new AdminError(`no tenant with slug "${slug}"`);

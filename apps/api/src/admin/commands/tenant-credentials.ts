@@ -73,10 +73,16 @@ export function registerTenantCredentialsCommand(tenant: Command, io: AdminIo): 
             env: ctx.config.sdpCredentialEnv,
             stdin,
             flags: { clientId: opts.clientId, accountsUrl: opts.accountsUrl },
+            httpsOnly: ctx.config.isProduction,
           });
           if (opts.check) {
             const auth = parseServiceDeskAuth(JSON.stringify(credentials));
-            const result = await checkServiceDeskAuth(t.sdpBaseUrl, auth, timeout ?? ctx.config.sdpTimeoutMs);
+            const result = await checkServiceDeskAuth(
+              t.sdpBaseUrl,
+              auth,
+              timeout ?? ctx.config.sdpTimeoutMs,
+              ctx.config.isProduction,
+            );
             if (!result.ok)
               throw new AdminError(`the new credentials of ${slug} were not saved: ${result.message}`);
           }

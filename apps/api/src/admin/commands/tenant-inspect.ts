@@ -93,7 +93,7 @@ export function registerTenantInspectCommands(tenant: Command): void {
         const summary = await tenantBySlug(ctx, slug);
         const row = await withTenant(ctx.database.db, summary.id, (tx) => loadTenant(tx, summary.id));
         if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
-        const result = await checkServiceDesk(row, ctx.box, timeoutMs);
+        const result = await checkServiceDesk(row, ctx.box, timeoutMs, ctx.config.isProduction);
         if (!result.ok) {
           if (ctx.json) ctx.print('', { slug, ok: false, problem: result.problem, message: result.message });
           throw new AdminError(`${slug}: ${result.message}`);

@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import { AdminError, type AdminIo, withContext } from '../context.js';
 import { readStdinVariables, refuseSecretFlags, sdpCredentialsFrom } from '../credential-input.js';
 import { delugeSnippet } from '../deluge-snippet.js';
-import { httpUrl, SLUG } from './options.js';
+import { httpUrl, requireHttps, SLUG } from './options.js';
 import { registerTenantChangeCommands } from './tenant-change.js';
 import { registerTenantCredentialsCommand } from './tenant-credentials.js';
 import { registerTenantInspectCommands } from './tenant-inspect.js';
@@ -45,10 +45,12 @@ export function registerTenantCommands(program: Command, io: AdminIo): void {
       const sdpBaseUrl = httpUrl(opts.sdpUrl, '--sdp-url');
       const stdin = opts.stdin ? await readStdinVariables(io.stdin) : undefined;
       await withContext(command, async (ctx) => {
+        if (ctx.config.isProduction) requireHttps(sdpBaseUrl, '--sdp-url');
         const credentials = sdpCredentialsFrom(opts.sdpAuth, {
           env: ctx.config.sdpCredentialEnv,
           stdin,
           flags: { clientId: opts.clientId, accountsUrl: opts.accountsUrl },
+          httpsOnly: ctx.config.isProduction,
         });
         const { tenant: row, webhookSecret } = await createTenant(ctx.database.db, ctx.box, {
           slug: opts.slug,
