@@ -25,6 +25,8 @@ export interface AppDeps {
   webhookRateLimitPerMinute?: number;
   /** Unfinished jobs a tenant may have queued before its webhooks get 429. */
   tenantBacklogLimit?: number;
+  /** Feedback requests (page or post) per client address per minute. */
+  feedbackRateLimitPerMinute?: number;
   trustProxy?: boolean | number | string[];
   /** Where browsers reach this API (PUBLIC_BASE_URL): the feedback form posts there. */
   publicBaseUrl?: string;
@@ -92,6 +94,9 @@ export async function buildApp(deps: AppDeps) {
     tenantAuth: deps.tenantAuth,
     toleranceSeconds: deps.webhookToleranceSeconds,
     publicBaseUrl: deps.publicBaseUrl ?? '',
+    redis: deps.redis,
+    redisKeyPrefix: deps.queue.opts.prefix ?? 'bull',
+    rateLimitPerMinute: deps.feedbackRateLimitPerMinute ?? 20,
   });
   return app;
 }

@@ -93,6 +93,7 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
     webhookToleranceSeconds: config.webhookToleranceSeconds,
     webhookRateLimitPerMinute: config.webhookRateLimitPerMinute,
     tenantBacklogLimit: config.tenantBacklogLimit,
+    feedbackRateLimitPerMinute: config.feedbackRateLimitPerMinute,
     trustProxy: config.trustProxy,
     publicBaseUrl: config.publicBaseUrl,
     metrics: createApiMetrics(queue),

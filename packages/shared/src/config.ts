@@ -166,6 +166,9 @@ const schemas = {
     // get 429 until the workers catch up. About 7 minutes of the default SDP budget; at ~2 KB per job
     // in Redis, 2 MB per tenant.
     TENANT_BACKLOG_LIMIT: int(1_000, 1, 1_000_000),
+    // Feedback page views and votes per client address per minute, across replicas: a technician
+    // clicks a few; a script replaying a link is stopped.
+    FEEDBACK_RATE_LIMIT_PER_MINUTE: int(20, 1, 100_000),
   }),
   worker: z.object({
     ...common,
@@ -315,6 +318,7 @@ function apiConfig(e: Parsed<'api'>) {
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     webhookRateLimitPerMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     tenantBacklogLimit: e.TENANT_BACKLOG_LIMIT,
+    feedbackRateLimitPerMinute: e.FEEDBACK_RATE_LIMIT_PER_MINUTE,
   };
 }
 

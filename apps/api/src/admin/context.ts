@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { createDatabase, type Database, findTenantBySlug, type TenantSummary } from '@ai-agents/db';
 import { type AdminConfig, createSecretBox, loadConfig, type SecretBox } from '@ai-agents/shared';
 import type { Command } from 'commander';
+import { terminalJson, terminalText } from './terminal-text.js';
 
 /** What commands read besides their arguments: standard input (for secrets, see credential-input.ts). */
 export interface AdminIo {
@@ -45,7 +46,8 @@ export async function withContext<T>(command: Command, fn: (ctx: AdminContext) =
       box: createSecretBox(config.encryptionKey, config.encryptionKeys),
       actor: options.actor ?? process.env.USER ?? process.env.USERNAME ?? 'operator',
       json,
-      print: (human, value) => process.stdout.write(`${json ? JSON.stringify(value) : human}\n`),
+      // Outside text (comments, ids, errors) never writes control sequences to the terminal.
+      print: (human, value) => process.stdout.write(`${json ? terminalJson(value) : terminalText(human)}\n`),
     });
   } finally {
     await database.close();

@@ -8,6 +8,7 @@ import { registerTenantCommands } from './commands/tenant.js';
 import { registerTenantLlmCommand } from './commands/tenant-llm.js';
 import { registerUsageCommand } from './commands/usage.js';
 import { AdminError, type AdminIo } from './context.js';
+import { terminalText } from './terminal-text.js';
 
 /**
  * Operator CLI: `npm run admin -- <command>` (in the API image: `node apps/api/dist/admin/main.js`).
@@ -49,7 +50,7 @@ export async function runAdmin(argv: string[], io?: AdminIo): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof AdminError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      process.stderr.write(`error: ${terminalText(error.message)}\n`);
       return error.exitCode;
     }
     if (error instanceof ConfigError) {
@@ -57,7 +58,7 @@ export async function runAdmin(argv: string[], io?: AdminIo): Promise<number> {
       return 2;
     }
     // A failed query's message carries its parameters (encrypted secrets, names): print only the cause.
-    process.stderr.write(`error: ${safeErrorMessage(error)}\n`);
+    process.stderr.write(`error: ${terminalText(safeErrorMessage(error))}\n`);
     return 1;
   }
 }
