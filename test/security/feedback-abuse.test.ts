@@ -12,9 +12,10 @@ let stack: Stack;
 let token: string;
 let enhancementId: string;
 const day = 24 * 3600_000;
-// An OSC sequence setting the terminal title, a screen clear, an 8-bit CSI and a right-to-left override.
 // What no terminal may receive from outside text: C0 but tab and newline, DEL, C1, bidi overrides.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// An OSC sequence setting the terminal title, a screen clear, an 8-bit CSI and a right-to-left override.
 const HOSTILE = 'fine\u001b]0;owned\u0007\u001b[2J then \u009b31mred\u202etxet desrever';
 
 beforeAll(async () => {
