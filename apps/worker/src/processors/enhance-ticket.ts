@@ -208,6 +208,7 @@ export async function processEnhanceTicket(
           outcome,
           context,
           suggestionsApplied: step.suggestionsApplied,
+          applied: step.applied,
           truncated:
             fullDescription.length > limit ? { total: fullDescription.length, shown: limit } : undefined,
         },
