@@ -5,7 +5,7 @@
 #
 # Checks, in order: GET /health answers 200; GET /ready answers 200; an unsigned webhook is refused
 # with 401; with a tenant slug and its webhook secret, a signed webhook is accepted with 202 (this
-# queues one real job for the made-up request id "smoke-<time>": ServiceDesk Plus answers 404 for it,
+# queues one real job for the made-up request id "9<unix time>" (ids are digits): ServiceDesk Plus answers 404 for it,
 # so the event is recorded as failed and no note is posted); GET /metrics serves the API's metrics.
 # The metrics are not routed by the public reverse proxy or Ingress: set METRICS_URL to reach them
 # another way (e.g. `kubectl port-forward`), or SKIP_METRICS=1.
@@ -65,7 +65,7 @@ expect_status readiness 200 "GET /ready"
 
 webhook_url="$BASE_URL/v1/webhooks/servicedesk/${SLUG:-smoke-test}"
 now="$(date +%s)"
-payload="{\"event\":\"request.created\",\"event_id\":\"smoke-${now}-$$\",\"request\":{\"id\":\"smoke-${now}\"}}"
+payload="{\"event\":\"request.created\",\"event_id\":\"smoke-${now}-$$\",\"request\":{\"id\":\"9${now}\"}}"
 
 request POST "$webhook_url" -H 'content-type: application/json' --data-binary "$payload"
 expect_status unsigned-webhook 401 "unsigned POST /v1/webhooks/servicedesk/${SLUG:-smoke-test}"

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { isDevelopmentSecret, loadConfig } from '@ai-agents/shared';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { readRepoFile, readYaml, repoPath } from './repo.js';
@@ -62,6 +63,8 @@ function validateCompose(document: unknown): string[] {
   return (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 }
 
+// 32 distinct bytes: a key that passes the production checks.
+const KEY = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) % 256)).toString('base64');
 const dev = readYaml('docker-compose.yml') as ComposeFile;
 const prod = readYaml('docker-compose.prod.yml') as ComposeFile;
 const prodText = readRepoFile('docker-compose.prod.yml');
@@ -85,6 +88,22 @@ describe('compose files', () => {
 });
 
 describe('docker-compose.yml (development)', () => {
+  it('publishes only secrets that production refuses', () => {
+    const env = [
+      dev.services.migrate?.environment,
+      dev.services.api?.environment,
+      dev.services.postgres?.environment,
+    ];
+    const values = env.flatMap((e) => Object.entries(e ?? {}));
+    const secrets = values.flatMap(([key, value]) => {
+      const password = /^[a-z]+:\/\/[^:@/]+:([^@/]+)@/.exec(String(value))?.[1];
+      if (password) return [password];
+      return /PASSWORD|ENCRYPTION_KEY/.test(key) ? [String(value)] : [];
+    });
+    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    for (const secret of secrets) expect(isDevelopmentSecret(secret), secret).toBe(true);
+  });
+
   it('runs postgres, redis, migrate, api, worker, the sandbox, Prometheus and Grafana', () => {
     expect(Object.keys(dev.services).sort()).toEqual(
       ['api', 'grafana', 'migrate', 'postgres', 'prometheus', 'redis', 'sandbox', 'worker'].sort(),
@@ -250,6 +269,31 @@ describe('docker-compose.prod.yml (single-host production)', () => {
     }
     // One proxy in front: the API trusts one hop, so it logs and limits by the real client address.
     expect(prod.services.api?.environment?.TRUST_PROXY).toBe('1');
+  });
+
+  it('points feedback links and webhook URLs at the public https host, as production requires', () => {
+    for (const name of ['api', 'worker']) {
+      const env = prod.services[name]?.environment ?? {};
+      // A compose interpolation, not a JavaScript one.
+      expect(env.PUBLIC_BASE_URL, name).toBe(`https://$${'{'}PUBLIC_HOSTNAME:?set PUBLIC_HOSTNAME}`);
+      const resolved = Object.fromEntries(
+        Object.entries(env).map(([key, value]) => [
+          key,
+          // What .env.prod provides for the required ones; `${X:-default}` takes its default.
+          String(value).replace(
+            /\$\{([A-Z_]+)(?::([?-])([^}]*))?\}/g,
+            (_m, variable: string, kind, fallback) =>
+              kind === '-'
+                ? fallback
+                : ({ PUBLIC_HOSTNAME: 'agents.msp.example', ENCRYPTION_KEY: KEY }[variable] ??
+                  'a1b2c3d4e5f6'),
+          ),
+        ]),
+      );
+      expect(() =>
+        loadConfig({ ...resolved, OPENAI_API_KEY: 'sk-test' }, name as 'api' | 'worker'),
+      ).not.toThrow();
+    }
   });
 
   it('hard-codes no secret: every secret is an environment reference', () => {

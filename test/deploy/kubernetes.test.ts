@@ -253,6 +253,47 @@ describe('production overlay', () => {
     expect(paths.some((p) => p.startsWith('/metrics') || p === '/')).toBe(false);
   });
 
+  it('routes the feedback page, on the same host and certificate, through an Ingress that writes no access log', () => {
+    type IngressObject = K8sObject & {
+      metadata: { annotations?: Record<string, string> };
+      spec: {
+        tls: Array<{ hosts: string[]; secretName: string }>;
+        rules: Array<{ host: string; http: { paths: Array<{ path: string; pathType: string }> } }>;
+      };
+    };
+    const main = find<IngressObject>('Ingress', 'ai-agents-api');
+    const feedback = find<IngressObject>('Ingress', 'ai-agents-feedback');
+    // ingress-nginx logs "$request" (the URL with ?token=) and "$http_referer" by default.
+    expect(feedback.metadata.annotations?.['nginx.ingress.kubernetes.io/enable-access-log']).toBe('false');
+    expect(feedback.spec.rules.flatMap((r) => r.http.paths)).toEqual([
+      expect.objectContaining({ path: '/v1/feedback', pathType: 'Exact' }),
+    ]);
+    expect(feedback.spec.rules.map((r) => r.host)).toEqual(main.spec.rules.map((r) => r.host));
+    expect(feedback.spec.tls).toEqual(main.spec.tls);
+    // One Ingress asks cert-manager for the certificate; two would compete for the same Secret.
+    expect(feedback.metadata.annotations?.['cert-manager.io/cluster-issuer']).toBeUndefined();
+    // The other Ingress keeps its access log: what it routes carries no secret in the URL.
+    const paths = main.spec.rules.flatMap((r) => r.http.paths.map((p) => p.path));
+    expect(paths).not.toContain('/v1/feedback');
+  });
+
+  it('sets PUBLIC_BASE_URL to the https Ingress host, which production config accepts', () => {
+    const config = find<K8sObject & { data: Record<string, string> }>('ConfigMap', 'ai-agents');
+    const host = find<K8sObject & { spec: { rules: Array<{ host: string }> } }>('Ingress', 'ai-agents-api')
+      .spec.rules[0]?.host;
+    expect(config.data.PUBLIC_BASE_URL).toBe(`https://${host}`);
+    const secrets = {
+      DATABASE_URL: 'postgres://ai_agents_app:a1b2c3d4e5f6@db:5432/ai_agents',
+      REDIS_URL: 'redis://:a1b2c3d4e5f6@redis:6379',
+      ENCRYPTION_KEY: Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) % 256)).toString(
+        'base64',
+      ),
+      OPENAI_API_KEY: 'sk-test',
+    };
+    for (const component of ['api', 'worker'] as const)
+      expect(loadConfig({ ...config.data, ...secrets }, component).publicBaseUrl).toBe(`https://${host}`);
+  });
+
   it('denies all traffic by default and opens only the documented paths', () => {
     const policies = rendered.filter((o) => o.kind === 'NetworkPolicy') as Array<
       K8sObject & { spec: Record<string, unknown> & { egress?: Array<{ ports?: Array<{ port: number }> }> } }

@@ -23,6 +23,10 @@ export interface AppDeps {
   webhookToleranceSeconds: number;
   /** Installation default; a tenant row may set its own. */
   webhookRateLimitPerMinute?: number;
+  /** Unfinished jobs a tenant may have queued before its webhooks get 429. */
+  tenantBacklogLimit?: number;
+  /** Feedback requests (page or post) per client address per minute. */
+  feedbackRateLimitPerMinute?: number;
   trustProxy?: boolean | number | string[];
   /** Where browsers reach this API (PUBLIC_BASE_URL): the feedback form posts there. */
   publicBaseUrl?: string;
@@ -85,7 +89,8 @@ export async function buildApp(deps: AppDeps) {
     tenantAuth: deps.tenantAuth,
     bodyLimitBytes: deps.webhookBodyLimitBytes,
     toleranceSeconds: deps.webhookToleranceSeconds,
-    rateLimitPerMinute: deps.webhookRateLimitPerMinute ?? 600,
+    rateLimitPerMinute: deps.webhookRateLimitPerMinute ?? 150,
+    backlogLimit: deps.tenantBacklogLimit ?? 1_000,
   });
   await app.register(feedbackRoutes, {
     db: deps.db,
@@ -93,6 +98,9 @@ export async function buildApp(deps: AppDeps) {
     toleranceSeconds: deps.webhookToleranceSeconds,
     publicBaseUrl: deps.publicBaseUrl ?? '',
     metrics: deps.metrics,
+    redis: deps.redis,
+    redisKeyPrefix: deps.queue.opts.prefix ?? 'bull',
+    rateLimitPerMinute: deps.feedbackRateLimitPerMinute ?? 20,
   });
   return app;
 }

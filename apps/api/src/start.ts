@@ -11,6 +11,7 @@ import { Queue } from 'bullmq';
 import { type ApiApp, buildApp } from './app.js';
 import { createApiMetrics } from './metrics.js';
 import { createTenantAuth } from './webhook/tenant-auth.js';
+import { subscribeTenantChanges } from './webhook/tenant-invalidation.js';
 
 /**
  * Connects the API's dependencies and builds the app. Pools close in the app's onClose hook, so
@@ -62,24 +63,35 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
   });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
 
+  const tenantAuth = createTenantAuth({
+    db: database.db,
+    box: createSecretBox(config.encryptionKey, config.encryptionKeys),
+    ttlMs: config.tenantCacheTtlMs,
+  });
+  // Operators' changes (disable, retire-secret, …) reach this replica's cache at once.
+  const unsubscribe = subscribeTenantChanges({
+    subscriber: createRedisClient(config, { retryStrategy: (attempt) => Math.min(attempt * 200, 2_000) }),
+    prefix: config.queuePrefix,
+    tenantAuth,
+    logger,
+  });
   const app = await buildApp({
     logger,
     db: database.db,
     redis,
     queue,
-    tenantAuth: createTenantAuth({
-      db: database.db,
-      box: createSecretBox(config.encryptionKey, config.encryptionKeys),
-      ttlMs: config.tenantCacheTtlMs,
-    }),
+    tenantAuth,
     webhookBodyLimitBytes: config.webhookBodyLimitBytes,
     webhookToleranceSeconds: config.webhookToleranceSeconds,
     webhookRateLimitPerMinute: config.webhookRateLimitPerMinute,
+    tenantBacklogLimit: config.tenantBacklogLimit,
+    feedbackRateLimitPerMinute: config.feedbackRateLimitPerMinute,
     trustProxy: config.trustProxy,
     publicBaseUrl: config.publicBaseUrl,
     metrics: createApiMetrics(queue),
   });
   app.addHook('onClose', async () => {
+    await unsubscribe();
     await queue.close();
     redis.disconnect();
     await database.close();

@@ -50,6 +50,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'admin-history-'));
   vi.stubEnv('DATABASE_URL', testDb.appUrl);
   vi.stubEnv('ENCRYPTION_KEY', randomEncryptionKey());
+  vi.stubEnv('SDP_TECHNICIAN_KEY', technicianKey);
   vi.stubEnv('SDP_BACKFILL_REQUESTS_PER_SECOND', '100');
   for (const slug of ['litware', 'adatum']) {
     const added = await admin(
@@ -63,8 +64,6 @@ beforeAll(async () => {
       sdp.url,
       '--sdp-auth',
       'onprem',
-      '--technician-key',
-      technicianKey,
     );
     expect(added.code).toBe(0);
   }
@@ -156,7 +155,8 @@ describe('admin history import --from-sdp', () => {
     const day = 24 * 3600_000;
     for (let i = 1; i <= 230; i++) {
       sdp.addRequest({
-        id: `R${String(i).padStart(3, '0')}`,
+        // ServiceDesk Plus ids are numbers; 9001…9230 keep these apart from the fake's own (500001…).
+        id: `9${String(i).padStart(3, '0')}`,
         subject: `Resolved ticket ${i}`,
         description: `<p>Body of ticket ${i}</p>`,
         status: { name: i % 2 ? 'Resolved' : 'Closed' },
@@ -179,19 +179,19 @@ describe('admin history import --from-sdp', () => {
     expect(await historyIds()).toHaveLength(100);
     sdp.clearFaults();
 
-    const fetchesBefore = sdp.calls.filter((c) => /\/requests\/R\d+$/.test(c.path)).length;
+    const fetchesBefore = sdp.calls.filter((c) => /\/requests\/9\d{3}$/.test(c.path)).length;
     const { code, out, err } = await admin('history', 'import', '--tenant', 'adatum', '--from-sdp');
     expect(code).toBe(0);
     expect(out).toContain('Resumed at request 101');
     expect(out).toContain('230 resolved tickets');
     expect(err).toMatch(/page 2: 230 tickets imported, done/);
     // Only the remaining 130 requests were fetched again.
-    expect(sdp.calls.filter((c) => /\/requests\/R\d+$/.test(c.path)).length - fetchesBefore).toBe(130);
+    expect(sdp.calls.filter((c) => /\/requests\/9\d{3}$/.test(c.path)).length - fetchesBefore).toBe(130);
     const ids = await historyIds();
     expect(ids).toHaveLength(230);
-    expect(ids.some((id) => !id.startsWith('R'))).toBe(false);
+    expect(ids.some((id) => !/^9\d{3}$/.test(id))).toBe(false);
     const [row] = await withTenant(database.db, tenant.id, (tx) =>
-      tx.select().from(ticketHistory).where(eq(ticketHistory.externalId, 'R007')),
+      tx.select().from(ticketHistory).where(eq(ticketHistory.externalId, '9007')),
     );
     expect(row).toMatchObject({
       subject: 'Resolved ticket 7',

@@ -66,13 +66,15 @@ async function webhook(headers: (raw: string) => Record<string, string>, slug = 
 const signed = (secret: string) => (raw: string) => signWebhook(secret, raw);
 const token = (secret: string) => () => ({ 'x-webhook-token': secret });
 
-/** `tenant add` of a Cloud tenant on a sandbox portal (secrets as flags only in tests). */
+/** `tenant add` of a Cloud tenant on a sandbox portal, its secrets in the environment. */
 function addCloudTenant(
   slug: string,
   portal: FakeServiceDesk,
   oauth: { clientId: string; clientSecret: string; refreshToken: string },
   accountsUrl = portal.accountsUrl,
 ) {
+  vi.stubEnv('SDP_CLIENT_SECRET', oauth.clientSecret);
+  vi.stubEnv('SDP_REFRESH_TOKEN', oauth.refreshToken);
   return admin(
     'tenant',
     'add',
@@ -86,10 +88,6 @@ function addCloudTenant(
     'cloud',
     '--client-id',
     oauth.clientId,
-    '--client-secret',
-    oauth.clientSecret,
-    '--refresh-token',
-    oauth.refreshToken,
     '--accounts-url',
     accountsUrl,
   );
@@ -122,6 +120,7 @@ beforeAll(async () => {
   // The CLI shares Cloud tokens with the workers through Redis, as in production.
   vi.stubEnv('REDIS_URL', TEST_REDIS_URL);
   vi.stubEnv('QUEUE_PREFIX', prefix);
+  vi.stubEnv('SDP_TECHNICIAN_KEY', technicianKey);
   api = await startApi();
 });
 
@@ -149,8 +148,6 @@ describe('operating a tenant end to end', () => {
       sdp.url,
       '--sdp-auth',
       'onprem',
-      '--technician-key',
-      technicianKey,
     );
     expect(added.code).toBe(0);
     secrets.push(JSON.parse(added.out).webhook_secret);
@@ -252,6 +249,8 @@ describe('operating a tenant end to end', () => {
     const oauth = { clientId: 'cid', clientSecret: 'cloud-client-secret', refreshToken: 'eu-refresh-token' };
     const eu = await startFakeServiceDesk({ oauth });
     const us = await startFakeServiceDesk({}); // another data centre: knows no such client
+    vi.stubEnv('SDP_CLIENT_SECRET', oauth.clientSecret);
+    vi.stubEnv('SDP_REFRESH_TOKEN', oauth.refreshToken);
     try {
       expect((await addCloudTenant('cloud-ok', eu, oauth)).code).toBe(0);
       expect((await addCloudTenant('cloud-wrong-dc', eu, oauth, us.accountsUrl)).code).toBe(0);
@@ -324,7 +323,12 @@ describe('operating a tenant end to end', () => {
 
     // The old key can now be dropped: the API with only the new key still verifies deliveries.
     const stored = await findWebhookTenant(database.db, 'northwind');
-    expect(createSecretBox(newKey).decrypt(stored?.webhookSecretEnc ?? '')).toBe(secrets[1]);
+    expect(
+      createSecretBox(newKey).decrypt(stored?.webhookSecretEnc ?? '', {
+        tenantId: stored?.id ?? '',
+        purpose: 'webhook_secret',
+      }),
+    ).toBe(secrets[1]);
     vi.stubEnv('ENCRYPTION_KEYS', '');
     expect(await admin('tenant', 'check', 'northwind')).toMatchObject({ code: 0 });
     await api.close();

@@ -127,9 +127,11 @@ describe('admin feedback --tenant', () => {
   it('summarises helpful / not helpful with the rate and the latest comments', async () => {
     const { code, out } = await admin('feedback', '--tenant', 'contoso');
     expect(code).toBe(0);
-    expect(out).toContain('4 answer(s), 2 helpful, 2 not helpful (not helpful rate 50.0%)');
+    // Four votes on two notes: each note's last vote counts (note 0: not helpful, note 1: helpful),
+    // and only that vote's comment is shown.
+    expect(out).toContain('2 answer(s), 1 helpful, 1 not helpful (not helpful rate 50.0%)');
     expect(out).toContain('wrong cause 2');
-    expect(out).toContain('wrong cause 1');
+    expect(out).not.toContain('wrong cause 1');
   });
 
   it('a tenant with no feedback, and an unknown tenant (exit 1)', async () => {
@@ -142,7 +144,7 @@ describe('admin feedback --tenant', () => {
 
   it('the "not helpful" rate per tenant is available to metrics through the application role', async () => {
     expect(await notHelpfulRates(database.db, new Date(0))).toEqual([
-      { slug: 'contoso', helpful: 2, notHelpful: 2, notHelpfulRate: 0.5 },
+      { slug: 'contoso', helpful: 1, notHelpful: 1, notHelpfulRate: 0.5 },
       { slug: 'fabrikam', helpful: 0, notHelpful: 0, notHelpfulRate: null },
     ]);
   });

@@ -12,6 +12,7 @@ beforeAll(async () => {
   vi.stubEnv('DATABASE_URL', testDb.appUrl);
   vi.stubEnv('ENCRYPTION_KEY', key);
   vi.stubEnv('PUBLIC_BASE_URL', 'https://agents.msp.example/');
+  vi.stubEnv('SDP_TECHNICIAN_KEY', 'tk-secret');
 });
 
 afterAll(async () => {
@@ -31,8 +32,6 @@ describe('admin tenant add', () => {
     'https://sdp.fabrikam.example',
     '--sdp-auth',
     'onprem',
-    '--technician-key',
-    'tk-secret',
   ];
 
   it('creates the tenant and prints its webhook URL, secret and a filled-in Deluge snippet', async () => {
@@ -49,7 +48,12 @@ describe('admin tenant add', () => {
     const database = createDatabase({ url: testDb.appUrl, max: 1 });
     try {
       const stored = await findWebhookTenant(database.db, 'fabrikam');
-      expect(createSecretBox(key).decrypt(stored?.webhookSecretEnc ?? '')).toBe(secret);
+      expect(
+        createSecretBox(key).decrypt(stored?.webhookSecretEnc ?? '', {
+          tenantId: stored?.id ?? '',
+          purpose: 'webhook_secret',
+        }),
+      ).toBe(secret);
     } finally {
       await database.close();
     }
@@ -73,8 +77,6 @@ describe('admin tenant add', () => {
       'ftp://x',
       '--sdp-auth',
       'onprem',
-      '--technician-key',
-      'k',
     );
     expect(badUrl).toMatchObject({
       code: 2,
@@ -98,8 +100,6 @@ describe('admin tenant add', () => {
       'https://s.example',
       '--sdp-auth',
       'onprem',
-      '--technician-key',
-      'k',
     );
     expect(code).toBe(0);
     expect(JSON.parse(out)).toMatchObject({

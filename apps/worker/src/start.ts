@@ -12,6 +12,7 @@ import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import { assertNoEviction, createRedisClient, probeRedis, waitForRedis } from '@ai-agents/shared/redis';
 import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
 import OpenAI from 'openai';
+import { createBacklogRelease } from './backlog-release.js';
 import { upstreamAwareBackoff } from './backoff.js';
 import type { WorkerProbe } from './http-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
@@ -20,7 +21,7 @@ import { createKnowledgeBase } from './pipeline/knowledge-base.js';
 import { createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
 import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
 import { createTenantClients } from './pipeline/tenant-client.js';
-import { htmlToText } from './pipeline/ticket-text.js';
+import { ticketHtmlToText } from './pipeline/ticket-text.js';
 import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
 import { processIngestHistory } from './processors/ingest-history.js';
 
@@ -73,10 +74,11 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       fetch: metrics.countingFetch(http.fetch),
       // One Zoho token per Cloud tenant for the whole installation, and the learned note wrapper.
       shared: { redis: connection, keyPrefix: config.queuePrefix },
+      requireHttps: config.isProduction,
     }),
     logger,
     similarLimit: config.similarTicketsLimit,
-    knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: htmlToText }),
+    knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: ticketHtmlToText }),
     contextTimeoutMs: config.contextSourceTimeoutMs,
     llmStep: {
       llm: new OpenAI({
@@ -141,9 +143,17 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     },
   );
   worker.on('error', (error) => logger.warn({ err: error }, 'worker error'));
+  const release = createBacklogRelease({
+    redis: connection,
+    prefix: config.queuePrefix,
+    queueName: ENHANCE_QUEUE,
+    logger,
+  });
+  worker.on('completed', release);
   worker.on('failed', (job, error) => {
     if (!job) return;
     const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (final) release(job);
     logger.warn(
       { jobId: job.id, attemptsMade: job.attemptsMade, final, err: error },
       final ? 'job failed for good' : 'job failed; will retry',

@@ -27,6 +27,7 @@ function env(nodeEnv: 'production' | 'development') {
     ENCRYPTION_KEY: randomEncryptionKey(),
     OPENAI_API_KEY: 'sk-a-real-looking-key-for-startup-tests',
     OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
+    PUBLIC_BASE_URL: 'https://agents.msp.example',
   };
 }
 

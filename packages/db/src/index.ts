@@ -16,6 +16,7 @@ export * from './migrate.js';
 export * from './role-check.js';
 export * from './schema/index.js';
 export * from './tenants/create.js';
+export * from './tenants/credentials.js';
 export * from './tenants/directory.js';
 export * from './tenants/load.js';
 export * from './tenants/reencrypt.js';

@@ -271,7 +271,9 @@ export function isolationSuite(appUrl: (testDb: TestDatabase) => string = (t) =>
     it('the webhook lookup answers for one slug only, through the SECURITY DEFINER function', async () => {
       const found = await findWebhookTenant(database.db, 'tenant-b');
       expect(found).toMatchObject({ id: tenantB, status: 'active', webhookTokenEnabled: false });
-      expect(box.decrypt(found?.webhookSecretEnc ?? '')).toMatch(/^[\w-]{43}$/);
+      expect(
+        box.decrypt(found?.webhookSecretEnc ?? '', { tenantId: tenantB, purpose: 'webhook_secret' }),
+      ).toMatch(/^[\w-]{43}$/);
       expect(await findWebhookTenant(database.db, 'nobody')).toBeNull();
     });
 
@@ -279,14 +281,14 @@ export function isolationSuite(appUrl: (testDb: TestDatabase) => string = (t) =>
       const result = await database.pool.query('select * from tenant_directory()');
       expect(result.rows.map((r) => r.slug)).toEqual(['tenant-a', 'tenant-b']);
       expect(result.fields.map((f) => f.name).filter((n) => /secret_enc|credentials/.test(n))).toEqual([]);
-      expect(JSON.stringify(result.rows)).not.toMatch(/v1\.[0-9a-f]{12}\./);
+      expect(JSON.stringify(result.rows)).not.toMatch(/v[12]\.[0-9a-f]{12}\./);
     });
 
     it('secrets are stored encrypted', async () => {
       const raw = await withTenant(database.db, tenantA, (tx) =>
         tx.execute<{ c: string }>(sql`select sdp_credentials_enc as c from tenants`),
       );
-      expect(raw.rows[0]?.c).toMatch(/^v1\./);
+      expect(raw.rows[0]?.c).toMatch(/^v2\./);
       expect(raw.rows[0]?.c).not.toContain('tenant-a-key');
     });
   });

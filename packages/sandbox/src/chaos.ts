@@ -92,6 +92,8 @@ async function main(): Promise<number> {
       WORKER_HTTP_PORT: '0',
       SDP_RATE_LIMIT_PER_MINUTE: '100000',
       WEBHOOK_RATE_LIMIT_PER_MINUTE: '100000',
+      // All events belong to one tenant and are sent as fast as the sender can: above the default bound.
+      TENANT_BACKLOG_LIMIT: '100000',
     };
     const processes: NodeProcess[] = [];
     cleanups.push(async () => {

@@ -101,9 +101,12 @@ export interface PrivateRedis {
  * A redis-server of the test's own on a free port, to stop and restart for outage tests without
  * touching the machine's shared server. Keeps nothing on disk, unless `persistent`: then it writes an
  * append-only file (fsync on every write) in a temporary directory, as a production Redis should, so a
- * restart — even after SIGKILL — keeps the queue.
+ * restart — even after SIGKILL — keeps the queue. `maxmemory` (e.g. '16mb') caps its memory as a
+ * production Redis is capped; with noeviction, writes past it fail.
  */
-export async function startPrivateRedis(options: { persistent?: boolean } = {}): Promise<PrivateRedis> {
+export async function startPrivateRedis(
+  options: { persistent?: boolean; maxmemory?: string } = {},
+): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = options.persistent ? await mkdtemp(join(tmpdir(), 'ai-agents-redis-')) : undefined;
 
@@ -117,7 +120,16 @@ export async function startPrivateRedis(options: { persistent?: boolean } = {}):
     async start() {
       child = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', ...persistence, '--maxmemory-policy', 'noeviction'],
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          ...persistence,
+          ...(options.maxmemory ? ['--maxmemory', options.maxmemory] : []),
+          '--maxmemory-policy',
+          'noeviction',
+        ],
         { stdio: 'ignore' },
       );
       await waitForPort(port, 5_000);

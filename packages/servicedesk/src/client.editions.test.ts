@@ -32,7 +32,12 @@ const OAUTH = {
 
 const running: FakeServiceDesk[] = [];
 let redis: Redis;
-const box = createSecretBox(randomEncryptionKey());
+const secretBox = createSecretBox(randomEncryptionKey());
+const context = { tenantId: 'tenant-a', purpose: 'sdp_access_token' } as const;
+const box = {
+  encrypt: (v: string) => secretBox.encrypt(v, context),
+  decrypt: (v: string) => secretBox.decrypt(v, context),
+};
 const prefix = `test-${randomUUID()}`;
 
 beforeAll(() => {

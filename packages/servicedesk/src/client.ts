@@ -121,13 +121,20 @@ function normaliseBaseUrl(raw: string): string {
 }
 
 function pathId(operation: string, id: string): string {
-  if (id.trim() === '') {
-    throw new ServiceDeskError(`ServiceDesk Plus ${operation} failed: empty request id`, {
-      kind: 'bad_request',
-    });
+  // SDP ids are numbers (sent as digit strings). Anything else never reaches a path: encodeURIComponent
+  // leaves "..", which the URL parser resolves, so "../x" would address another endpoint.
+  if (!SDP_ID.test(id.trim())) {
+    throw new ServiceDeskError(
+      `ServiceDesk Plus ${operation} failed: the id is not a ServiceDesk Plus id (digits)`,
+      {
+        kind: 'bad_request',
+      },
+    );
   }
-  return encodeURIComponent(id.trim());
+  return id.trim();
 }
+
+const SDP_ID = /^\d{1,20}$/;
 
 const TAXONOMY_PAGE_SIZE = 100;
 const ALL_REQUESTS_VIEW = 'All_Requests';

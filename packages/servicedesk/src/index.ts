@@ -13,6 +13,7 @@ export {
 export { parseServiceDeskAuth } from './credentials.js';
 export { type ResolvedTicket, resolvedTicketFrom } from './history-ticket.js';
 export type { SdpNote, SdpRequest, SdpResolution, SdpSolution } from './sdp-entities.js';
+export { assertSecureServiceDesk, insecureServiceDeskUrls, isHttps } from './secure-url.js';
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';
 export {
   createMemoryTokenStore,

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readLimitedText } from '@ai-agents/shared';
 import { isRecord } from './json-shape.js';
 import { redact } from './redact.js';
 import { ServiceDeskError } from './service-desk-error.js';
@@ -79,6 +80,7 @@ export function createAccessTokenSource(
 
   async function mint(): Promise<{ token: string; refreshAt: number }> {
     let status: number;
+    let location: string | null;
     let body: unknown;
     try {
       const response = await http.fetch(tokenUrl, {
@@ -91,12 +93,13 @@ export function createAccessTokenSource(
           client_secret: credentials.clientSecret,
           grant_type: 'refresh_token',
         }).toString(),
-        // A redirect would resend the client secret and refresh token to wherever it points.
-        redirect: 'manual',
         signal: AbortSignal.timeout(http.timeoutMs),
+        // A followed 307/308 would resend the client secret and refresh token to wherever it points.
+        redirect: 'manual',
       });
       status = response.status;
-      const text = await response.text();
+      location = response.headers.get('location');
+      const text = await readLimitedText(response);
       try {
         body = JSON.parse(text);
       } catch {
@@ -106,9 +109,14 @@ export function createAccessTokenSource(
       throw transportError(OPERATION, error, http.timeoutMs, secrets);
     }
 
+    if (status >= 300 && status < 400) {
+      throw failed(
+        `${status} redirect to ${location ?? 'an unknown location'} refused; configure the final accounts URL`,
+        secrets,
+        { kind: 'bad_request', httpStatus: status },
+      );
+    }
     const errorCode = isRecord(body) && typeof body.error === 'string' ? body.error : undefined;
-    if (status >= 300 && status < 400)
-      throw failed(`HTTP ${status} redirect refused`, secrets, { kind: 'bad_request', httpStatus: status });
     // Too many token requests is "retry later", never "bad credentials": the refresh token is fine.
     if (isZohoThrottle(status, body)) {
       throw failed(`Zoho throttled token requests (${errorCode ?? `HTTP ${status}`})`, secrets, {

@@ -1,3 +1,4 @@
+import { readLimitedText } from '@ai-agents/shared';
 import { errorFromResponse } from './response-error.js';
 import { sdpStatusOf } from './response-status.js';
 import { ServiceDeskError } from './service-desk-error.js';
@@ -65,7 +66,8 @@ export async function sendSdpRequest(config: SdpHttpConfig, request: SdpHttpRequ
       signal: AbortSignal.timeout(config.timeoutMs),
     });
     ({ status, statusText, headers: responseHeaders } = response);
-    text = await response.text();
+    // Refused past MAX_RESPONSE_BYTES (see transportError), also when fetch is the global one.
+    text = await readLimitedText(response);
   } catch (error) {
     throw transportError(operation, error, config.timeoutMs, request.auth.secrets);
   }

@@ -1,3 +1,4 @@
+import { ResponseTooLargeError } from '@ai-agents/shared';
 import { isRecord } from './json-shape.js';
 import { redact } from './redact.js';
 import { ServiceDeskError } from './service-desk-error.js';
@@ -19,13 +20,29 @@ function networkDetail(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A call that produced no HTTP answer: it timed out or the connection failed. Both are worth retrying. */
+/**
+ * A call that produced no usable HTTP answer: it timed out or the connection failed (both worth
+ * retrying), or the answer was larger than the size limit (not worth it).
+ */
 export function transportError(
   operation: string,
   error: unknown,
   timeoutMs: number,
   secrets: readonly string[],
 ): ServiceDeskError {
+  const tooLarge =
+    error instanceof ResponseTooLargeError
+      ? error
+      : error instanceof Error && error.cause instanceof ResponseTooLargeError
+        ? error.cause
+        : undefined;
+  if (tooLarge) {
+    // The same URL will answer the same again: not worth a retry.
+    return new ServiceDeskError(`ServiceDesk Plus ${operation} failed: ${tooLarge.message}`, {
+      kind: 'invalid_response',
+      cause: error,
+    });
+  }
   if (isTimeout(error)) {
     return new ServiceDeskError(`ServiceDesk Plus ${operation} failed: no answer within ${timeoutMs} ms`, {
       kind: 'timeout',

@@ -10,6 +10,8 @@ const worker = {
   OPENAI_API_KEY: 'sk-test',
 };
 
+const PUBLIC_BASE_URL = 'https://agents.msp.example';
+
 function problems(fn: () => unknown): string[] {
   try {
     fn();
@@ -30,6 +32,14 @@ describe('loadConfig', () => {
         expect.stringMatching(/^OPENAI_API_KEY: is required/),
       ]),
     );
+  });
+
+  it('accepts by default no more webhooks per tenant than the default ServiceDesk Plus budget processes', () => {
+    const api = loadConfig({ ...worker }, 'api');
+    const { sdpRateLimitPerMinute } = loadConfig({ ...worker }, 'worker');
+    // Each enhancement job reserves two ServiceDesk Plus calls (fetch the request, post the note).
+    expect(api.webhookRateLimitPerMinute * 2).toBeLessThanOrEqual(sdpRateLimitPerMinute);
+    expect(api.tenantBacklogLimit).toBe(1_000);
   });
 
   it('applies defaults and returns a frozen, typed object', () => {
@@ -59,14 +69,16 @@ describe('loadConfig', () => {
   it('refuses placeholder secrets in production only', () => {
     const env = { ...worker, OPENAI_API_KEY: 'change-me', DATABASE_URL: 'postgres://app:changeme@db/ai' };
     expect(problems(() => loadConfig(env, 'worker'))).toEqual([]);
-    expect(problems(() => loadConfig({ ...env, NODE_ENV: 'production' }, 'worker'))).toEqual([
-      'OPENAI_API_KEY: must be set to a real secret in production (got a placeholder)',
-      'DATABASE_URL: the password is a placeholder',
-    ]);
+    expect(problems(() => loadConfig({ ...env, NODE_ENV: 'production', PUBLIC_BASE_URL }, 'worker'))).toEqual(
+      [
+        'OPENAI_API_KEY: must be set to a real secret in production (got a placeholder)',
+        'DATABASE_URL: the password is a placeholder',
+      ],
+    );
   });
 
   it('refuses a missing, short or fake ENCRYPTION_KEY in production for every component that decrypts', () => {
-    const production = { ...worker, NODE_ENV: 'production' };
+    const production = { ...worker, NODE_ENV: 'production', PUBLIC_BASE_URL };
     for (const component of ['api', 'worker', 'admin'] as const) {
       expect(
         problems(() => loadConfig(production, component)),
@@ -91,6 +103,81 @@ describe('loadConfig', () => {
     // Outside production the same fake key is accepted.
     const repeated = Buffer.alloc(32, 7).toString('base64');
     expect(problems(() => loadConfig({ ...worker, ENCRYPTION_KEY: repeated }, 'worker'))).toEqual([]);
+  });
+
+  it('requires an https PUBLIC_BASE_URL in production, where the development default would point notes at localhost', () => {
+    const production = { ...worker, NODE_ENV: 'production' };
+    for (const component of ['api', 'worker', 'admin'] as const) {
+      expect(problems(() => loadConfig(production, component))).toEqual([
+        'PUBLIC_BASE_URL: is required in production (the https URL ServiceDesk Plus and browsers reach the API at)',
+      ]);
+      expect(
+        problems(() =>
+          loadConfig({ ...production, PUBLIC_BASE_URL: 'http://agents.msp.example' }, component),
+        ),
+      ).toEqual(['PUBLIC_BASE_URL: must be https in production (got http://…)']);
+      for (const local of ['https://localhost:3000', 'https://127.0.0.1', 'https://[::1]:3000'])
+        expect(problems(() => loadConfig({ ...production, PUBLIC_BASE_URL: local }, component))).toEqual([
+          'PUBLIC_BASE_URL: must be the public address, not this machine',
+        ]);
+      expect(
+        loadConfig({ ...production, PUBLIC_BASE_URL: `${PUBLIC_BASE_URL}/` }, component).publicBaseUrl,
+      ).toBe(PUBLIC_BASE_URL);
+    }
+    expect(loadConfig({ ...worker }, 'api').publicBaseUrl).toBe('http://localhost:3000');
+  });
+
+  it("refuses docker-compose.yml's public development secrets in production", () => {
+    const devKey = 'ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=';
+    const production = { ...worker, NODE_ENV: 'production', PUBLIC_BASE_URL };
+    expect(problems(() => loadConfig({ ...production, ENCRYPTION_KEY: devKey }, 'api'))).toEqual([
+      'ENCRYPTION_KEY: is the public development key of docker-compose.yml',
+    ]);
+    // The same bytes spelled without padding are the same key.
+    expect(
+      problems(() => loadConfig({ ...production, ENCRYPTION_KEY: devKey.replace(/=+$/, '') }, 'worker')),
+    ).toEqual(['ENCRYPTION_KEY: is the public development key of docker-compose.yml']);
+    const devDatabase = 'postgres://ai_agents_app:dev-app-password@postgres:5432/ai_agents';
+    expect(problems(() => loadConfig({ ...production, DATABASE_URL: devDatabase }, 'api'))).toEqual([
+      'DATABASE_URL: the password is a public development value of docker-compose.yml',
+    ]);
+    expect(
+      problems(() =>
+        loadConfig(
+          {
+            NODE_ENV: 'production',
+            DATABASE_URL: 'postgres://postgres:dev-postgres-password@postgres:5432/ai_agents',
+            APP_DB_PASSWORD: 'dev-app-password',
+          },
+          'migrate',
+        ),
+      ),
+    ).toEqual([
+      'APP_DB_PASSWORD: is a public development value of docker-compose.yml',
+      'DATABASE_URL: the password is a public development value of docker-compose.yml',
+    ]);
+    // Development keeps working with them.
+    expect(
+      problems(() => loadConfig({ ...worker, ENCRYPTION_KEY: devKey, DATABASE_URL: devDatabase }, 'api')),
+    ).toEqual([]);
+  });
+
+  it('refuses weak old keys in ENCRYPTION_KEYS in production: they still decrypt', () => {
+    const production = { ...worker, NODE_ENV: 'production', PUBLIC_BASE_URL };
+    const zeros = Buffer.alloc(32).toString('base64');
+    const good = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 53 + 7) % 256)).toString('base64');
+    expect(
+      problems(() =>
+        loadConfig(
+          { ...production, ENCRYPTION_KEYS: `${good},${zeros},ZGV2LW9ubHktZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM=` },
+          'worker',
+        ),
+      ),
+    ).toEqual([
+      'ENCRYPTION_KEYS: key 2 looks like a placeholder (repeated bytes); use openssl rand -base64 32',
+      'ENCRYPTION_KEYS: key 3 is the public development key of docker-compose.yml',
+    ]);
+    expect(problems(() => loadConfig({ ...production, ENCRYPTION_KEYS: good }, 'worker'))).toEqual([]);
   });
 
   it('requires the application role password for migrations in production', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isDevelopmentSecret } from './development-values.js';
 import { DEFAULT_LLM_PRICES, modelPricesSchema } from './llm-prices.js';
 import {
   effectiveQueuePrefix,
@@ -14,6 +15,14 @@ import {
  */
 
 export type Component = 'api' | 'worker' | 'migrate' | 'admin';
+
+/** Where the operator CLI takes a tenant's ServiceDesk Plus credentials from (or standard input). */
+export type SdpCredentialVariable =
+  | 'SDP_TECHNICIAN_KEY'
+  | 'SDP_CLIENT_ID'
+  | 'SDP_CLIENT_SECRET'
+  | 'SDP_REFRESH_TOKEN'
+  | 'SDP_ACCOUNTS_URL';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -126,7 +135,8 @@ const encryption = {
     ),
 };
 
-// Where technicians' browsers reach the API: feedback links in notes point here.
+// Where technicians' browsers reach the API: feedback links in notes point here. The default is for
+// development only: production requires an https URL (productionProblems).
 const publicBaseUrl = {
   PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://localhost:3000'),
 };
@@ -180,8 +190,17 @@ const schemas = {
     WEBHOOK_TOLERANCE_SECONDS: int(300, 30, 3600),
     TENANT_CACHE_TTL_MS: int(10_000, 0, 300_000),
     ...publicBaseUrl,
-    // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it.
-    WEBHOOK_RATE_LIMIT_PER_MINUTE: int(600, 1, 1_000_000),
+    // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it. The
+    // default is what the worker's default ServiceDesk Plus budget processes (SDP_RATE_LIMIT_PER_MINUTE
+    // 300 calls, two per job): a tenant that sends more only grows its backlog.
+    WEBHOOK_RATE_LIMIT_PER_MINUTE: int(150, 1, 1_000_000),
+    // Unfinished jobs (waiting, delayed, active) a tenant may have in the queue; past it, its webhooks
+    // get 429 until the workers catch up. About 7 minutes of the default SDP budget; at ~2 KB per job
+    // in Redis, 2 MB per tenant.
+    TENANT_BACKLOG_LIMIT: int(1_000, 1, 1_000_000),
+    // Feedback page views and votes per client address per minute, across replicas: a technician
+    // clicks a few; a script replaying a link is stopped.
+    FEEDBACK_RATE_LIMIT_PER_MINUTE: int(20, 1, 100_000),
   }),
   worker: z.object({
     ...common,
@@ -241,6 +260,13 @@ const schemas = {
     SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
     // The SDP backfill's pace: on-prem portals share their capacity with technicians at work.
     SDP_BACKFILL_REQUESTS_PER_SECOND: int(5, 1, 100),
+    // A tenant's ServiceDesk Plus credentials for `tenant add` and `tenant set-credentials`: from the
+    // environment (or standard input), never from flags, which show in `ps` and shell history.
+    SDP_TECHNICIAN_KEY: z.string().optional(),
+    SDP_CLIENT_ID: z.string().optional(),
+    SDP_CLIENT_SECRET: z.string().optional(),
+    SDP_REFRESH_TOKEN: z.string().optional(),
+    SDP_ACCOUNTS_URL: z.string().optional(),
   }),
   migrate: z.object({
     ...common,
@@ -326,6 +352,8 @@ function apiConfig(e: Parsed<'api'>) {
     tenantCacheTtlMs: e.TENANT_CACHE_TTL_MS,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     webhookRateLimitPerMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE,
+    tenantBacklogLimit: e.TENANT_BACKLOG_LIMIT,
+    feedbackRateLimitPerMinute: e.FEEDBACK_RATE_LIMIT_PER_MINUTE,
   };
 }
 
@@ -374,6 +402,13 @@ function adminConfig(e: Parsed<'admin'>) {
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     sdpTimeoutMs: e.SDP_TIMEOUT_MS,
     backfillRequestsPerSecond: e.SDP_BACKFILL_REQUESTS_PER_SECOND,
+    sdpCredentialEnv: {
+      SDP_TECHNICIAN_KEY: e.SDP_TECHNICIAN_KEY,
+      SDP_CLIENT_ID: e.SDP_CLIENT_ID,
+      SDP_CLIENT_SECRET: e.SDP_CLIENT_SECRET,
+      SDP_REFRESH_TOKEN: e.SDP_REFRESH_TOKEN,
+      SDP_ACCOUNTS_URL: e.SDP_ACCOUNTS_URL,
+    } as Partial<Record<SdpCredentialVariable, string>>,
   };
 }
 
@@ -401,6 +436,21 @@ const SECRET_VARIABLES: Record<Component, string[]> = {
   migrate: ['APP_DB_PASSWORD'],
 };
 
+/** Components that print or embed PUBLIC_BASE_URL (webhook URLs, feedback links). */
+const PUBLIC_URL_COMPONENTS: readonly Component[] = ['api', 'worker', 'admin'];
+
+/** Why an encryption key is unfit for production, or null. */
+function weakKeyProblem(key: string): string | null {
+  if (isPlaceholder(key)) return 'is a placeholder';
+  if (isDevelopmentSecret(key)) return 'is the public development key of docker-compose.yml';
+  // A key of repeated bytes (all zeros, "AAAA…") is a placeholder that passes the length check; 32
+  // random bytes have about 30 distinct values, so fewer than 16 is never a generated key.
+  const bytes = Buffer.from(key, 'base64');
+  if (bytes.length === 32 && new Set(bytes).size < 16)
+    return 'looks like a placeholder (repeated bytes); use openssl rand -base64 32';
+  return null;
+}
+
 function productionProblems(component: Component, env: Env): string[] {
   const problems: string[] = [];
   for (const name of SECRET_VARIABLES[component]) {
@@ -409,16 +459,23 @@ function productionProblems(component: Component, env: Env): string[] {
       problems.push(
         `${name}: must be set to a real secret in production (got ${value === undefined ? 'nothing' : 'a placeholder'})`,
       );
+    } else if (name !== 'ENCRYPTION_KEY' && isDevelopmentSecret(value)) {
+      problems.push(`${name}: is a public development value of docker-compose.yml`);
     }
   }
-  // A key of repeated bytes (all zeros, "AAAA…") is a placeholder that passes the length check; 32
-  // random bytes have about 30 distinct values, so fewer than 16 is never a generated key.
-  const key = env.ENCRYPTION_KEY;
-  if (SECRET_VARIABLES[component].includes('ENCRYPTION_KEY') && key && !isPlaceholder(key)) {
-    const bytes = Buffer.from(key, 'base64');
-    if (bytes.length === 32 && new Set(bytes).size < 16) {
-      problems.push('ENCRYPTION_KEY: looks like a placeholder (repeated bytes); use openssl rand -base64 32');
-    }
+  if (SECRET_VARIABLES[component].includes('ENCRYPTION_KEY')) {
+    const key = env.ENCRYPTION_KEY;
+    const problem = key && !isPlaceholder(key) ? weakKeyProblem(key) : null;
+    if (problem) problems.push(`ENCRYPTION_KEY: ${problem}`);
+    // An old key still decrypts what it encrypted, so a weak one is as bad as a weak current key.
+    const old = (env.ENCRYPTION_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+    old.forEach((k, i) => {
+      const weak = weakKeyProblem(k);
+      if (weak) problems.push(`ENCRYPTION_KEYS: key ${i + 1} ${weak}`);
+    });
   }
   for (const name of ['DATABASE_URL', 'REDIS_URL']) {
     const value = env[name];
@@ -429,11 +486,38 @@ function productionProblems(component: Component, env: Env): string[] {
           ? (parseRedisUrl(value, 'cluster').password ?? '')
           : decodeURIComponent(new URL(value).password);
       if (password && isPlaceholder(password)) problems.push(`${name}: the password is a placeholder`);
+      else if (password && isDevelopmentSecret(password))
+        problems.push(`${name}: the password is a public development value of docker-compose.yml`);
     } catch {
       // Reported by the schema already.
     }
   }
+  if (PUBLIC_URL_COMPONENTS.includes(component)) {
+    const problem = publicUrlProblem(env.PUBLIC_BASE_URL);
+    if (problem) problems.push(`PUBLIC_BASE_URL: ${problem}`);
+  }
   return problems;
+}
+
+/**
+ * Feedback links in every note and the webhook URLs the CLI prints are built from PUBLIC_BASE_URL:
+ * the development default (http://localhost:3000) would send every technician's click to their own
+ * machine, and plain http would carry the feedback token in clear.
+ */
+function publicUrlProblem(value: string | undefined): string | null {
+  if (!value)
+    return 'is required in production (the https URL ServiceDesk Plus and browsers reach the API at)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null; // reported by the schema
+  }
+  if (url.protocol !== 'https:') return `must be https in production (got ${url.protocol}//…)`;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1')
+    return 'must be the public address, not this machine';
+  return null;
 }
 
 /**

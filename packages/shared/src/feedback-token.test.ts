@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createFeedbackToken, parseFeedbackToken, verifyFeedbackToken } from './feedback-token.js';
+import {
+  createFeedbackToken,
+  feedbackLinkExpired,
+  parseFeedbackToken,
+  verifyFeedbackToken,
+} from './feedback-token.js';
 
 const id = randomUUID();
 
@@ -16,11 +21,14 @@ describe('feedback link token', () => {
     const token = createFeedbackToken('s3cret', 'contoso', id);
     const claims = parseFeedbackToken(token);
     expect(claims && verifyFeedbackToken(claims, ['other'])).toBe(false);
-    const [, , mac] = token.split('.');
-    const otherTenant = parseFeedbackToken(`fabrikam.${id}.${mac}`);
+    const [, , issued, mac] = token.split('.');
+    const otherTenant = parseFeedbackToken(`fabrikam.${id}.${issued}.${mac}`);
     expect(otherTenant && verifyFeedbackToken(otherTenant, ['s3cret'])).toBe(false);
-    const otherNote = parseFeedbackToken(`contoso.${randomUUID()}.${mac}`);
+    const otherNote = parseFeedbackToken(`contoso.${randomUUID()}.${issued}.${mac}`);
     expect(otherNote && verifyFeedbackToken(otherNote, ['s3cret'])).toBe(false);
+    // The issue time is signed too: it cannot be moved forward to revive an expired link.
+    const later = parseFeedbackToken(`contoso.${id}.${Number(issued) + 86_400}.${mac}`);
+    expect(later && verifyFeedbackToken(later, ['s3cret'])).toBe(false);
   });
 
   it('rejects malformed tokens before any secret is looked up', () => {
@@ -31,8 +39,20 @@ describe('feedback link token', () => {
       `contoso.not-a-uuid.${'A'.repeat(43)}`,
       `contoso.${id}.short`,
       `contoso.${id}.${'A'.repeat(43)}.x`,
+      `contoso.${id}.-5.${'A'.repeat(43)}`,
+      `contoso.${id}.1.2.${'A'.repeat(43)}`,
     ]) {
       expect(parseFeedbackToken(bad)).toBeNull();
     }
+  });
+
+  it('expires links after 90 days; a link from the future beyond clock skew is no better', () => {
+    const day = 24 * 3600_000;
+    const now = Date.UTC(2026, 11, 1);
+    expect(feedbackLinkExpired(now - 89 * day, now)).toBe(false);
+    expect(feedbackLinkExpired(now - 91 * day, now)).toBe(true);
+    expect(feedbackLinkExpired(now + day, now)).toBe(true);
+    const claims = parseFeedbackToken(createFeedbackToken('s3cret', 'contoso', id, now - 91 * day));
+    expect(claims?.issued).toBe(Math.floor((now - 91 * day) / 1000));
   });
 });

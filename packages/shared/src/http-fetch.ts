@@ -1,4 +1,10 @@
 import { Agent, type Dispatcher, interceptors, request } from 'undici';
+import {
+  collectLimited,
+  declaredTooLarge,
+  MAX_RESPONSE_BYTES,
+  ResponseTooLargeError,
+} from './response-limit.js';
 
 export interface HttpFetch {
   /** Same contract as the global fetch, for the requests the worker makes (see createHttpFetch). */
@@ -19,10 +25,15 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
  * It behaves as fetch does for what the callers use: method, headers, a string, URLSearchParams or
  * byte body, `redirect` ('follow', 'manual', 'error') and `signal`; the answer is a standard Response
  * with the whole body read. Network failures reject with TypeError('fetch failed') carrying the
- * cause, an aborted signal with its reason (TimeoutError for AbortSignal.timeout). Anything else
- * (a Request object, a streamed or multipart body) goes to the global fetch unchanged.
+ * cause, an aborted signal with its reason (TimeoutError for AbortSignal.timeout). An answer larger
+ * than `maxResponseBytes` (default MAX_RESPONSE_BYTES) is refused the same way, with a
+ * ResponseTooLargeError as the cause, and only that much of it is downloaded. Anything else (a
+ * Request object, a streamed or multipart body) goes to the global fetch unchanged.
  */
-export function createHttpFetch(options: { keepAliveTimeoutMs?: number } = {}): HttpFetch {
+export function createHttpFetch(
+  options: { keepAliveTimeoutMs?: number; maxResponseBytes?: number } = {},
+): HttpFetch {
+  const maxBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
   const agent = new Agent({ keepAliveTimeout: options.keepAliveTimeoutMs ?? 10_000 });
   const following = agent.compose(interceptors.redirect({ maxRedirections: 20 }));
 
@@ -48,7 +59,7 @@ export function createHttpFetch(options: { keepAliveTimeoutMs?: number } = {}): 
     }
     const redirect = init.redirect ?? 'follow';
     let answer: Dispatcher.ResponseData;
-    let bytes: ArrayBuffer;
+    let bytes: Uint8Array<ArrayBuffer>;
     try {
       answer = await request(input, {
         method: (init.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
@@ -57,7 +68,13 @@ export function createHttpFetch(options: { keepAliveTimeoutMs?: number } = {}): 
         signal: signal ?? undefined,
         dispatcher: redirect === 'follow' ? following : agent,
       });
-      bytes = await answer.body.arrayBuffer();
+      const { body: stream, headers: raw } = answer;
+      const length = raw['content-length'];
+      if (declaredTooLarge(Array.isArray(length) ? length[0] : length, maxBytes)) {
+        stream.destroy();
+        throw new ResponseTooLargeError(maxBytes);
+      }
+      bytes = await collectLimited(stream, maxBytes, () => stream.destroy());
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw new TypeError('fetch failed', { cause: error });

@@ -1,4 +1,5 @@
 export * from './config.js';
+export * from './development-values.js';
 export * from './feedback-token.js';
 export * from './history-jobs.js';
 export * from './jobs.js';
@@ -6,8 +7,11 @@ export * from './llm-prices.js';
 export * from './logger.js';
 export * from './redis-policy.js';
 export * from './redis-url.js';
+export * from './response-limit.js';
 export * from './secret-box.js';
 export * from './signature.js';
 export * from './telemetry.js';
+export * from './tenant-backlog.js';
+export * from './tenant-invalidation.js';
 export * from './token-bucket.js';
 export * from './webhook-token.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { HISTORY_EVENTS } from './history-jobs.js';
 
 /**
  * The contract between the API (producer) and the worker (processor). Both sides use this schema,
@@ -10,6 +11,16 @@ import { z } from 'zod';
 export const ENHANCE_QUEUE = 'enhance';
 
 export const ENHANCE_JOB = 'enhance-ticket';
+
+/** Events that ask for an investigation note: at most one note per request, whatever the event id. */
+export const ENHANCE_EVENTS = ['request.created'] as const;
+
+/**
+ * Every event name the product handles; the API refuses others (422). Any other name used to become
+ * an enhancement, and each new name passed the duplicate check, so one ticket could collect a note
+ * (and an LLM call) per invented event name.
+ */
+export const WEBHOOK_EVENTS: readonly string[] = [...ENHANCE_EVENTS, ...HISTORY_EVENTS];
 
 /**
  * W3C trace context of the webhook request, so the job's spans continue the webhook's trace. Optional:
@@ -25,8 +36,11 @@ export type TraceCarrier = z.infer<typeof traceCarrierSchema>;
 export const enhanceJobSchema = z.object({
   tenantId: z.uuid(),
   eventId: z.string().min(1).max(200),
-  event: z.string().min(1).max(100),
-  requestId: z.string().min(1).max(100),
+  event: z
+    .string()
+    .refine((e) => WEBHOOK_EVENTS.includes(e), { message: 'is not an event this service handles' }),
+  // A ServiceDesk Plus request id: digits only, so it can be placed in an API path as it is.
+  requestId: z.string().regex(/^\d{1,20}$/, 'must be a ServiceDesk Plus request id (digits)'),
   receivedAt: z.number().int().positive(),
   trace: traceCarrierSchema.optional(),
 });
@@ -58,6 +72,8 @@ export const ENHANCE_JOB_OPTIONS = {
   // Completed jobs are only kept for inspection; duplicates are caught by the event-id key and the
   // enhancements table, not by the job's presence.
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  // Failed jobs stay two weeks so operators can see and retry them.
-  removeOnFail: { age: 14 * 24 * 3600 },
+  // Failed jobs stay two weeks so operators can see and retry them, and at most 10,000 (~20 MB): a
+  // tenant whose webhooks name requests that do not exist fails a job per event, and without a count
+  // those filled Redis (the enhancements table keeps every failure and its reason regardless).
+  removeOnFail: { age: 14 * 24 * 3600, count: 10_000 },
 } as const;

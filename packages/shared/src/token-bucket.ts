@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
  * take_tokens returns 0 when the tokens were taken, otherwise how many ms until they would be
  * (nothing is taken).
  */
-const TAKE_TOKENS = `
+/** The Lua of take_tokens(), for scripts that combine the bucket with other checks. */
+export const TAKE_TOKENS = `
 local function take_tokens(key, capacity, per_ms, wanted)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -64,7 +65,8 @@ export async function takeTokensAndCheck(
   return { waitMs: Number(wait), exists: exists === 1 };
 }
 
-function bucketArgs(limit: TokenBucketLimit, wanted: number): number[] {
+/** ARGV for take_tokens(): capacity, refill per ms, tokens wanted. */
+export function bucketArgs(limit: TokenBucketLimit, wanted: number): number[] {
   return [Math.max(limit.perMinute, wanted), limit.perMinute / 60_000, wanted];
 }
 

@@ -1,8 +1,15 @@
+import type { Readable } from 'node:stream';
 import { createDatabase, type Database, findTenantBySlug, type TenantSummary } from '@ai-agents/db';
 import { type AdminConfig, createSecretBox, loadConfig, type SecretBox } from '@ai-agents/shared';
 import { createRedisClient } from '@ai-agents/shared/redis';
 import type { TenantClientDeps } from '@ai-agents/worker';
 import type { Command } from 'commander';
+import { terminalJson, terminalText } from './terminal-text.js';
+
+/** What commands read besides their arguments: standard input (for secrets, see credential-input.ts). */
+export interface AdminIo {
+  stdin: Readable;
+}
 
 /** A failure the operator caused or can fix: printed as one line, exit code 1 (2 is for usage errors). */
 export class AdminError extends Error {
@@ -41,7 +48,8 @@ export async function withContext<T>(command: Command, fn: (ctx: AdminContext) =
       box: createSecretBox(config.encryptionKey, config.encryptionKeys),
       actor: options.actor ?? process.env.USER ?? process.env.USERNAME ?? 'operator',
       json,
-      print: (human, value) => process.stdout.write(`${json ? JSON.stringify(value) : human}\n`),
+      // Outside text (comments, ids, errors) never writes control sequences to the terminal.
+      print: (human, value) => process.stdout.write(`${json ? terminalJson(value) : terminalText(human)}\n`),
     });
   } finally {
     await database.close();

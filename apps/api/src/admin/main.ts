@@ -7,20 +7,21 @@ import { registerKeysCommands } from './commands/keys.js';
 import { registerTenantCommands } from './commands/tenant.js';
 import { registerTenantLlmCommand } from './commands/tenant-llm.js';
 import { registerUsageCommand } from './commands/usage.js';
-import { AdminError } from './context.js';
+import { AdminError, type AdminIo } from './context.js';
+import { terminalText } from './terminal-text.js';
 
 /**
  * Operator CLI: `npm run admin -- <command>` (in the API image: `node apps/api/dist/admin/main.js`).
  * Exit codes: 0 done, 1 the operation failed (message on stderr), 2 the command line was wrong.
  */
-export function buildProgram(): Command {
+export function buildProgram(io: AdminIo = { stdin: process.stdin }): Command {
   const program = new Command('admin')
     .description('ai-agents operator commands')
     .option('--json', 'print results as JSON (for scripts)')
     .option('--actor <name>', 'who is acting, for the audit log (default: the OS user)')
     .showHelpAfterError()
     .exitOverride();
-  registerTenantCommands(program);
+  registerTenantCommands(program, io);
   registerHistoryCommands(program);
   registerTenantLlmCommand(program);
   registerKeysCommands(program);
@@ -39,9 +40,9 @@ function exitOverrideAll(command: Command): void {
   }
 }
 
-export async function runAdmin(argv: string[]): Promise<number> {
+export async function runAdmin(argv: string[], io?: AdminIo): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
+    await buildProgram(io).parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -49,7 +50,7 @@ export async function runAdmin(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof AdminError) {
-      process.stderr.write(`error: ${error.message}\n`);
+      process.stderr.write(`error: ${terminalText(error.message)}\n`);
       return error.exitCode;
     }
     if (error instanceof ConfigError) {
@@ -57,7 +58,7 @@ export async function runAdmin(argv: string[]): Promise<number> {
       return 2;
     }
     // A failed query's message carries its parameters (encrypted secrets, names): print only the cause.
-    process.stderr.write(`error: ${safeErrorMessage(error)}\n`);
+    process.stderr.write(`error: ${terminalText(safeErrorMessage(error))}\n`);
     return 1;
   }
 }

@@ -1,5 +1,12 @@
 import type { TenantRow } from '@ai-agents/db';
-import { parseServiceDeskAuth, type ServiceDeskClient, ServiceDeskError } from '@ai-agents/servicedesk';
+import {
+  createServiceDeskClient,
+  insecureServiceDeskUrls,
+  parseServiceDeskAuth,
+  type ServiceDeskAuth,
+  type ServiceDeskClient,
+  ServiceDeskError,
+} from '@ai-agents/servicedesk';
 import type { SecretBox } from '@ai-agents/shared';
 import { createTenantClients, type TenantClientDeps } from '@ai-agents/worker';
 
@@ -9,6 +16,7 @@ export type CheckProblem =
   | 'wrong_url'
   | 'forbidden'
   | 'missing_scope'
+  | 'insecure_url'
   | 'unreachable'
   | 'unexpected';
 
@@ -88,11 +96,13 @@ export async function checkServiceDesk(
   tenant: TenantRow,
   box: SecretBox,
   timeoutMs: number,
-  options: { shared?: TenantClientDeps['shared'] } = {},
+  options: { shared?: TenantClientDeps['shared']; requireHttps?: boolean } = {},
 ): Promise<CheckResult> {
-  let auth: ReturnType<typeof parseServiceDeskAuth>;
+  let auth: ServiceDeskAuth;
   try {
-    auth = parseServiceDeskAuth(box.decrypt(tenant.sdpCredentialsEnc));
+    auth = parseServiceDeskAuth(
+      box.decrypt(tenant.sdpCredentialsEnc, { tenantId: tenant.id, purpose: 'sdp_credentials' }),
+    );
   } catch (error) {
     return {
       ok: false,
@@ -101,12 +111,41 @@ export async function checkServiceDesk(
       capabilities: [],
     };
   }
+  const insecure = insecureUrl(tenant.sdpBaseUrl, auth, options.requireHttps ?? false);
+  if (insecure) return insecure;
   // The worker's own clients: with Redis, the check reuses (and shares) the installation's token.
   const sdp = createTenantClients({
     box,
     timeoutMs,
     ...(options.shared ? { shared: options.shared } : {}),
   }).forTenant(tenant);
+  return checkCapabilities(sdp, auth);
+}
+
+/** The same checks with credentials not stored yet (`tenant set-credentials` checks first). */
+export async function checkServiceDeskAuth(
+  baseUrl: string,
+  auth: ServiceDeskAuth,
+  timeoutMs: number,
+  requireHttps = false,
+): Promise<CheckResult> {
+  const insecure = insecureUrl(baseUrl, auth, requireHttps);
+  if (insecure) return insecure;
+  return checkCapabilities(createServiceDeskClient({ baseUrl, auth, timeoutMs }), auth);
+}
+
+function insecureUrl(baseUrl: string, auth: ServiceDeskAuth, requireHttps: boolean): CheckResult | undefined {
+  const [insecure] = requireHttps ? insecureServiceDeskUrls(baseUrl, auth) : [];
+  if (insecure === undefined) return undefined;
+  return {
+    ok: false,
+    problem: 'insecure_url',
+    message: `${insecure} is plain http; production requires https`,
+    capabilities: [],
+  };
+}
+
+async function checkCapabilities(sdp: ServiceDeskClient, auth: ServiceDeskAuth): Promise<CheckResult> {
   const cloudAccounts = auth.type === 'cloud' ? auth.accountsUrl : undefined;
   const capabilities: CapabilityResult[] = [];
   for (const capability of CAPABILITIES) {

@@ -12,7 +12,7 @@ import {
   type ServiceDeskClient,
   ServiceDeskError,
 } from '@ai-agents/servicedesk';
-import { htmlToText } from '@ai-agents/worker';
+import { ticketHtmlToText } from '@ai-agents/worker';
 
 export interface BackfillOptions {
   since?: Date | undefined;
@@ -81,7 +81,7 @@ export async function backfillFromSdp(
         const request = await sdp.getRequest(listed.id);
         await pace();
         const resolution = await sdp.getResolution(listed.id);
-        tickets.push(resolvedTicketFrom(request, resolution, htmlToText));
+        tickets.push(resolvedTicketFrom(request, resolution, ticketHtmlToText));
       } catch (error) {
         if (error instanceof ServiceDeskError && error.kind === 'not_found') {
           progress.skipped++;

@@ -1,8 +1,12 @@
-import { type Db, recordFeedback, withTenant } from '@ai-agents/db';
+import { type Db, enhancementCreatedAt, recordFeedback, withTenant } from '@ai-agents/db';
+import type { RedisEval } from '@ai-agents/shared';
 import {
+  FEEDBACK_LINK_MAX_AGE_DAYS,
+  feedbackLinkExpired,
   parseFeedbackToken,
   SIGNATURE_HEADER,
   TIMESTAMP_HEADER,
+  takeTokens,
   verifyFeedbackToken,
   verifyWebhookSignature,
 } from '@ai-agents/shared';
@@ -19,10 +23,21 @@ export interface FeedbackRouteOptions {
   /** Prefix of the form's action, so the page works behind a proxy that mounts the API under a path. */
   publicBaseUrl: string;
   metrics?: { observeFeedback(helpful: boolean, source: 'link' | 'signed'): void } | undefined;
+  /** For the rate limit: requests per client address per minute, across replicas. */
+  redis: RedisEval;
+  /** Not `prefix`: Fastify reads that register option as a route prefix. */
+  redisKeyPrefix: string;
+  rateLimitPerMinute: number;
 }
 
 // One answer for every authentication failure, as for webhooks: nothing tells which part was wrong.
 const unauthorized = () => new HttpError(401, 'unauthorized', 'Feedback authentication failed');
+const expired = () =>
+  new HttpError(
+    401,
+    'link_expired',
+    `Feedback links expire after ${FEEDBACK_LINK_MAX_AGE_DAYS} days; this one has`,
+  );
 
 const errorBody = {
   type: 'object',
@@ -49,11 +64,49 @@ export const feedbackRoutes: FastifyPluginAsync<FeedbackRouteOptions> = async (a
     (_request, body, done) => done(null, body),
   );
 
+  // Every request to the endpoint, page or post, counts against its client address: each costs an
+  // HMAC and maybe a write, and a link pasted into a script must not become a flood of votes.
+  app.addHook('onRequest', async (request, reply) => {
+    let waitMs: number;
+    try {
+      waitMs = await takeTokens(opts.redis, `${opts.redisKeyPrefix}:ratelimit:feedback:${request.ip}`, {
+        perMinute: opts.rateLimitPerMinute,
+      });
+    } catch {
+      throw new HttpError(503, 'unavailable', 'Feedback cannot be taken now; retry later', {
+        'retry-after': '5',
+      });
+    }
+    if (waitMs > 0) {
+      const retryAfter = String(Math.max(1, Math.ceil(waitMs / 1000)));
+      const message = 'Too many feedback requests from this address; retry later';
+      reply.code(429).header('retry-after', retryAfter);
+      // A browser (the page, the form post) gets a page; scripts get the JSON error.
+      const browser =
+        request.method === 'GET' ||
+        (request.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded');
+      return browser
+        ? reply.type('text/html; charset=utf-8').send(feedbackErrorPage(message))
+        : reply.send({ error: 'rate_limited', message });
+    }
+  });
+
+  /** The tenant and enhancement a link token is for; 'expired' for a genuine but expired link. */
   async function tenantForToken(token: string) {
     const claims = parseFeedbackToken(token);
     if (!claims) return null;
     const tenant = await opts.tenantAuth.lookup(claims.slug);
-    if (!tenant?.active || !verifyFeedbackToken(claims, tenant.secrets)) return null;
+    // Verified against a decoy for an unknown slug, so the answer takes as long either way.
+    const valid = verifyFeedbackToken(claims, (tenant ?? opts.tenantAuth.decoy).secrets);
+    if (!tenant?.active || !valid) return null;
+    // A link from before links carried their time: the note's own age decides.
+    const issuedAt =
+      claims.issued !== null
+        ? claims.issued * 1000
+        : (
+            await withTenant(opts.db, tenant.tenantId, (tx) => enhancementCreatedAt(tx, claims.enhancementId))
+          )?.getTime();
+    if (issuedAt !== undefined && feedbackLinkExpired(issuedAt)) return 'expired' as const;
     return { tenantId: tenant.tenantId, enhancementId: claims.enhancementId };
   }
 
@@ -62,12 +115,13 @@ export const feedbackRoutes: FastifyPluginAsync<FeedbackRouteOptions> = async (a
     if (token !== undefined) {
       const found = await tenantForToken(token);
       if (!found) throw unauthorized();
+      if (found === 'expired') throw expired();
       return { ...found, mode: 'link' as const };
     }
     const slug = typeof body.tenant === 'string' ? body.tenant : '';
     const tenant = /^[a-z0-9][a-z0-9-]{0,62}$/.test(slug) ? await opts.tenantAuth.lookup(slug) : null;
     const verdict = verifyWebhookSignature({
-      secrets: tenant?.secrets ?? [],
+      secrets: (tenant ?? opts.tenantAuth.decoy).secrets,
       timestamp: header(request.headers[TIMESTAMP_HEADER]),
       signature: header(request.headers[SIGNATURE_HEADER]),
       rawBody: raw,
@@ -146,8 +200,13 @@ export const feedbackRoutes: FastifyPluginAsync<FeedbackRouteOptions> = async (a
       const token = request.query.token ?? '';
       const html = (status: number, body: string) =>
         reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body);
-      if (!(await tenantForToken(token)))
-        return html(401, feedbackErrorPage('This feedback link is not valid.'));
+      const found = await tenantForToken(token);
+      if (!found) return html(401, feedbackErrorPage('This feedback link is not valid.'));
+      if (found === 'expired')
+        return html(
+          401,
+          feedbackErrorPage(`This feedback link has expired (after ${FEEDBACK_LINK_MAX_AGE_DAYS} days).`),
+        );
       const choice = request.query.helpful;
       return html(
         200,

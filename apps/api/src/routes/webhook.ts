@@ -1,9 +1,10 @@
 import {
+  admitWebhook,
   currentTraceCarrier,
   deriveEventId,
   type EnhanceJob,
   enhanceJobId,
-  takeTokensAndCheck,
+  tenantBacklogKey,
 } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
@@ -24,6 +25,8 @@ export interface WebhookRouteOptions {
   metrics?: ApiMetrics;
   /** Installation default of accepted webhooks per tenant per minute. */
   rateLimitPerMinute: number;
+  /** Unfinished jobs a tenant may have queued (see tenant-backlog.ts). */
+  backlogLimit: number;
 }
 
 const errorBody = {
@@ -102,7 +105,8 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       const verdict = authenticateDelivery({
         headers: request.headers,
         rawBody,
-        tenant,
+        // An unknown slug is verified against a decoy secret: the same HMAC, so no timing difference.
+        tenant: tenant ?? opts.tenantAuth.decoy,
         toleranceSeconds: opts.toleranceSeconds,
       });
       if (!tenant?.active || !verdict.ok) {
@@ -147,19 +151,44 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       // client's URL cannot use up that client's quota and lock its real tickets out; they stop at the
       // signature check. The duplicate check goes with it, in one script: a redelivery takes a token
       // either way, as it did when they ran in turn.
+      // The tenant's backlog bound goes in the same script.
+      const prefix = opts.queue.opts.prefix ?? 'bull';
+      const backlogKey = tenantBacklogKey(prefix, opts.queue.name, tenant.tenantId);
       let waitMs: number;
       let remembered: boolean;
+      let backlogFull: boolean;
       try {
-        ({ waitMs, exists: remembered } = await takeTokensAndCheck(
+        ({
+          waitMs,
+          duplicate: remembered,
+          backlogFull,
+        } = await admitWebhook(
           opts.redis,
-          `${opts.queue.opts.prefix ?? 'bull'}:ratelimit:webhook:${tenant.tenantId}`,
-          { perMinute: tenant.rateLimitPerMinute ?? opts.rateLimitPerMinute },
-          seenKey(opts.queue, jobId),
+          {
+            bucketKey: `${prefix}:ratelimit:webhook:${tenant.tenantId}`,
+            seenKey: seenKey(opts.queue, jobId),
+            backlogKey,
+          },
+          {
+            perMinute: tenant.rateLimitPerMinute ?? opts.rateLimitPerMinute,
+            backlogLimit: opts.backlogLimit,
+          },
         ));
       } catch (error) {
         count({ outcome: 'rejected', reason: 'queue_unavailable' });
         request.log.error({ err: error, tenant: request.params.tenant }, 'could not reach Redis');
         throw queueUnavailable();
+      }
+      if (backlogFull) {
+        count({ outcome: 'rejected', reason: 'backlog_full' });
+        request.log.warn({ tenant: request.params.tenant }, 'tenant backlog full');
+        throw new HttpError(
+          429,
+          'backlog_full',
+          'Too many unprocessed events for this tenant; retry later',
+          // Long enough for the workers to work off a part of it at the tenant's ServiceDesk Plus pace.
+          { 'retry-after': '30' },
+        );
       }
       if (waitMs > 0) {
         count({ outcome: 'rejected', reason: 'rate_limited' });
@@ -172,7 +201,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       let result: EnqueueResult = { jobId, duplicate: true };
       if (!remembered) {
         try {
-          result = await storeEnhancement(opts.queue, opts.redis, job, jobId);
+          result = await storeEnhancement(opts.queue, opts.redis, job, jobId, backlogKey);
         } catch (error) {
           count({ outcome: 'rejected', reason: 'queue_unavailable' });
           request.log.error(

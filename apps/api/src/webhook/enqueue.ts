@@ -1,10 +1,13 @@
-import { ENHANCE_JOB, type EnhanceJob, jobNameForEvent } from '@ai-agents/shared';
+import { BACKLOG_STALE_MS, ENHANCE_JOB, type EnhanceJob, jobNameForEvent } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 
 // How long a delivered event id is remembered after its job is gone from the queue. ServiceDesk Plus
-// and Deluge retries arrive within minutes; a week covers manual re-sends too.
-const DEDUPE_TTL_SECONDS = 7 * 24 * 3600;
+// and Deluge retries arrive within minutes. A day, not longer: every accepted event leaves one such key
+// (~170 bytes), so a tenant at its rate limit holds rate × TTL of them (150/min for a day: 37 MB, for a
+// week it was 257 MB of a 400 MB Redis). A later re-send is still caught by the enhancements table,
+// which is unique per (tenant, event id): it costs one job, never a second note.
+const DEDUPE_TTL_SECONDS = 24 * 3600;
 
 export interface EnqueueResult {
   jobId: string;
@@ -33,14 +36,17 @@ export async function storeEnhancement(
   redis: Redis | Cluster,
   job: EnhanceJob,
   jobId: string,
+  backlogKey: string,
 ): Promise<EnqueueResult> {
   await queue.add(jobNameForEvent(job.event, ENHANCE_JOB), job, { jobId });
-  const first = await redis.set(
-    seenKey(queue, jobId),
-    String(job.receivedAt),
-    'EX',
-    DEDUPE_TTL_SECONDS,
-    'NX',
-  );
-  return { jobId, duplicate: first === null };
+  // Step 3 also counts the job in its tenant's backlog (a set: a retried step 3 counts it once).
+  const results = await redis
+    .multi()
+    .set(seenKey(queue, jobId), String(job.receivedAt), 'EX', DEDUPE_TTL_SECONDS, 'NX')
+    .zadd(backlogKey, job.receivedAt, jobId)
+    .pexpire(backlogKey, BACKLOG_STALE_MS)
+    .exec();
+  const failed = results?.find(([error]) => error);
+  if (!results || failed) throw failed?.[0] ?? new Error('Redis transaction aborted');
+  return { jobId, duplicate: results[0]?.[1] === null };
 }

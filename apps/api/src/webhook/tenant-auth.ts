@@ -1,3 +1,4 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { type Db, findWebhookTenant, tenantWebhookLimit, withTenant } from '@ai-agents/db';
 import type { SecretBox } from '@ai-agents/shared';
 
@@ -15,21 +16,52 @@ export interface WebhookCredentials {
 /**
  * Resolves a slug to its webhook credentials, caching both hits and misses for a short time: a
  * webhook flood (or a caller guessing slugs) then costs no database round trip per request, and a
- * rotated or disabled tenant takes effect within the TTL.
+ * rotated or disabled tenant takes effect within the TTL (or at once, see tenant-invalidation.ts).
+ *
+ * An unknown slug costs what a known one costs, so response times do not tell which slugs exist:
+ * its cache fill runs the same two queries and one decryption (of a decoy value under a random
+ * tenant id that matches no row), and `decoy` gives the caller a credential with one random secret
+ * to verify the delivery against, so the HMAC over the body is computed either way. The cache is a
+ * bounded LRU: a burst of random slugs pushes out the least recently used entries one by one instead
+ * of emptying the cache (which made the next lookup of every real tenant cold).
  */
 export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; maxEntries?: number }) {
   const cache = new Map<string, { value: WebhookCredentials | null; expires: number }>();
   const maxEntries = deps.maxEntries ?? 10_000;
+  const decoyId = randomUUID();
+  const decoySecret = randomBytes(32).toString('base64url');
+  const decoyEnc = deps.box.encrypt(decoySecret, { tenantId: decoyId, purpose: 'webhook_secret' });
+  const decoy: WebhookCredentials = Object.freeze({
+    tenantId: decoyId,
+    active: false,
+    secrets: [decoySecret],
+    tokenEnabled: false,
+    rateLimitPerMinute: null,
+  });
 
   async function load(slug: string): Promise<WebhookCredentials | null> {
-    const tenant = await findWebhookTenant(deps.db, slug);
-    if (!tenant) return null;
-    const secrets = [tenant.webhookSecretEnc, tenant.webhookSecretPreviousEnc]
-      .filter((v): v is string => Boolean(v))
-      .map((v) => deps.box.decrypt(v));
+    const found = await findWebhookTenant(deps.db, slug);
+    const tenant = found ?? {
+      id: decoyId,
+      status: 'disabled' as const,
+      webhookSecretEnc: decoyEnc,
+      webhookSecretPreviousEnc: null,
+      webhookTokenEnabled: false,
+    };
+    // A value that does not decrypt for this tenant (copied from another tenant's row, altered, or
+    // under a key no longer configured) is no secret of this tenant: deliveries get the usual 401.
+    const secrets = [tenant.webhookSecretEnc, tenant.webhookSecretPreviousEnc].flatMap((v) => {
+      if (!v) return [];
+      try {
+        return [deps.box.decrypt(v, { tenantId: tenant.id, purpose: 'webhook_secret' })];
+      } catch {
+        return [];
+      }
+    });
     const rateLimitPerMinute = await withTenant(deps.db, tenant.id, (tx) =>
       tenantWebhookLimit(tx, tenant.id),
     );
+    if (!found) return null;
     return {
       tenantId: tenant.id,
       active: tenant.status === 'active',
@@ -43,13 +75,26 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     async lookup(slug: string): Promise<WebhookCredentials | null> {
       const now = Date.now();
       const cached = cache.get(slug);
-      if (cached && cached.expires > now) return cached.value;
+      if (cached && cached.expires > now) {
+        // Most recently used goes last: Map iterates in insertion order.
+        cache.delete(slug);
+        cache.set(slug, cached);
+        return cached.value;
+      }
       const value = await load(slug);
       if (deps.ttlMs > 0) {
-        if (cache.size >= maxEntries) cache.clear();
+        cache.delete(slug);
         cache.set(slug, { value, expires: now + deps.ttlMs });
+        while (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
       }
       return value;
+    },
+    /** Credentials no delivery can match, for verifying a delivery to an unknown slug all the same. */
+    decoy,
+    /** Forgets one slug (or all): its next lookup reads the database. */
+    invalidate(slug?: string) {
+      if (slug === undefined) cache.clear();
+      else cache.delete(slug);
     },
     clear: () => cache.clear(),
   };

@@ -1,8 +1,13 @@
+import { Readable } from 'node:stream';
 import { vi } from 'vitest';
 import { runAdmin } from '../../src/admin/main.js';
 
 /** Runs the operator CLI in-process and captures what it prints, as a terminal would see it. */
 export async function admin(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return capture(() => runAdmin(args));
+}
+
+async function capture(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
@@ -14,10 +19,18 @@ export async function admin(...args: string[]): Promise<{ code: number; out: str
     return true;
   });
   try {
-    const code = await runAdmin(args);
+    const code = await run();
     return { code, out, err };
   } finally {
     stdout.mockRestore();
     stderr.mockRestore();
   }
+}
+
+/** The same, with `input` on standard input (as `echo … | npm run admin -- …`). */
+export async function adminWithStdin(
+  input: string,
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
+  return capture(() => runAdmin(args, { stdin: Readable.from([input]) }));
 }

@@ -176,3 +176,17 @@ describe('the prompt', () => {
     expect(PROMPT_VERSION).toMatch(/^note-/);
   });
 });
+
+describe('long history text is cut before it is redacted', () => {
+  it('a 1 MB resolution becomes one capped, redacted line', () => {
+    const resolution = `Mailed jane@contoso.com the fix. ${'x'.repeat(1_000_000)}`;
+    const [first] = context.similar;
+    if (!first) throw new Error('the fixture has a similar ticket');
+    const built = prompt({ context: { ...context, similar: [{ ...first, resolution }] } });
+    const line = built.prompt.split('\n').find((l) => l.startsWith('[ticket:9001]')) ?? '';
+    expect(line.length).toBeLessThanOrEqual(700);
+    // The same address as in the ticket's description, so the same placeholder.
+    expect(line).toContain('Mailed [email 1] the fix.');
+    expect(built.prompt).not.toContain('jane@contoso.com');
+  });
+});

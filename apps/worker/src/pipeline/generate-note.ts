@@ -1,4 +1,4 @@
-import { estimateCost, type ModelPrice } from '@ai-agents/shared';
+import { estimateCost, type ModelPrice, ResponseTooLargeError } from '@ai-agents/shared';
 import type OpenAI from 'openai';
 import { z } from 'zod';
 import { type BuiltPrompt, SYSTEM_PROMPT, type Taxonomy } from './build-prompt.js';
@@ -199,5 +199,10 @@ function parseNote(
 function describeLlmError(error: unknown): string {
   const status = (error as { status?: number }).status;
   const name = (error as Error).name ?? 'Error';
+  // The SDK reports a refused oversized answer as a connection error; say what really happened.
+  for (let cause: unknown = error, depth = 0; cause instanceof Error && depth < 4; depth++) {
+    if (cause instanceof ResponseTooLargeError) return cause.message;
+    cause = cause.cause;
+  }
   return status ? `${name} (HTTP ${status})` : name;
 }

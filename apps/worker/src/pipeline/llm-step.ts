@@ -2,6 +2,7 @@ import { type Db, monthlyTokensUsed, type TenantRow, withTenantStatement } from 
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
 import type { Logger, ModelPrice } from '@ai-agents/shared';
 import type OpenAI from 'openai';
+import { type AppliedSuggestions, suggestionsToApply } from './auto-apply.js';
 import { buildPrompt, PROMPT_VERSION } from './build-prompt.js';
 import type { GatheredContext } from './context-types.js';
 import { detectLanguage } from './detect-language.js';
@@ -27,13 +28,15 @@ export interface LlmStepResult {
   /** The note's language: what the model wrote in, or what was detected when there was no model. */
   language: string;
   budget: BudgetDecision;
+  /** True when anything was written to the ticket; `applied` says what. */
   suggestionsApplied: boolean;
+  applied: AppliedSuggestions;
 }
 
 /**
  * From gathered context to the LLM's checked answer: budget, language, taxonomy, redaction, a
- * token-budgeted prompt, the call, grounding, and (only when the tenant opted in and the model is
- * confident enough) writing the suggested category/priority to the ticket.
+ * token-budgeted prompt, the call, grounding, and (only when the tenant opted in, the model is
+ * confident enough and the similar tickets agree) writing the suggested category to the ticket.
  */
 export async function runLlmStep(
   deps: LlmStepDeps,
@@ -55,7 +58,12 @@ export async function runLlmStep(
       : await withTenantStatement(deps.db, tenant.id, (tx) => monthlyTokensUsed(tx, tenant.id));
   const budget = decideBudget(tenant, used, { model: deps.defaultModel, budgetModel: deps.budgetModel });
   const detected = detectLanguage(`${input.subject}\n${input.description}`);
-  const base = { promptVersion: PROMPT_VERSION, budget, suggestionsApplied: false };
+  const base = {
+    promptVersion: PROMPT_VERSION,
+    budget,
+    suggestionsApplied: false,
+    applied: { category: false, priority: false },
+  };
   if (budget.state === 'hard') {
     log.warn(
       { used: budget.used, budget: budget.budget },
@@ -97,23 +105,18 @@ export async function runLlmStep(
     );
   }
   const { note } = outcome;
-  let suggestionsApplied = false;
-  const wanted = {
-    ...(note.suggested_category ? { category: note.suggested_category } : {}),
-    ...(note.suggested_priority ? { priority: note.suggested_priority } : {}),
-  };
-  if (
-    tenant.autoApplySuggestions &&
-    note.confidence >= tenant.autoApplyMinConfidence &&
-    Object.keys(wanted).length > 0
-  ) {
+  // Confidence alone never changes a ticket: the similar tickets must agree (auto-apply.ts).
+  const decision = suggestionsToApply({ tenant, note, similar: built.included.similar });
+  let applied = decision.applied;
+  if (Object.keys(decision.update).length > 0) {
     try {
-      await input.sdp.updateRequest(input.requestId, wanted);
-      suggestionsApplied = true;
+      await input.sdp.updateRequest(input.requestId, decision.update);
     } catch (error) {
       // The note is worth more than the suggestion: post it, and say the suggestion was not applied.
       log.warn({ err: error }, 'could not apply the suggested category/priority');
+      applied = { category: false, priority: false };
     }
   }
-  return { ...base, outcome, language: note.language, suggestionsApplied };
+  const suggestionsApplied = applied.category || applied.priority;
+  return { ...base, outcome, language: note.language, suggestionsApplied, applied };
 }

@@ -32,6 +32,8 @@ export type NoteShape =
       context: GatheredContext;
       /** True when the suggested category/priority were written to the ticket. */
       suggestionsApplied?: boolean;
+      /** Which suggestions were written to the ticket; without it, suggestionsApplied says for both. */
+      applied?: { category: boolean; priority: boolean };
       /** Set when the description was cut before the LLM saw it: its full and its shown length. */
       truncated?: { total: number; shown: number };
     }
@@ -136,13 +138,27 @@ function enhancementBody(shape: Extract<NoteShape, { kind: 'enhancement' }>, inp
       ),
     );
     parts.push(assetsSection(context.assets));
+    const applied = shape.applied ?? {
+      category: Boolean(shape.suggestionsApplied),
+      priority: Boolean(shape.suggestionsApplied),
+    };
+    const state = (done: boolean) => (done ? 'applied to this ticket' : 'not applied');
     const suggested = [
-      note.suggested_category ? `category <b>${escapeHtml(note.suggested_category)}</b>` : null,
-      note.suggested_priority ? `priority <b>${escapeHtml(note.suggested_priority)}</b>` : null,
-    ].filter(Boolean);
+      note.suggested_category
+        ? { text: `category <b>${escapeHtml(note.suggested_category)}</b>`, done: applied.category }
+        : null,
+      note.suggested_priority
+        ? { text: `priority <b>${escapeHtml(note.suggested_priority)}</b>`, done: applied.priority }
+        : null,
+    ].filter((s) => s !== null);
     if (suggested.length > 0) {
-      const state = shape.suggestionsApplied ? 'applied to this ticket' : 'not applied';
-      parts.push(`<p><b>Suggested:</b> ${suggested.join(', ')} (${state})</p>`);
+      // One state for all when they agree (the usual case), else one per suggestion.
+      const same = suggested.every((s) => s.done === suggested[0]?.done);
+      parts.push(
+        same
+          ? `<p><b>Suggested:</b> ${suggested.map((s) => s.text).join(', ')} (${state(Boolean(suggested[0]?.done))})</p>`
+          : `<p><b>Suggested:</b> ${suggested.map((s) => `${s.text} (${state(s.done)})`).join(', ')}</p>`,
+      );
     }
   } else {
     const why =

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TenantRow } from '@ai-agents/db';
 import {
+  assertSecureServiceDesk,
   createRedisTokenStore,
   createRedisWrapperMemory,
   createServiceDeskClient,
@@ -18,6 +19,8 @@ export interface TenantClientDeps {
    * process of the installation; without it, each process keeps its own.
    */
   shared?: { redis: RedisEval; keyPrefix: string };
+  /** Production: refuse a tenant whose portal or accounts server is plain http. */
+  requireHttps?: boolean;
 }
 
 /**
@@ -34,10 +37,13 @@ export function createTenantClients(deps: TenantClientDeps) {
       if (cached && cached.version === version) return cached.client;
       let auth: ReturnType<typeof parseServiceDeskAuth>;
       try {
-        auth = parseServiceDeskAuth(deps.box.decrypt(tenant.sdpCredentialsEnc));
+        auth = parseServiceDeskAuth(
+          deps.box.decrypt(tenant.sdpCredentialsEnc, { tenantId: tenant.id, purpose: 'sdp_credentials' }),
+        );
       } catch (error) {
         throw new Error(`Tenant ${tenant.slug}: ${(error as Error).message}`);
       }
+      assertSecureServiceDesk(tenant.sdpBaseUrl, auth, deps.requireHttps ?? false);
       const shared = deps.shared;
       // The token belongs to one refresh token: new credentials get a key of their own.
       const credentialsId =
@@ -54,7 +60,12 @@ export function createTenantClients(deps: TenantClientDeps) {
               tokenStore: createRedisTokenStore(
                 shared.redis,
                 `${shared.keyPrefix}:sdp-oauth:${tenant.id}:${credentialsId}`,
-                deps.box,
+                {
+                  encrypt: (token) =>
+                    deps.box.encrypt(token, { tenantId: tenant.id, purpose: 'sdp_access_token' }),
+                  decrypt: (stored) =>
+                    deps.box.decrypt(stored, { tenantId: tenant.id, purpose: 'sdp_access_token' }),
+                },
               ),
             }
           : {}),

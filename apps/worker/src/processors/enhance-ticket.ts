@@ -28,7 +28,7 @@ import { renderNote } from '../pipeline/render-note.js';
 import { sdpLinks } from '../pipeline/sdp-links.js';
 import type { SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
 import type { TenantClients } from '../pipeline/tenant-client.js';
-import { htmlToText, truncate } from '../pipeline/ticket-text.js';
+import { ticketHtmlToText, truncate } from '../pipeline/ticket-text.js';
 
 export interface EnhanceDeps {
   db: Db;
@@ -157,7 +157,7 @@ export async function processEnhanceTicket(
 
     const links = sdpLinks(tenant);
     const feedbackToken = createFeedbackToken(
-      deps.box.decrypt(tenant.webhookSecretEnc),
+      deps.box.decrypt(tenant.webhookSecretEnc, { tenantId: tenant.id, purpose: 'webhook_secret' }),
       tenant.slug,
       claim.id,
     );
@@ -178,7 +178,7 @@ export async function processEnhanceTicket(
         feedbackUrl,
       });
     } else {
-      const fullDescription = htmlToText(request.description);
+      const fullDescription = ticketHtmlToText(request.description);
       const limit = deps.descriptionLimit ?? 4_000;
       const description = truncate(fullDescription, limit);
       context = await stage('context', () =>
@@ -211,6 +211,7 @@ export async function processEnhanceTicket(
           outcome,
           context,
           suggestionsApplied: step.suggestionsApplied,
+          applied: step.applied,
           truncated:
             fullDescription.length > limit ? { total: fullDescription.length, shown: limit } : undefined,
         },

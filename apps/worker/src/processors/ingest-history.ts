@@ -3,7 +3,7 @@ import { resolvedTicketFrom, ServiceDeskError } from '@ai-agents/servicedesk';
 import { type EnhanceJob, enhanceJobSchema, type Logger, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { TenantClients } from '../pipeline/tenant-client.js';
-import { htmlToText } from '../pipeline/ticket-text.js';
+import { ticketHtmlToText } from '../pipeline/ticket-text.js';
 
 export interface IngestHistoryDeps {
   db: Db;
@@ -35,7 +35,7 @@ export async function processIngestHistory(job: Job, deps: IngestHistoryDeps): P
     const sdp = deps.sdp.forTenant(tenant);
     const request = await sdp.getRequest(data.requestId);
     const resolution = await sdp.getResolution(data.requestId);
-    const ticket = resolvedTicketFrom(request, resolution, htmlToText);
+    const ticket = resolvedTicketFrom(request, resolution, ticketHtmlToText);
     await withTenant(deps.db, tenant.id, (tx) => addHistory(tx, tenant.id, [ticket]));
     log.info({ event: data.event }, 'resolved ticket added to history');
     return { outcome: 'added', requestId: data.requestId };

@@ -7,3 +7,13 @@ export async function findEnhancementByEvent(tx: Tx, eventId: string): Promise<E
   const [row] = await tx.select().from(enhancements).where(eq(enhancements.eventId, eventId)).limit(1);
   return row ?? null;
 }
+
+/** When an enhancement of the current tenant was created (RLS hides other tenants'), or null. */
+export async function enhancementCreatedAt(tx: Tx, enhancementId: string): Promise<Date | null> {
+  const [row] = await tx
+    .select({ createdAt: enhancements.createdAt })
+    .from(enhancements)
+    .where(eq(enhancements.id, enhancementId))
+    .limit(1);
+  return row?.createdAt ?? null;
+}

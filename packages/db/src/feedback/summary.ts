@@ -1,4 +1,4 @@
-import { and, desc, gte, isNotNull, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client.js';
 import { feedback } from '../schema/feedback.js';
 
@@ -16,38 +16,47 @@ function rate(notHelpful: number, total: number): number | null {
   return total === 0 ? null : notHelpful / total;
 }
 
-/** The current tenant's feedback since `since` (all of it by default). Under RLS. */
+/**
+ * The current tenant's feedback since `since` (all of it by default), under RLS. One vote per
+ * enhancement: its latest counts (and only its comment shows), so answering again, or posting one
+ * link many times, changes the verdict rather than adding to it.
+ */
 export async function summariseFeedback(
   tx: Tx,
   options: { since?: Date; comments?: number } = {},
 ): Promise<FeedbackSummary> {
-  const since = options.since ?? new Date(0);
-  const [counts] = await tx
-    .select({
-      total: sql<number>`count(*)::int`,
-      helpful: sql<number>`(count(*) filter (where ${feedback.helpful}))::int`,
-    })
-    .from(feedback)
-    .where(gte(feedback.createdAt, since));
-  const comments = await tx
-    .select({
-      enhancementId: feedback.enhancementId,
-      helpful: feedback.helpful,
-      comment: feedback.comment,
-      createdAt: feedback.createdAt,
-    })
-    .from(feedback)
-    .where(and(gte(feedback.createdAt, since), isNotNull(feedback.comment)))
-    .orderBy(desc(feedback.createdAt))
-    .limit(options.comments ?? 10);
-  const total = counts?.total ?? 0;
-  const helpful = counts?.helpful ?? 0;
+  const since = (options.since ?? new Date(0)).toISOString();
+  const latest = sql`(
+    select distinct on (enhancement_id) enhancement_id, helpful, comment, created_at
+      from ${feedback}
+     where created_at >= ${since}::timestamptz
+     order by enhancement_id, created_at desc, id desc
+  ) latest`;
+  const counts = await tx.execute<{ total: number; helpful: number }>(
+    sql`select count(*)::int as total, (count(*) filter (where helpful))::int as helpful from ${latest}`,
+  );
+  const comments = await tx.execute<{
+    enhancement_id: string;
+    helpful: boolean;
+    comment: string;
+    created_at: string | Date;
+  }>(
+    sql`select enhancement_id, helpful, comment, created_at from ${latest}
+         where comment is not null order by created_at desc limit ${options.comments ?? 10}`,
+  );
+  const total = counts.rows[0]?.total ?? 0;
+  const helpful = counts.rows[0]?.helpful ?? 0;
   return {
     total,
     helpful,
     notHelpful: total - helpful,
     notHelpfulRate: rate(total - helpful, total),
-    comments: comments.map((c) => ({ ...c, comment: c.comment ?? '' })),
+    comments: comments.rows.map((c) => ({
+      enhancementId: c.enhancement_id,
+      helpful: c.helpful,
+      comment: c.comment,
+      createdAt: new Date(c.created_at),
+    })),
   };
 }
 

@@ -37,8 +37,11 @@ export async function createTenant(
         name: input.name,
         sdpBaseUrl: input.sdpBaseUrl,
         sdpAuthType: input.sdpAuthType,
-        sdpCredentialsEnc: box.encrypt(JSON.stringify(input.sdpCredentials)),
-        webhookSecretEnc: box.encrypt(webhookSecret),
+        sdpCredentialsEnc: box.encrypt(JSON.stringify(input.sdpCredentials), {
+          tenantId: id,
+          purpose: 'sdp_credentials',
+        }),
+        webhookSecretEnc: box.encrypt(webhookSecret, { tenantId: id, purpose: 'webhook_secret' }),
         llmModel: input.llmModel ?? null,
       })
       .returning();

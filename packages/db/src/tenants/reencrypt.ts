@@ -1,4 +1,4 @@
-import type { SecretBox } from '@ai-agents/shared';
+import type { SecretBox, SecretPurpose } from '@ai-agents/shared';
 import { eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import type { Db } from '../client.js';
@@ -12,9 +12,16 @@ export interface ReencryptResult {
   current: number;
 }
 
+const PURPOSE = {
+  sdpCredentialsEnc: 'sdp_credentials',
+  webhookSecretEnc: 'webhook_secret',
+  webhookSecretPreviousEnc: 'webhook_secret',
+} as const satisfies Record<string, SecretPurpose>;
+
 /**
  * Re-encrypts one tenant's stored secrets (ServiceDesk Plus credentials, webhook secrets) under the
- * box's current key. Values already under it are not rewritten: running it again is a no-op.
+ * box's current key, in the v2 form bound to the tenant and purpose. Values already so are not
+ * rewritten: running it again is a no-op.
  */
 export async function reencryptTenantSecrets(
   db: Db,
@@ -37,11 +44,13 @@ export async function reencryptTenantSecrets(
     const changes: Partial<typeof row> = {};
     for (const [column, stored] of Object.entries(row) as [keyof typeof row, string | null][]) {
       if (stored === null) continue;
-      if (box.keyIdOf(stored) === box.currentKeyId) {
+      if (!box.needsReencryption(stored)) {
         result.current++;
         continue;
       }
-      changes[column] = box.encrypt(box.decrypt(stored));
+      // Rewritten under the current key and bound to this tenant and purpose (v1 values were not).
+      const context = { tenantId, purpose: PURPOSE[column] };
+      changes[column] = box.encrypt(box.decrypt(stored, context), context);
       result.reencrypted++;
     }
     if (result.reencrypted > 0) {

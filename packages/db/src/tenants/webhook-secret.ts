@@ -36,7 +36,7 @@ export async function rotateWebhookSecret(
     await tx
       .update(tenants)
       .set({
-        webhookSecretEnc: box.encrypt(webhookSecret),
+        webhookSecretEnc: box.encrypt(webhookSecret, { tenantId, purpose: 'webhook_secret' }),
         webhookSecretPreviousEnc: row.current,
         updatedAt: sql`now()`,
       })

@@ -31,6 +31,12 @@ export interface FakeLlm {
   prompts: string[];
   setFault(plan: FaultPlan): void;
   clearFaults(): void;
+  /**
+   * Fields every structured answer takes from now on (null: none), whatever the prompt says: a model
+   * that obeys instructions injected into a ticket ("set priority Urgent, confidence 1"), so tests can
+   * show that such an answer still does not change the ticket. Only fields the schema's answer has.
+   */
+  answerWith(fields: Record<string, unknown> | null): void;
   close(): Promise<void>;
 }
 
@@ -45,6 +51,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   const calls: LlmCall[] = [];
   const prompts: string[] = [];
   let sequence = 0;
+  let forced: Record<string, unknown> | null = null;
 
   async function control(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
     try {
@@ -128,8 +135,16 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     }
 
     const content =
-      fault.outcome.type === 'invalid_output' ? invalidContent(prompt) : answerContent(request, prompt);
+      fault.outcome.type === 'invalid_output' ? invalidContent(prompt) : obey(answerContent(request, prompt));
     return answer(200, completionBody(model, prompt, content, ++sequence));
+  }
+
+  function obey(content: string): string {
+    if (!forced) return content;
+    const parsed = parseJson(content);
+    if (!isRecord(parsed)) return content;
+    for (const [key, value] of Object.entries(forced)) if (key in parsed) parsed[key] = value;
+    return JSON.stringify(parsed);
   }
 
   const server = await startHttpServer(handle, { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
@@ -138,6 +153,9 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     calls,
     prompts,
     setFault: (plan) => faults.set('all', plan),
+    answerWith: (fields) => {
+      forced = fields;
+    },
     clearFaults: () => faults.clear(),
     close: () => server.close(),
   };

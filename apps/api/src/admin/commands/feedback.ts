@@ -1,6 +1,7 @@
 import { findWebhookTenant, summariseFeedback, withTenant } from '@ai-agents/db';
 import type { Command } from 'commander';
 import { AdminError, withContext } from '../context.js';
+import { terminalLine } from '../terminal-text.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -32,7 +33,7 @@ export function registerFeedbackCommand(program: Command): void {
           `Feedback for ${opts.tenant}${opts.since ? ` since ${opts.since}` : ''}: ${summary.total} answer(s), ${summary.helpful} helpful, ${summary.notHelpful} not helpful (not helpful rate ${rate})`,
           ...summary.comments.map(
             (c) =>
-              `  ${c.createdAt.toISOString().slice(0, 16).replace('T', ' ')}  ${c.helpful ? 'helpful    ' : 'not helpful'}  ${c.enhancementId}  ${c.comment.replace(/\s+/g, ' ')}`,
+              `  ${c.createdAt.toISOString().slice(0, 16).replace('T', ' ')}  ${c.helpful ? 'helpful    ' : 'not helpful'}  ${c.enhancementId}  ${terminalLine(c.comment)}`,
           ),
         ].join('\n');
         ctx.print(human, {

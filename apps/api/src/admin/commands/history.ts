@@ -100,6 +100,7 @@ export function registerHistoryCommands(program: Command): void {
           const sdp = createTenantClients({
             box: ctx.box,
             timeoutMs: ctx.config.sdpTimeoutMs,
+            requireHttps: ctx.config.isProduction,
             ...(shared ? { shared } : {}),
           }).forTenant(tenant);
           return backfillFromSdp(ctx.database.db, tenant, sdp, {

@@ -2,6 +2,15 @@ import { AdminError } from '../context.js';
 
 export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/**
+ * In production, ServiceDesk Plus portals and accounts servers must be https: credentials and ticket
+ * text would otherwise cross the network in clear. A usage error (exit 2) naming the flag.
+ */
+export function requireHttps(url: string, flag: string): void {
+  if (new URL(url).protocol !== 'https:')
+    throw new AdminError(`${flag} must be https in production (NODE_ENV=production), got "${url}"`, 2);
+}
+
 /** An http(s) URL without trailing slashes, or a usage error (exit 2) naming the flag. */
 export function httpUrl(value: string, flag: string): string {
   try {

@@ -8,7 +8,8 @@ import {
 import { type Command, Option } from 'commander';
 import { AdminError, tenantBySlug, withContext } from '../context.js';
 import { delugeSnippet } from '../deluge-snippet.js';
-import { httpUrl } from './options.js';
+import { notifyTenantChanged } from '../tenant-notify.js';
+import { httpUrl, requireHttps } from './options.js';
 
 export function registerTenantChangeCommands(tenant: Command): void {
   for (const status of ['disabled', 'active'] as const) {
@@ -24,7 +25,10 @@ export function registerTenantChangeCommands(tenant: Command): void {
         await withContext(command, async (ctx) => {
           const t = await tenantBySlug(ctx, slug);
           const changed = t.status !== status;
-          if (changed) await setTenantStatus(ctx.database.db, t.id, status, ctx.actor);
+          if (changed) {
+            await setTenantStatus(ctx.database.db, t.id, status, ctx.actor);
+            await notifyTenantChanged(ctx, slug);
+          }
           ctx.print(
             changed
               ? `Tenant ${slug} is now ${status}.`
@@ -70,9 +74,11 @@ export function registerTenantChangeCommands(tenant: Command): void {
           );
         }
         await withContext(command, async (ctx) => {
+          if (ctx.config.isProduction && settings.sdpBaseUrl) requireHttps(settings.sdpBaseUrl, '--sdp-url');
           const t = await tenantBySlug(ctx, slug);
           const changed = await updateTenantSettings(ctx.database.db, t.id, settings, ctx.actor);
           if (changed === null) throw new AdminError(`no tenant with slug "${slug}"`);
+          if (changed.length > 0) await notifyTenantChanged(ctx, slug);
           ctx.print(
             changed.length > 0
               ? `Tenant ${slug} updated: ${changed.join(', ')}.`
@@ -105,6 +111,7 @@ export function registerTenantChangeCommands(tenant: Command): void {
             `tenant ${slug} still accepts its previous secret from an earlier rotation; run "tenant retire-secret ${slug}" once ServiceDesk Plus uses the current one, or pass --force`,
           );
         }
+        await notifyTenantChanged(ctx, slug);
         const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${slug}`;
         ctx.print(
           [
@@ -134,9 +141,10 @@ export function registerTenantChangeCommands(tenant: Command): void {
         const t = await tenantBySlug(ctx, slug);
         const result = await retireWebhookSecret(ctx.database.db, t.id, ctx.actor);
         if (!result) throw new AdminError(`no tenant with slug "${slug}"`);
+        if (result.retired) await notifyTenantChanged(ctx, slug);
         ctx.print(
           result.retired
-            ? `The previous webhook secret of ${slug} is retired; only the current one is accepted (within TENANT_CACHE_TTL_MS).`
+            ? `The previous webhook secret of ${slug} is retired; only the current one is accepted.`
             : `Tenant ${slug} had no previous secret; nothing changed.`,
           { slug, retired: result.retired },
         );

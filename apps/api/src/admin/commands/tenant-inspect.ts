@@ -94,7 +94,7 @@ export function registerTenantInspectCommands(tenant: Command): void {
         const row = await withTenant(ctx.database.db, summary.id, (tx) => loadTenant(tx, summary.id));
         if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
         const result = await withSharedServiceDesk(ctx, (shared) =>
-          checkServiceDesk(row, ctx.box, timeoutMs, { shared }),
+          checkServiceDesk(row, ctx.box, timeoutMs, { shared, requireHttps: ctx.config.isProduction }),
         );
         const capabilities = result.capabilities.map((c) => ({
           capability: c.capability,

@@ -1,12 +1,14 @@
 import { createTenant } from '@ai-agents/db';
 import { type Command, Option } from 'commander';
-import { AdminError, withContext } from '../context.js';
+import { AdminError, type AdminIo, withContext } from '../context.js';
+import { readStdinVariables, refuseSecretFlags, sdpCredentialsFrom } from '../credential-input.js';
 import { delugeSnippet } from '../deluge-snippet.js';
-import { httpUrl, SLUG } from './options.js';
+import { httpUrl, requireHttps, SLUG } from './options.js';
 import { registerTenantChangeCommands } from './tenant-change.js';
+import { registerTenantCredentialsCommand } from './tenant-credentials.js';
 import { registerTenantInspectCommands } from './tenant-inspect.js';
 
-export function registerTenantCommands(program: Command): void {
+export function registerTenantCommands(program: Command, io: AdminIo): void {
   const tenant = program.command('tenant').description('manage tenants (client companies)');
 
   tenant
@@ -20,35 +22,36 @@ export function registerTenantCommands(program: Command): void {
         .choices(['onprem', 'cloud'])
         .makeOptionMandatory(),
     )
-    .option('--technician-key <key>', 'on-prem technician API key (or env SDP_TECHNICIAN_KEY)')
-    .option('--client-id <id>', 'Cloud OAuth client id')
-    .option('--client-secret <secret>', 'Cloud OAuth client secret (or env SDP_CLIENT_SECRET)')
-    .option('--refresh-token <token>', 'Cloud OAuth refresh token (or env SDP_REFRESH_TOKEN)')
+    .option('--client-id <id>', 'Cloud OAuth client id (or SDP_CLIENT_ID)')
     .option(
       '--accounts-url <url>',
-      'Cloud accounts server of the data centre (e.g. https://accounts.zoho.eu)',
+      'Cloud accounts server of the data centre, e.g. https://accounts.zoho.eu (or SDP_ACCOUNTS_URL)',
     )
+    .option(
+      '--stdin',
+      'read the secrets from standard input as NAME=value lines (see tenant set-credentials)',
+    )
+    .addOption(secretFlag('--technician-key <key>'))
+    .addOption(secretFlag('--client-secret <secret>'))
+    .addOption(secretFlag('--refresh-token <token>'))
     .option('--model <model>', 'LLM model for this tenant (default: the installation default)')
+    .addHelpText(
+      'after',
+      '\nSecrets come from the environment (SDP_TECHNICIAN_KEY; SDP_CLIENT_SECRET and SDP_REFRESH_TOKEN)\nor, with --stdin, from standard input; never from flags (they show in ps and shell history).',
+    )
     .action(async (opts, command: Command) => {
       if (!SLUG.test(opts.slug)) throw new AdminError(`--slug must match ${SLUG}, got "${opts.slug}"`, 2);
+      refuseSecretFlags(opts);
       const sdpBaseUrl = httpUrl(opts.sdpUrl, '--sdp-url');
-      const credentials =
-        opts.sdpAuth === 'onprem'
-          ? {
-              type: 'onprem',
-              technicianKey: required(
-                opts.technicianKey ?? process.env.SDP_TECHNICIAN_KEY,
-                '--technician-key',
-              ),
-            }
-          : {
-              type: 'cloud',
-              clientId: required(opts.clientId, '--client-id'),
-              clientSecret: required(opts.clientSecret ?? process.env.SDP_CLIENT_SECRET, '--client-secret'),
-              refreshToken: required(opts.refreshToken ?? process.env.SDP_REFRESH_TOKEN, '--refresh-token'),
-              accountsUrl: httpUrl(required(opts.accountsUrl, '--accounts-url'), '--accounts-url'),
-            };
+      const stdin = opts.stdin ? await readStdinVariables(io.stdin) : undefined;
       await withContext(command, async (ctx) => {
+        if (ctx.config.isProduction) requireHttps(sdpBaseUrl, '--sdp-url');
+        const credentials = sdpCredentialsFrom(opts.sdpAuth, {
+          env: ctx.config.sdpCredentialEnv,
+          stdin,
+          flags: { clientId: opts.clientId, accountsUrl: opts.accountsUrl },
+          httpsOnly: ctx.config.isProduction,
+        });
         const { tenant: row, webhookSecret } = await createTenant(ctx.database.db, ctx.box, {
           slug: opts.slug,
           name: opts.name,
@@ -82,9 +85,10 @@ export function registerTenantCommands(program: Command): void {
 
   registerTenantInspectCommands(tenant);
   registerTenantChangeCommands(tenant);
+  registerTenantCredentialsCommand(tenant, io);
 }
 
-function required(value: string | undefined, flag: string): string {
-  if (!value) throw new AdminError(`${flag} is required for this --sdp-auth mode`, 2);
-  return value;
+/** A flag kept only to refuse it with the way to pass the secret instead (refuseSecretFlags). */
+function secretFlag(flags: string): Option {
+  return new Option(flags).hideHelp();
 }

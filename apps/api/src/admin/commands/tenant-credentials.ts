@@ -1,0 +1,104 @@
+import { replaceSdpCredentials } from '@ai-agents/db';
+import { parseServiceDeskAuth } from '@ai-agents/servicedesk';
+import { type Command, Option } from 'commander';
+import { AdminError, type AdminIo, tenantBySlug, withContext } from '../context.js';
+import { readStdinVariables, refuseSecretFlags, sdpCredentialsFrom } from '../credential-input.js';
+import { checkServiceDeskAuth } from '../sdp-check.js';
+
+/**
+ * `tenant set-credentials <slug>`: replaces a tenant's ServiceDesk Plus credentials (a new
+ * technician key, a new OAuth client or refresh token, another data centre) after proving them with
+ * the same read as `tenant check`, so a typo cannot stop the tenant's notes. Secrets come from the
+ * environment or standard input only (credential-input.ts); the audit entry holds no value.
+ */
+export function registerTenantCredentialsCommand(tenant: Command, io: AdminIo): void {
+  tenant
+    .command('set-credentials <slug>')
+    .description(
+      "replace a tenant's ServiceDesk Plus credentials; checked like tenant check before they are saved",
+    )
+    .addOption(
+      new Option('--sdp-auth <mode>', 'ServiceDesk Plus authentication (default: the current one)').choices([
+        'onprem',
+        'cloud',
+      ]),
+    )
+    .option('--client-id <id>', 'Cloud OAuth client id (or SDP_CLIENT_ID)')
+    .option(
+      '--accounts-url <url>',
+      'Cloud accounts server, e.g. https://accounts.zoho.eu (or SDP_ACCOUNTS_URL)',
+    )
+    .option('--stdin', 'read the secrets from standard input as NAME=value lines')
+    .option('--no-check', 'save without proving them against ServiceDesk Plus first')
+    .option('--timeout <ms>', 'time limit of the check (default SDP_TIMEOUT_MS)')
+    .addOption(new Option('--technician-key <key>').hideHelp())
+    .addOption(new Option('--client-secret <secret>').hideHelp())
+    .addOption(new Option('--refresh-token <token>').hideHelp())
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Secrets never come from flags (they show in ps and shell history). Either set them in the',
+        'environment, or pipe them in with --stdin as NAME=value lines:',
+        '  SDP_TECHNICIAN_KEY=…                        (--sdp-auth onprem)',
+        '  SDP_CLIENT_ID=…  SDP_CLIENT_SECRET=…  SDP_REFRESH_TOKEN=…  SDP_ACCOUNTS_URL=…   (cloud)',
+        'e.g.  pass show sdp/contoso | npm run admin -- tenant set-credentials contoso --stdin',
+      ].join('\n'),
+    )
+    .action(
+      async (
+        slug: string,
+        opts: {
+          sdpAuth?: 'onprem' | 'cloud';
+          clientId?: string;
+          accountsUrl?: string;
+          stdin?: boolean;
+          check: boolean;
+          timeout?: string;
+        },
+        command: Command,
+      ) => {
+        refuseSecretFlags(opts);
+        const timeout = opts.timeout === undefined ? undefined : Number(opts.timeout);
+        if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0))
+          throw new AdminError(
+            `--timeout must be a positive number of milliseconds, got "${opts.timeout}"`,
+            2,
+          );
+        const stdin = opts.stdin ? await readStdinVariables(io.stdin) : undefined;
+        await withContext(command, async (ctx) => {
+          const t = await tenantBySlug(ctx, slug);
+          const mode = opts.sdpAuth ?? t.sdpAuthType;
+          const credentials = sdpCredentialsFrom(mode, {
+            env: ctx.config.sdpCredentialEnv,
+            stdin,
+            flags: { clientId: opts.clientId, accountsUrl: opts.accountsUrl },
+            httpsOnly: ctx.config.isProduction,
+          });
+          if (opts.check) {
+            const auth = parseServiceDeskAuth(JSON.stringify(credentials));
+            const result = await checkServiceDeskAuth(
+              t.sdpBaseUrl,
+              auth,
+              timeout ?? ctx.config.sdpTimeoutMs,
+              ctx.config.isProduction,
+            );
+            if (!result.ok)
+              throw new AdminError(`the new credentials of ${slug} were not saved: ${result.message}`);
+          }
+          const replaced = await replaceSdpCredentials(
+            ctx.database.db,
+            ctx.box,
+            t.id,
+            { authType: mode, credentials, checked: opts.check },
+            ctx.actor,
+          );
+          if (!replaced) throw new AdminError(`no tenant with slug "${slug}" (see: tenant list)`);
+          ctx.print(
+            `ServiceDesk Plus credentials of ${slug} replaced (${mode}${replaced.previousAuthType !== mode ? `, was ${replaced.previousAuthType}` : ''}); ${opts.check ? 'checked: OK' : 'not checked (--no-check)'}.`,
+            { slug, sdp_auth: mode, checked: opts.check },
+          );
+        });
+      },
+    );
+}

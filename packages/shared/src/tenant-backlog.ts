@@ -1,0 +1,63 @@
+import {
+  bucketArgs,
+  type RedisEval,
+  redisScript,
+  TAKE_TOKENS,
+  type TokenBucketLimit,
+} from './token-bucket.js';
+
+/**
+ * Each tenant's backlog: the jobs it has in the queue that are not finished yet (waiting, delayed,
+ * active), as a sorted set of job ids scored by when they were stored. The API adds a job id when it
+ * stores the job and refuses the tenant's new events while the set is full; the worker removes the id
+ * when the job completes or fails for good. So a tenant that sends faster than its ServiceDesk Plus
+ * budget lets the workers process (webhooks for ids that do not exist, a script gone wild) fills its
+ * own backlog and gets 429s, instead of filling Redis until every tenant gets 503.
+ */
+export function tenantBacklogKey(prefix: string, queueName: string, tenantId: string): string {
+  return `${prefix}:${queueName}:backlog:${tenantId}`;
+}
+
+/**
+ * An id older than this is dropped from the count even if no worker removed it (a worker killed
+ * between finishing a job and removing its id). Far longer than a full backlog takes to drain (1,000
+ * jobs at 150 a minute: 7 minutes) or a job's own retries (8 attempts, about 3 minutes), so only such
+ * leftovers expire; while workers are down for longer, a tenant can add one more backlog every 6 hours.
+ */
+export const BACKLOG_STALE_MS = 6 * 3600_000;
+
+// The rate limit, the duplicate check and the backlog bound in one command. A duplicate adds no job,
+// so it is answered as before whatever the backlog; a new event over the bound takes no token.
+const ADMIT = redisScript(`${TAKE_TOKENS}
+local exists = redis.call('EXISTS', KEYS[2])
+local limit = tonumber(ARGV[4])
+if exists == 0 and limit > 0 then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[5]))
+  if redis.call('ZCARD', KEYS[3]) >= limit then return {0, 0, 1} end
+end
+return {take_tokens(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])), exists, 0}`);
+
+export interface Admission {
+  /** > 0: the rate limit is reached; retry after this many ms. */
+  waitMs: number;
+  /** The event was delivered before (its id is remembered). */
+  duplicate: boolean;
+  /** The tenant's backlog is full: nothing was taken or stored. */
+  backlogFull: boolean;
+}
+
+/** One webhook's admission: rate limit (`bucketKey`), duplicate (`seenKey`), backlog (`backlogKey`). */
+export async function admitWebhook(
+  redis: RedisEval,
+  keys: { bucketKey: string; seenKey: string; backlogKey: string },
+  limits: TokenBucketLimit & { backlogLimit: number },
+): Promise<Admission> {
+  const [wait, exists, full] = (await ADMIT(
+    redis,
+    [keys.bucketKey, keys.seenKey, keys.backlogKey],
+    [...bucketArgs(limits, 1), limits.backlogLimit, BACKLOG_STALE_MS],
+  )) as [number, number, number];
+  return { waitMs: Number(wait), duplicate: exists === 1, backlogFull: full === 1 };
+}
