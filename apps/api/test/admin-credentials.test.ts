@@ -145,6 +145,8 @@ describe('tenant set-credentials', () => {
   });
 
   it('switches to Cloud OAuth with client id, secret, refresh token and accounts URL', async () => {
+    // A Cloud portal answers under /app/<portal> only (docs/servicedesk-plus.md).
+    expect((await admin('tenant', 'set', 'contoso', '--sdp-url', `${sdp.url}/app/itdesk`)).code).toBe(0);
     const input = [
       `SDP_CLIENT_ID=${oauth.clientId}`,
       `SDP_CLIENT_SECRET=${oauth.clientSecret}`,

@@ -1,6 +1,6 @@
 import { type Logger, tenantBacklogKey } from '@ai-agents/shared';
-import type { Job } from 'bullmq';
 import type { RedisClient } from '@ai-agents/shared/redis';
+import type { Job } from 'bullmq';
 
 /**
  * Takes a finished job (completed, or failed for good) out of its tenant's backlog, which the API
