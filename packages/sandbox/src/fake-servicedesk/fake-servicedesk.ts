@@ -150,10 +150,10 @@ type Route =
   | { name: 'listPriorities' }
   | { name: 'token' };
 
-// A Cloud portal's base URL carries /app/<portal>; on-prem has no prefix. Both reach the same API here.
-const REQUESTS_PATH = /^(?:\/app\/[^/]+)?\/api\/v3\/requests(?:\/([^/]+)(\/notes|\/resolutions)?)?\/?$/;
-const SOLUTIONS_PATH = /^(?:\/app\/[^/]+)?\/api\/v3\/solutions\/?$/;
-const TAXONOMY_PATH = /^(?:\/app\/[^/]+)?\/api\/v3\/(categories|priorities)\/?$/;
+// Matched against the path below a Cloud portal's /app/<portal> prefix (editionOf strips it).
+const REQUESTS_PATH = /^\/api\/v3\/requests(?:\/([^/]+)(\/notes|\/resolutions)?)?\/?$/;
+const SOLUTIONS_PATH = /^\/api\/v3\/solutions\/?$/;
+const TAXONOMY_PATH = /^\/api\/v3\/(categories|priorities)\/?$/;
 const MAX_BODY_BYTES = 1024 * 1024;
 
 function named(names: string[], firstId: number) {
@@ -353,8 +353,8 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
       });
       sendJson(res, status, body, headers);
     };
-    const route = routeOf(method, url.pathname);
     const { edition, apiPath } = editionOf(url.pathname);
+    const route = routeOf(method, apiPath);
     if (!route || (route.name !== 'token' && served !== 'both' && served !== edition))
       return answer(404, NOT_FOUND);
     const body = method === 'POST' || method === 'PUT' ? await readBody(req, MAX_BODY_BYTES) : '';

@@ -36,7 +36,7 @@ export interface StoredNote {
   description: string;
   show_to_requester: boolean;
   created_time: SdpTime;
-  /** The input_data wrapper the note arrived in: 'request_note' (on-prem) or 'note' (Cloud). */
+  /** The input_data wrapper the note arrived in (which one depends on the edition and build). */
   wrapper: NoteWrapper;
 }
 
