@@ -371,12 +371,14 @@ env_file() {
   echo "$file"
 }
 
+# start_container TARGET ENV_FILE [ENGINE_RUN_FLAGS...]
 start_container() {
   local target=$1 envfile=$2 name
+  shift 2
   name=$(container "$target")
   CREATED_CONTAINERS+=("$name")
   # Podman without systemd cannot schedule health checks (it says so on stderr); they are run below.
-  engine run -d --name "$name" "${RUN_FLAGS[@]}" --env-file "$envfile" "$(image "$target")" \
+  engine run -d --name "$name" "${RUN_FLAGS[@]}" "$@" --env-file "$envfile" "$(image "$target")" \
     >/dev/null 2>"$WORK/$target.run.log" || {
     cat "$WORK/$target.run.log" >&2
     fail "$target: the container did not start"
@@ -506,7 +508,21 @@ db_url() { # db_url USER PASSWORD: the admin URL's host and port, this run's dat
 OWNER_URL=$(db_url "$(node -e 'console.log(decodeURIComponent(new URL(process.argv[1]).username))' "$ADMIN_DATABASE_URL")" \
   "$(node -e 'console.log(decodeURIComponent(new URL(process.argv[1]).password))' "$ADMIN_DATABASE_URL")")
 APP_URL=$(db_url "$APP_ROLE" "$APP_DB_PASSWORD")
-PUBLIC_BASE_URL=http://127.0.0.1:$API_PORT
+# Where this script reaches the api container. Production requires an https PUBLIC_BASE_URL (the
+# address notes link to); nothing here follows those links, so it names a host of its own.
+API_URL=http://127.0.0.1:$API_PORT
+PUBLIC_BASE_URL=https://ai-agents.images.test
+# Production also requires https of a ServiceDesk Plus portal: the sandbox serves TLS with a
+# certificate made here for 127.0.0.1, which the worker trusts through NODE_EXTRA_CA_CERTS.
+mkdir -p "$WORK/tls"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=127.0.0.1" \
+  -addext "subjectAltName=IP:127.0.0.1" -keyout "$WORK/tls/key.pem" -out "$WORK/tls/cert.pem" \
+  >/dev/null 2>&1 || cannot_run "openssl could not make the sandbox's certificate"
+# Read by uid 10001 in the containers; a throwaway key for this run only.
+chmod 755 "$WORK/tls" && chmod 644 "$WORK/tls/key.pem" "$WORK/tls/cert.pem"
+TLS_MOUNT=(--volume "$WORK/tls:/tls:ro")
+SDP_URL=https://127.0.0.1:$SDP_PORT
+sandbox_curl() { curl --cacert "$WORK/tls/cert.pem" "$@"; }
 
 say "database $DATABASE, role $APP_ROLE, queue prefix $QUEUE_PREFIX; ports api $API_PORT, worker $WORKER_PORT, sandbox $SDP_PORT/$LLM_PORT"
 pg_admin "" "create database \"$DATABASE\"" || cannot_run "cannot create a database with TEST_DATABASE_URL"
@@ -531,11 +547,13 @@ say "sandbox, api and worker"
 SERVICE_ENV=(NODE_ENV=production LOG_LEVEL=info "DATABASE_URL=$APP_URL" "REDIS_URL=$REDIS_URL"
   "QUEUE_PREFIX=$QUEUE_PREFIX" "ENCRYPTION_KEY=$ENCRYPTION_KEY" "PUBLIC_BASE_URL=$PUBLIC_BASE_URL")
 # Loopback only: with the host network, 0.0.0.0 would expose the test services to the network.
-start_container sandbox "$(env_file sandbox SANDBOX_HOST=127.0.0.1 "SANDBOX_SDP_PORT=$SDP_PORT" "SANDBOX_LLM_PORT=$LLM_PORT")"
+start_container sandbox "$(env_file sandbox SANDBOX_HOST=127.0.0.1 "SANDBOX_SDP_PORT=$SDP_PORT" "SANDBOX_LLM_PORT=$LLM_PORT" \
+  SANDBOX_TLS_CERT_FILE=/tls/cert.pem SANDBOX_TLS_KEY_FILE=/tls/key.pem NODE_EXTRA_CA_CERTS=/tls/cert.pem)" \
+  "${TLS_MOUNT[@]}"
 start_container api "$(env_file api "${SERVICE_ENV[@]}" HOST=127.0.0.1 "PORT=$API_PORT")"
 start_container worker "$(env_file worker "${SERVICE_ENV[@]}" WORKER_HTTP_HOST=127.0.0.1 \
   "WORKER_HTTP_PORT=$WORKER_PORT" OPENAI_API_KEY=sandbox "OPENAI_BASE_URL=http://127.0.0.1:$LLM_PORT/v1" \
-  WORKER_CONCURRENCY=2)"
+  WORKER_CONCURRENCY=2 NODE_EXTRA_CA_CERTS=/tls/cert.pem)" "${TLS_MOUNT[@]}"
 for target in sandbox api worker; do wait_healthy "$target"; done
 for target in sandbox api worker; do check_confinement "$target"; done
 
@@ -547,7 +565,7 @@ ADMIN_ENV=$(env_file admin "${SERVICE_ENV[@]}" SDP_TECHNICIAN_KEY=sandbox-techni
 CREATED_CONTAINERS+=("$(container admin)")
 if ! engine run --name "$(container admin)" "${RUN_FLAGS[@]}" --env-file "$ADMIN_ENV" "$(image api)" \
   node apps/api/dist/admin/main.js tenant add --slug "$SLUG" --name "Image test $RUN_ID" \
-  --sdp-url "http://127.0.0.1:$SDP_PORT" --sdp-auth onprem --json >"$WORK/tenant.json" 2>"$WORK/admin.log"; then
+  --sdp-url "$SDP_URL" --sdp-auth onprem --json >"$WORK/tenant.json" 2>"$WORK/admin.log"; then
   cat "$WORK/admin.log" >&2
   fail "the admin CLI could not add the tenant"
 fi
@@ -556,7 +574,7 @@ ok "tenant $SLUG added"
 
 say "a signed webhook for a new ticket, then the note in the sandbox"
 SUBJECT="VPN drops every few minutes since the client update"
-REQUEST_ID=$(curl -sS --max-time 10 -X POST "http://127.0.0.1:$SDP_PORT/_sandbox/requests" \
+REQUEST_ID=$(sandbox_curl -sS --max-time 10 -X POST "$SDP_URL/_sandbox/requests" \
   -d "{\"subject\":\"$SUBJECT\",\"description\":\"Users in the branch office lose the VPN tunnel.\"}" |
   json_field id) || fail "the sandbox did not create a ticket"
 NOW=$(date +%s)
@@ -564,12 +582,12 @@ BODY="{\"event\":\"request.created\",\"event_id\":\"images-$RUN_ID\",\"request\"
 SIGNATURE=$(printf '%s.%s' "$NOW" "$BODY" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" -r | cut -d' ' -f1)
 STATUS=$(curl -sS -o "$WORK/webhook.out" -w '%{http_code}' --max-time 10 -X POST \
   -H 'content-type: application/json' -H "x-webhook-timestamp: $NOW" -H "x-webhook-signature: sha256=$SIGNATURE" \
-  --data-binary "$BODY" "$PUBLIC_BASE_URL/v1/webhooks/servicedesk/$SLUG") || STATUS=000
+  --data-binary "$BODY" "$API_URL/v1/webhooks/servicedesk/$SLUG") || STATUS=000
 [ "$STATUS" = 202 ] || fail "the api answered $STATUS to the signed webhook: $(head -c 200 "$WORK/webhook.out")"
 ok "the api accepted the signed webhook (202)"
 deadline=$((SECONDS + NOTE_WITHIN_SECONDS))
 while :; do
-  curl -sS --max-time 5 "http://127.0.0.1:$SDP_PORT/_sandbox/notes?request_id=$REQUEST_ID" >"$WORK/notes.json" || true
+  sandbox_curl -sS --max-time 5 "$SDP_URL/_sandbox/notes?request_id=$REQUEST_ID" >"$WORK/notes.json" || true
   if node -e 'const n=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));process.exit(Array.isArray(n)&&n.length>0?0:1)' \
     "$WORK/notes.json" 2>/dev/null; then
     break
@@ -583,7 +601,7 @@ SHOWN=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[
 ok "the worker posted an internal note on request $REQUEST_ID"
 
 say "scripts/smoke-test.sh against the api container"
-scripts/smoke-test.sh "$PUBLIC_BASE_URL" "$SLUG" "$WEBHOOK_SECRET" || fail "scripts/smoke-test.sh"
+scripts/smoke-test.sh "$API_URL" "$SLUG" "$WEBHOOK_SECRET" || fail "scripts/smoke-test.sh"
 
 # ---- 4. SIGTERM ---------------------------------------------------------------------------------
 

@@ -91,14 +91,22 @@ describe('docker/Dockerfile', () => {
   it.each([
     ['api', '/health', 'PORT'],
     ['worker', '/health', 'WORKER_HTTP_PORT'],
-    ['sandbox', '/_sandbox/calls', 'SANDBOX_SDP_PORT'],
-  ])('gives the %s a HEALTHCHECK on %s that follows %s', (target, path, portVariable) => {
-    const check = effective(target, 'HEALTHCHECK');
-    const cmd = /\bCMD (\[.*\])$/.exec(check ?? '')?.[1];
-    const [node, script, url, variable] = JSON.parse(cmd ?? '[]') as string[];
-    expect([node, script, variable]).toEqual(['node', 'docker/healthcheck.mjs', portVariable]);
-    expect(new URL(url ?? '').pathname).toBe(path);
-  });
+    ['sandbox', '/_sandbox/calls', 'SANDBOX_SDP_PORT', 'SANDBOX_TLS_CERT_FILE'],
+  ])(
+    'gives the %s a HEALTHCHECK on %s that follows %s',
+    (target, path, portVariable, tlsVariable?: string) => {
+      const check = effective(target, 'HEALTHCHECK');
+      const cmd = /\bCMD (\[.*\])$/.exec(check ?? '')?.[1];
+      const [node, script, url, variable, tls] = JSON.parse(cmd ?? '[]') as string[];
+      expect([node, script, variable, tls]).toEqual([
+        'node',
+        'docker/healthcheck.mjs',
+        portVariable,
+        tlsVariable,
+      ]);
+      expect(new URL(url ?? '').pathname).toBe(path);
+    },
+  );
 
   it('ships the admin CLI in the api image', () => {
     // The api target inherits apps/api/dist, which holds the admin CLI.

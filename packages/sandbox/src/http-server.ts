@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { BodyTooLargeError, sendJson } from './http-io.js';
 
@@ -13,6 +14,8 @@ export interface ListenOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** PEM certificate and key: serve https instead of http (for production-mode tests). */
+  tls?: { cert: string; key: string };
 }
 
 function hostForUrl(host: string): string {
@@ -21,9 +24,9 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** A plain node:http server whose close() also ends keep-alive and deliberately hung connections. */
+/** A node:http(s) server whose close() also ends keep-alive and deliberately hung connections. */
 export async function startHttpServer(handler: Handler, opts: ListenOptions): Promise<RunningServer> {
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handler(req, res).catch((error: unknown) => {
       if (res.headersSent) {
         res.destroy();
@@ -35,7 +38,8 @@ export async function startHttpServer(handler: Handler, opts: ListenOptions): Pr
           error: `sandbox failure: ${error instanceof Error ? error.message : String(error)}`,
         });
     });
-  });
+  };
+  const server = opts.tls ? createTlsServer(opts.tls, listener) : createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
@@ -46,7 +50,7 @@ export async function startHttpServer(handler: Handler, opts: ListenOptions): Pr
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${hostForUrl(opts.host)}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${hostForUrl(opts.host)}:${port}`,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { startFakeLlm } from './fake-llm/index.js';
 import { startFakeServiceDesk } from './fake-servicedesk/index.js';
 
 // Process entry for docker compose, `npm run demo` and bench: both fakes on fixed ports. The sandbox
-// stands apart from the service's own config, so it reads its three variables here.
+// stands apart from the service's own config, so it reads its variables here. With
+// SANDBOX_TLS_CERT_FILE and SANDBOX_TLS_KEY_FILE (PEM) the fake ServiceDesk Plus answers over https,
+// which production mode requires of a portal (npm run test:images).
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -28,7 +31,20 @@ async function start() {
   const host = process.env.SANDBOX_HOST || '127.0.0.1';
   const sdpPort = port('SANDBOX_SDP_PORT', 8081);
   const llmPort = port('SANDBOX_LLM_PORT', 8082);
-  const sdp = await startFakeServiceDesk({ host, port: sdpPort, oauth: SANDBOX_OAUTH });
+  const certFile = process.env.SANDBOX_TLS_CERT_FILE || undefined;
+  const keyFile = process.env.SANDBOX_TLS_KEY_FILE || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new Error('SANDBOX_TLS_CERT_FILE and SANDBOX_TLS_KEY_FILE go together');
+  const tls =
+    certFile && keyFile
+      ? { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') }
+      : undefined;
+  const sdp = await startFakeServiceDesk({
+    host,
+    port: sdpPort,
+    oauth: SANDBOX_OAUTH,
+    ...(tls ? { tls } : {}),
+  });
   try {
     return { sdp, llm: await startFakeLlm({ host, port: llmPort }) };
   } catch (error) {

@@ -80,6 +80,8 @@ export interface FakeServiceDeskOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** PEM certificate and key: the portal (and its accounts server) answer over https. */
+  tls?: { cert: string; key: string };
   /** Keys accepted in the `authtoken` header; default ['sandbox-technician-key']. */
   technicianKeys?: string[];
   /** The one OAuth client the fake accounts server knows; without it every token request is refused. */
@@ -452,7 +454,11 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
     return answer(200, { [input.wrapper]: noteForApi(note, edition), response_status: SUCCESS });
   }
 
-  const server = await startHttpServer(handle, { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  const server = await startHttpServer(handle, {
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 0,
+    ...(opts.tls ? { tls: opts.tls } : {}),
+  });
   return {
     url: server.url,
     accountsUrl: server.url,
