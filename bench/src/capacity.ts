@@ -162,7 +162,7 @@ async function main() {
       const [next, keys] = await stack.redisClient.scan(
         cursor,
         'MATCH',
-        `${prefix}:enhance:seen:*`,
+        `${prefix}:enhance:de:*`,
         'COUNT',
         1000,
       );

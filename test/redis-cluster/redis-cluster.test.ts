@@ -66,7 +66,7 @@ if (missing.length > 0) {
         expect.arrayContaining([
           `${stack.queuePrefix}:enhance:meta`,
           `${stack.queuePrefix}:ratelimit:webhook:${stack.tenantId}`,
-          expect.stringMatching(new RegExp(`^\\{${stack.env.QUEUE_PREFIX}\\}:enhance:seen:`)),
+          expect.stringMatching(new RegExp(`^\\{${stack.env.QUEUE_PREFIX}\\}:enhance:de:`)),
           `${stack.queuePrefix}:ratelimit:sdp:${stack.tenantId}`,
         ]),
       );

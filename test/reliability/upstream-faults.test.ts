@@ -1,3 +1,4 @@
+import { removeAsRetentionDoes } from '@ai-agents/sandbox';
 import { takeTokens } from '@ai-agents/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from './stack.js';
@@ -149,8 +150,16 @@ describe('one note per ticket', () => {
     const t = await ticket();
     await stack.settled([t.eventId], 15_000);
     const body = { event: 'request.created', event_id: t.eventId, request: { id: t.requestId } };
-    // The completed job is gone (retention removed it), and the API is a new process.
-    await stack.queue.clean(0, 10_000, 'completed');
+    // The completed job is gone as retention removes it (removeAsRetentionDoes), and the API is a
+    // new process.
+    const finished = (await stack.queue.getJobs(['completed'])).find((j) => j.data.eventId === t.eventId);
+    expect(finished).toBeDefined();
+    await removeAsRetentionDoes(
+      stack.redis,
+      { prefix: stack.queue.opts.prefix ?? 'bull', name: stack.queue.name },
+      finished?.id ?? '',
+    );
+    expect(await stack.queue.getJob(finished?.id ?? '')).toBeUndefined();
     await stack.stopApi();
     await stack.startApi();
     const res = await stack.post(body);
@@ -160,7 +169,7 @@ describe('one note per ticket', () => {
 
     // Even if Redis forgot the event entirely, the worker finds it posted in Postgres.
     const seen = stack.redis;
-    const keys = await seen.keys(`${stack.env.QUEUE_PREFIX}:enhance:seen:*`);
+    const keys = await seen.keys(`${stack.env.QUEUE_PREFIX}:enhance:de:*`);
     await seen.del(...keys);
     const again = await stack.post(body);
     expect(await again.json()).not.toHaveProperty('duplicate');

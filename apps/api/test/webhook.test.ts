@@ -3,6 +3,7 @@ import {
   createTestDatabase,
   type PrivateRedis,
   randomEncryptionKey,
+  removeAsRetentionDoes,
   startPrivateRedis,
   TEST_REDIS_URL,
   type TestDatabase,
@@ -17,9 +18,9 @@ import {
   loadConfig,
   signWebhook,
 } from '@ai-agents/shared';
-import { Queue } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiApp, createApi } from '../src/index.js';
 
 const encryptionKey = randomEncryptionKey();
@@ -149,7 +150,18 @@ describe('POST /v1/webhooks/servicedesk/:tenant', () => {
 
   it('still detects the duplicate after the job itself is gone from the queue', async () => {
     const first = await app.inject(delivery(created('1003', 'evt-1003')));
-    await (await queue.getJob(first.json().job_id))?.remove();
+    // The job is processed, then retention removes it (production keeps finished jobs a day, or
+    // the last 10,000).
+    const workerConnection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+    const worker = new Worker(ENHANCE_QUEUE, async () => 'done', { connection: workerConnection, prefix });
+    const jobId = first.json().job_id as string;
+    await vi.waitFor(async () => expect(await queue.getJobState(jobId)).toBe('completed'), {
+      timeout: 5_000,
+    });
+    await worker.close();
+    workerConnection.disconnect();
+    await removeAsRetentionDoes(queueConnection, { prefix, name: ENHANCE_QUEUE }, jobId);
+    expect(await queue.getJob(jobId)).toBeUndefined();
     const again = await app.inject(delivery(created('1003', 'evt-1003')));
     expect(again.json().duplicate).toBe(true);
     expect(await queue.getJob(first.json().job_id)).toBeUndefined();

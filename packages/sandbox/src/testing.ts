@@ -184,3 +184,20 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Removes a finished job the way BullMQ's retention (removeOnComplete / removeOnFail) does, as
+ * removeJobsByMaxAge and removeJobsByMaxCount do it: out of its finished set, its keys deleted, its
+ * deduplication key left to its TTL. queue.clean() and job.remove() delete the deduplication key too,
+ * so they cannot stand in for retention.
+ */
+export async function removeAsRetentionDoes(
+  redis: { zrem(key: string, member: string): Promise<number>; del(...keys: string[]): Promise<number> },
+  queue: { prefix: string; name: string },
+  jobId: string,
+): Promise<void> {
+  const base = `${queue.prefix}:${queue.name}`;
+  await redis.zrem(`${base}:completed`, jobId);
+  await redis.zrem(`${base}:failed`, jobId);
+  await redis.del(`${base}:${jobId}`, `${base}:${jobId}:logs`);
+}

@@ -12,7 +12,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { HttpError, unauthorized } from '../errors.js';
 import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
 import { authenticateDelivery } from '../webhook/authenticate.js';
-import { type EnqueueResult, seenKey, storeEnhancement } from '../webhook/enqueue.js';
+import { dedupeKey, storeJob } from '../webhook/enqueue.js';
 import { readWebhookEvent } from '../webhook/payload.js';
 import type { TenantAuth } from '../webhook/tenant-auth.js';
 
@@ -149,30 +149,25 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
 
       // The rate limit is counted per tenant after authentication: forged or unsigned floods at a
       // client's URL cannot use up that client's quota and lock its real tickets out; they stop at the
-      // signature check. The duplicate check goes with it, in one script: a redelivery takes a token
-      // either way, as it did when they ran in turn.
-      // The tenant's backlog bound goes in the same script.
+      // signature check. The duplicate check and the tenant's backlog bound go in the same script
+      // (tenant-backlog.ts), and storing the job is the one command after it (enqueue.ts).
       const prefix = opts.queue.opts.prefix ?? 'bull';
-      const backlogKey = tenantBacklogKey(prefix, opts.queue.name, tenant.tenantId);
       let waitMs: number;
-      let remembered: boolean;
+      let duplicate: boolean;
       let backlogFull: boolean;
       try {
-        ({
-          waitMs,
-          duplicate: remembered,
-          backlogFull,
-        } = await admitWebhook(
+        ({ waitMs, duplicate, backlogFull } = await admitWebhook(
           opts.redis,
           {
             bucketKey: `${prefix}:ratelimit:webhook:${tenant.tenantId}`,
-            seenKey: seenKey(opts.queue, jobId),
-            backlogKey,
+            dedupeKey: dedupeKey(opts.queue, jobId),
+            backlogKey: tenantBacklogKey(prefix, opts.queue.name, tenant.tenantId),
           },
           {
             perMinute: tenant.rateLimitPerMinute ?? opts.rateLimitPerMinute,
             backlogLimit: opts.backlogLimit,
           },
+          jobId,
         ));
       } catch (error) {
         count({ outcome: 'rejected', reason: 'queue_unavailable' });
@@ -198,10 +193,9 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
         });
       }
 
-      let result: EnqueueResult = { jobId, duplicate: true };
-      if (!remembered) {
+      if (!duplicate) {
         try {
-          result = await storeEnhancement(opts.queue, opts.redis, job, jobId, backlogKey);
+          await storeJob(opts.queue, job, jobId);
         } catch (error) {
           count({ outcome: 'rejected', reason: 'queue_unavailable' });
           request.log.error(
@@ -211,7 +205,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
           throw queueUnavailable();
         }
       }
-      count({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
+      count({ outcome: duplicate ? 'duplicate' : 'accepted' });
       // Written once with the access line when the answer has gone out (access-log.ts).
       request.accessLog = {
         msg: 'webhook accepted',
@@ -219,15 +213,15 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
           tenant: request.params.tenant,
           auth: verdict.mode,
           eventId: job.eventId,
-          jobId: result.jobId,
-          duplicate: result.duplicate,
+          jobId,
+          duplicate,
         },
       };
       return reply.code(202).send({
         status: 'accepted',
         event_id: job.eventId,
-        job_id: result.jobId,
-        ...(result.duplicate ? { duplicate: true } : {}),
+        job_id: jobId,
+        ...(duplicate ? { duplicate: true } : {}),
       });
     },
   );

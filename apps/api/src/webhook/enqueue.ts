@@ -1,52 +1,38 @@
-import { BACKLOG_STALE_MS, ENHANCE_JOB, type EnhanceJob, jobNameForEvent } from '@ai-agents/shared';
+import { ENHANCE_JOB, type EnhanceJob, jobNameForEvent } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
-import type { Cluster, Redis } from 'ioredis';
 
-// How long a delivered event id is remembered after its job is gone from the queue. ServiceDesk Plus
-// and Deluge retries arrive within minutes. A day, not longer: every accepted event leaves one such key
-// (~170 bytes), so a tenant at its rate limit holds rate × TTL of them (150/min for a day: 37 MB, for a
-// week it was 257 MB of a 400 MB Redis). A later re-send is still caught by the enhancements table,
-// which is unique per (tenant, event id): it costs one job, never a second note.
-const DEDUPE_TTL_SECONDS = 24 * 3600;
-
-export interface EnqueueResult {
-  jobId: string;
-  duplicate: boolean;
-}
+// How long a delivered event id is remembered after its job was stored, whether or not the job is
+// still in the queue. ServiceDesk Plus and Deluge retries arrive within minutes. A day, not longer:
+// every accepted event leaves one such key, so a tenant at its rate limit holds rate × TTL of them
+// (150/min for a day: about 37 MB; a week was 257 MB of a 400 MB Redis; `npm run capacity`). A later
+// re-send is still caught by the enhancements table, which is unique per (tenant, event id): it
+// costs one job, never a second note.
+const DEDUPE_TTL_MS = 24 * 3600_000;
 
 /*
- * A job is stored for an event exactly once. The order matters for "never lose, never duplicate":
- *   1. a remembered event id (seenKey) → duplicate, nothing added;
- *   2. add the job under a deterministic id (BullMQ ignores an add whose id still exists);
- *   3. remember the event id. If Redis fails between 2 and 3, the caller answers 503, the sender
- *      retries, step 2 is a no-op against the stored job, and step 3 completes.
- * Step 1 only reads, so the route makes it in its rate-limit script (takeTokensAndCheck);
- * 2 and 3 stay strictly in sequence. Any Redis failure rejects, and the route answers 503: no 202
- * for a job that was not stored.
+ * A job is stored for an event exactly once, and never a 202 without a stored job:
+ *   1. the route's admission script (admitWebhook) answers "duplicate" when the event's dedupe key
+ *      exists, and otherwise counts the event in its tenant's backlog;
+ *   2. queue.add stores the job under a deterministic id with BullMQ's deduplication (throttle mode:
+ *      the dedupe id with a TTL). BullMQ's addStandardJob script sets the dedupe key in the same
+ *      script that stores the job, so the key exists only for a stored job, and it outlives the job:
+ *      BullMQ deletes a key with a TTL only once the TTL is over
+ *      (removeDeduplicationKeyIfNeededOnFinalization; docs.bullmq.io/guide/jobs/deduplication).
+ * A Redis failure in either step rejects, and the route answers 503; the sender's retry finds the
+ * job stored (a duplicate) or stores it now. Two deliveries of one event racing past step 1 at once
+ * both get 202 without `duplicate`: BullMQ keeps the first job and ignores the second add (the id
+ * exists), so there is still one job.
  */
 
-/** Where step 1 looks and step 3 writes: the key that remembers an event's job id. */
-export function seenKey(queue: Queue, jobId: string): string {
-  return `${queue.opts.prefix ?? 'bull'}:${queue.name}:seen:${jobId}`;
+/** The key BullMQ's deduplication keeps for an event's job (`<prefix>:<queue>:de:<id>`). */
+export function dedupeKey(queue: Queue, jobId: string): string {
+  return `${queue.opts.prefix ?? 'bull'}:${queue.name}:de:${jobId}`;
 }
 
-/** Steps 2 and 3, for an event that step 1 did not find. */
-export async function storeEnhancement(
-  queue: Queue,
-  redis: Redis | Cluster,
-  job: EnhanceJob,
-  jobId: string,
-  backlogKey: string,
-): Promise<EnqueueResult> {
-  await queue.add(jobNameForEvent(job.event, ENHANCE_JOB), job, { jobId });
-  // Step 3 also counts the job in its tenant's backlog (a set: a retried step 3 counts it once).
-  const results = await redis
-    .multi()
-    .set(seenKey(queue, jobId), String(job.receivedAt), 'EX', DEDUPE_TTL_SECONDS, 'NX')
-    .zadd(backlogKey, job.receivedAt, jobId)
-    .pexpire(backlogKey, BACKLOG_STALE_MS)
-    .exec();
-  const failed = results?.find(([error]) => error);
-  if (!results || failed) throw failed?.[0] ?? new Error('Redis transaction aborted');
-  return { jobId, duplicate: results[0]?.[1] === null };
+/** Step 2, for an event that step 1 admitted as new. */
+export async function storeJob(queue: Queue, job: EnhanceJob, jobId: string): Promise<void> {
+  await queue.add(jobNameForEvent(job.event, ENHANCE_JOB), job, {
+    jobId,
+    deduplication: { id: jobId, ttl: DEDUPE_TTL_MS },
+  });
 }
