@@ -26,6 +26,12 @@ export function createDatabase(options: {
     // Fail fast when Postgres is unreachable instead of queueing callers for ever.
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
+    // Pipeline mode: a query is written at once, without waiting for the one before it to be
+    // answered. Code that awaits each query (drizzle's db.transaction(), the admin CLI) behaves as
+    // before; withTenant() writes BEGIN and its first statement together, and withTenantStatement()
+    // a whole transaction, in one round trip. Connections are never shared between
+    // callers (pool.connect() hands each one its own), so pipelined answers cannot mix.
+    pipeline: true,
     // No statement_timeout here: pg would send it as a startup parameter, which transaction-pooling
     // proxies refuse (PgBouncer: "unsupported startup parameter"). The application role carries the
     // default instead (migrate sets it, see DEFAULT_STATEMENT_TIMEOUT), and withTenant() narrows it

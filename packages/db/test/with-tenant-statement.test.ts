@@ -7,44 +7,11 @@ import {
   auditLog,
   createDatabase,
   type Database,
-  inlineParameters,
   tenants,
   withTenant,
   withTenantStatement,
 } from '../src/index.js';
 import { addTestTenant } from './tenants.js';
-
-describe('inlineParameters', () => {
-  it('replaces each $n with its value as a quoted literal, $10 not read as $1', () => {
-    const values = Array.from({ length: 10 }, (_, i) => `v${i + 1}`);
-    expect(inlineParameters('select $1, $10, $2::int', values)).toBe("select 'v1', 'v10', 'v2'::int");
-  });
-
-  it('escapes quotes and backslashes, and writes null, numbers, booleans, dates, arrays and JSON as pg sends them', () => {
-    // pg's escapeLiteral writes a string with a backslash as " E'...'" (the space is its own).
-    expect(inlineParameters('$1', ["it's \\ done"])).toBe(" E'it''s \\\\ done'");
-    expect(inlineParameters('$1, $2, $3, $4', [null, undefined, 42, false])).toBe(
-      "null, null, '42', 'false'",
-    );
-    expect(inlineParameters('$1', [new Date('2026-01-02T03:04:05.000Z')])).toBe(
-      "'2026-01-02T03:04:05.000+00:00'",
-    );
-    expect(inlineParameters('$1, $2', [['a', "b'c"], { a: 1 }])).toBe(`'{"a","b''c"}', '{"a":1}'`);
-  });
-
-  it('leaves placeholders inside strings, quoted identifiers, dollar quotes and comments alone', () => {
-    const text = `select '$1 ''$1''', "col$1", $tag$ $1 $tag$, $$ $1 $$ -- $1\n, $1 /* $1 */`;
-    expect(inlineParameters(text, ['x'])).toBe(
-      `select '$1 ''$1''', "col$1", $tag$ $1 $tag$, $$ $1 $$ -- $1\n, 'x' /* $1 */`,
-    );
-  });
-
-  it('refuses a placeholder without a value and binary values', () => {
-    expect(() => inlineParameters('select $2', ['only one'])).toThrow('no value for $2');
-    expect(() => inlineParameters('select $1', [Buffer.from('x')])).toThrow('binary parameters');
-    expect(() => inlineParameters("select 'open", [])).toThrow('unterminated quote');
-  });
-});
 
 describe('withTenantStatement', () => {
   const box = createSecretBox(randomBytes(32).toString('base64'));

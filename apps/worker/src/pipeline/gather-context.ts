@@ -5,7 +5,7 @@ import {
   findSimilarTickets,
   type SimilarTicket,
   type TenantRow,
-  withTenant,
+  withTenantStatement,
 } from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
 import { type Logger, safeErrorMessage } from '@ai-agents/shared';
@@ -63,10 +63,9 @@ export async function gatherContext(
 ): Promise<GatheredContext> {
   const text = `${ticket.subject}\n${ticket.description}`;
   // The database sources also get the timeout as statement_timeout, so a query given up on stops.
-  // withTenant, not withTenantStatement: these statements carry ticket text, which must stay a
-  // parameter (Postgres logs a failed statement's text, and pg_stat_activity shows it).
-  const inTenant = <T>(fn: Parameters<typeof withTenant<T>>[2]) =>
-    withTenant(deps.db, tenant.id, fn, { statementTimeoutMs: deps.timeoutMs });
+  // One statement each: one round trip each, the ticket text sent as a parameter.
+  const inTenant = <T>(fn: Parameters<typeof withTenantStatement<T>>[2]) =>
+    withTenantStatement(deps.db, tenant.id, fn, { statementTimeoutMs: deps.timeoutMs });
   const sources = {
     'similar tickets': () =>
       inTenant((tx) =>
