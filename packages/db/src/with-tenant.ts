@@ -88,11 +88,13 @@ export async function withTenantStatement<T>(
       async query(config: string | pg.QueryConfig, values?: unknown[]) {
         if (sent) throw new Error('withTenantStatement: only one statement can run; use withTenant()');
         sent = true;
-        const [begun, statement, committed] = await Promise.allSettled([
-          client.query(`begin; ${settings}`),
-          client.query(config as pg.QueryConfig, values),
-          client.query('commit'),
-        ]);
+        const [begun, statement, committed] = await Promise.allSettled(
+          inOneWrite(client, () => [
+            client.query(`begin; ${settings}`),
+            client.query(config as pg.QueryConfig, values),
+            client.query('commit'),
+          ]),
+        );
         if (begun.status === 'rejected') {
           broke(begun.reason);
           throw begun.reason;
@@ -107,6 +109,28 @@ export async function withTenantStatement<T>(
     } as unknown as pg.PoolClient;
     return fn(transactionOn(db, oneShot));
   });
+}
+
+/**
+ * Runs `send` with the connection's socket corked, so the queries it writes leave in one write
+ * (one system call and one TCP segment) instead of one each. node-postgres corks the socket itself
+ * around each extended-protocol query; the counts nest. `connection.stream` is node-postgres'
+ * socket (not in its types).
+ */
+function inOneWrite<T>(client: pg.PoolClient, send: () => T): T {
+  const stream = (client as unknown as { connection?: { stream?: NodeJS.WritableStream & Partial<Cork> } })
+    .connection?.stream;
+  stream?.cork?.();
+  try {
+    return send();
+  } finally {
+    stream?.uncork?.();
+  }
+}
+
+interface Cork {
+  cork(): void;
+  uncork(): void;
 }
 
 /** The transaction-local settings, as one SELECT. Built as text: the values are checked first. */
