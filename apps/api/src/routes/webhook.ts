@@ -1,32 +1,11 @@
-import {
-  admitWebhook,
-  currentTraceCarrier,
-  deriveEventId,
-  type EnhanceJob,
-  enhanceJobId,
-  tenantBacklogKey,
-} from '@ai-agents/shared';
-import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Cluster, Redis } from 'ioredis';
-import { HttpError, unauthorized } from '../errors.js';
-import type { ApiMetrics, WebhookOutcome } from '../metrics.js';
-import { authenticateDelivery } from '../webhook/authenticate.js';
-import { dedupeKey, storeJob } from '../webhook/enqueue.js';
-import { readWebhookEvent } from '../webhook/payload.js';
-import type { TenantAuth } from '../webhook/tenant-auth.js';
+import { HttpError } from '../errors.js';
+import type { ApiMetrics } from '../metrics.js';
+import { acceptDelivery, type DeliveryDeps } from '../webhook/accept-delivery.js';
 
-export interface WebhookRouteOptions {
-  queue: Queue;
-  redis: Redis | Cluster;
-  tenantAuth: TenantAuth;
+export interface WebhookRouteOptions extends DeliveryDeps {
   bodyLimitBytes: number;
-  toleranceSeconds: number;
   metrics?: ApiMetrics;
-  /** Installation default of accepted webhooks per tenant per minute. */
-  rateLimitPerMinute: number;
-  /** Unfinished jobs a tenant may have queued (see tenant-backlog.ts). */
-  backlogLimit: number;
 }
 
 const errorBody = {
@@ -86,150 +65,30 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
           'unsupported_media_type',
           'Content-Type must be application/json (or text/plain holding JSON)',
         );
-
-      let tenant: Awaited<ReturnType<TenantAuth['lookup']>>;
-      try {
-        tenant = await opts.tenantAuth.lookup(request.params.tenant);
-      } catch (error) {
-        // Postgres is away: the sender should retry, exactly as when Redis is.
-        opts.metrics?.observeWebhook(null, { outcome: 'rejected', reason: 'database_unavailable' });
-        request.log.error({ err: error, tenant: request.params.tenant }, 'tenant lookup failed (Postgres)');
-        throw serviceUnavailable(
-          'database_unavailable',
-          'The service cannot take the event now; retry later',
-        );
-      }
-      // The slug is a metric label only once it is known to name a tenant: bounded by the tenant count.
-      const tenantLabel = tenant ? request.params.tenant : null;
-      const count = (result: WebhookOutcome) => opts.metrics?.observeWebhook(tenantLabel, result);
-      const verdict = authenticateDelivery({
-        headers: request.headers,
-        rawBody,
-        // An unknown slug is verified against a decoy secret: the same HMAC, so no timing difference.
-        tenant: tenant ?? opts.tenantAuth.decoy,
-        toleranceSeconds: opts.toleranceSeconds,
-      });
-      if (!tenant?.active || !verdict.ok) {
-        const reason = !tenant
-          ? 'unknown_tenant'
-          : !tenant.active
-            ? 'disabled_tenant'
-            : !verdict.ok
-              ? verdict.reason
-              : 'mismatch';
-        count({ outcome: 'rejected', reason });
-        request.log.info({ tenant: request.params.tenant, reason }, 'webhook rejected');
-        throw unauthorized();
-      }
-
-      let body: unknown;
-      try {
-        body = JSON.parse(rawBody.toString('utf8'));
-      } catch {
-        count({ outcome: 'rejected', reason: 'malformed_json' });
-        throw new HttpError(400, 'malformed_json', 'Body is not valid JSON');
-      }
-      let event: ReturnType<typeof readWebhookEvent>;
-      try {
-        event = readWebhookEvent(body);
-      } catch (error) {
-        count({ outcome: 'rejected', reason: 'invalid_payload' });
-        throw error;
-      }
-      const trace = currentTraceCarrier();
-      const job: EnhanceJob = {
-        tenantId: tenant.tenantId,
-        event: event.event,
-        eventId: event.eventId ?? deriveEventId(tenant.tenantId, event.event, event.requestId),
-        requestId: event.requestId,
-        receivedAt: Date.now(),
-        ...(trace ? { trace } : {}),
-      };
-      const jobId = enhanceJobId(job.tenantId, job.eventId);
-
-      // The rate limit is counted per tenant after authentication: forged or unsigned floods at a
-      // client's URL cannot use up that client's quota and lock its real tickets out; they stop at the
-      // signature check. The duplicate check and the tenant's backlog bound go in the same script
-      // (tenant-backlog.ts), and storing the job is the one command after it (enqueue.ts).
-      const prefix = opts.queue.opts.prefix ?? 'bull';
-      let waitMs: number;
-      let duplicate: boolean;
-      let backlogFull: boolean;
-      try {
-        ({ waitMs, duplicate, backlogFull } = await admitWebhook(
-          opts.redis,
-          {
-            bucketKey: `${prefix}:ratelimit:webhook:${tenant.tenantId}`,
-            dedupeKey: dedupeKey(opts.queue, jobId),
-            backlogKey: tenantBacklogKey(prefix, opts.queue.name, tenant.tenantId),
-          },
-          {
-            perMinute: tenant.rateLimitPerMinute ?? opts.rateLimitPerMinute,
-            backlogLimit: opts.backlogLimit,
-          },
-          jobId,
-        ));
-      } catch (error) {
-        count({ outcome: 'rejected', reason: 'queue_unavailable' });
-        request.log.error({ err: error, tenant: request.params.tenant }, 'could not reach Redis');
-        throw queueUnavailable();
-      }
-      if (backlogFull) {
-        count({ outcome: 'rejected', reason: 'backlog_full' });
-        request.log.warn({ tenant: request.params.tenant }, 'tenant backlog full');
-        throw new HttpError(
-          429,
-          'backlog_full',
-          'Too many unprocessed events for this tenant; retry later',
-          // Long enough for the workers to work off a part of it at the tenant's ServiceDesk Plus pace.
-          { 'retry-after': '30' },
-        );
-      }
-      if (waitMs > 0) {
-        count({ outcome: 'rejected', reason: 'rate_limited' });
-        request.log.warn({ tenant: request.params.tenant }, 'webhook rate limit reached');
-        throw new HttpError(429, 'rate_limited', 'Too many webhooks for this tenant; retry later', {
-          'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
-        });
-      }
-
-      if (!duplicate) {
-        try {
-          await storeJob(opts.queue, job, jobId);
-        } catch (error) {
-          count({ outcome: 'rejected', reason: 'queue_unavailable' });
-          request.log.error(
-            { err: error, tenant: request.params.tenant },
-            'could not store the job in Redis',
-          );
-          throw queueUnavailable();
-        }
-      }
-      count({ outcome: duplicate ? 'duplicate' : 'accepted' });
+      const outcome = await acceptDelivery(
+        opts,
+        { slug: request.params.tenant, headers: request.headers, rawBody },
+        request.log,
+      );
+      opts.metrics?.observeWebhook(
+        outcome.tenantLabel,
+        outcome.kind === 'rejected'
+          ? { outcome: 'rejected', reason: outcome.reason }
+          : { outcome: outcome.duplicate ? 'duplicate' : 'accepted' },
+      );
+      if (outcome.kind === 'rejected') throw outcome.error;
+      const { eventId, jobId, duplicate } = outcome;
       // Written once with the access line when the answer has gone out (access-log.ts).
       request.accessLog = {
         msg: 'webhook accepted',
-        fields: {
-          tenant: request.params.tenant,
-          auth: verdict.mode,
-          eventId: job.eventId,
-          jobId,
-          duplicate,
-        },
+        fields: { tenant: request.params.tenant, auth: outcome.auth, eventId, jobId, duplicate },
       };
       return reply.code(202).send({
         status: 'accepted',
-        event_id: job.eventId,
+        event_id: eventId,
         job_id: jobId,
         ...(duplicate ? { duplicate: true } : {}),
       });
     },
   );
 };
-
-function serviceUnavailable(code: string, message: string): HttpError {
-  return new HttpError(503, code, message, { 'retry-after': '5' });
-}
-
-const queueUnavailable = () =>
-  serviceUnavailable('queue_unavailable', 'The queue cannot take the event now; retry later');
