@@ -1,4 +1,17 @@
+import {
+  type Db,
+  type EnhancementClaim,
+  markPosted,
+  markPosting,
+  type PostedResult,
+  type TenantRow,
+  withTenantStatement,
+} from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
+import type { EnhanceJob, Logger } from '@ai-agents/shared';
+import type { timeStage } from '../metrics.js';
+import type { GatheredContext } from './context-types.js';
+import type { LlmStepResult } from './llm-step.js';
 import { noteMarker } from './render-note.js';
 
 /**
@@ -13,4 +26,124 @@ export async function findPostedNote(
   const marker = noteMarker(enhancementId);
   const notes = await sdp.listNotes(requestId);
   return notes.find((n) => n.description.includes(marker))?.id ?? null;
+}
+
+/** A rendered note and what it was made of: the full enhancement's context and LLM step, or neither. */
+export interface NoteToPost {
+  html: string;
+  context: GatheredContext | null;
+  step: LlmStepResult | null;
+  /** The alert storm's first enhancement, when this note points there. */
+  stormOf: string | null;
+}
+
+/** What postAndRecord() needs of the job in progress. */
+export interface PostingRun {
+  data: EnhanceJob;
+  tenant: TenantRow;
+  claim: EnhancementClaim;
+  log: Logger;
+  started: number;
+  clock: {
+    stages: Record<string, number>;
+    timed<T>(name: string, fn: () => Promise<T>): Promise<T>;
+    stage<T>(name: Parameters<typeof timeStage>[1], fn: () => Promise<T>): Promise<T>;
+  };
+}
+
+/**
+ * Marks the enhancement "posting" (a crash after this is resolved by findPostedNote(), never by a
+ * second note), posts the note as an internal note, and records the outcome with its audit entry.
+ */
+export async function postAndRecord(
+  deps: { db: Db },
+  run: PostingRun,
+  sdp: ServiceDeskClient,
+  note: NoteToPost,
+): Promise<{ noteId: string; fallback: boolean; citations: string[]; stormOf?: string }> {
+  const { data, tenant, claim, log, clock } = run;
+  await withTenantStatement(deps.db, tenant.id, (tx) => markPosting(tx, claim.id));
+  const posted = await clock.stage('post_note', () =>
+    sdp.addNote(data.requestId, { description: note.html, showToRequester: false }),
+  );
+  const latencyMs = Date.now() - run.started;
+  const { result, details } = outcomeRecord(note, posted.id, latencyMs);
+  await clock.timed('record', () =>
+    withTenantStatement(deps.db, tenant.id, (tx) =>
+      markPosted(tx, claim.id, result, {
+        tenantId: tenant.id,
+        actor: 'worker',
+        action: 'note.posted',
+        details: { requestId: data.requestId, eventId: data.eventId, ...details },
+      }),
+    ),
+  );
+  log.info(
+    {
+      noteId: posted.id,
+      fallback: result.fallback,
+      latencyMs,
+      similar: note.context?.similar.length ?? 0,
+      stages: clock.stages,
+      stormOf: note.stormOf ?? undefined,
+    },
+    note.stormOf ? 'alert-storm note posted' : 'note posted',
+  );
+  return {
+    noteId: posted.id,
+    fallback: result.fallback,
+    citations: details.citations,
+    ...(note.stormOf ? { stormOf: note.stormOf } : {}),
+  };
+}
+
+/** The enhancement's columns for a posted note, and its audit entry's details (ids and counts only). */
+function outcomeRecord(note: NoteToPost, noteId: string, latencyMs: number) {
+  const { step } = note;
+  const outcome = step?.outcome ?? null;
+  const ai = outcome?.kind === 'ai' ? outcome : null;
+  // A storm follower's note is short by design, not a fallback.
+  const fallback = outcome !== null && !ai;
+  const fallbackReason =
+    outcome?.kind === 'fallback'
+      ? outcome.reason
+      : outcome?.kind === 'budget_exhausted'
+        ? 'monthly AI budget exhausted'
+        : null;
+  const citations = !outcome
+    ? []
+    : ai
+      ? ai.note.cited_ticket_ids
+      : (note.context?.similar ?? []).map((t) => t.externalId);
+  const droppedCitations = ai?.droppedCitations.length ?? 0;
+  const budgetState = step?.budget.state ?? null;
+  const suggestionsApplied = step?.suggestionsApplied ?? false;
+  const result: PostedResult = {
+    noteId,
+    fallback,
+    fallbackReason,
+    model: ai?.model ?? null,
+    tokensIn: ai?.tokensIn ?? null,
+    tokensOut: ai?.tokensOut ?? null,
+    latencyMs,
+    costUsd: ai?.costUsd ?? null,
+    promptVersion: step?.promptVersion ?? null,
+    droppedCitations,
+    language: step?.language ?? null,
+    budgetState,
+    suggestedCategory: ai?.note.suggested_category ?? null,
+    suggestedPriority: ai?.note.suggested_priority ?? null,
+    confidence: ai?.note.confidence ?? null,
+    suggestionsApplied,
+  };
+  const details = {
+    noteId,
+    fallback,
+    citations,
+    droppedCitations,
+    budgetState,
+    suggestionsApplied,
+    ...(note.stormOf ? { stormOf: note.stormOf } : {}),
+  };
+  return { result, details };
 }

@@ -1,17 +1,17 @@
 import {
   type Db,
+  type EnhancementClaim,
   joinAlertStorm,
   loadTenantAndClaim,
   markFailed,
   markPosted,
-  markPosting,
+  type TenantRow,
   withTenantStatement,
 } from '@ai-agents/db';
-import { ServiceDeskError } from '@ai-agents/servicedesk';
+import type { SdpRequest, ServiceDeskClient } from '@ai-agents/servicedesk';
 import {
   createFeedbackToken,
   type EnhanceJob,
-  enhanceJobSchema,
   type Logger,
   type SecretBox,
   safeErrorMessage,
@@ -23,12 +23,13 @@ import type { GatheredContext } from '../pipeline/context-types.js';
 import { gatherContext } from '../pipeline/gather-context.js';
 import type { KnowledgeBase } from '../pipeline/knowledge-base.js';
 import { type LlmStepDeps, type LlmStepResult, runLlmStep } from '../pipeline/llm-step.js';
-import { findPostedNote } from '../pipeline/post-note.js';
+import { findPostedNote, type NoteToPost, postAndRecord } from '../pipeline/post-note.js';
 import { renderNote } from '../pipeline/render-note.js';
 import { sdpLinks } from '../pipeline/sdp-links.js';
 import type { SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
 import type { TenantClients } from '../pipeline/tenant-client.js';
 import { ticketHtmlToText, truncate } from '../pipeline/ticket-text.js';
+import { readJobPayload, withFinalSdpRefusals } from './job-errors.js';
 
 export interface EnhanceDeps {
   db: Db;
@@ -54,20 +55,29 @@ export type EnhanceResult =
   | { outcome: 'already_posted'; noteId: string | null }
   | { outcome: 'skipped'; duplicateOf: string | null };
 
+/** One job's state as it goes through the steps. */
+interface Enhancement {
+  job: Job;
+  data: EnhanceJob;
+  tenant: TenantRow;
+  claim: EnhancementClaim;
+  log: Logger;
+  clock: StageClock;
+  started: number;
+}
+
 /**
- * request.created → one internal note on the ticket. Steps: claim the event (Postgres), fetch the
- * request (SDP), find similar resolved tickets (Postgres, under RLS), ask the LLM, post the note
- * (SDP), record it (Postgres). No database transaction stays open across an HTTP call.
+ * request.created → one internal note on the ticket, in the steps of the README's sketch: claim the
+ * event (Postgres), fetch the request (SDP), gather context (similar resolved tickets under RLS, the
+ * knowledge base, assets), ask the LLM, render, post the note (SDP), record it (Postgres). No
+ * database transaction stays open across an HTTP call.
  */
 export async function processEnhanceTicket(
   job: Job,
   deps: EnhanceDeps,
   token?: string,
 ): Promise<EnhanceResult> {
-  const parsed = enhanceJobSchema.safeParse(job.data);
-  if (!parsed.success)
-    throw new UnrecoverableError(`Invalid job payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
-  const data: EnhanceJob = parsed.data;
+  const data = readJobPayload(job);
   const log = deps.logger.child({
     jobId: job.id,
     tenantId: data.tenantId,
@@ -75,8 +85,207 @@ export async function processEnhanceTicket(
     requestId: data.requestId,
   });
   const started = Date.now();
-  // Milliseconds per step, on the "note posted" line: where a slow enhancement spent its time
-  // (`npm run bench` reads them too). The metric stages also get a histogram and a span.
+  const clock = stageClock(deps.metrics);
+  const claimed = await claimEvent(deps, data, log, clock);
+  if ('done' in claimed) return claimed.done;
+  const run: Enhancement = { job, data, ...claimed, log, clock, started };
+  await reserveSdpCalls(deps, run, token);
+
+  const fail = (message: string) =>
+    withTenantStatement(deps.db, run.tenant.id, (tx) => markFailed(tx, run.claim.id, message));
+  try {
+    return await withFinalSdpRefusals(
+      log,
+      async () => {
+        const sdp = deps.sdp.forTenant(run.tenant);
+        const resumed = await resumeIfPosting(deps, run, sdp);
+        if (resumed) return resumed;
+        const request = await clock.stage('sdp_fetch', () => sdp.getRequest(data.requestId));
+        const note = await buildNote(deps, run, sdp, request);
+        const posted = await postAndRecord(deps, run, sdp, note);
+        return { outcome: 'posted', ...posted };
+      },
+      fail,
+    );
+  } catch (error) {
+    if (!(error instanceof UnrecoverableError) && job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
+      await fail(`${safeErrorMessage(error)} (after ${job.attemptsMade + 1} attempts)`);
+    throw error;
+  }
+}
+
+/**
+ * The event's row in `enhancements`, with its tenant, in one statement. An event another event of the
+ * same ticket already handles, or one already posted, ends here; so does a disabled tenant's.
+ */
+async function claimEvent(
+  deps: EnhanceDeps,
+  data: EnhanceJob,
+  log: Logger,
+  clock: StageClock,
+): Promise<{ done: EnhanceResult } | { tenant: TenantRow; claim: EnhancementClaim }> {
+  const { tenant, claim } = await clock.timed('claim', () =>
+    withTenantStatement(deps.db, data.tenantId, (tx) => loadTenantAndClaim(tx, data)),
+  );
+  if (!tenant || !claim) throw new UnrecoverableError('Tenant no longer exists');
+  if (claim.status === 'skipped') {
+    log.info({ duplicateOf: claim.duplicateOf }, 'another event already handles this ticket; skipped');
+    return { done: { outcome: 'skipped', duplicateOf: claim.duplicateOf } };
+  }
+  if (claim.status === 'posted') {
+    log.info({ noteId: claim.noteId }, 'note already posted for this event; nothing to do');
+    return { done: { outcome: 'already_posted', noteId: claim.noteId } };
+  }
+  if (tenant.status !== 'active') {
+    await withTenantStatement(deps.db, tenant.id, (tx) => markFailed(tx, claim.id, 'Tenant is disabled'));
+    throw new UnrecoverableError('Tenant is disabled');
+  }
+  return { tenant, claim };
+}
+
+/**
+ * Both ServiceDesk Plus calls of the job from the tenant's budget, before any is made, so a job never
+ * stalls half-way with its LLM answer in hand. Over budget, the job goes back to the delayed set
+ * without using an attempt.
+ */
+async function reserveSdpCalls(deps: EnhanceDeps, run: Enhancement, token: string | undefined) {
+  if (!deps.sdpRateLimit) return;
+  const waitMs = await deps.sdpRateLimit.reserve(run.tenant.id);
+  if (waitMs <= 0) return;
+  run.log.info({ waitMs }, 'tenant ServiceDesk Plus budget used up; delaying the job');
+  if (!token) throw new Error('ServiceDesk Plus rate limit reached');
+  await run.job.moveToDelayed(Date.now() + waitMs, token);
+  throw new DelayedError();
+}
+
+/** A previous attempt stopped after it started posting: the note may already be on the ticket. */
+async function resumeIfPosting(
+  deps: EnhanceDeps,
+  run: Enhancement,
+  sdp: ServiceDeskClient,
+): Promise<EnhanceResult | null> {
+  if (run.claim.status !== 'posting') return null;
+  const noteId = await findPostedNote(sdp, run.data.requestId, run.claim.id);
+  if (!noteId) return null;
+  await withTenantStatement(deps.db, run.tenant.id, (tx) =>
+    markPosted(tx, run.claim.id, {
+      noteId,
+      fallback: false,
+      model: null,
+      tokensIn: null,
+      tokensOut: null,
+      latencyMs: Date.now() - run.started,
+    }),
+  );
+  run.log.info({ noteId }, 'found the note a previous attempt posted; recorded it');
+  return { outcome: 'already_posted', noteId };
+}
+
+/**
+ * The note's HTML. A ticket of an alert storm whose first ticket is being (or was) investigated gets a
+ * short note pointing there, with no LLM call; every other ticket gets the full enhancement.
+ */
+async function buildNote(
+  deps: EnhanceDeps,
+  run: Enhancement,
+  sdp: ServiceDeskClient,
+  request: SdpRequest,
+): Promise<NoteToPost> {
+  const { tenant, claim } = run;
+  const stormKey = deps.alertStorm?.enabled ? alertStormKey(request) : null;
+  const leader = stormKey
+    ? await withTenantStatement(deps.db, tenant.id, (tx) =>
+        joinAlertStorm(tx, {
+          tenantId: tenant.id,
+          enhancementId: claim.id,
+          stormKey,
+          windowSeconds: deps.alertStorm?.windowSeconds ?? 900,
+        }),
+      )
+    : null;
+  const links = sdpLinks(tenant);
+  const feedbackToken = createFeedbackToken(
+    deps.box.decrypt(tenant.webhookSecretEnc, { tenantId: tenant.id, purpose: 'webhook_secret' }),
+    tenant.slug,
+    claim.id,
+  );
+  const feedbackUrl = `${deps.publicBaseUrl}/v1/feedback?token=${encodeURIComponent(feedbackToken)}`;
+  if (leader) {
+    const html = renderNote({
+      enhancementId: claim.id,
+      shape: {
+        kind: 'storm_follower',
+        leaderRequestId: leader.requestId,
+        leaderNoteUrl: links.request(leader.requestId),
+      },
+      links,
+      feedbackUrl,
+    });
+    return { html, context: null, step: null, stormOf: leader.id };
+  }
+  return enhancementNote(deps, run, sdp, request, (shape) =>
+    renderNote({ enhancementId: claim.id, shape, links, feedbackUrl }),
+  );
+}
+
+/** The full enhancement: context, the LLM's note (or the context-only fallback), rendered. */
+async function enhancementNote(
+  deps: EnhanceDeps,
+  run: Enhancement,
+  sdp: ServiceDeskClient,
+  request: SdpRequest,
+  render: (shape: Parameters<typeof renderNote>[0]['shape']) => string,
+): Promise<NoteToPost> {
+  const { tenant, data, log, clock } = run;
+  const subject = request.subject ?? '';
+  const fullDescription = ticketHtmlToText(request.description);
+  const limit = deps.descriptionLimit ?? 4_000;
+  const description = truncate(fullDescription, limit);
+  const context: GatheredContext = await clock.stage('context', () =>
+    gatherContext({ requestId: data.requestId, subject, description }, tenant, sdp, {
+      db: deps.db,
+      knowledgeBase: deps.knowledgeBase,
+      logger: log,
+      similarLimit: deps.similarLimit,
+      timeoutMs: deps.contextTimeoutMs,
+    }),
+  );
+  const step: LlmStepResult = await clock.stage('llm', () =>
+    runLlmStep(
+      { ...deps.llmStep, db: deps.db },
+      { tenant, sdp, requestId: data.requestId, subject, description, context, log },
+    ),
+  );
+  const { outcome } = step;
+  deps.metrics?.observeBudget(tenant.slug, step.budget.state);
+  if (outcome.kind === 'ai') {
+    deps.metrics?.observeTokens(tenant.slug, outcome.model, outcome.tokensIn, outcome.tokensOut);
+    deps.metrics?.observeCost(tenant.slug, outcome.model, outcome.costUsd);
+  }
+  if (outcome.kind === 'fallback')
+    log.warn({ reason: outcome.reason }, 'LLM unavailable; posting the context-only note');
+  const html = render({
+    kind: 'enhancement',
+    outcome,
+    context,
+    suggestionsApplied: step.suggestionsApplied,
+    applied: step.applied,
+    truncated: fullDescription.length > limit ? { total: fullDescription.length, shown: limit } : undefined,
+  });
+  return { html, context, step, stormOf: null };
+}
+
+/**
+ * Milliseconds per step, on the "note posted" line: where a slow enhancement spent its time
+ * (`npm run bench` reads them too). The metric stages also get a histogram and a span.
+ */
+export interface StageClock {
+  stages: Record<string, number>;
+  timed<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  stage<T>(name: Parameters<typeof timeStage>[1], fn: () => Promise<T>): Promise<T>;
+}
+
+function stageClock(metrics: WorkerMetrics | undefined): StageClock {
   const stages: Record<string, number> = {};
   const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = performance.now();
@@ -86,226 +295,9 @@ export async function processEnhanceTicket(
       stages[name] = Math.round((performance.now() - t) * 10) / 10;
     }
   };
-  const stage = <T>(name: Parameters<typeof timeStage>[1], fn: () => Promise<T>) =>
-    timed(name, () => timeStage(deps.metrics, name, fn));
-
-  const { tenant, claim } = await timed('claim', () =>
-    withTenantStatement(deps.db, data.tenantId, (tx) => loadTenantAndClaim(tx, data)),
-  );
-  if (!tenant || !claim) throw new UnrecoverableError('Tenant no longer exists');
-  if (claim.status === 'skipped') {
-    log.info({ duplicateOf: claim.duplicateOf }, 'another event already handles this ticket; skipped');
-    return { outcome: 'skipped', duplicateOf: claim.duplicateOf };
-  }
-  if (claim.status === 'posted') {
-    log.info({ noteId: claim.noteId }, 'note already posted for this event; nothing to do');
-    return { outcome: 'already_posted', noteId: claim.noteId };
-  }
-
-  const fail = (message: string) =>
-    withTenantStatement(deps.db, tenant.id, (tx) => markFailed(tx, claim.id, message));
-  if (tenant.status !== 'active') {
-    await fail('Tenant is disabled');
-    throw new UnrecoverableError('Tenant is disabled');
-  }
-
-  if (deps.sdpRateLimit) {
-    const waitMs = await deps.sdpRateLimit.reserve(tenant.id);
-    if (waitMs > 0) {
-      log.info({ waitMs }, 'tenant ServiceDesk Plus budget used up; delaying the job');
-      // Not an attempt: the job goes back to the delayed set and keeps its retries.
-      if (!token) throw new Error('ServiceDesk Plus rate limit reached');
-      await job.moveToDelayed(Date.now() + waitMs, token);
-      throw new DelayedError();
-    }
-  }
-
-  try {
-    const sdp = deps.sdp.forTenant(tenant);
-    if (claim.status === 'posting') {
-      // The previous attempt stopped after it started posting: the note may already be there.
-      const noteId = await findPostedNote(sdp, data.requestId, claim.id);
-      if (noteId) {
-        await withTenantStatement(deps.db, tenant.id, (tx) =>
-          markPosted(tx, claim.id, {
-            noteId,
-            fallback: false,
-            model: null,
-            tokensIn: null,
-            tokensOut: null,
-            latencyMs: Date.now() - started,
-          }),
-        );
-        log.info({ noteId }, 'found the note a previous attempt posted; recorded it');
-        return { outcome: 'already_posted', noteId };
-      }
-    }
-
-    const request = await stage('sdp_fetch', () => sdp.getRequest(data.requestId));
-    const subject = request.subject ?? '';
-    const stormKey = deps.alertStorm?.enabled ? alertStormKey(request) : null;
-    const leader = stormKey
-      ? await withTenantStatement(deps.db, tenant.id, (tx) =>
-          joinAlertStorm(tx, {
-            tenantId: tenant.id,
-            enhancementId: claim.id,
-            stormKey,
-            windowSeconds: deps.alertStorm?.windowSeconds ?? 900,
-          }),
-        )
-      : null;
-
-    const links = sdpLinks(tenant);
-    const feedbackToken = createFeedbackToken(
-      deps.box.decrypt(tenant.webhookSecretEnc, { tenantId: tenant.id, purpose: 'webhook_secret' }),
-      tenant.slug,
-      claim.id,
-    );
-    const feedbackUrl = `${deps.publicBaseUrl}/v1/feedback?token=${encodeURIComponent(feedbackToken)}`;
-    let context: GatheredContext = { similar: [], solutions: [], assets: [], unavailable: [] };
-    let step: LlmStepResult | null = null;
-    let html: string;
-    if (leader) {
-      // Alert storm: the leader's ticket has (or will have) the full investigation; no LLM call here.
-      html = renderNote({
-        enhancementId: claim.id,
-        shape: {
-          kind: 'storm_follower',
-          leaderRequestId: leader.requestId,
-          leaderNoteUrl: links.request(leader.requestId),
-        },
-        links,
-        feedbackUrl,
-      });
-    } else {
-      const fullDescription = ticketHtmlToText(request.description);
-      const limit = deps.descriptionLimit ?? 4_000;
-      const description = truncate(fullDescription, limit);
-      context = await stage('context', () =>
-        gatherContext({ requestId: data.requestId, subject, description }, tenant, sdp, {
-          db: deps.db,
-          knowledgeBase: deps.knowledgeBase,
-          logger: log,
-          similarLimit: deps.similarLimit,
-          timeoutMs: deps.contextTimeoutMs,
-        }),
-      );
-      step = await stage('llm', () =>
-        runLlmStep(
-          { ...deps.llmStep, db: deps.db },
-          { tenant, sdp, requestId: data.requestId, subject, description, context, log },
-        ),
-      );
-      const { outcome } = step;
-      deps.metrics?.observeBudget(tenant.slug, step.budget.state);
-      if (outcome.kind === 'ai') {
-        deps.metrics?.observeTokens(tenant.slug, outcome.model, outcome.tokensIn, outcome.tokensOut);
-        deps.metrics?.observeCost(tenant.slug, outcome.model, outcome.costUsd);
-      }
-      if (outcome.kind === 'fallback')
-        log.warn({ reason: outcome.reason }, 'LLM unavailable; posting the context-only note');
-      html = renderNote({
-        enhancementId: claim.id,
-        shape: {
-          kind: 'enhancement',
-          outcome,
-          context,
-          suggestionsApplied: step.suggestionsApplied,
-          applied: step.applied,
-          truncated:
-            fullDescription.length > limit ? { total: fullDescription.length, shown: limit } : undefined,
-        },
-        links,
-        feedbackUrl,
-      });
-    }
-
-    await withTenantStatement(deps.db, tenant.id, (tx) => markPosting(tx, claim.id));
-    const note = await stage('post_note', () =>
-      sdp.addNote(data.requestId, { description: html, showToRequester: false }),
-    );
-    const latencyMs = Date.now() - started;
-    const outcome = step?.outcome ?? null;
-    const ai = outcome?.kind === 'ai' ? outcome : null;
-    // A storm follower's note is short by design, not a fallback.
-    const fallback = outcome !== null && !ai;
-    const fallbackReason =
-      outcome?.kind === 'fallback'
-        ? outcome.reason
-        : outcome?.kind === 'budget_exhausted'
-          ? 'monthly AI budget exhausted'
-          : null;
-    const citations = !outcome
-      ? []
-      : ai
-        ? ai.note.cited_ticket_ids
-        : context.similar.map((t) => t.externalId);
-    await timed('record', () =>
-      withTenantStatement(deps.db, tenant.id, (tx) =>
-        markPosted(
-          tx,
-          claim.id,
-          {
-            noteId: note.id,
-            fallback,
-            fallbackReason,
-            model: ai?.model ?? null,
-            tokensIn: ai?.tokensIn ?? null,
-            tokensOut: ai?.tokensOut ?? null,
-            latencyMs,
-            costUsd: ai?.costUsd ?? null,
-            promptVersion: step?.promptVersion ?? null,
-            droppedCitations: ai?.droppedCitations.length ?? 0,
-            language: step?.language ?? null,
-            budgetState: step?.budget.state ?? null,
-            suggestedCategory: ai?.note.suggested_category ?? null,
-            suggestedPriority: ai?.note.suggested_priority ?? null,
-            confidence: ai?.note.confidence ?? null,
-            suggestionsApplied: step?.suggestionsApplied ?? false,
-          },
-          {
-            tenantId: tenant.id,
-            actor: 'worker',
-            action: 'note.posted',
-            details: {
-              requestId: data.requestId,
-              eventId: data.eventId,
-              noteId: note.id,
-              fallback,
-              citations,
-              droppedCitations: ai?.droppedCitations.length ?? 0,
-              budgetState: step?.budget.state ?? null,
-              suggestionsApplied: step?.suggestionsApplied ?? false,
-              ...(leader ? { stormOf: leader.id } : {}),
-            },
-          },
-        ),
-      ),
-    );
-    log.info(
-      { noteId: note.id, fallback, latencyMs, similar: context.similar.length, stages, stormOf: leader?.id },
-      leader ? 'alert-storm note posted' : 'note posted',
-    );
-    return {
-      outcome: 'posted',
-      noteId: note.id,
-      fallback,
-      citations,
-      ...(leader ? { stormOf: leader.id } : {}),
-    };
-  } catch (error) {
-    const message = describe(error);
-    if (error instanceof ServiceDeskError && !error.retryable) {
-      await fail(message);
-      log.warn({ kind: error.kind, httpStatus: error.httpStatus }, `giving up: ${message}`);
-      throw new UnrecoverableError(message);
-    }
-    if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1))
-      await fail(`${message} (after ${job.attemptsMade + 1} attempts)`);
-    throw error;
-  }
-}
-
-function describe(error: unknown): string {
-  return safeErrorMessage(error);
+  return {
+    stages,
+    timed,
+    stage: (name, fn) => timed(name, () => timeStage(metrics, name, fn)),
+  };
 }

@@ -1,9 +1,10 @@
 import { addHistory, type Db, loadTenant, withTenant } from '@ai-agents/db';
-import { resolvedTicketFrom, ServiceDeskError } from '@ai-agents/servicedesk';
-import { type EnhanceJob, enhanceJobSchema, type Logger, safeErrorMessage } from '@ai-agents/shared';
+import { resolvedTicketFrom } from '@ai-agents/servicedesk';
+import type { Logger } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { TenantClients } from '../pipeline/tenant-client.js';
 import { ticketHtmlToText } from '../pipeline/ticket-text.js';
+import { readJobPayload, withFinalSdpRefusals } from './job-errors.js';
 
 export interface IngestHistoryDeps {
   db: Db;
@@ -21,17 +22,14 @@ export type IngestHistoryResult =
  * upserts (Postgres, RLS): a redelivered or later event refreshes the same row.
  */
 export async function processIngestHistory(job: Job, deps: IngestHistoryDeps): Promise<IngestHistoryResult> {
-  const parsed = enhanceJobSchema.safeParse(job.data);
-  if (!parsed.success)
-    throw new UnrecoverableError(`Invalid job payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
-  const data: EnhanceJob = parsed.data;
+  const data = readJobPayload(job);
   const log = deps.logger.child({ jobId: job.id, tenantId: data.tenantId, requestId: data.requestId });
 
   const tenant = await withTenant(deps.db, data.tenantId, (tx) => loadTenant(tx, data.tenantId));
   if (!tenant) throw new UnrecoverableError('Tenant no longer exists');
   if (tenant.status !== 'active') return { outcome: 'skipped', reason: 'tenant is disabled' };
 
-  try {
+  return withFinalSdpRefusals<IngestHistoryResult>(log, async () => {
     const sdp = deps.sdp.forTenant(tenant);
     const request = await sdp.getRequest(data.requestId);
     const resolution = await sdp.getResolution(data.requestId);
@@ -39,12 +37,5 @@ export async function processIngestHistory(job: Job, deps: IngestHistoryDeps): P
     await withTenant(deps.db, tenant.id, (tx) => addHistory(tx, tenant.id, [ticket]));
     log.info({ event: data.event }, 'resolved ticket added to history');
     return { outcome: 'added', requestId: data.requestId };
-  } catch (error) {
-    if (error instanceof ServiceDeskError && !error.retryable) {
-      const message = safeErrorMessage(error);
-      log.warn({ kind: error.kind, httpStatus: error.httpStatus }, `giving up: ${message}`);
-      throw new UnrecoverableError(message);
-    }
-    throw error;
-  }
+  });
 }
