@@ -6,8 +6,6 @@ export * from './pipeline/generate-note.js';
 export * from './pipeline/knowledge-base.js';
 export * from './pipeline/render-note.js';
 export * from './pipeline/sdp-rate-limit.js';
-export * from './pipeline/tenant-client.js';
-export * from './pipeline/ticket-text.js';
 export * from './processors/enhance-ticket.js';
 export * from './processors/ingest-history.js';
 export * from './queue-backlog.js';

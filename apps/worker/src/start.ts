@@ -1,4 +1,5 @@
 import { openServiceDatabase } from '@ai-agents/db';
+import { createTenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
 import {
   createSecretBox,
   ENHANCE_JOB,
@@ -20,8 +21,6 @@ import { observeJob } from './observe-job.js';
 import { createKnowledgeBase } from './pipeline/knowledge-base.js';
 import { createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
 import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
-import { createTenantClients } from './pipeline/tenant-client.js';
-import { ticketHtmlToText } from './pipeline/ticket-text.js';
 import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
 import { processIngestHistory } from './processors/ingest-history.js';
 

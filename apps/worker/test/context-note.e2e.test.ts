@@ -17,6 +17,7 @@ import {
   startFakeServiceDesk,
   type TestDatabase,
 } from '@ai-agents/sandbox';
+import { createTenantClients, htmlToText } from '@ai-agents/servicedesk';
 import { createLogger, createSecretBox, DEFAULT_LLM_PRICES, ENHANCE_JOB } from '@ai-agents/shared';
 import type { Job } from 'bullmq';
 import { eq } from 'drizzle-orm';
@@ -24,8 +25,6 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKnowledgeBase } from '../src/pipeline/knowledge-base.js';
 import { createTaxonomyCache } from '../src/pipeline/taxonomy-cache.js';
-import { createTenantClients } from '../src/pipeline/tenant-client.js';
-import { htmlToText } from '../src/pipeline/ticket-text.js';
 import { type EnhanceDeps, processEnhanceTicket } from '../src/processors/enhance-ticket.js';
 
 // The gathered context (similar tickets, knowledge base, assets) through the processor into the

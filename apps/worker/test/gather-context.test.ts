@@ -14,10 +14,10 @@ import {
   startFakeServiceDesk,
   type TestDatabase,
 } from '@ai-agents/sandbox';
-import { createServiceDeskClient, type ServiceDeskClient } from '@ai-agents/servicedesk';
+import { createServiceDeskClient, htmlToText, type ServiceDeskClient } from '@ai-agents/servicedesk';
 import { createLogger, createSecretBox } from '@ai-agents/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKnowledgeBase, gatherContext, htmlToText } from '../src/index.js';
+import { createKnowledgeBase, gatherContext } from '../src/index.js';
 
 const logger = createLogger({ name: 'context-test', level: 'silent' });
 const technicianKey = 'context-key';

@@ -11,6 +11,7 @@ import {
   type TestDatabase,
   testQueuePrefix,
 } from '@ai-agents/sandbox';
+import { createTenantClients, htmlToText } from '@ai-agents/servicedesk';
 import { createLogger, createSecretBox, DEFAULT_LLM_PRICES, ENHANCE_JOB } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { eq } from 'drizzle-orm';
@@ -19,8 +20,6 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnowledgeBase } from '../src/pipeline/knowledge-base.js';
 import { createTaxonomyCache } from '../src/pipeline/taxonomy-cache.js';
-import { createTenantClients } from '../src/pipeline/tenant-client.js';
-import { htmlToText } from '../src/pipeline/ticket-text.js';
 import { type EnhanceDeps, processEnhanceTicket } from '../src/processors/enhance-ticket.js';
 
 // The worker against the strict sandbox editions, with the production wiring of the ServiceDesk Plus

@@ -7,7 +7,7 @@ import {
   markPosting,
   withTenantStatement,
 } from '@ai-agents/db';
-import { ServiceDeskError } from '@ai-agents/servicedesk';
+import { ServiceDeskError, type TenantClients, ticketHtmlToText, truncate } from '@ai-agents/servicedesk';
 import {
   createFeedbackToken,
   type EnhanceJob,
@@ -27,8 +27,6 @@ import { findPostedNote } from '../pipeline/post-note.js';
 import { renderNote } from '../pipeline/render-note.js';
 import { sdpLinks } from '../pipeline/sdp-links.js';
 import type { SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
-import type { TenantClients } from '../pipeline/tenant-client.js';
-import { ticketHtmlToText, truncate } from '../pipeline/ticket-text.js';
 
 export interface EnhanceDeps {
   db: Db;

@@ -1,9 +1,12 @@
 import { addHistory, type Db, loadTenant, withTenant } from '@ai-agents/db';
-import { resolvedTicketFrom, ServiceDeskError } from '@ai-agents/servicedesk';
+import {
+  resolvedTicketFrom,
+  ServiceDeskError,
+  type TenantClients,
+  ticketHtmlToText,
+} from '@ai-agents/servicedesk';
 import { type EnhanceJob, enhanceJobSchema, type Logger, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
-import type { TenantClients } from '../pipeline/tenant-client.js';
-import { ticketHtmlToText } from '../pipeline/ticket-text.js';
 
 export interface IngestHistoryDeps {
   db: Db;
