@@ -24,10 +24,10 @@ import {
   waitFor,
 } from '@ai-agents/sandbox';
 import { createLogger, createSecretBox, loadConfig, signWebhook } from '@ai-agents/shared';
+import { type RunningWorker, startWorker } from '@ai-agents/worker';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningWorker, startWorker } from '../src/index.js';
 
 // Two tenants with near-identical resolved tickets, the real API and worker, the sandbox ServiceDesk
 // Plus (one per tenant) and LLM. A job whose payload names tenant A must build its note, and its LLM

@@ -33,7 +33,7 @@ interface ExportedSpan {
   service: string;
 }
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const spans: ExportedSpan[] = [];
 let collector: Server;
 let collectorUrl: string;

@@ -18,9 +18,9 @@ import {
   waitFor,
 } from '@ai-agents/sandbox';
 import { createLogger, createSecretBox, loadConfig, signWebhook } from '@ai-agents/shared';
+import { type RunningWorker, startWorker } from '@ai-agents/worker';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningWorker, startWorker } from '../src/index.js';
 
 const encryptionKey = randomEncryptionKey();
 const logger = createLogger({ name: 'e2e-history', level: 'silent' });
