@@ -7,7 +7,7 @@ import { createSecretBox, ENHANCE_JOB } from '@ai-agents/shared';
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admin } from '../../apps/api/test/support/run-admin.js';
-import { type Stack, startStack } from '../reliability/stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 async function listen(
   handler: (req: IncomingMessage, body: string) => [number, Record<string, string>, string],

@@ -1,4 +1,5 @@
 export * from './backoff.js';
+export * from './enhance-deps.js';
 export * from './pipeline/alert-storm.js';
 export * from './pipeline/extract-assets.js';
 export * from './pipeline/gather-context.js';
