@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { freePort, waitFor } from '@ai-agents/sandbox';
 import { parser } from '@prometheus-io/lezer-promql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../reliability/stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 import { readManifests } from './kustomize.js';
 import { readRepoFile, repoPath } from './repo.js';
 

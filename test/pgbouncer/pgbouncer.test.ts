@@ -9,7 +9,7 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolationSuite } from '../../packages/db/test/isolation-suite.js';
-import { type Stack, startStack } from '../reliability/stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 // The API and worker behind a real PgBouncer in pool_mode = transaction with its stock settings, what
 // managed poolers do: consecutive transactions of one client land on whichever server connection is

@@ -7,7 +7,7 @@ import {
 } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admin } from '../../apps/api/test/support/run-admin.js';
-import { type Stack, startStack } from '../reliability/stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 // The product on a real Redis Cluster: three primaries with a replica each, private redis-server
 // processes on free ports joined by redis-cli --cluster create, every node requiring an ACL user.

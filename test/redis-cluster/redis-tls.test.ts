@@ -12,7 +12,7 @@ import {
 } from '@ai-agents/sandbox';
 import { createRedisClient } from '@ai-agents/shared/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../reliability/stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 // rediss:// with an ACL user, against private TLS-only redis-servers: one server (single mode) and a
 // three-primary cluster whose bus and replication also run over TLS. Certificates come from a CA

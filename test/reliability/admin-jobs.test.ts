@@ -1,7 +1,7 @@
 import { waitFor } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admin } from '../../apps/api/test/support/run-admin.js';
-import { type Stack, startStack } from './stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 let stack: Stack;
 

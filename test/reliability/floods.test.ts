@@ -1,7 +1,7 @@
 import { queueBacklog } from '@ai-agents/worker';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 let stack: Stack;
 

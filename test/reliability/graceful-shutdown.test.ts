@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { freePort, startNodeProcess, waitFor } from '@ai-agents/sandbox';
 import { signWebhook } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 // SIGTERM on the real processes (apps/api/dist/server.js, apps/worker/dist/main.js).
 

@@ -1,6 +1,6 @@
 import { startTcpProxy, type TcpProxy, waitFor } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 // The API and the worker reach Postgres through a TCP proxy that cuts every connection and refuses
 // new ones for a while; the machine's Postgres itself is never touched.

@@ -1,7 +1,7 @@
 import { removeAsRetentionDoes } from '@ai-agents/sandbox';
 import { takeTokens } from '@ai-agents/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 let stack: Stack;
 let n = 0;

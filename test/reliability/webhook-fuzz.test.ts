@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { signWebhook } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 // 2,000+ generated malformed requests against the real, listening API (no worker runs, so every
 // stored job stays countable). Seeded, so a failure reproduces.

@@ -1,7 +1,7 @@
 import { startTcpProxy, type TcpProxy, waitFor } from '@ai-agents/sandbox';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 // The worker runs as a real process (apps/worker/dist/main.js) and is SIGKILLed with jobs at a chosen
 // stage; a fresh process must finish every job through stalled-job recovery with exactly one note each.

@@ -4,7 +4,7 @@ import { createFeedbackToken } from '@ai-agents/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admin } from '../../apps/api/test/support/run-admin.js';
-import { type Stack, startStack } from '../reliability/stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 // The feedback links of a real note, used the ways a careless or hostile holder of the link would.
 

@@ -1,4 +1,5 @@
 import vm from 'node:vm';
+import { htmlToText } from '@ai-agents/servicedesk';
 import { describe, expect, it } from 'vitest';
 import { splitText } from '../../apps/api/src/history/csv-history.js';
 import { normaliseSubject } from '../../apps/worker/src/pipeline/alert-storm.js';
@@ -6,7 +7,6 @@ import { detectLanguage } from '../../apps/worker/src/pipeline/detect-language.j
 import { extractAssetMentions } from '../../apps/worker/src/pipeline/extract-assets.js';
 import { kbKeywords } from '../../apps/worker/src/pipeline/knowledge-base.js';
 import { createRedactor } from '../../apps/worker/src/pipeline/redact-pii.js';
-import { htmlToText } from '../../apps/worker/src/pipeline/ticket-text.js';
 
 /**
  * Every transform that reads text from outside (ticket HTML and text, history, solutions, subjects)

@@ -1,7 +1,7 @@
 import { waitFor } from '@ai-agents/sandbox';
 import { ENHANCE_JOB } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../reliability/stack.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 let stack: Stack;
 

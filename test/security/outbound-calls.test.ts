@@ -2,13 +2,13 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDatabase, findWebhookTenant, loadTenant, type TenantRow, withTenant } from '@ai-agents/db';
 import { createTestDatabase, randomEncryptionKey, type TestDatabase, waitFor } from '@ai-agents/sandbox';
-import { createServiceDeskClient, ServiceDeskError } from '@ai-agents/servicedesk';
+import { createServiceDeskClient, createTenantClients } from '@ai-agents/servicedesk';
 import { createSecretBox, ENHANCE_JOB } from '@ai-agents/shared';
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
-import { createTenantClients } from '@ai-agents/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admin } from '../../apps/api/test/support/run-admin.js';
-import { type Stack, startStack } from '../reliability/stack.js';
+import { failure } from '../../packages/servicedesk/test/failure.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 async function listen(
   handler: (req: IncomingMessage, body: string) => [number, Record<string, string>, string],
@@ -25,15 +25,6 @@ async function listen(
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ServiceDeskError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ServiceDeskError);
-  return error as ServiceDeskError;
 }
 
 describe('the OAuth token request follows no redirect', () => {

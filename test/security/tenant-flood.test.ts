@@ -1,8 +1,6 @@
-import { createTenant } from '@ai-agents/db';
 import { type PrivateRedis, startPrivateRedis, waitFor } from '@ai-agents/sandbox';
-import { createSecretBox, signWebhook } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack, TECHNICIAN_KEY } from '../reliability/stack.js';
+import { type Stack, startStack, TECHNICIAN_KEY } from '../kit/stack.js';
 
 // One tenant (contoso) floods its webhook URL with events for requests that do not exist, far faster
 // than its ServiceDesk Plus budget lets the workers process them: the intake rate limit is lifted, so
@@ -27,13 +25,11 @@ beforeAll(async () => {
       SDP_RATE_LIMIT_PER_MINUTE: '60',
     },
   });
-  const created = await createTenant(stack.database.db, createSecretBox(stack.env.ENCRYPTION_KEY ?? ''), {
+  const created = await stack.addTenant({
     slug: 'fabrikam',
     name: 'Fabrikam Inc',
     sdpBaseUrl: stack.sdp.url,
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey: TECHNICIAN_KEY },
-    actor: 'test',
+    technicianKey: TECHNICIAN_KEY,
   });
   other = { slug: 'fabrikam', secret: created.webhookSecret };
   await stack.startApi();
@@ -44,15 +40,6 @@ afterAll(async () => {
   await stack?.close();
   await redis?.destroy();
 });
-
-function postAs(slug: string, secret: string, body: unknown): Promise<Response> {
-  const raw = JSON.stringify(body);
-  return fetch(`${stack.apiUrl}/v1/webhooks/servicedesk/${slug}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...signWebhook(secret, raw) },
-    body: raw,
-  });
-}
 
 async function usedMemory(): Promise<number> {
   const info = await stack.redis.info('memory');
@@ -97,11 +84,11 @@ describe('one tenant floods its webhook URL', () => {
 
     // The other tenant, meanwhile: accepted, processed and noted as usual.
     const request = stack.sdp.addRequest({ subject: 'Printer on floor 3 offline' });
-    const res = await postAs(other.slug, other.secret, {
-      event: 'request.created',
-      event_id: 'fabrikam-1',
-      request: { id: request.id },
-    });
+    const res = await stack.post(
+      { event: 'request.created', event_id: 'fabrikam-1', request: { id: request.id } },
+      {},
+      other,
+    );
     expect(res.status).toBe(202);
     await waitFor(
       () => (stack.sdp.notes(request.id).length > 0 ? true : undefined),

@@ -1,7 +1,6 @@
 import {
   beginEnhancement,
   createDatabase,
-  createTenant,
   type Database,
   enhancements,
   findWebhookTenant,
@@ -11,7 +10,7 @@ import {
   tenants,
   withTenant,
 } from '@ai-agents/db';
-import { createTestDatabase, randomEncryptionKey, type TestDatabase } from '@ai-agents/sandbox';
+import { createTestDatabase, randomEncryptionKey, type TestDatabase, testTenant } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -25,14 +24,7 @@ async function tenantWithNotes(
   slug: string,
   notes: { tokensIn: number; tokensOut: number; costUsd: number }[],
 ) {
-  const { tenant } = await createTenant(database.db, createSecretBox(key), {
-    slug,
-    name: slug,
-    sdpBaseUrl: 'http://127.0.0.1:9',
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey: 'k' },
-    actor: 'test',
-  });
+  const { tenant } = await testTenant(database.db, createSecretBox(key), { slug });
   const ids: string[] = [];
   for (const [i, n] of notes.entries()) {
     const claim = await withTenant(database.db, tenant.id, async (tx) => {

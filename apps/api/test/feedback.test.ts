@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import {
-  beginEnhancement,
-  createDatabase,
-  createTenant,
-  type Database,
-  feedback,
-  withTenant,
-} from '@ai-agents/db';
+import { beginEnhancement, createDatabase, type Database, feedback, withTenant } from '@ai-agents/db';
 import {
   createTestDatabase,
   randomEncryptionKey,
   TEST_REDIS_URL,
   type TestDatabase,
   testQueuePrefix,
+  testTenant,
 } from '@ai-agents/sandbox';
 import {
   createFeedbackToken,
@@ -33,14 +27,7 @@ let app: ApiApp;
 const tenants: Record<string, { id: string; secret: string; enhancementId: string }> = {};
 
 async function addTenantWithEnhancement(slug: string) {
-  const { tenant, webhookSecret } = await createTenant(database.db, createSecretBox(encryptionKey), {
-    slug,
-    name: slug,
-    sdpBaseUrl: 'http://127.0.0.1:9',
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey: 'k' },
-    actor: 'test',
-  });
+  const { tenant, webhookSecret } = await testTenant(database.db, createSecretBox(encryptionKey), { slug });
   const claim = await withTenant(database.db, tenant.id, (tx) =>
     beginEnhancement(tx, {
       tenantId: tenant.id,

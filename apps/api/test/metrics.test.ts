@@ -1,10 +1,11 @@
-import { createDatabase, createTenant, type Database } from '@ai-agents/db';
+import { createDatabase, type Database } from '@ai-agents/db';
 import {
   createTestDatabase,
   randomEncryptionKey,
   TEST_REDIS_URL,
   type TestDatabase,
   testQueuePrefix,
+  testTenant,
 } from '@ai-agents/sandbox';
 import { createLogger, createSecretBox, ENHANCE_QUEUE, loadConfig, signWebhook } from '@ai-agents/shared';
 import { Queue } from 'bullmq';
@@ -47,13 +48,9 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   database = createDatabase({ url: testDb.appUrl });
   prefix = testQueuePrefix();
-  ({ webhookSecret: secret } = await createTenant(database.db, createSecretBox(encryptionKey), {
+  ({ webhookSecret: secret } = await testTenant(database.db, createSecretBox(encryptionKey), {
     slug: 'acme',
     name: 'Acme',
-    sdpBaseUrl: 'http://127.0.0.1:9',
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey: 'k' },
-    actor: 'test',
   }));
   const config = loadConfig(
     {

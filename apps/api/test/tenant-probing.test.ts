@@ -6,6 +6,7 @@ import {
   TEST_REDIS_URL,
   type TestDatabase,
   testQueuePrefix,
+  testTenant,
 } from '@ai-agents/sandbox';
 import { createLogger, createSecretBox, loadConfig, signWebhook } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -41,13 +42,10 @@ let database: db.Database;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   database = db.createDatabase({ url: testDb.appUrl, max: 2 });
-  await db.createTenant(database.db, createSecretBox(key), {
+  await testTenant(database.db, createSecretBox(key), {
     slug: 'acme',
     name: 'Acme',
     sdpBaseUrl: 'https://sdp.acme.example',
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey: 'k' },
-    actor: 'test',
   });
 });
 

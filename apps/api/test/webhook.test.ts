@@ -1,4 +1,4 @@
-import { createDatabase, createTenant, type Database, setTenantStatus } from '@ai-agents/db';
+import { createDatabase, type Database, setTenantStatus } from '@ai-agents/db';
 import {
   createTestDatabase,
   type PrivateRedis,
@@ -8,6 +8,7 @@ import {
   TEST_REDIS_URL,
   type TestDatabase,
   testQueuePrefix,
+  testTenant,
   waitFor,
 } from '@ai-agents/sandbox';
 import {
@@ -51,16 +52,8 @@ function apiConfig(overrides: Record<string, string> = {}) {
   );
 }
 
-async function addTenant(slug: string) {
-  return createTenant(database.db, createSecretBox(encryptionKey), {
-    slug,
-    name: `Client ${slug}`,
-    sdpBaseUrl: 'http://127.0.0.1:9',
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey: 'k' },
-    actor: 'test',
-  });
-}
+const addTenant = (slug: string) =>
+  testTenant(database.db, createSecretBox(encryptionKey), { slug, name: `Client ${slug}` });
 
 function delivery(
   body: object | string,

@@ -1,4 +1,5 @@
 export * from './backoff.js';
+export * from './enhance-deps.js';
 export * from './pipeline/alert-storm.js';
 export * from './pipeline/extract-assets.js';
 export * from './pipeline/gather-context.js';
@@ -6,8 +7,6 @@ export * from './pipeline/generate-note.js';
 export * from './pipeline/knowledge-base.js';
 export * from './pipeline/render-note.js';
 export * from './pipeline/sdp-rate-limit.js';
-export * from './pipeline/tenant-client.js';
-export * from './pipeline/ticket-text.js';
 export * from './processors/enhance-ticket.js';
 export * from './processors/ingest-history.js';
 export * from './queue-backlog.js';

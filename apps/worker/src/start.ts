@@ -1,28 +1,16 @@
 import { openServiceDatabase } from '@ai-agents/db';
-import {
-  createSecretBox,
-  ENHANCE_JOB,
-  ENHANCE_QUEUE,
-  HISTORY_JOB,
-  type Logger,
-  type WorkerConfig,
-} from '@ai-agents/shared';
+import { ENHANCE_JOB, ENHANCE_QUEUE, HISTORY_JOB, type Logger, type WorkerConfig } from '@ai-agents/shared';
 // A subpath of its own: only the worker loads undici; the API does not need it.
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import { assertNoEviction, createRedisClient, probeRedis, waitForRedis } from '@ai-agents/shared/redis';
 import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
-import OpenAI from 'openai';
 import { createBacklogRelease } from './backlog-release.js';
 import { upstreamAwareBackoff } from './backoff.js';
+import { createEnhanceDeps } from './enhance-deps.js';
 import type { WorkerProbe } from './http-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { observeJob } from './observe-job.js';
-import { createKnowledgeBase } from './pipeline/knowledge-base.js';
-import { createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
-import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
-import { createTenantClients } from './pipeline/tenant-client.js';
-import { ticketHtmlToText } from './pipeline/ticket-text.js';
-import { type EnhanceDeps, processEnhanceTicket } from './processors/enhance-ticket.js';
+import { processEnhanceTicket } from './processors/enhance-ticket.js';
 import { processIngestHistory } from './processors/ingest-history.js';
 
 export interface RunningWorker {
@@ -62,51 +50,16 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     throw error;
   });
 
-  const box = createSecretBox(config.encryptionKey, config.encryptionKeys);
   const metrics = createWorkerMetrics();
   // Calls to ServiceDesk Plus and the LLM share one keep-alive pool, without the global fetch's overhead.
   const http = createHttpFetch();
-  const deps: EnhanceDeps = {
+  const deps = createEnhanceDeps(config, {
     db: database.db,
-    sdp: createTenantClients({
-      box,
-      timeoutMs: config.sdpTimeoutMs,
-      fetch: metrics.countingFetch(http.fetch),
-      // One Zoho token per Cloud tenant for the whole installation, and the learned note wrapper.
-      shared: { redis: connection, keyPrefix: config.queuePrefix },
-      requireHttps: config.isProduction,
-    }),
     logger,
-    similarLimit: config.similarTicketsLimit,
-    knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: ticketHtmlToText }),
-    contextTimeoutMs: config.contextSourceTimeoutMs,
-    llmStep: {
-      llm: new OpenAI({
-        apiKey: config.llm.apiKey,
-        baseURL: config.llm.baseUrl,
-        timeout: config.llm.timeoutMs,
-        // The SDK retries 408/409/429/5xx and connection errors with backoff, honouring Retry-After.
-        maxRetries: config.llm.maxRetries,
-        fetch: http.fetch,
-      }),
-      defaultModel: config.llm.model,
-      budgetModel: config.llm.budgetModel,
-      maxInvalidRetries: config.llm.maxRetries,
-      prices: config.llm.prices,
-      promptTokenBudget: config.llm.promptTokenBudget,
-      taxonomy: createTaxonomyCache({ ttlMs: config.taxonomyCacheTtlMs }),
-    },
-    box,
-    publicBaseUrl: config.publicBaseUrl,
+    redis: connection,
+    fetch: http.fetch,
     metrics,
-    sdpRateLimit: createSdpRateLimit({
-      redis: connection,
-      prefix: config.queuePrefix,
-      perMinute: config.sdpRateLimitPerMinute,
-    }),
-    alertStorm: config.alertStorm,
-    descriptionLimit: config.descriptionLimit,
-  };
+  });
 
   const processors: Record<string, Processor> = {
     [ENHANCE_JOB]: (job: Job, token?: string) => processEnhanceTicket(job, deps, token),

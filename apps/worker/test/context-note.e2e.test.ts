@@ -1,62 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import {
-  addHistory,
-  createDatabase,
-  createTenant,
-  type Database,
-  enhancements,
-  upsertInventory,
-  withTenant,
-} from '@ai-agents/db';
-import {
-  createTestDatabase,
-  type FakeLlm,
-  type FakeServiceDesk,
-  randomEncryptionKey,
-  startFakeLlm,
-  startFakeServiceDesk,
-  type TestDatabase,
-} from '@ai-agents/sandbox';
-import { createLogger, createSecretBox, DEFAULT_LLM_PRICES, ENHANCE_JOB } from '@ai-agents/shared';
-import type { Job } from 'bullmq';
-import { eq } from 'drizzle-orm';
-import OpenAI from 'openai';
+import { addHistory, upsertInventory, withTenant } from '@ai-agents/db';
+import { type Sandbox, startSandbox } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKnowledgeBase } from '../src/pipeline/knowledge-base.js';
-import { createTaxonomyCache } from '../src/pipeline/taxonomy-cache.js';
-import { createTenantClients } from '../src/pipeline/tenant-client.js';
-import { htmlToText } from '../src/pipeline/ticket-text.js';
-import { type EnhanceDeps, processEnhanceTicket } from '../src/processors/enhance-ticket.js';
+import type { EnhanceDeps } from '../src/processors/enhance-ticket.js';
+import { enhanceTicket, processorDeps } from './support/processor.js';
 
 // The gathered context (similar tickets, knowledge base, assets) through the processor into the
 // prompt and the posted note, against the fake ServiceDesk Plus and the fake LLM.
 
-const box = createSecretBox(randomEncryptionKey());
-const technicianKey = 'context-note-key';
-let testDb: TestDatabase;
-let database: Database;
-let sdp: FakeServiceDesk;
-let llm: FakeLlm;
+let sandbox: Sandbox;
 let deps: EnhanceDeps;
-let tenantId: string;
 
-async function enhance(ticket: { subject: string; description: string }) {
-  const request = sdp.addRequest(ticket);
-  const eventId = `ev-${randomUUID()}`;
-  const job = {
-    id: eventId,
-    data: { tenantId, event: 'request.created', eventId, requestId: request.id, receivedAt: Date.now() },
-    attemptsMade: 0,
-    opts: { attempts: 3 },
-    name: ENHANCE_JOB,
-  } as unknown as Job;
-  await processEnhanceTicket(job, deps);
-  const row = await withTenant(database.db, tenantId, async (tx) => {
-    const [r] = await tx.select().from(enhancements).where(eq(enhancements.eventId, eventId));
-    return r;
-  });
-  return { html: sdp.notes(request.id)[0]?.description ?? '', row };
-}
+const enhance = (ticket: { subject: string; description: string }) =>
+  enhanceTicket(deps, sandbox.sdp, sandbox.tenantId, ticket);
 
 const ticket = {
   subject: 'VPN drops for the whole office behind core-sw1',
@@ -65,20 +20,8 @@ const ticket = {
 };
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = createDatabase({ url: testDb.appUrl });
-  sdp = await startFakeServiceDesk({ technicianKeys: [technicianKey] });
-  llm = await startFakeLlm();
-  ({
-    tenant: { id: tenantId },
-  } = await createTenant(database.db, box, {
-    slug: 'contextnote',
-    name: 'Context Note',
-    sdpBaseUrl: sdp.url,
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey },
-    actor: 'test',
-  }));
+  sandbox = await startSandbox({ tenant: { slug: 'contextnote', name: 'Context Note' } });
+  const { database, tenantId } = sandbox;
   await withTenant(database.db, tenantId, async (tx) => {
     await addHistory(tx, tenantId, [
       {
@@ -91,46 +34,22 @@ beforeAll(async () => {
       { hostname: 'core-sw1', ipAddress: '10.1.2.3', kind: 'Core switch' },
     ]);
   });
-  sdp.addSolution({
+  sandbox.sdp.addSolution({
     id: '7001',
     title: 'AnyConnect disconnects after a switch patch',
     description: 'Check DTLS.',
   });
-  deps = {
-    db: database.db,
-    sdp: createTenantClients({ box, timeoutMs: 5_000 }),
-    logger: createLogger({ name: 'context-note-test', level: 'silent' }),
-    similarLimit: 5,
-    // No cache: each test sees the portal as it is set up for it.
-    knowledgeBase: createKnowledgeBase({ ttlMs: 0, toText: htmlToText }),
-    contextTimeoutMs: 2_000,
-    llmStep: {
-      llm: new OpenAI({ apiKey: 'sandbox', baseURL: llm.url, maxRetries: 0 }),
-      defaultModel: 'gpt-4o-mini',
-      budgetModel: 'gpt-4.1-nano',
-      maxInvalidRetries: 1,
-      prices: DEFAULT_LLM_PRICES,
-      promptTokenBudget: 3_000,
-      taxonomy: createTaxonomyCache({ ttlMs: 0 }),
-    },
-    box,
-    publicBaseUrl: 'https://agents.msp.example',
-  };
+  deps = processorDeps(sandbox, { CONTEXT_SOURCE_TIMEOUT_MS: '2000' });
 });
 
-afterAll(async () => {
-  await sdp?.close();
-  await llm?.close();
-  await database?.close();
-  await testDb?.drop();
-});
+afterAll(() => sandbox?.close());
 
-beforeEach(() => sdp.clearFaults());
+beforeEach(() => sandbox.sdp.clearFaults());
 
 describe('gathered context in the prompt and the note', () => {
   it('gives the LLM the similar ticket, the solution and the mentioned switch, and shows the asset', async () => {
     const { html, row } = await enhance(ticket);
-    const prompt = llm.prompts.at(-1) ?? '';
+    const prompt = sandbox.llm.prompts.at(-1) ?? '';
     expect(prompt).toContain('8001');
     expect(prompt).toContain('AnyConnect disconnects after a switch patch');
     expect(prompt).toContain('core-sw1');
@@ -140,7 +59,7 @@ describe('gathered context in the prompt and the note', () => {
   });
 
   it('posts the note anyway when the knowledge base fails, and says it was unavailable', async () => {
-    sdp.setFault('listSolutions', { status: 500 });
+    sandbox.sdp.setFault('listSolutions', { status: 500 });
     const { html, row } = await enhance(ticket);
     expect(html).toContain('Knowledge base unavailable.');
     expect(html).toContain('#8001');

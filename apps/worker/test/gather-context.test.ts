@@ -1,29 +1,14 @@
-import {
-  addHistory,
-  createDatabase,
-  createTenant,
-  type Database,
-  type TenantRow,
-  upsertInventory,
-  withTenant,
-} from '@ai-agents/db';
-import {
-  createTestDatabase,
-  type FakeServiceDesk,
-  randomEncryptionKey,
-  startFakeServiceDesk,
-  type TestDatabase,
-} from '@ai-agents/sandbox';
-import { createServiceDeskClient, type ServiceDeskClient } from '@ai-agents/servicedesk';
-import { createLogger, createSecretBox } from '@ai-agents/shared';
+import { addHistory, createDatabase, type TenantRow, upsertInventory, withTenant } from '@ai-agents/db';
+import { type Sandbox, startSandbox, TECHNICIAN_KEY } from '@ai-agents/sandbox';
+import { createServiceDeskClient, htmlToText, type ServiceDeskClient } from '@ai-agents/servicedesk';
+import { createLogger } from '@ai-agents/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createKnowledgeBase, gatherContext, htmlToText } from '../src/index.js';
+import { createKnowledgeBase, gatherContext } from '../src/index.js';
 
 const logger = createLogger({ name: 'context-test', level: 'silent' });
-const technicianKey = 'context-key';
-let testDb: TestDatabase;
-let database: Database;
-let fakeSdp: FakeServiceDesk;
+let sandbox: Sandbox;
+let database: Sandbox['database'];
+let fakeSdp: Sandbox['sdp'];
 let sdp: ServiceDeskClient;
 let tenant: TenantRow;
 let clock = 0;
@@ -50,18 +35,12 @@ function deps(
 const solutionCalls = () => fakeSdp.calls.filter((c) => c.path.endsWith('/api/v3/solutions')).length;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = createDatabase({ url: testDb.appUrl });
-  fakeSdp = await startFakeServiceDesk({ technicianKeys: [technicianKey] });
-  sdp = createServiceDeskClient({ baseUrl: fakeSdp.url, auth: { type: 'onprem', technicianKey } });
-  ({ tenant } = await createTenant(database.db, createSecretBox(randomEncryptionKey()), {
-    slug: 'fabrikam',
-    name: 'Fabrikam',
-    sdpBaseUrl: fakeSdp.url,
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey },
-    actor: 'test',
-  }));
+  sandbox = await startSandbox({ tenant: { slug: 'fabrikam', name: 'Fabrikam' } });
+  ({ database, sdp: fakeSdp, tenant } = sandbox);
+  sdp = createServiceDeskClient({
+    baseUrl: fakeSdp.url,
+    auth: { type: 'onprem', technicianKey: TECHNICIAN_KEY },
+  });
   await withTenant(database.db, tenant.id, async (tx) => {
     await addHistory(tx, tenant.id, [
       {
@@ -91,11 +70,7 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await fakeSdp?.close();
-  await database?.close();
-  await testDb?.drop();
-});
+afterAll(() => sandbox?.close());
 
 beforeEach(() => fakeSdp.clearFaults());
 
@@ -155,7 +130,7 @@ describe('gatherContext', () => {
   });
 
   it('names the similar-ticket and asset sources when the database fails', async () => {
-    const broken = createDatabase({ url: testDb.appUrl.replace(/\/[^/]+$/, '/no_such_database') });
+    const broken = createDatabase({ url: sandbox.testDb.appUrl.replace(/\/[^/]+$/, '/no_such_database') });
     try {
       const context = await gatherContext(ticket, tenant, sdp, { ...deps(), db: broken.db });
       expect(context.unavailable).toEqual(['similar tickets', 'assets']);

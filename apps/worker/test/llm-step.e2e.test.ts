@@ -1,62 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import {
-  addHistory,
-  beginEnhancement,
-  createDatabase,
-  createTenant,
-  type Database,
-  type EnhancementRow,
-  enhancements,
-  markPosted,
-  type TenantSettings,
-  updateTenantSettings,
-  withTenant,
-} from '@ai-agents/db';
-import {
-  createTestDatabase,
-  type FakeLlm,
-  type FakeServiceDesk,
-  randomEncryptionKey,
-  startFakeLlm,
-  startFakeServiceDesk,
-  type TestDatabase,
-} from '@ai-agents/sandbox';
-import { createLogger, createSecretBox, DEFAULT_LLM_PRICES, ENHANCE_JOB } from '@ai-agents/shared';
-import type { Job } from 'bullmq';
-import { eq } from 'drizzle-orm';
-import OpenAI from 'openai';
+import { addHistory, beginEnhancement, markPosted, type TenantSettings, withTenant } from '@ai-agents/db';
+import { type Sandbox, startSandbox, TECHNICIAN_KEY } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKnowledgeBase } from '../src/pipeline/knowledge-base.js';
-import { createTaxonomyCache } from '../src/pipeline/taxonomy-cache.js';
-import { createTenantClients } from '../src/pipeline/tenant-client.js';
-import { htmlToText } from '../src/pipeline/ticket-text.js';
-import { type EnhanceDeps, processEnhanceTicket } from '../src/processors/enhance-ticket.js';
+import type { EnhanceDeps } from '../src/processors/enhance-ticket.js';
+import { enhanceTicket, processorDeps } from './support/processor.js';
 
 // The LLM step end to end through the processor, against the fake ServiceDesk Plus and the fake LLM
-// (real HTTP), with the tenant settings of issue 6: redaction, language, taxonomy, budgets.
+// (real HTTP), with the tenant settings: redaction, language, taxonomy, budgets.
 
-const encryptionKey = randomEncryptionKey();
-const box = createSecretBox(encryptionKey);
-const technicianKey = 'llm-step-technician-key';
-
-let testDb: TestDatabase;
-let database: Database;
-let sdp: FakeServiceDesk;
-let llm: FakeLlm;
+let sandbox: Sandbox;
 let deps: EnhanceDeps;
+let sdp: Sandbox['sdp'];
+let llm: Sandbox['llm'];
 
-async function addTenant(settings: TenantSettings = {}) {
-  const slug = `t-${randomUUID().slice(0, 8)}`;
-  const { tenant } = await createTenant(database.db, box, {
-    slug,
-    name: slug,
+/** A tenant of its own per test, on the sandbox portal, with one resolved Outlook ticket. */
+async function addTenant(settings?: TenantSettings) {
+  const { tenant } = await sandbox.addTenant({
     sdpBaseUrl: sdp.url,
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey },
-    actor: 'test',
+    technicianKey: TECHNICIAN_KEY,
+    settings,
   });
-  await updateTenantSettings(database.db, tenant.id, settings, 'test');
-  await withTenant(database.db, tenant.id, (tx) =>
+  await withTenant(sandbox.database.db, tenant.id, (tx) =>
     addHistory(tx, tenant.id, [
       {
         externalId: '9001',
@@ -66,31 +30,15 @@ async function addTenant(settings: TenantSettings = {}) {
       },
     ]),
   );
-  return { id: tenant.id, slug };
+  return { id: tenant.id, slug: tenant.slug };
 }
 
 /** Runs the processor on a request.created event for a new ticket; returns the note and the row. */
-async function enhance(tenantId: string, ticket: { subject: string; description: string }) {
-  const request = sdp.addRequest(ticket);
-  const eventId = `ev-${randomUUID()}`;
-  const job = {
-    id: eventId,
-    data: { tenantId, event: 'request.created', eventId, requestId: request.id, receivedAt: Date.now() },
-    attemptsMade: 0,
-    opts: { attempts: 3 },
-    name: ENHANCE_JOB,
-  } as unknown as Job;
-  await processEnhanceTicket(job, deps);
-  const [note] = sdp.notes(request.id);
-  const row = await withTenant(database.db, tenantId, async (tx) => {
-    const [r] = await tx.select().from(enhancements).where(eq(enhancements.eventId, eventId));
-    return r as EnhancementRow;
-  });
-  return { requestId: request.id, html: note?.description ?? '', row };
-}
+const enhance = (tenantId: string, ticket: { subject: string; description: string }) =>
+  enhanceTicket(deps, sdp, tenantId, ticket);
 
 async function useTokens(tenantId: string, tokens: number) {
-  await withTenant(database.db, tenantId, async (tx) => {
+  await withTenant(sandbox.database.db, tenantId, async (tx) => {
     const claim = await beginEnhancement(tx, {
       tenantId,
       eventId: `usage-${randomUUID()}`,
@@ -116,38 +64,12 @@ const outlook = {
 };
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = createDatabase({ url: testDb.appUrl });
-  sdp = await startFakeServiceDesk({ technicianKeys: [technicianKey] });
-  llm = await startFakeLlm();
-  deps = {
-    db: database.db,
-    sdp: createTenantClients({ box, timeoutMs: 5_000 }),
-    logger: createLogger({ name: 'llm-step-test', level: 'silent' }),
-    similarLimit: 5,
-    knowledgeBase: createKnowledgeBase({ ttlMs: 0, toText: htmlToText }),
-    contextTimeoutMs: 5_000,
-    llmStep: {
-      llm: new OpenAI({ apiKey: 'sandbox', baseURL: llm.url, maxRetries: 0 }),
-      defaultModel: 'gpt-4o-mini',
-      budgetModel: 'gpt-4.1-nano',
-      maxInvalidRetries: 1,
-      prices: DEFAULT_LLM_PRICES,
-      promptTokenBudget: 3_000,
-      // Every job asks the portal again, so a test can change the taxonomy between tickets.
-      taxonomy: createTaxonomyCache({ ttlMs: 0 }),
-    },
-    box,
-    publicBaseUrl: 'https://agents.msp.example',
-  };
+  sandbox = await startSandbox();
+  ({ sdp, llm } = sandbox);
+  deps = processorDeps(sandbox);
 });
 
-afterAll(async () => {
-  await sdp?.close();
-  await llm?.close();
-  await database?.close();
-  await testDb?.drop();
-});
+afterAll(() => sandbox?.close());
 
 describe('PII redaction before the LLM', () => {
   it('sends placeholders, never the email, phone, password or card, and still cites the history', async () => {

@@ -1,67 +1,27 @@
-import { randomUUID } from 'node:crypto';
-import { createDatabase, createTenant, type Database, enhancements, withTenant } from '@ai-agents/db';
-import {
-  createTestDatabase,
-  type FakeLlm,
-  type FakeServiceDesk,
-  randomEncryptionKey,
-  startFakeLlm,
-  startFakeServiceDesk,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  testQueuePrefix,
-} from '@ai-agents/sandbox';
-import { createLogger, createSecretBox, DEFAULT_LLM_PRICES, ENHANCE_JOB } from '@ai-agents/shared';
-import { type Job, UnrecoverableError } from 'bullmq';
-import { eq } from 'drizzle-orm';
+import { type FakeServiceDesk, type Sandbox, startFakeServiceDesk, startSandbox } from '@ai-agents/sandbox';
+import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
-import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKnowledgeBase } from '../src/pipeline/knowledge-base.js';
-import { createTaxonomyCache } from '../src/pipeline/taxonomy-cache.js';
-import { createTenantClients } from '../src/pipeline/tenant-client.js';
-import { htmlToText } from '../src/pipeline/ticket-text.js';
-import { type EnhanceDeps, processEnhanceTicket } from '../src/processors/enhance-ticket.js';
+import type { EnhanceDeps } from '../src/processors/enhance-ticket.js';
+import { processorDeps, tryEnhanceTicket } from './support/processor.js';
 
 // The worker against the strict sandbox editions, with the production wiring of the ServiceDesk Plus
 // clients (Redis-shared Cloud tokens and note wrappers): what a new installation meets on day one.
 
-const box = createSecretBox(randomEncryptionKey());
 const OAUTH = {
   clientId: '1000.WORKERCLOUD',
   clientSecret: 'worker-cloud-client-secret',
   refreshToken: '1000.worker-cloud-refresh-token',
 };
-let testDb: TestDatabase;
-let database: Database;
-let llm: FakeLlm;
-const prefix = testQueuePrefix();
+let sandbox: Sandbox;
 const portals: FakeServiceDesk[] = [];
 const connections: Redis[] = [];
 
 /** One worker process's dependencies: its own Redis connection and its own tenant clients. */
 function workerDeps(): EnhanceDeps {
-  const redis = new Redis(TEST_REDIS_URL);
+  const redis = new Redis(sandbox.redisUrl);
   connections.push(redis);
-  return {
-    db: database.db,
-    sdp: createTenantClients({ box, timeoutMs: 5_000, shared: { redis, keyPrefix: prefix } }),
-    logger: createLogger({ name: 'editions-test', level: 'silent' }),
-    similarLimit: 5,
-    knowledgeBase: createKnowledgeBase({ ttlMs: 0, toText: htmlToText }),
-    contextTimeoutMs: 2_000,
-    llmStep: {
-      llm: new OpenAI({ apiKey: 'sandbox', baseURL: llm.url, maxRetries: 0 }),
-      defaultModel: 'gpt-4o-mini',
-      budgetModel: 'gpt-4.1-nano',
-      maxInvalidRetries: 1,
-      prices: DEFAULT_LLM_PRICES,
-      promptTokenBudget: 3_000,
-      taxonomy: createTaxonomyCache({ ttlMs: 0 }),
-    },
-    box,
-    publicBaseUrl: 'https://agents.msp.example',
-  };
+  return processorDeps(sandbox, { CONTEXT_SOURCE_TIMEOUT_MS: '2000' }, { redis });
 }
 
 async function portal(options: Parameters<typeof startFakeServiceDesk>[0]) {
@@ -71,69 +31,32 @@ async function portal(options: Parameters<typeof startFakeServiceDesk>[0]) {
 }
 
 async function cloudTenant(sdp: FakeServiceDesk, slug: string) {
-  const { tenant } = await createTenant(database.db, box, {
-    slug,
-    name: slug,
-    sdpBaseUrl: `${sdp.url}/app/itdesk`,
-    sdpAuthType: 'cloud',
-    sdpCredentials: { type: 'cloud', ...OAUTH, accountsUrl: sdp.accountsUrl },
-    actor: 'test',
-  });
-  return tenant.id;
+  const cloud = { ...OAUTH, accountsUrl: sdp.accountsUrl };
+  return (await sandbox.addTenant({ slug, sdpBaseUrl: `${sdp.url}/app/itdesk`, cloud })).tenant.id;
 }
 
 async function onpremTenant(sdp: FakeServiceDesk, slug: string, technicianKey: string) {
-  const { tenant } = await createTenant(database.db, box, {
-    slug,
-    name: slug,
-    sdpBaseUrl: sdp.url,
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey },
-    actor: 'test',
-  });
-  return tenant.id;
+  return (await sandbox.addTenant({ slug, sdpBaseUrl: sdp.url, technicianKey })).tenant.id;
 }
 
-async function enhance(deps: EnhanceDeps, sdp: FakeServiceDesk, tenantId: string, subject: string) {
-  const request = sdp.addRequest({ subject, description: 'The printer on floor 2 shows offline.' });
-  const eventId = `ev-${randomUUID()}`;
-  const job = {
-    id: eventId,
-    data: { tenantId, event: 'request.created', eventId, requestId: request.id, receivedAt: Date.now() },
-    attemptsMade: 0,
-    opts: { attempts: 3 },
-    name: ENHANCE_JOB,
-  } as unknown as Job;
-  const error = await processEnhanceTicket(job, deps).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  const row = await withTenant(database.db, tenantId, async (tx) => {
-    const [r] = await tx.select().from(enhancements).where(eq(enhancements.eventId, eventId));
-    return r;
-  });
-  return { requestId: request.id, notes: sdp.notes(request.id), row, error };
-}
+const enhance = (deps: EnhanceDeps, sdp: FakeServiceDesk, tenantId: string, subject: string) =>
+  tryEnhanceTicket(deps, sdp, tenantId, { subject, description: 'The printer on floor 2 shows offline.' });
 
 const tokenCalls = (sdp: FakeServiceDesk) => sdp.calls.filter((c) => c.path === '/oauth/v2/token').length;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = createDatabase({ url: testDb.appUrl });
-  llm = await startFakeLlm();
+  sandbox = await startSandbox();
 });
 
 afterAll(async () => {
   await Promise.all(portals.map((p) => p.close()));
   const [first] = connections;
   if (first) {
-    const keys = await first.keys(`${prefix}:*`);
+    const keys = await first.keys(`${sandbox.env.QUEUE_PREFIX}:*`);
     if (keys.length > 0) await first.del(...keys);
   }
   for (const c of connections) c.disconnect();
-  await llm?.close();
-  await database?.close();
-  await testDb?.drop();
+  await sandbox?.close();
 });
 
 describe('the worker on a Cloud portal', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@ai-agents/sandbox';
+import { createTestDatabase, type TestDatabase, testTenant } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,6 @@ import {
   upsertInventory,
   withTenant,
 } from '../src/index.js';
-import { addTestTenant } from './tenants.js';
 
 const TABLES = [
   'history_import_cursors',
@@ -28,7 +27,7 @@ let database: Database;
 let tenantA: string;
 let tenantB: string;
 
-const tenant = (slug: string) => addTestTenant(database.db, box, slug);
+const tenant = (slug: string) => testTenant(database.db, box, { slug }).then((t) => t.tenant.id);
 
 beforeAll(async () => {
   testDb = await createTestDatabase();

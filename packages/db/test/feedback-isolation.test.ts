@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@ai-agents/sandbox';
+import { createTestDatabase, type TestDatabase, testTenant } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,6 @@ import {
   recordFeedback,
   withTenant,
 } from '../src/index.js';
-import { addTestTenant } from './tenants.js';
 
 const box = createSecretBox(randomBytes(32).toString('base64'));
 let testDb: TestDatabase;
@@ -25,7 +24,7 @@ beforeAll(async () => {
   testDb = await createTestDatabase();
   database = createDatabase({ url: testDb.appUrl, max: 1 });
   for (const key of ['a', 'b'] as const) {
-    const tenantId = await addTestTenant(database.db, box, `tenant-${key}`);
+    const tenantId = await testTenant(database.db, box, { slug: `tenant-${key}` }).then((t) => t.tenant.id);
     const claim = await withTenant(database.db, tenantId, (tx) =>
       beginEnhancement(tx, { tenantId, eventId: 'e', event: 'request.created', requestId: '1' }),
     );

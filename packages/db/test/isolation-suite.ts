@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@ai-agents/sandbox';
+import { createTestDatabase, type TestDatabase, testTenant } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import { type SQL, sql } from 'drizzle-orm';
 import pg from 'pg';
@@ -14,7 +14,6 @@ import {
   withTenant,
   withTenantStatement,
 } from '../src/index.js';
-import { addTestTenant } from './tenants.js';
 
 // The isolation suite (run directly by isolation.test.ts and through PgBouncer by
 // test/pgbouncer/pgbouncer.test.ts): every tenant table, as the application role (what the API and worker use),
@@ -125,7 +124,7 @@ async function ownerSnapshot(): Promise<string> {
  * connect with (the URL itself, or the same database through a pooler).
  */
 export function isolationSuite(appUrl: (testDb: TestDatabase) => string = (t) => t.appUrl): void {
-  const tenant = (slug: string) => addTestTenant(database.db, box, slug);
+  const tenant = (slug: string) => testTenant(database.db, box, { slug }).then((t) => t.tenant.id);
 
   beforeAll(async () => {
     testDb = await createTestDatabase();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@ai-agents/sandbox';
+import { createTestDatabase, type TestDatabase, testTenant } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +13,6 @@ import {
   withTenant,
   withTenantStatement,
 } from '../src/index.js';
-import { addTestTenant } from './tenants.js';
 
 let testDb: TestDatabase;
 let database: Database;
@@ -22,7 +21,10 @@ let tenantId: string;
 beforeAll(async () => {
   testDb = await createTestDatabase();
   database = createDatabase({ url: testDb.appUrl, max: 2 });
-  tenantId = await addTestTenant(database.db, createSecretBox(randomBytes(32).toString('base64')), 'posted');
+  const box = createSecretBox(randomBytes(32).toString('base64'));
+  ({
+    tenant: { id: tenantId },
+  } = await testTenant(database.db, box, { slug: 'posted' }));
 });
 
 afterAll(async () => {

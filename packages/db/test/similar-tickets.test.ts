@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@ai-agents/sandbox';
+import { createTestDatabase, type TestDatabase, testTenant } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,6 @@ import {
   ticketHistory,
   withTenant,
 } from '../src/index.js';
-import { addTestTenant } from './tenants.js';
 
 // A small labelled history: four topics, worded the way requesters write (no two alike).
 const FIXTURE: Record<string, string[]> = {
@@ -68,7 +67,7 @@ let tenantId: string;
 let otherTenantId: string;
 const topicOf = new Map<string, string>();
 
-const tenant = (slug: string) => addTestTenant(database.db, box, slug);
+const tenant = (slug: string) => testTenant(database.db, box, { slug }).then((t) => t.tenant.id);
 
 const similar = (text: string, limit = 3, tenant = tenantId) =>
   withTenant(database.db, tenant, (tx) => findSimilarTickets(tx, text, { limit }));

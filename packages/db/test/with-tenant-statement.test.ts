@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '@ai-agents/sandbox';
+import { createTestDatabase, type TestDatabase, testTenant } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,6 @@ import {
   withTenant,
   withTenantStatement,
 } from '../src/index.js';
-import { addTestTenant } from './tenants.js';
 
 describe('withTenantStatement', () => {
   const box = createSecretBox(randomBytes(32).toString('base64'));
@@ -23,7 +22,7 @@ describe('withTenantStatement', () => {
     testDb = await createTestDatabase();
     // One pooled connection: whatever a call leaves behind, the next call sees.
     database = createDatabase({ url: testDb.appUrl, max: 1 });
-    tenantId = await addTestTenant(database.db, box, 'one-shot');
+    tenantId = await testTenant(database.db, box, { slug: 'one-shot' }).then((t) => t.tenant.id);
   });
 
   afterAll(async () => {

@@ -5,4 +5,6 @@ export * from './node-process.js';
 export * from './private-pgbouncer.js';
 export * from './private-redis-cluster.js';
 export * from './tcp-proxy.js';
+export * from './test-sandbox.js';
+export * from './test-tenant.js';
 export * from './testing.js';

@@ -1,6 +1,7 @@
 import { type FakeServiceDesk, startFakeServiceDesk } from '@ai-agents/sandbox';
-import { createServiceDeskClient, type ServiceDeskAuth, ServiceDeskError } from '@ai-agents/servicedesk';
+import { createServiceDeskClient, type ServiceDeskAuth } from '@ai-agents/servicedesk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { failure } from '../test/failure.js';
 
 const OAUTH = {
   clientId: '1000.CLIENTID0123456789',
@@ -21,15 +22,6 @@ async function portal(tokenTtlSeconds?: number) {
   const tokenCalls = () => sdp.calls.filter((c) => c.path === '/oauth/v2/token').length;
   const unauthorised = () => sdp.calls.filter((c) => c.status === 401).length;
   return { sdp, client, auth, tokenCalls, unauthorised };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ServiceDeskError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ServiceDeskError);
-  return error as ServiceDeskError;
 }
 
 describe('ServiceDesk Plus client, Cloud (Zoho OAuth)', () => {

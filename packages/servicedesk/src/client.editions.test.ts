@@ -11,12 +11,13 @@ import {
   createRedisWrapperMemory,
   createServiceDeskClient,
   type ServiceDeskAuth,
-  ServiceDeskError,
+  type ServiceDeskError,
   TOKEN_REQUESTS_PER_WINDOW,
 } from '@ai-agents/servicedesk';
 import { createSecretBox } from '@ai-agents/shared';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { failure } from '../test/failure.js';
 
 /**
  * The client against the strict sandbox editions: each test sets up the portal the way a real
@@ -70,15 +71,6 @@ const cloudAuth = (sdp: FakeServiceDesk): ServiceDeskAuth => ({
 });
 const cloud = (sdp: FakeServiceDesk, extra: Partial<Parameters<typeof createServiceDeskClient>[0]> = {}) =>
   createServiceDeskClient({ baseUrl: `${sdp.url}/app/itdesk`, auth: cloudAuth(sdp), ...extra });
-
-async function failure(promise: Promise<unknown>): Promise<ServiceDeskError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ServiceDeskError);
-  return error as ServiceDeskError;
-}
 
 describe('the add-note wrapper, on every edition and build', () => {
   it('an old on-prem build refuses note: the client tries request_note once, then remembers it', async () => {

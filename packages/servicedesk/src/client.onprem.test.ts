@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type FakeServiceDesk, startFakeServiceDesk } from '@ai-agents/sandbox';
-import { createServiceDeskClient, type ServiceDeskClient, ServiceDeskError } from '@ai-agents/servicedesk';
+import { createServiceDeskClient, type ServiceDeskClient } from '@ai-agents/servicedesk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { failure } from '../test/failure.js';
 
 const KEY = 'onprem-technician-key-0123456789';
 
@@ -16,15 +17,6 @@ beforeAll(async () => {
 });
 afterAll(() => sdp.close());
 afterEach(() => sdp.clearFaults());
-
-async function failure(promise: Promise<unknown>): Promise<ServiceDeskError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ServiceDeskError);
-  return error as ServiceDeskError;
-}
 
 function callsTo(path: string) {
   return sdp.calls.filter((call) => call.path === path);

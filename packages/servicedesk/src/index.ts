@@ -16,6 +16,13 @@ export type { SdpNote, SdpRequest, SdpResolution, SdpSolution } from './sdp-enti
 export { assertSecureServiceDesk, insecureServiceDeskUrls, isHttps } from './secure-url.js';
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';
 export {
+  createTenantClients,
+  type ServiceDeskTenant,
+  type TenantClientDeps,
+  type TenantClients,
+} from './tenant-clients.js';
+export { boundHtml, HTML_INPUT_LIMIT, htmlToText, ticketHtmlToText, truncate } from './ticket-text.js';
+export {
   createMemoryTokenStore,
   createRedisTokenStore,
   createRedisWrapperMemory,

@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServiceDeskClient, ServiceDeskError } from '@ai-agents/servicedesk';
+import { createServiceDeskClient } from '@ai-agents/servicedesk';
 import { MAX_RESPONSE_BYTES } from '@ai-agents/shared';
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure } from '../test/failure.js';
 
 // Whatever answers at a tenant's portal URL, sending more than the limit: with a Content-Length
 // (refused before the body is read) and chunked without one (refused while it streams).
@@ -38,15 +39,6 @@ afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
-
-async function failure(promise: Promise<unknown>): Promise<ServiceDeskError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ServiceDeskError);
-  return error as ServiceDeskError;
-}
 
 describe('answers above the size limit are refused', () => {
   for (const [name, fetcher] of [

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { createDatabase, type Database, findTenantBySlug, type TenantSummary } from '@ai-agents/db';
+import type { TenantClientDeps } from '@ai-agents/servicedesk';
 import { type AdminConfig, createSecretBox, loadConfig, type SecretBox } from '@ai-agents/shared';
 import { createRedisClient } from '@ai-agents/shared/redis';
-import type { TenantClientDeps } from '@ai-agents/worker';
 import type { Command } from 'commander';
 import { terminalJson, terminalText } from './terminal-text.js';
 

@@ -1,14 +1,15 @@
 import type { TenantRow } from '@ai-agents/db';
 import {
   createServiceDeskClient,
+  createTenantClients,
   insecureServiceDeskUrls,
   parseServiceDeskAuth,
   type ServiceDeskAuth,
   type ServiceDeskClient,
   ServiceDeskError,
+  type TenantClientDeps,
 } from '@ai-agents/servicedesk';
 import type { SecretBox } from '@ai-agents/shared';
-import { createTenantClients, type TenantClientDeps } from '@ai-agents/worker';
 
 export type CheckProblem =
   | 'bad_credentials'

@@ -11,8 +11,8 @@ import {
   resolvedTicketFrom,
   type ServiceDeskClient,
   ServiceDeskError,
+  ticketHtmlToText,
 } from '@ai-agents/servicedesk';
-import { ticketHtmlToText } from '@ai-agents/worker';
 
 export interface BackfillOptions {
   since?: Date | undefined;

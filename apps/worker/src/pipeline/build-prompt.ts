@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { truncate } from '@ai-agents/servicedesk';
 import type { Asset, GatheredContext, SimilarTicket, Solution } from './context-types.js';
 import { LANGUAGE_NAMES } from './detect-language.js';
 import type { Redactor } from './redact-pii.js';
-import { truncate } from './ticket-text.js';
 
 /**
  * Stored with every enhancement: change it whenever the system prompt, the user prompt's layout or

@@ -1,7 +1,7 @@
+import { truncate } from '@ai-agents/servicedesk';
 import type { Asset, GatheredContext, SimilarTicket, Solution } from './context-types.js';
 import type { NoteOutcome } from './generate-note.js';
 import type { SdpLinks } from './sdp-links.js';
-import { truncate } from './ticket-text.js';
 
 /** Text every note carries; a retry finds an already-posted note by it (see post-note.ts). */
 export function noteMarker(enhancementId: string): string {

@@ -8,7 +8,13 @@ import {
   type TenantRow,
   withTenantStatement,
 } from '@ai-agents/db';
-import type { SdpRequest, ServiceDeskClient } from '@ai-agents/servicedesk';
+import {
+  type SdpRequest,
+  type ServiceDeskClient,
+  type TenantClients,
+  ticketHtmlToText,
+  truncate,
+} from '@ai-agents/servicedesk';
 import {
   createFeedbackToken,
   type EnhanceJob,
@@ -27,8 +33,6 @@ import { findPostedNote, type NoteToPost, postAndRecord } from '../pipeline/post
 import { renderNote } from '../pipeline/render-note.js';
 import { sdpLinks } from '../pipeline/sdp-links.js';
 import type { SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
-import type { TenantClients } from '../pipeline/tenant-client.js';
-import { ticketHtmlToText, truncate } from '../pipeline/ticket-text.js';
 import { readJobPayload, withFinalSdpRefusals } from './job-errors.js';
 
 export interface EnhanceDeps {

@@ -1,9 +1,7 @@
 import { addHistory, type Db, loadTenant, withTenant } from '@ai-agents/db';
-import { resolvedTicketFrom } from '@ai-agents/servicedesk';
+import { resolvedTicketFrom, type TenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
 import type { Logger } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
-import type { TenantClients } from '../pipeline/tenant-client.js';
-import { ticketHtmlToText } from '../pipeline/ticket-text.js';
 import { readJobPayload, withFinalSdpRefusals } from './job-errors.js';
 
 export interface IngestHistoryDeps {

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { type Db, findWebhookTenant, loadTenant, type TenantRow, withTenant } from '@ai-agents/db';
-import { createTenantClients } from '@ai-agents/worker';
+import { createTenantClients } from '@ai-agents/servicedesk';
 import type { Command } from 'commander';
 import { CsvFormatError, importHistoryCsv } from '../../history/csv-history.js';
 import { type BackfillProgress, backfillFromSdp } from '../../history/sdp-backfill.js';

@@ -8,9 +8,9 @@ import {
   type TestDatabase,
 } from '@ai-agents/sandbox';
 import { createLogger, loadConfig } from '@ai-agents/shared';
+import { startWorker } from '@ai-agents/worker';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorker } from '../src/index.js';
 
 // Startup refuses, in production, a database role that bypasses row-level security and a Redis that
 // may evict queued jobs; in development it only warns.

@@ -1,14 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { TenantRow } from '@ai-agents/db';
-import {
-  assertSecureServiceDesk,
-  createRedisTokenStore,
-  createRedisWrapperMemory,
-  createServiceDeskClient,
-  parseServiceDeskAuth,
-  type ServiceDeskClient,
-} from '@ai-agents/servicedesk';
 import type { RedisEval, SecretBox } from '@ai-agents/shared';
+import { createServiceDeskClient, type ServiceDeskClient } from './client.js';
+import { parseServiceDeskAuth } from './credentials.js';
+import { assertSecureServiceDesk } from './secure-url.js';
+import { createRedisTokenStore, createRedisWrapperMemory } from './token-store.js';
+
+/**
+ * What the clients need of a tenant row (the `tenants` table of @ai-agents/db): its portal, its
+ * encrypted credentials and when it last changed. Declared here so this package does not depend on
+ * the database package.
+ */
+export interface ServiceDeskTenant {
+  id: string;
+  slug: string;
+  sdpBaseUrl: string;
+  sdpCredentialsEnc: string;
+  updatedAt: Date;
+}
 
 export interface TenantClientDeps {
   box: SecretBox;
@@ -31,7 +39,7 @@ export interface TenantClientDeps {
 export function createTenantClients(deps: TenantClientDeps) {
   const clients = new Map<string, { version: number; client: ServiceDeskClient }>();
   return {
-    forTenant(tenant: TenantRow): ServiceDeskClient {
+    forTenant(tenant: ServiceDeskTenant): ServiceDeskClient {
       const version = tenant.updatedAt.getTime();
       const cached = clients.get(tenant.id);
       if (cached && cached.version === version) return cached.client;

@@ -1,93 +1,33 @@
-import { type ApiApp, createApi } from '@ai-agents/api';
-import {
-  createDatabase,
-  createTenant,
-  type Database,
-  findSimilarTickets,
-  ticketHistory,
-  withTenant,
-} from '@ai-agents/db';
-import {
-  createTestDatabase,
-  type FakeServiceDesk,
-  randomEncryptionKey,
-  startFakeServiceDesk,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  testQueuePrefix,
-  waitFor,
-} from '@ai-agents/sandbox';
-import { createLogger, createSecretBox, loadConfig, signWebhook } from '@ai-agents/shared';
+import { findSimilarTickets, ticketHistory, withTenant } from '@ai-agents/db';
+import { waitFor } from '@ai-agents/sandbox';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningWorker, startWorker } from '../src/index.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
-const encryptionKey = randomEncryptionKey();
-const logger = createLogger({ name: 'e2e-history', level: 'silent' });
-const technicianKey = 'e2e-history-key';
+let stack: Stack;
+let sdp: Stack['sdp'];
 
-let testDb: TestDatabase;
-let database: Database;
-let sdp: FakeServiceDesk;
-let api: ApiApp;
-let apiUrl: string;
-let worker: RunningWorker;
-let tenantId: string;
-let secret: string;
-
-async function post(body: object): Promise<Response> {
-  const raw = JSON.stringify(body);
-  return fetch(`${apiUrl}/v1/webhooks/servicedesk/northwind`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...signWebhook(secret, raw) },
-    body: raw,
-  });
-}
+const post = (body: object) => stack.post(body);
 
 function historyRow(externalId: string) {
-  return withTenant(database.db, tenantId, async (tx) => {
+  return withTenant(stack.database.db, stack.tenantId, async (tx) => {
     const [row] = await tx.select().from(ticketHistory).where(eq(ticketHistory.externalId, externalId));
     return row;
   });
 }
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = createDatabase({ url: testDb.appUrl });
-  sdp = await startFakeServiceDesk({ technicianKeys: [technicianKey] });
-  ({
-    tenant: { id: tenantId },
-    webhookSecret: secret,
-  } = await createTenant(database.db, createSecretBox(encryptionKey), {
-    slug: 'northwind',
-    name: 'Northwind',
-    sdpBaseUrl: sdp.url,
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey },
-    actor: 'test',
-  }));
-  const env = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: testDb.appUrl,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: testQueuePrefix(),
-    ENCRYPTION_KEY: encryptionKey,
-    OPENAI_API_KEY: 'unused',
-    OPENAI_BASE_URL: 'http://127.0.0.1:9/v1',
-  };
-  api = await createApi(loadConfig(env, 'api'), logger);
-  apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
-  worker = await startWorker(loadConfig(env, 'worker'), logger);
+  // No LLM call is made for resolved tickets: nothing listens where the services would send one.
+  stack = await startStack({
+    tenant: { slug: 'northwind', name: 'Northwind' },
+    env: { OPENAI_API_KEY: 'unused', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' },
+  });
+  sdp = stack.sdp;
+  await stack.startApi();
+  await stack.startWorker();
 });
 
-afterAll(async () => {
-  await api?.close();
-  await worker?.close();
-  await sdp?.close();
-  await database?.close();
-  await testDb?.drop();
-});
+afterAll(() => stack?.close());
 
 describe('request.resolved / request.closed webhook → tenant history', () => {
   it('adds the resolved ticket with its resolution, category, technician and time, and posts no note', async () => {
@@ -120,7 +60,7 @@ describe('request.resolved / request.closed webhook → tenant history', () => {
     });
     expect(row?.resolvedAt?.getTime()).toBe(resolvedAt);
     // The next similar ticket finds it.
-    const similar = await withTenant(database.db, tenantId, (tx) =>
+    const similar = await withTenant(stack.database.db, stack.tenantId, (tx) =>
       findSimilarTickets(tx, 'vpn keeps disconnecting', { limit: 5 }),
     );
     expect(similar.map((t) => t.externalId)).toEqual([request.id]);
@@ -144,7 +84,7 @@ describe('request.resolved / request.closed webhook → tenant history', () => {
           : undefined,
       15_000,
     );
-    const rows = await withTenant(database.db, tenantId, (tx) =>
+    const rows = await withTenant(stack.database.db, stack.tenantId, (tx) =>
       tx.select().from(ticketHistory).where(eq(ticketHistory.externalId, request.id)),
     );
     expect(rows).toHaveLength(1);

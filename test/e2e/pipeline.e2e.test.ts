@@ -1,76 +1,20 @@
-import { type ApiApp, createApi } from '@ai-agents/api';
-import {
-  addHistory,
-  createDatabase,
-  createTenant,
-  type Database,
-  enhancements,
-  feedback,
-  withTenant,
-} from '@ai-agents/db';
-import {
-  createTestDatabase,
-  type FakeLlm,
-  type FakeServiceDesk,
-  randomEncryptionKey,
-  startFakeLlm,
-  startFakeServiceDesk,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  testQueuePrefix,
-  waitFor,
-} from '@ai-agents/sandbox';
-import { createLogger, createSecretBox, loadConfig, signWebhook } from '@ai-agents/shared';
+import { addHistory, feedback, withTenant } from '@ai-agents/db';
+import { waitFor } from '@ai-agents/sandbox';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningWorker, startWorker } from '../src/index.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
-const encryptionKey = randomEncryptionKey();
-const logger = createLogger({ name: 'e2e', level: 'silent' });
-const technicianKey = 'e2e-technician-key';
+let stack: Stack;
+let sdp: Stack['sdp'];
+let llm: Stack['llm'];
 
-let testDb: TestDatabase;
-let database: Database;
-let sdp: FakeServiceDesk;
-let llm: FakeLlm;
-let api: ApiApp;
-let apiUrl: string;
-let worker: RunningWorker;
-let tenantId: string;
-let secret: string;
-
-async function post(body: object): Promise<Response> {
-  const raw = JSON.stringify(body);
-  return fetch(`${apiUrl}/v1/webhooks/servicedesk/contoso`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...signWebhook(secret, raw) },
-    body: raw,
-  });
-}
-
-function enhancementOf(eventId: string) {
-  return withTenant(database.db, tenantId, async (tx) => {
-    const [row] = await tx.select().from(enhancements).where(eq(enhancements.eventId, eventId));
-    return row;
-  });
-}
+const post = (body: object) => stack.post(body);
+const enhancementOf = (eventId: string) => stack.row(eventId);
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = createDatabase({ url: testDb.appUrl });
-  sdp = await startFakeServiceDesk({ technicianKeys: [technicianKey] });
-  llm = await startFakeLlm();
-  ({
-    tenant: { id: tenantId },
-    webhookSecret: secret,
-  } = await createTenant(database.db, createSecretBox(encryptionKey), {
-    slug: 'contoso',
-    name: 'Contoso Ltd',
-    sdpBaseUrl: sdp.url,
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey },
-    actor: 'test',
-  }));
+  stack = await startStack();
+  ({ sdp, llm } = stack);
+  const { database, tenantId } = stack;
   await withTenant(database.db, tenantId, (tx) =>
     addHistory(tx, tenantId, [
       {
@@ -96,30 +40,11 @@ beforeAll(async () => {
     ]),
   );
 
-  const env = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: testDb.appUrl,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: testQueuePrefix(),
-    ENCRYPTION_KEY: encryptionKey,
-    OPENAI_API_KEY: 'sandbox',
-    OPENAI_BASE_URL: llm.url,
-    LLM_MAX_RETRIES: '1',
-  };
-  api = await createApi(loadConfig(env, 'api'), logger);
-  apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
-  worker = await startWorker(loadConfig(env, 'worker'), logger);
+  await stack.startApi();
+  await stack.startWorker();
 });
 
-afterAll(async () => {
-  await api?.close();
-  await worker?.close();
-  await sdp?.close();
-  await llm?.close();
-  await database?.close();
-  await testDb?.drop();
-});
+afterAll(() => stack?.close());
 
 beforeEach(() => {
   llm.clearFaults();
@@ -233,7 +158,7 @@ describe('feedback from the note', () => {
     const html = sdp.notes(request.id)[0]?.description ?? '';
     const token = /[?&]token=([^&"]+)/.exec(html)?.[1];
     expect(token).toBeDefined();
-    const res = await fetch(`${apiUrl}/v1/feedback`, {
+    const res = await fetch(`${stack.apiUrl}/v1/feedback`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -243,7 +168,7 @@ describe('feedback from the note', () => {
       }),
     });
     expect(res.status).toBe(201);
-    const saved = await withTenant(database.db, tenantId, (tx) =>
+    const saved = await withTenant(stack.database.db, stack.tenantId, (tx) =>
       tx.select().from(feedback).where(eq(feedback.enhancementId, row.id)),
     );
     expect(saved).toEqual([

@@ -1,31 +1,17 @@
 import { type ApiApp, createApi } from '@ai-agents/api';
+import { type EnhancementRow, enhancements, withTenant } from '@ai-agents/db';
 import {
-  createDatabase,
-  createTenant,
-  type Database,
-  type EnhancementRow,
-  enhancements,
-  withTenant,
-} from '@ai-agents/db';
-import {
-  createTestDatabase,
-  type FakeLlm,
-  type FakeServiceDesk,
   type NodeProcess,
-  randomEncryptionKey,
-  startFakeLlm,
-  startFakeServiceDesk,
+  type SandboxOptions,
   startNodeProcess,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  testQueuePrefix,
+  startSandbox,
   waitFor,
 } from '@ai-agents/sandbox';
 import {
   createLogger,
-  createSecretBox,
   ENHANCE_QUEUE,
   effectiveQueuePrefix,
+  type Logger,
   loadConfig,
   type RedisMode,
   signWebhook,
@@ -35,59 +21,33 @@ import { type RunningWorker, startWorker } from '@ai-agents/worker';
 import { Queue } from 'bullmq';
 import { eq } from 'drizzle-orm';
 
+export { TECHNICIAN_KEY } from '@ai-agents/sandbox';
+
 /**
- * The whole pipeline for reliability tests: a database of its own, the fake ServiceDesk Plus and LLM,
- * one tenant, the API in-process (listening on 127.0.0.1) and workers in-process or as real processes.
- * `sdpUrl` / `databaseUrl` / `redisUrl` let a test put a TCP proxy or a private Redis in between.
+ * The whole pipeline for the root tests (reliability, security, end to end): the sandbox (a database
+ * of its own, the fake ServiceDesk Plus and LLM, one tenant), the API in-process (listening on
+ * 127.0.0.1) and workers in-process or as real processes. It lives here, not in packages/sandbox,
+ * because it starts both apps: no package may depend on an app, and no app's tests on another app.
  */
-export interface StackOptions {
-  env?: Record<string, string>;
-  /** The tenant's SDP base URL (default: the fake's own URL). */
-  sdpUrl?: (sdp: FakeServiceDesk) => string;
-  redisUrl?: string;
-  /** The worker's and API's database URL (default: the application role, direct). */
-  databaseUrl?: (appUrl: string) => string;
-  technicianKey?: string;
+export interface StackOptions extends SandboxOptions {
+  /** The in-process API's and workers' logger; default silent. */
+  logger?: Logger;
 }
 
-export const TECHNICIAN_KEY = 'reliability-technician-key';
-const logger = createLogger({ name: 'reliability', level: 'silent' });
+const silent = createLogger({ name: 'stack', level: 'silent' });
 
 export async function startStack(options: StackOptions = {}) {
-  const testDb: TestDatabase = await createTestDatabase();
-  const database: Database = createDatabase({ url: testDb.appUrl });
-  const sdp: FakeServiceDesk = await startFakeServiceDesk({ technicianKeys: [TECHNICIAN_KEY] });
-  const llm: FakeLlm = await startFakeLlm();
-  const encryptionKey = randomEncryptionKey();
-  const box = createSecretBox(encryptionKey);
-  const slug = 'contoso';
-  const created = await createTenant(database.db, box, {
-    slug,
-    name: 'Contoso Ltd',
-    sdpBaseUrl: options.sdpUrl?.(sdp) ?? sdp.url,
-    sdpAuthType: 'onprem',
-    sdpCredentials: { type: 'onprem', technicianKey: options.technicianKey ?? TECHNICIAN_KEY },
-    actor: 'test',
+  const sandbox = await startSandbox({
+    ...options,
+    env: {
+      // A killed worker's jobs are taken over within seconds, and a stopping one waits at most 10 s.
+      WORKER_LOCK_DURATION_MS: '2000',
+      SHUTDOWN_TIMEOUT_MS: '10000',
+      ...options.env,
+    },
   });
-  const tenantId = created.tenant.id;
-  const secret = created.webhookSecret;
-  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
-  const env: Record<string, string> = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: options.databaseUrl?.(testDb.appUrl) ?? testDb.appUrl,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: testQueuePrefix(),
-    ENCRYPTION_KEY: encryptionKey,
-    OPENAI_API_KEY: 'sandbox',
-    OPENAI_BASE_URL: llm.url,
-    LLM_MAX_RETRIES: '1',
-    LLM_TIMEOUT_MS: '5000',
-    SDP_TIMEOUT_MS: '5000',
-    WORKER_LOCK_DURATION_MS: '2000',
-    SHUTDOWN_TIMEOUT_MS: '10000',
-    ...options.env,
-  };
+  const { env, redisUrl, sdp, database, tenantId, slug, secret } = sandbox;
+  const logger = options.logger ?? silent;
 
   let api: ApiApp | undefined;
   let apiUrl = '';
@@ -103,16 +63,9 @@ export async function startStack(options: StackOptions = {}) {
   queue.on('error', () => {});
 
   const stack = {
-    env,
+    ...sandbox,
     /** The prefix the keys really use (a hash tag in cluster mode). */
     queuePrefix,
-    tenantId,
-    slug,
-    secret,
-    sdp,
-    llm,
-    database,
-    testDb,
     queue,
     /** A plain connection to the stack's Redis, for assertions and test setup. */
     redis: inspect,
@@ -153,11 +106,16 @@ export async function startStack(options: StackOptions = {}) {
       );
       return child;
     },
-    post(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    /** A webhook delivery to the running API, signed with the tenant's secret unless `headers` sign it. */
+    post(
+      body: unknown,
+      headers: Record<string, string> = {},
+      as: { slug: string; secret: string } = { slug, secret },
+    ): Promise<Response> {
       const raw = typeof body === 'string' ? body : JSON.stringify(body);
-      return fetch(`${apiUrl}/v1/webhooks/servicedesk/${slug}`, {
+      return fetch(`${apiUrl}/v1/webhooks/servicedesk/${as.slug}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...signWebhook(secret, raw), ...headers },
+        headers: { 'content-type': 'application/json', ...signWebhook(as.secret, raw), ...headers },
         body: raw,
       });
     },
@@ -171,11 +129,11 @@ export async function startStack(options: StackOptions = {}) {
       });
       return { request, res };
     },
-    rows(): Promise<EnhancementRow[]> {
-      return withTenant(database.db, tenantId, (tx) => tx.select().from(enhancements));
+    rows(forTenant = tenantId): Promise<EnhancementRow[]> {
+      return withTenant(database.db, forTenant, (tx) => tx.select().from(enhancements));
     },
-    async row(eventId: string): Promise<EnhancementRow | undefined> {
-      return withTenant(database.db, tenantId, async (tx) => {
+    async row(eventId: string, forTenant = tenantId): Promise<EnhancementRow | undefined> {
+      return withTenant(database.db, forTenant, async (tx) => {
         const [row] = await tx.select().from(enhancements).where(eq(enhancements.eventId, eventId));
         return row;
       });
@@ -199,10 +157,7 @@ export async function startStack(options: StackOptions = {}) {
       for (const w of workers) await w.close().catch(() => {});
       await queue.close().catch(() => {});
       await inspect.quit().catch(() => {});
-      await sdp.close();
-      await llm.close();
-      await database.close();
-      await testDb.drop();
+      await sandbox.close();
     },
   };
   return stack;

@@ -1,40 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import { type ApiApp, createApi } from '@ai-agents/api';
-import {
-  addHistory,
-  createDatabase,
-  createTenant,
-  type Database,
-  enhancements,
-  updateTenantSettings,
-  withTenant,
-} from '@ai-agents/db';
-import {
-  createTestDatabase,
-  type FakeLlm,
-  type FakeServiceDesk,
-  randomEncryptionKey,
-  startFakeLlm,
-  startFakeServiceDesk,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  testQueuePrefix,
-  waitFor,
-} from '@ai-agents/sandbox';
-import { createLogger, createSecretBox, loadConfig, signWebhook } from '@ai-agents/shared';
+import { addHistory, enhancements, withTenant } from '@ai-agents/db';
+import { type FakeServiceDesk, startFakeServiceDesk, waitFor } from '@ai-agents/sandbox';
+import { createLogger, signWebhook } from '@ai-agents/shared';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningWorker, startWorker } from '../src/index.js';
+import { type Stack, startStack } from '../kit/stack.js';
 
 // Two tenants with near-identical resolved tickets, the real API and worker, the sandbox ServiceDesk
 // Plus (one per tenant) and LLM. A job whose payload names tenant A must build its note, and its LLM
 // prompt, from A's history only. The same run, logged at trace level, must not leak a secret into a
 // log line, a job in Redis or an API response.
 
-const encryptionKey = randomEncryptionKey();
 const openAiKey = 'sk-isolation-test-openai-key-1234567890';
 const keyA = 'technician-key-of-tenant-a';
 const keyB = 'technician-key-of-tenant-b';
@@ -50,18 +29,13 @@ const logStream = new Writable({
 });
 const logger = createLogger({ name: 'isolation', level: 'trace' }, logStream);
 
-let testDb: TestDatabase;
-let database: Database;
+let stack: Stack;
 let sdpA: FakeServiceDesk;
 let sdpB: FakeServiceDesk;
-let llm: FakeLlm;
+let llm: Stack['llm'];
 let promptRecorder: Server;
 const prompts: string[] = [];
 const responses: string[] = [];
-let api: ApiApp;
-let apiUrl: string;
-let worker: RunningWorker;
-let prefix: string;
 const tenants: Record<'a' | 'b' | 'c', { id: string; secret: string }> = {} as never;
 
 // Same subjects, descriptions and resolutions in both tenants; only the ids differ.
@@ -102,7 +76,7 @@ async function startPromptRecorder(target: string): Promise<{ server: Server; ur
 
 async function deliver(slug: string, body: object, headers: (raw: string) => Record<string, string>) {
   const raw = JSON.stringify(body);
-  const res = await fetch(`${apiUrl}/v1/webhooks/servicedesk/${slug}`, {
+  const res = await fetch(`${stack.apiUrl}/v1/webhooks/servicedesk/${slug}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers(raw) },
     body: raw,
@@ -115,7 +89,7 @@ async function deliver(slug: string, body: object, headers: (raw: string) => Rec
 async function finalStatus(tenantId: string, eventId: string) {
   return waitFor(
     () =>
-      withTenant(database.db, tenantId, async (tx) => {
+      withTenant(stack.database.db, tenantId, async (tx) => {
         const [row] = await tx.select().from(enhancements).where(eq(enhancements.eventId, eventId));
         return row && (row.status === 'posted' || row.status === 'failed') ? row : undefined;
       }),
@@ -126,12 +100,12 @@ async function finalStatus(tenantId: string, eventId: string) {
 
 /** Every value stored under the test's queue prefix, as text. */
 async function redisContents(): Promise<string> {
-  const redis = new Redis(TEST_REDIS_URL);
+  const redis = new Redis(stack.redisUrl);
   try {
     const parts: string[] = [];
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${stack.queuePrefix}:*`, 'COUNT', 1000);
       cursor = next;
       for (const key of keys) {
         const type = await redis.type(key);
@@ -150,63 +124,48 @@ async function redisContents(): Promise<string> {
 }
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = createDatabase({ url: testDb.appUrl });
-  sdpA = await startFakeServiceDesk({ technicianKeys: [keyA] });
+  stack = await startStack({
+    sdp: { technicianKeys: [keyA] },
+    logger,
+    env: {
+      LOG_LEVEL: 'trace',
+      // Every ticket here deliberately shares one subject; alert-storm grouping (tested in
+      // test/reliability/floods.test.ts) would turn all but the first into short follower notes.
+      ALERT_STORM_DEDUPE: 'false',
+      OPENAI_API_KEY: openAiKey,
+      LLM_MAX_RETRIES: '0',
+    },
+  });
+  ({ sdp: sdpA, llm } = stack);
   sdpB = await startFakeServiceDesk({ technicianKeys: [keyB] });
-  llm = await startFakeLlm();
   const recorder = await startPromptRecorder(llm.url);
   promptRecorder = recorder.server;
-  prefix = testQueuePrefix();
 
-  const box = createSecretBox(encryptionKey);
   for (const [name, sdp, key, ids] of [
     ['a', sdpA, keyA, ['5101', '5102', '5103']],
     ['b', sdpB, keyB, ['7101', '7102', '7103']],
     ['c', sdpA, keyC, ['8101', '8102', '8103']],
   ] as const) {
-    const { tenant, webhookSecret } = await createTenant(database.db, box, {
+    const { tenant, webhookSecret } = await stack.addTenant({
       slug: `client-${name}`,
       name: `Client ${name}`,
       sdpBaseUrl: sdp.url,
-      sdpAuthType: 'onprem',
-      sdpCredentials: { type: 'onprem', technicianKey: key },
-      actor: 'test',
+      technicianKey: key,
+      // Client A also takes ServiceDesk Plus native webhooks (token mode), so that path is logged too.
+      ...(name === 'a' ? { settings: { webhookTokenEnabled: true } } : {}),
     });
     tenants[name] = { id: tenant.id, secret: webhookSecret };
-    await withTenant(database.db, tenant.id, (tx) => addHistory(tx, tenant.id, history([...ids])));
+    await withTenant(stack.database.db, tenant.id, (tx) => addHistory(tx, tenant.id, history([...ids])));
   }
-  // Client A also takes ServiceDesk Plus native webhooks (token mode), so that path is logged too.
-  await updateTenantSettings(database.db, tenants.a.id, { webhookTokenEnabled: true }, 'test');
 
-  const env = {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'trace',
-    DATABASE_URL: testDb.appUrl,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: prefix,
-    // Every ticket here deliberately shares one subject; alert-storm grouping (tested in
-    // test/reliability/floods.test.ts) would turn all but the first into short follower notes.
-    ALERT_STORM_DEDUPE: 'false',
-    ENCRYPTION_KEY: encryptionKey,
-    OPENAI_API_KEY: openAiKey,
-    OPENAI_BASE_URL: recorder.url,
-    LLM_MAX_RETRIES: '0',
-  };
-  api = await createApi(loadConfig(env, 'api'), logger);
-  apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
-  worker = await startWorker(loadConfig(env, 'worker'), logger);
+  await stack.startApi({ OPENAI_BASE_URL: recorder.url });
+  await stack.startWorker({ OPENAI_BASE_URL: recorder.url });
 });
 
 afterAll(async () => {
-  await api?.close();
-  await worker?.close();
+  await stack?.close();
   await new Promise((resolve) => promptRecorder?.close(resolve));
-  await sdpA?.close();
   await sdpB?.close();
-  await llm?.close();
-  await database?.close();
-  await testDb?.drop();
 });
 
 describe('a job for tenant A uses only tenant A’s context', () => {
@@ -302,7 +261,7 @@ describe('secrets stay out of logs, jobs and responses', () => {
       'tenant A technician key': keyA,
       'tenant B technician key': keyB,
       'tenant C technician key': keyC,
-      ENCRYPTION_KEY: encryptionKey,
+      ENCRYPTION_KEY: stack.encryptionKey,
       OPENAI_API_KEY: openAiKey,
     };
     for (const [what, secret] of Object.entries(secrets)) {

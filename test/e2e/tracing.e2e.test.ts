@@ -2,21 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, createTenant } from '@ai-agents/db';
-import {
-  createTestDatabase,
-  type FakeLlm,
-  type FakeServiceDesk,
-  freePort,
-  randomEncryptionKey,
-  startFakeLlm,
-  startFakeServiceDesk,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  testQueuePrefix,
-  waitFor,
-} from '@ai-agents/sandbox';
-import { createSecretBox, signWebhook } from '@ai-agents/shared';
+import { freePort, type Sandbox, startSandbox, waitFor } from '@ai-agents/sandbox';
+import { signWebhook } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -33,14 +20,12 @@ interface ExportedSpan {
   service: string;
 }
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const spans: ExportedSpan[] = [];
 let collector: Server;
 let collectorUrl: string;
-let testDb: TestDatabase;
-let sdp: FakeServiceDesk;
-let llm: FakeLlm;
-let secret: string;
+let sandbox: Sandbox;
+let sdp: Sandbox['sdp'];
 let apiUrl: string;
 const processes: Array<ChildProcess & { output: string[] }> = [];
 
@@ -91,33 +76,14 @@ function start(entry: string, env: Record<string, string>) {
 
 beforeAll(async () => {
   await startCollector();
-  testDb = await createTestDatabase();
-  sdp = await startFakeServiceDesk({ technicianKeys: ['trace-key'] });
-  llm = await startFakeLlm();
-  const encryptionKey = randomEncryptionKey();
-  const database = createDatabase({ url: testDb.appUrl, max: 1 });
-  try {
-    ({ webhookSecret: secret } = await createTenant(database.db, createSecretBox(encryptionKey), {
-      slug: 'traced',
-      name: 'Traced Ltd',
-      sdpBaseUrl: sdp.url,
-      sdpAuthType: 'onprem',
-      sdpCredentials: { type: 'onprem', technicianKey: 'trace-key' },
-      actor: 'test',
-    }));
-  } finally {
-    await database.close();
-  }
+  sandbox = await startSandbox({ tenant: { slug: 'traced', name: 'Traced Ltd' } });
+  sdp = sandbox.sdp;
 
   const port = await freePort();
   apiUrl = `http://127.0.0.1:${port}`;
   const env = {
-    NODE_ENV: 'test',
+    ...sandbox.env,
     LOG_LEVEL: 'info',
-    DATABASE_URL: testDb.appUrl,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: testQueuePrefix(),
-    ENCRYPTION_KEY: encryptionKey,
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${collectorUrl}/v1/traces`,
@@ -130,8 +96,6 @@ beforeAll(async () => {
   const workerUrl = `http://127.0.0.1:${await freePort()}`;
   const worker = start('apps/worker/dist/main.js', {
     ...env,
-    OPENAI_API_KEY: 'sandbox',
-    OPENAI_BASE_URL: llm.url,
     WORKER_HTTP_HOST: '127.0.0.1',
     WORKER_HTTP_PORT: new URL(workerUrl).port,
   });
@@ -162,9 +126,7 @@ afterAll(async () => {
         }),
     ),
   );
-  await sdp?.close();
-  await llm?.close();
-  await testDb?.drop();
+  await sandbox?.close();
   await new Promise((resolve) => collector?.close(resolve));
 });
 
@@ -174,7 +136,7 @@ describe('OpenTelemetry tracing', { timeout: 120_000 }, () => {
     const body = JSON.stringify({ event: 'request.created', request: { id: request.id } });
     const res = await fetch(`${apiUrl}/v1/webhooks/servicedesk/traced`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signWebhook(secret, body) },
+      headers: { 'content-type': 'application/json', ...signWebhook(sandbox.secret, body) },
       body,
     });
     expect(res.status).toBe(202);

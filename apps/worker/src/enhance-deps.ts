@@ -1,0 +1,86 @@
+import type { Db } from '@ai-agents/db';
+import { createTenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
+import { createSecretBox, type Logger, type WorkerConfig } from '@ai-agents/shared';
+import type { RedisClient } from '@ai-agents/shared/redis';
+import OpenAI from 'openai';
+import type { WorkerMetrics } from './metrics.js';
+import { createKnowledgeBase } from './pipeline/knowledge-base.js';
+import { createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
+import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
+import type { EnhanceDeps } from './processors/enhance-ticket.js';
+
+/** What the processors run on that the configuration does not describe: the open connections. */
+export interface EnhanceWiring {
+  db: Db;
+  logger: Logger;
+  /**
+   * Shares each Cloud tenant's Zoho token and each tenant's learned note wrapper across every worker
+   * process, and holds the per-tenant ServiceDesk Plus call budget. Without it each process keeps its
+   * own token and wrapper and the calls are not limited (processor tests).
+   */
+  redis?: RedisClient;
+  /** For the calls to ServiceDesk Plus and the LLM (the worker's keep-alive pool); default: global fetch. */
+  fetch?: typeof fetch;
+  /** Counts the ServiceDesk Plus calls and times each stage. */
+  metrics?: WorkerMetrics;
+}
+
+/**
+ * The processors' dependencies as the worker builds them from its configuration; the worker's
+ * start-up and the tests share this one wiring, so a new dependency is one edit. `overrides`
+ * replaces single entries (a test's own knowledge base, a stricter timeout).
+ */
+export function createEnhanceDeps(
+  config: WorkerConfig,
+  wiring: EnhanceWiring,
+  overrides: Partial<EnhanceDeps> = {},
+): EnhanceDeps {
+  const box = createSecretBox(config.encryptionKey, config.encryptionKeys);
+  const { redis, metrics } = wiring;
+  return {
+    db: wiring.db,
+    sdp: createTenantClients({
+      box,
+      timeoutMs: config.sdpTimeoutMs,
+      fetch: metrics ? metrics.countingFetch(wiring.fetch) : wiring.fetch,
+      // One Zoho token per Cloud tenant for the whole installation, and the learned note wrapper.
+      ...(redis ? { shared: { redis, keyPrefix: config.queuePrefix } } : {}),
+      requireHttps: config.isProduction,
+    }),
+    logger: wiring.logger,
+    similarLimit: config.similarTicketsLimit,
+    knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: ticketHtmlToText }),
+    contextTimeoutMs: config.contextSourceTimeoutMs,
+    llmStep: {
+      llm: new OpenAI({
+        apiKey: config.llm.apiKey,
+        baseURL: config.llm.baseUrl,
+        timeout: config.llm.timeoutMs,
+        // The SDK retries 408/409/429/5xx and connection errors with backoff, honouring Retry-After.
+        maxRetries: config.llm.maxRetries,
+        ...(wiring.fetch ? { fetch: wiring.fetch } : {}),
+      }),
+      defaultModel: config.llm.model,
+      budgetModel: config.llm.budgetModel,
+      maxInvalidRetries: config.llm.maxRetries,
+      prices: config.llm.prices,
+      promptTokenBudget: config.llm.promptTokenBudget,
+      taxonomy: createTaxonomyCache({ ttlMs: config.taxonomyCacheTtlMs }),
+    },
+    box,
+    publicBaseUrl: config.publicBaseUrl,
+    ...(metrics ? { metrics } : {}),
+    ...(redis
+      ? {
+          sdpRateLimit: createSdpRateLimit({
+            redis,
+            prefix: config.queuePrefix,
+            perMinute: config.sdpRateLimitPerMinute,
+          }),
+        }
+      : {}),
+    alertStorm: config.alertStorm,
+    descriptionLimit: config.descriptionLimit,
+    ...overrides,
+  };
+}
