@@ -33,7 +33,7 @@ import { htmlToText } from '../src/pipeline/ticket-text.js';
 import { type EnhanceDeps, processEnhanceTicket } from '../src/processors/enhance-ticket.js';
 
 // The LLM step end to end through the processor, against the fake ServiceDesk Plus and the fake LLM
-// (real HTTP), with the tenant settings of issue 6: redaction, language, taxonomy, budgets.
+// (real HTTP), with the tenant's LLM step settings: redaction, language, taxonomy, budgets.
 
 const encryptionKey = randomEncryptionKey();
 const box = createSecretBox(encryptionKey);
