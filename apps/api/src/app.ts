@@ -3,7 +3,14 @@ import type { Logger } from '@ai-agents/shared';
 import { probeRedis, type RedisClient } from '@ai-agents/shared/redis';
 import helmet from '@fastify/helmet';
 import type { Queue } from 'bullmq';
-import Fastify, { type FastifyError, LogController } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
 import { createAccessLogger, writeAccessLog } from './access-log.js';
 import { HttpError } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
@@ -32,6 +39,14 @@ export interface AppDeps {
   publicBaseUrl?: string;
   /** Prometheus metrics; served on GET /metrics when given. */
   metrics?: ApiMetrics;
+  /**
+   * Runs before the first route is added. The OpenAPI generator (openapi/document.ts) registers
+   * @fastify/swagger here, which collects the routes as they are added; the server passes nothing,
+   * so the running API serves no documentation.
+   */
+  beforeRoutes?: (
+    app: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger>,
+  ) => PromiseLike<unknown>;
 }
 
 /** The whole HTTP app as one instance: server.ts listens on it, tests call inject() on it. */
@@ -77,6 +92,7 @@ export async function buildApp(deps: AppDeps) {
       .send({ error: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}` }),
   );
 
+  await deps.beforeRoutes?.(app);
   await app.register(healthRoutes, {
     db: deps.db,
     redisProbe: () => probeRedis(deps.redis, deps.queue.opts.prefix ?? 'bull'),

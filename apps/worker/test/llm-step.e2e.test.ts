@@ -6,7 +6,7 @@ import type { EnhanceDeps } from '../src/processors/enhance-ticket.js';
 import { enhanceTicket, processorDeps } from './support/processor.js';
 
 // The LLM step end to end through the processor, against the fake ServiceDesk Plus and the fake LLM
-// (real HTTP), with the tenant settings: redaction, language, taxonomy, budgets.
+// (real HTTP), with the tenant's LLM step settings: redaction, language, taxonomy, budgets.
 
 let sandbox: Sandbox;
 let deps: EnhanceDeps;

@@ -115,7 +115,7 @@ describe('the application role cannot get around row-level security', () => {
           order by 1`,
       ),
     ).toEqual([
-      // Aggregates for metrics and billing (issue 6): counts, tokens and cost per tenant, no text.
+      // Aggregates for metrics and billing: counts, tokens and cost per tenant, no text.
       { name: 'feedback_rates', config: ['search_path=pg_catalog, public'] },
       { name: 'tenant_directory', config: ['search_path=pg_catalog, public'] },
       { name: 'tenant_usage', config: ['search_path=pg_catalog, public'] },

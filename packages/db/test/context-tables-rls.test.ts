@@ -46,7 +46,7 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-describe('issue 6 tables: tenant isolation', () => {
+describe('context tables: tenant isolation', () => {
   it('have row-level security enabled and forced, with select/insert/update/delete policies', async () => {
     const owner = new pg.Client({ connectionString: testDb.ownerUrl });
     await owner.connect();

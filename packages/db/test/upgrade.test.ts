@@ -8,20 +8,25 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_FOLDER } from '../src/index.js';
 
-// Upgrading a live installation: the issue-3 migration recreates webhook_tenant(). Running API
-// instances must never find themselves without EXECUTE on it, so the migration itself (not only the
-// later ensureAppRole step) has to carry the grant over.
+// Upgrading a live installation: the tenant-admin-functions migration recreates webhook_tenant().
+// Running API instances must never find themselves without EXECUTE on it, so the migration itself (not
+// only the later ensureAppRole step) has to carry the grant over.
 
 let testDb: TestDatabase;
 let older: string;
 
-/** The migrations folder as it was before the issue-3 migrations (found by tag, so renumbering is fine). */
-function folderBeforeIssue3(): string {
+/**
+ * The migrations folder as it was before token mode and the tenant admin functions (found by tag, so
+ * renumbering is fine).
+ */
+function folderBeforeTokenMode(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ai-agents-migrations-'));
   cpSync(MIGRATIONS_FOLDER, dir, { recursive: true });
   const journalPath = join(dir, 'meta', '_journal.json');
   const journal = JSON.parse(readFileSync(journalPath, 'utf8'));
-  const first = journal.entries.findIndex((e: { tag: string }) => e.tag.includes('issue3_'));
+  const first = journal.entries.findIndex((e: { tag: string }) =>
+    e.tag.endsWith('_tenant_webhook_token_mode'),
+  );
   journal.entries = journal.entries.slice(0, first);
   writeFileSync(journalPath, JSON.stringify(journal));
   return dir;
@@ -30,7 +35,7 @@ function folderBeforeIssue3(): string {
 beforeAll(async () => {
   // createTestDatabase applies everything; this test needs an empty database of its own.
   testDb = await createTestDatabase('aiagents_upgrade');
-  older = folderBeforeIssue3();
+  older = folderBeforeTokenMode();
 });
 
 afterAll(async () => {

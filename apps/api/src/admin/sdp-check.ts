@@ -38,7 +38,7 @@ export type CheckResult =
 interface Capability {
   name: 'read requests' | 'add notes' | 'read knowledge base' | 'read categories and priorities';
   required: boolean;
-  /** The Zoho scope a Cloud token needs for it (README, "Cloud: the refresh token"). */
+  /** The Zoho scope a Cloud token needs for it (docs/operating-tenants.md, "Cloud: the refresh token"). */
   scope: string;
   /** The technician permission an on-premises key needs for it. */
   permission: string;

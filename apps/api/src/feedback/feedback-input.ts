@@ -14,6 +14,41 @@ export const MAX_COMMENT_CHARS = 2_000;
 const invalid = (field: string, message: string) =>
   new HttpError(422, 'invalid_feedback', `${field} ${message}`);
 
+const vote = {
+  helpful: {
+    type: ['boolean', 'string'],
+    enum: [true, false, 'yes', 'no', 'true', 'false'],
+    description: 'Whether the note helped; forms send "yes" or "no"',
+  },
+  comment: { type: ['string', 'null'], maxLength: MAX_COMMENT_CHARS },
+} as const;
+
+/** What readFeedbackFields accepts in each mode, as JSON Schema: the request body in the OpenAPI document. */
+export const feedbackBodySchema = {
+  oneOf: [
+    {
+      title: 'link token',
+      type: 'object',
+      required: ['token', 'helpful'],
+      properties: {
+        token: { type: 'string', description: "The token of the note's feedback link" },
+        ...vote,
+      },
+    },
+    {
+      title: 'signed',
+      type: 'object',
+      required: ['tenant', 'enhancement_id', 'helpful'],
+      properties: {
+        tenant: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'The tenant slug' },
+        enhancement_id: { type: 'string', format: 'uuid' },
+        ...vote,
+      },
+      description: 'Signed like a webhook: X-Webhook-Timestamp and X-Webhook-Signature over the raw body',
+    },
+  ],
+} as const;
+
 /** The body as an object: JSON from scripts, form fields from the note's feedback page. */
 export function parseFeedbackBody(raw: Buffer, contentType: string): Record<string, unknown> {
   const text = raw.toString('utf8');

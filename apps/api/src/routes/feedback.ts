@@ -12,9 +12,10 @@ import {
 } from '@ai-agents/shared';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
-import { parseFeedbackBody, readFeedbackFields } from '../feedback/feedback-input.js';
+import { feedbackBodySchema, parseFeedbackBody, readFeedbackFields } from '../feedback/feedback-input.js';
 import { feedbackErrorPage, feedbackFormPage, feedbackThanksPage } from '../feedback/feedback-page.js';
 import type { TenantAuth } from '../webhook/tenant-auth.js';
+import { documentedBody, errorBody, errorResponses, SIGNED } from './route-docs.js';
 
 export interface FeedbackRouteOptions {
   db: Db;
@@ -38,12 +39,6 @@ const expired = () =>
     'link_expired',
     `Feedback links expire after ${FEEDBACK_LINK_MAX_AGE_DAYS} days; this one has`,
   );
-
-const errorBody = {
-  type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' } },
-  required: ['error', 'message'],
-} as const;
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -134,13 +129,35 @@ export const feedbackRoutes: FastifyPluginAsync<FeedbackRouteOptions> = async (a
   app.post<{ Body: Buffer }>(
     '/v1/feedback',
     {
+      config: {
+        swaggerTransform: documentedBody(feedbackBodySchema, [
+          'application/json',
+          'application/x-www-form-urlencoded',
+        ]),
+      },
       schema: {
+        summary: 'Record whether a note helped',
+        description:
+          "Authenticated by the note's link token in the body, or signed like a webhook. One vote per enhancement counts: the latest. A form post is answered with an HTML page (docs/the-note.md).",
+        tags: ['feedback'],
+        // The link token travels in the body, which OpenAPI security cannot name: hence the empty entry.
+        security: [SIGNED, {}],
         response: {
           201: {
+            description: 'Recorded',
             type: 'object',
             properties: { status: { type: 'string' }, feedback_id: { type: 'string' } },
             required: ['status', 'feedback_id'],
           },
+          ...errorResponses({
+            400: 'The body is not valid JSON',
+            401: 'Authentication failed (one answer for every cause), or `link_expired`',
+            404: 'The tenant has no such enhancement',
+            415: 'Content-Type is neither JSON nor a form',
+            422: 'A field is missing or invalid; the message names it',
+            429: 'Past FEEDBACK_RATE_LIMIT_PER_MINUTE for this client address; retry after Retry-After',
+            503: 'The rate limit (Redis) cannot be checked; retry after Retry-After',
+          }),
           '4xx': errorBody,
           '5xx': errorBody,
         },
@@ -187,11 +204,29 @@ export const feedbackRoutes: FastifyPluginAsync<FeedbackRouteOptions> = async (a
     '/v1/feedback',
     {
       schema: {
+        summary: "The form a note's Yes/No link opens",
+        description:
+          'Opening the link records nothing (so link previews do not vote): the page asks the technician to confirm, and posts to POST /v1/feedback.',
+        tags: ['feedback'],
         querystring: {
           type: 'object',
           properties: {
-            token: { type: 'string', maxLength: 200 },
-            helpful: { type: 'string', maxLength: 10 },
+            token: { type: 'string', maxLength: 200, description: "The note's link token" },
+            helpful: {
+              type: 'string',
+              maxLength: 10,
+              description: '`yes` or `no`: the choice shown preselected',
+            },
+          },
+        },
+        response: {
+          200: {
+            description: 'The confirmation form',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+          401: {
+            description: 'The link is not valid, or has expired',
+            content: { 'text/html': { schema: { type: 'string' } } },
           },
         },
       },

@@ -28,13 +28,30 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
 
   app.get(
     '/health',
-    { schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
+    {
+      schema: {
+        summary: 'Liveness: the process answers',
+        tags: ['health'],
+        response: {
+          200: { description: 'Alive', type: 'object', properties: { status: { type: 'string' } } },
+        },
+      },
+    },
     async () => ({
       status: 'ok',
     }),
   );
 
-  app.get('/ready', { schema: { response: { 200: readyBody, 503: readyBody } } }, async (request, reply) => {
+  const readiness = {
+    summary: 'Readiness: Postgres and Redis answer',
+    description: `Each dependency is given ${timeoutMs} ms.`,
+    tags: ['health'],
+    response: {
+      200: { ...readyBody, description: 'Ready' },
+      503: { ...readyBody, description: 'A dependency is unavailable; `checks` says which' },
+    },
+  };
+  app.get('/ready', { schema: readiness }, async (request, reply) => {
     const [postgres, redis] = await Promise.all([
       check('postgres', () => opts.db.execute(sql`select 1`)),
       check('redis', opts.redisProbe),

@@ -2,17 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { HttpError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
 import { acceptDelivery, type DeliveryDeps } from '../webhook/accept-delivery.js';
+import { webhookEventSchema } from '../webhook/payload.js';
+import { documentedBody, errorBody, errorResponses, SIGNED, TOKEN } from './route-docs.js';
 
 export interface WebhookRouteOptions extends DeliveryDeps {
   bodyLimitBytes: number;
   metrics?: ApiMetrics;
 }
-
-const errorBody = {
-  type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' } },
-  required: ['error', 'message'],
-} as const;
 
 /**
  * POST /v1/webhooks/servicedesk/:tenant. The signature covers the raw bytes, so this plugin (and
@@ -35,14 +31,23 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       // this route answers servers (ServiceDesk Plus, Deluge), and setting them on every delivery was
       // about 5% of the API's CPU at webhook rates (npm run bench -- --only=intake --cpu-prof).
       helmet: false,
+      config: { swaggerTransform: documentedBody(webhookEventSchema, ['application/json', 'text/plain']) },
       schema: {
+        summary: 'Queue a ServiceDesk Plus event for a tenant',
+        description:
+          'Signed with X-Webhook-Timestamp and X-Webhook-Signature (HMAC-SHA256 over "<timestamp>.<raw body>"), or, for a tenant in token mode, X-Webhook-Token. Answered once the job is stored in Redis (docs/webhook-and-deluge.md).',
+        tags: ['webhook'],
+        security: [SIGNED, TOKEN],
         params: {
           type: 'object',
-          properties: { tenant: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } },
+          properties: {
+            tenant: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'The tenant slug' },
+          },
           required: ['tenant'],
         },
         response: {
           202: {
+            description: 'Accepted and queued; `duplicate` when this event was accepted before',
             type: 'object',
             properties: {
               status: { type: 'string' },
@@ -52,6 +57,15 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
             },
             required: ['status', 'event_id', 'job_id'],
           },
+          ...errorResponses({
+            400: 'The body is not valid JSON',
+            401: 'Authentication failed: one answer for an unknown or disabled tenant and a bad, stale or missing signature or token',
+            413: 'The body exceeds WEBHOOK_BODY_LIMIT_BYTES',
+            415: 'Content-Type is neither application/json nor text/plain',
+            422: 'A field is missing or invalid; the message names it',
+            429: "Past the tenant's rate limit or backlog bound; retry after Retry-After",
+            503: 'The queue (Redis) or the tenant lookup (Postgres) cannot take the event; retry after Retry-After',
+          }),
           '4xx': errorBody,
           '5xx': errorBody,
         },

@@ -34,6 +34,42 @@ export function readWebhookEvent(body: unknown): WebhookEvent {
   };
 }
 
+/** What readWebhookEvent accepts, as JSON Schema: the request body in the OpenAPI document. */
+export const webhookEventSchema = {
+  type: 'object',
+  required: ['event', 'request'],
+  properties: {
+    event: {
+      type: 'string',
+      enum: WEBHOOK_EVENTS,
+      description:
+        'request.created asks for a note; request.resolved and request.closed add the ticket to the history',
+    },
+    event_id: {
+      type: ['string', 'integer', 'null'],
+      minLength: 1,
+      maxLength: 200,
+      pattern: '\\S',
+      minimum: 0,
+      description:
+        'Identifies a delivery: a redelivery with the same id is answered as a duplicate. Without it, one is derived from the tenant, the event and the request id',
+    },
+    request: {
+      type: 'object',
+      required: ['id'],
+      properties: {
+        id: {
+          type: ['string', 'integer'],
+          pattern: '^\\s*\\d{1,20}\\s*$',
+          minimum: 0,
+          description: 'The ServiceDesk Plus request id: digits, as a string or a number',
+        },
+      },
+      description: 'The ServiceDesk Plus v3 request object; its other fields are allowed and left alone',
+    },
+  },
+} as const;
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

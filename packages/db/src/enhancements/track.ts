@@ -55,7 +55,7 @@ export async function markPosting(tx: Tx, id: string): Promise<void> {
   await tx.execute(sql`update ${enhancements} set status = 'posting', updated_at = now() where id = ${id}`);
 }
 
-/** What the LLM step produced, recorded with the posted note (issue 6: cost, grounding, suggestions). */
+/** What the LLM step produced, recorded with the posted note: cost, grounding, suggestions. */
 export interface EnhancementDetails {
   costUsd?: number | null;
   promptVersion?: string | null;

@@ -13,7 +13,7 @@ export interface TenantSettings {
   webhookTokenEnabled?: boolean;
   /** Accepted webhooks per minute; null: the installation's WEBHOOK_RATE_LIMIT_PER_MINUTE. */
   webhookRateLimitPerMinute?: number | null;
-  // The LLM step (issue 6).
+  // The LLM step's settings (`tenant llm`).
   /** Replace personal data by placeholders before text leaves for the LLM. */
   piiRedaction?: boolean;
   /** Write the suggested category/priority to the ticket when the model is confident enough. */
