@@ -1,7 +1,8 @@
 import { inSpan } from '@ai-agents/shared';
 import { Counter, Histogram, Registry } from 'prom-client';
 
-export type JobOutcome = 'posted' | 'fallback' | 'already_posted' | 'retry' | 'failed';
+// history: an ingest-history job added its ticket to the history (or skipped a disabled tenant's).
+export type JobOutcome = 'posted' | 'fallback' | 'already_posted' | 'history' | 'retry' | 'failed';
 export type Stage = 'sdp_fetch' | 'context' | 'llm' | 'post_note';
 
 /**
@@ -13,7 +14,7 @@ export function createWorkerMetrics() {
   const registry = new Registry();
   const jobs = new Counter({
     name: 'enhance_jobs_total',
-    help: 'Enhancement job attempts by outcome (posted, fallback = context-only note, already_posted, retry, failed = given up)',
+    help: 'Job attempts by outcome (posted, fallback = context-only note, already_posted, history = a resolved ticket ingested, retry, failed = given up)',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });

@@ -1,7 +1,6 @@
 import { inSpan, traceCarrierSchema } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { JobOutcome, WorkerMetrics } from './metrics.js';
-import type { EnhanceResult } from './processors/enhance-ticket.js';
 
 /**
  * Runs one job attempt inside a span that continues the webhook's trace (the context the API put in
@@ -11,6 +10,7 @@ export async function observeJob<T>(
   job: Job,
   metrics: WorkerMetrics | undefined,
   run: () => Promise<T>,
+  outcomeOf: (result: T) => JobOutcome,
 ): Promise<T> {
   const carried = traceCarrierSchema.safeParse((job.data as { trace?: unknown } | undefined)?.trace);
   const started = performance.now();
@@ -32,10 +32,4 @@ export async function observeJob<T>(
     },
     carried.success ? carried.data : undefined,
   );
-}
-
-function outcomeOf(result: unknown): JobOutcome {
-  const r = result as EnhanceResult | undefined;
-  if (r?.outcome === 'posted') return r.fallback ? 'fallback' : 'posted';
-  return 'already_posted';
 }

@@ -1,17 +1,16 @@
 import { openServiceDatabase } from '@ai-agents/db';
-import { ENHANCE_JOB, ENHANCE_QUEUE, HISTORY_JOB, type Logger, type WorkerConfig } from '@ai-agents/shared';
+import { ENHANCE_QUEUE, type JobKind, type Logger, type WorkerConfig } from '@ai-agents/shared';
 // A subpath of its own: only the worker loads undici; the API does not need it.
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import { assertNoEviction, createRedisClient, probeRedis, waitForRedis } from '@ai-agents/shared/redis';
-import { type Job, type Processor, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { createBacklogRelease } from './backlog-release.js';
 import { upstreamAwareBackoff } from './backoff.js';
 import { createEnhanceDeps } from './enhance-deps.js';
 import type { WorkerProbe } from './http-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { observeJob } from './observe-job.js';
-import { processEnhanceTicket } from './processors/enhance-ticket.js';
-import { processIngestHistory } from './processors/ingest-history.js';
+import { createProcessors, isJobKind, type ProcessorEntry, type Processors } from './processors/index.js';
 
 export interface RunningWorker {
   worker: Worker;
@@ -61,17 +60,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     metrics,
   });
 
-  const processors: Record<string, Processor> = {
-    [ENHANCE_JOB]: (job: Job, token?: string) => processEnhanceTicket(job, deps, token),
-    [HISTORY_JOB]: (job: Job) => processIngestHistory(job, deps),
-  };
+  const processors = createProcessors(deps);
 
   const worker = new Worker(
     ENHANCE_QUEUE,
     async (job, token) => {
-      const processor = processors[job.name];
-      if (!processor) throw new UnrecoverableError(`No processor for job ${job.name}`);
-      return observeJob(job, metrics, () => processor(job, token));
+      if (!isJobKind(job.name, processors)) throw new UnrecoverableError(`No processor for job ${job.name}`);
+      return runJob(processors, job.name, job, token, metrics);
     },
     {
       connection,
@@ -160,4 +155,16 @@ async function answers(probe: () => Promise<unknown>): Promise<'ok' | 'unavailab
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** One attempt of a job of kind `kind`, observed (span, duration, outcome). */
+function runJob<K extends JobKind>(
+  processors: Processors,
+  kind: K,
+  job: Job,
+  token: string | undefined,
+  metrics: WorkerMetrics,
+) {
+  const entry = processors[kind] as ProcessorEntry<K>;
+  return observeJob(job, metrics, () => entry.run(job, token), entry.outcome);
 }

@@ -1,7 +1,6 @@
 export * from './config.js';
 export * from './development-values.js';
 export * from './feedback-token.js';
-export * from './history-jobs.js';
 export * from './jobs.js';
 export * from './llm-prices.js';
 export * from './logger.js';

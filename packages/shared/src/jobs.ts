@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { HISTORY_EVENTS } from './history-jobs.js';
 
 /**
  * The contract between the API (producer) and the worker (processor). Both sides use this schema,
@@ -8,19 +7,26 @@ import { HISTORY_EVENTS } from './history-jobs.js';
  * no ticket text and no secrets are stored in Redis.
  */
 
+/**
+ * The one queue every ServiceDesk Plus event's job travels on, whatever its kind (the job's name says
+ * which). Its name stays "enhance", the first kind it carried: installed queues' Redis keys hold it.
+ */
 export const ENHANCE_QUEUE = 'enhance';
 
-export const ENHANCE_JOB = 'enhance-ticket';
-
-/** Events that ask for an investigation note: at most one note per request, whatever the event id. */
-export const ENHANCE_EVENTS = ['request.created'] as const;
+/** The events each job kind is made from (JOB_KINDS below adds their payload schemas). */
+const EVENTS_OF_KIND = {
+  /** An investigation note: at most one per request, whatever the event id. */
+  'enhance-ticket': ['request.created'],
+  /** The ticket joins the tenant's resolved-ticket history. */
+  'ingest-history': ['request.resolved', 'request.closed'],
+} as const;
 
 /**
  * Every event name the product handles; the API refuses others (422). Any other name used to become
  * an enhancement, and each new name passed the duplicate check, so one ticket could collect a note
  * (and an LLM call) per invented event name.
  */
-export const WEBHOOK_EVENTS: readonly string[] = [...ENHANCE_EVENTS, ...HISTORY_EVENTS];
+export const WEBHOOK_EVENTS: readonly string[] = Object.values(EVENTS_OF_KIND).flat();
 
 /**
  * W3C trace context of the webhook request, so the job's spans continue the webhook's trace. Optional:
@@ -46,6 +52,29 @@ export const enhanceJobSchema = z.object({
 });
 
 export type EnhanceJob = z.infer<typeof enhanceJobSchema>;
+
+/**
+ * Every job kind in one place: its name, the events that produce it and its payload's schema. The
+ * API names a job by its event (jobKindForEvent); the worker's processor map is typed over this
+ * registry (apps/worker/src/processors/index.ts), so a kind without a processor does not compile.
+ */
+export const JOB_KINDS = {
+  'enhance-ticket': { events: EVENTS_OF_KIND['enhance-ticket'], payload: enhanceJobSchema },
+  'ingest-history': { events: EVENTS_OF_KIND['ingest-history'], payload: enhanceJobSchema },
+} as const satisfies Record<keyof typeof EVENTS_OF_KIND, { events: readonly string[]; payload: z.ZodType }>;
+
+export type JobKind = keyof typeof JOB_KINDS;
+export type JobPayload<K extends JobKind> = z.infer<(typeof JOB_KINDS)[K]['payload']>;
+
+export const ENHANCE_JOB = 'enhance-ticket' satisfies JobKind;
+export const HISTORY_JOB = 'ingest-history' satisfies JobKind;
+
+/** The job kind a webhook event (one of WEBHOOK_EVENTS) becomes. */
+export function jobKindForEvent(event: string): JobKind {
+  for (const kind of Object.keys(JOB_KINDS) as JobKind[])
+    if ((JOB_KINDS[kind].events as readonly string[]).includes(event)) return kind;
+  throw new Error(`No job kind handles the event ${event}`);
+}
 
 /**
  * BullMQ job id for an event: deterministic, so a redelivered webhook maps to the same job, and free

@@ -1,0 +1,50 @@
+import type { JobKind } from '@ai-agents/shared';
+import type { Job } from 'bullmq';
+import type { JobOutcome } from '../metrics.js';
+import { type EnhanceDeps, type EnhanceResult, processEnhanceTicket } from './enhance-ticket.js';
+import { type IngestHistoryResult, processIngestHistory } from './ingest-history.js';
+
+/** What each job kind's processor returns (BullMQ stores it as the job's return value). */
+export interface JobResults {
+  'enhance-ticket': EnhanceResult;
+  'ingest-history': IngestHistoryResult;
+}
+
+export interface ProcessorEntry<K extends JobKind> {
+  run(job: Job, token?: string): Promise<JobResults[K]>;
+  /** The attempt's outcome on enhance_jobs_total. */
+  outcome(result: JobResults[K]): JobOutcome;
+}
+
+/**
+ * One processor per job kind of the registry (JOB_KINDS in @ai-agents/shared): a kind added there
+ * without a processor here, or a processor for a kind that does not exist, does not compile.
+ */
+export type Processors = { [K in JobKind]: ProcessorEntry<K> };
+
+export function createProcessors(deps: EnhanceDeps): Processors {
+  return {
+    'enhance-ticket': {
+      run: (job, token) => processEnhanceTicket(job, deps, token),
+      outcome: enhanceOutcome,
+    },
+    'ingest-history': {
+      run: (job) => processIngestHistory(job, deps),
+      outcome: historyOutcome,
+    },
+  };
+}
+
+export function enhanceOutcome(result: EnhanceResult): JobOutcome {
+  if (result.outcome === 'posted') return result.fallback ? 'fallback' : 'posted';
+  // A skipped event (another one handles its ticket) posted nothing either.
+  return 'already_posted';
+}
+
+export function historyOutcome(_result: IngestHistoryResult): JobOutcome {
+  return 'history';
+}
+
+export function isJobKind(name: string, processors: Processors): name is JobKind {
+  return Object.hasOwn(processors, name);
+}
