@@ -83,18 +83,20 @@ function linePanel(p: LinePanel, x: number, y: number, w: number, h: number): st
   }
   for (const v of [...new Set(xs)].sort((a, b) => a - b))
     parts.push(
-      `<text x="${sx(v)}" y="${bottom + 16}" text-anchor="middle" font-size="11" fill="#333">${short(v)}</text>`,
+      `<text x="${sx(v)}" y="${bottom + 16}" text-anchor="middle" font-size="11" fill="#333">${v.toFixed(0)}</text>`,
     );
   p.series.forEach((s, i) => {
     const pts = [...s.points].sort((a, b) => a.x - b.x);
     parts.push(
       `<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.map((pt) => `${sx(pt.x)},${sy(pt.y)}`).join(' ')}"/>`,
     );
+    // Values of every other measured line go below their points, so two lines that meet stay legible.
+    const below = p.series.slice(0, i).filter((o) => !o.dashed).length % 2 === 1;
     if (!s.dashed)
       for (const pt of pts)
         parts.push(
           `<circle cx="${sx(pt.x)}" cy="${sy(pt.y)}" r="4" fill="${s.color}"/>`,
-          `<text x="${sx(pt.x)}" y="${sy(pt.y) - 8}" text-anchor="middle" font-size="11">${short(pt.y)}</text>`,
+          `<text x="${sx(pt.x)}" y="${sy(pt.y) + (below ? 18 : -8)}" text-anchor="middle" font-size="11" fill="${s.color}">${short(pt.y)}</text>`,
         );
     const ly = top + 4 + i * 16;
     parts.push(

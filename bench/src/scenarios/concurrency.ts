@@ -56,9 +56,10 @@ async function measureRun(
   await stack.resetQueue();
   const slots = concurrency * workers;
   const ideal = slots / (llmLatencyMs / 1000);
-  // The backlog covers queueing it (up to ~4 s here at 2,000 webhooks/s), the half-second settle
-  // and the window, with a fifth to spare: the run fails rather than measure a queue run dry.
-  const backlog = Math.ceil(ideal * (windowSec + 4) * 1.2);
+  // The backlog covers queueing it (about a second for the largest, at ~4,000 webhooks/s), the
+  // half-second settle and the window at the ideal rate, with a tenth to spare; the run fails
+  // rather than measure a queue that ran dry.
+  const backlog = Math.ceil(ideal * (windowSec + 2) * 1.1);
   const jobs = slots + backlog;
   const label = `${workers > 1 ? `${workers} workers × ` : ''}concurrency ${concurrency}, LLM ${llmLatencyMs} ms`;
   say(`concurrency: ${label}: ${jobs} tickets, ideal ${ideal.toFixed(0)}/s, ${windowSec} s window`);
