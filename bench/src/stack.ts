@@ -77,6 +77,8 @@ export interface Stack {
   startApi(env?: Record<string, string>): Promise<{ child: Child; url: string }>;
   /** A tenant in the stack's database, or in another migrated one (`databaseUrl`, its app role URL). */
   addTenant(slug: string, history?: HistoryTicket[], databaseUrl?: string): Promise<Tenant>;
+  /** Runs `cleanup` when the stack closes (if the scenario has not already), e.g. a proxy's close. */
+  defer(cleanup: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -211,6 +213,7 @@ export async function startStack(
       },
       startApi,
       addTenant,
+      defer: (cleanup) => cleanups.push(cleanup),
       close,
     };
   } catch (error) {

@@ -284,6 +284,7 @@ export async function startCountingProxy(opts: {
       };
     },
     async close() {
+      if (closed) return;
       closed = true;
       for (const { client, upstream } of open) {
         client.destroy();

@@ -40,6 +40,8 @@ export async function runCounts(
   const proxy = async (protocol: 'postgres' | 'redis', url: string) => {
     const p = await startCountingProxy({ protocol, targetPort: Number(new URL(url).port) });
     proxies.push(p);
+    // Closed at the end of this run; should the bench stop before, with the stack.
+    stack.defer(() => p.close());
     return p;
   };
   try {
