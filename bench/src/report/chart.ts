@@ -253,7 +253,7 @@ function panels(r: BenchResults): Panel[] {
     const groups: BarPanel['groups'] = [];
     if (endToEnd)
       groups.push({
-        label: `end-to-end overhead (target p95 ≤ 50)`,
+        label: `end-to-end overhead (p95 ≤ 50)`,
         bars: [
           { label: 'p50', value: endToEnd.overheadP50Ms, color: P50 },
           { label: 'p95', value: endToEnd.overheadP95Ms, color: P9X },
@@ -261,7 +261,7 @@ function panels(r: BenchResults): Panel[] {
       });
     if (retrieval)
       groups.push({
-        label: `retrieval, ${Math.round(retrieval.historyTickets / 1000)}k, 1 tenant (p95 ≤ 25)`,
+        label: `retrieval ${Math.round(retrieval.historyTickets / 1000)}k, 1 tenant (p95 ≤ 25)`,
         bars: [
           { label: 'p50', value: retrieval.p50Ms, color: P50 },
           { label: 'p95', value: retrieval.p95Ms, color: P9X },
