@@ -109,7 +109,7 @@ export function markdownSummary(r: BenchResults): string {
     out.push(
       `## 5. Counted on the wire (${counts.webhooks} webhooks, ${counts.jobs} jobs)`,
       '',
-      'Counting TCP proxies between the process under test and Postgres or Redis (bench/src/wire-count.ts), in a short run of its own. Postgres: Sync and simple Query messages (one per round trip). Redis: commands, and round trips (a write after a reply came back). Webhooks are sent one at a time, so no two share a trip; the worker drains its jobs at concurrency 20 with instant fakes.',
+      'Counting TCP proxies between the process under test and Postgres or Redis (bench/src/wire-count.ts), in a short run of its own. Postgres: Sync and simple Query messages (one per round trip). Redis: commands, and round trips (a write after a reply came back). Webhooks are sent one at a time, so no two share a trip; the worker drains its jobs at concurrency 20 with instant fakes and alert-storm grouping on, as shipped (each ticket from its own requester, so every job is a full enhancement).',
       '',
       '| per | Postgres round trips | Redis commands | Redis round trips |',
       '| --- | --- | --- | --- |',
