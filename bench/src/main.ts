@@ -64,7 +64,7 @@ const PROFILES = {
     concurrency: { runs: concurrencyRuns({ fastLevels: [200], fastWindowSec: 3, realisticWindowSec: 3 }) },
     endToEnd: { ticketsPerSecond: 20, durationSec: 5, llmLatencyMs: 200 },
     counts: { webhooks: 100, jobs: 100 },
-    retrieval: { totalTickets: 10_000, tenants: 25, largeTenant: 2_000, queries: 200, maxSeconds: 5 },
+    retrieval: { totalTickets: 10_000, tenants: 25, largeTenant: 2_000, queries: 150, maxSeconds: 3 },
     watchdogSec: 115,
   },
 } as const;
