@@ -1,5 +1,6 @@
 import type { TargetCheck } from './report/targets.js';
 import type { ConcurrencyResult } from './scenarios/concurrency.js';
+import type { CountsResult } from './scenarios/counts.js';
 import type { EndToEndResult } from './scenarios/end-to-end.js';
 import type { IntakeResult } from './scenarios/intake.js';
 import type { RetrievalResult } from './scenarios/retrieval.js';
@@ -13,9 +14,11 @@ export interface MachineInfo {
   os: string;
 }
 
-/** What bench/results/latest.json holds. */
+/** What bench/results/latest.json (and quick.json, only-*.json) holds. */
 export interface BenchResults {
   mode: 'full' | 'quick';
+  /** The scenarios of an --only run; absent when every scenario ran. */
+  only?: string[];
   startedAt: string;
   durationSec: number;
   command: string;
@@ -25,10 +28,22 @@ export interface BenchResults {
     workerPipeline?: WorkerPipelineResult;
     concurrency?: ConcurrencyResult;
     endToEnd?: EndToEndResult;
+    counts?: CountsResult;
     retrieval?: RetrievalResult;
+    retrievalAtScale?: RetrievalResult;
     memory?: { peakRssMb: Record<string, number> };
   };
   /** Scenarios that threw, with the reason; their targets count as missed. */
   failures: Array<{ scenario: string; error: string }>;
   targets: TargetCheck[];
+}
+
+/**
+ * The file name (without extension) of a run's results under bench/results: latest.* holds full
+ * runs only, so a quick or partial run never replaces the numbers a full run left there.
+ */
+export function resultsName(run: { quick: boolean; only?: readonly string[] }): string {
+  const only = run.only ? `only-${run.only.join(',')}` : '';
+  if (run.quick) return only ? `quick-${only}` : 'quick';
+  return only || 'latest';
 }

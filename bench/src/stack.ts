@@ -43,6 +43,9 @@ const BENCH_SDP_LIMIT_PER_MINUTE = '100000';
 const BENCH_WORKER_ENV: Record<string, string> = {
   SDP_RATE_LIMIT_PER_MINUTE: BENCH_SDP_LIMIT_PER_MINUTE,
   ALERT_STORM_DEDUPE: 'false',
+  // No metrics port: two workers run side by side in the scale-out run, and a fixed port could
+  // collide with another service on this shared machine. Nothing measured reads it.
+  WORKER_HTTP_PORT: '0',
 };
 
 export interface Tenant {
@@ -70,7 +73,12 @@ export interface Stack {
   /** Empties the private Redis: each scenario starts with no jobs and no remembered event ids. */
   resetQueue(): Promise<void>;
   startWorker(env?: Record<string, string>, stdout?: 'ignore' | 'pipe'): Child;
-  addTenant(slug: string, history?: HistoryTicket[]): Promise<Tenant>;
+  /** Another API process (e.g. through counting proxies: `env` overrides DATABASE_URL, REDIS_URL). */
+  startApi(env?: Record<string, string>): Promise<{ child: Child; url: string }>;
+  /** A tenant in the stack's database, or in another migrated one (`databaseUrl`, its app role URL). */
+  addTenant(slug: string, history?: HistoryTicket[], databaseUrl?: string): Promise<Tenant>;
+  /** Runs `cleanup` when the stack closes (if the scenario has not already), e.g. a proxy's close. */
+  defer(cleanup: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -102,8 +110,12 @@ export async function startStack(
     cleanups.push(() => llm.close());
     const encryptionKey = randomEncryptionKey();
 
-    const addTenant = async (slug: string, history: HistoryTicket[] = []): Promise<Tenant> => {
-      const db = createDatabase({ url: database.appUrl, max: 2 });
+    const addTenant = async (
+      slug: string,
+      history: HistoryTicket[] = [],
+      databaseUrl = database.appUrl,
+    ): Promise<Tenant> => {
+      const db = createDatabase({ url: databaseUrl, max: 2 });
       try {
         const { tenant, webhookSecret } = await createTenant(db.db, createSecretBox(encryptionKey), {
           slug,
@@ -141,23 +153,33 @@ export async function startStack(
       TENANT_BACKLOG_LIMIT: '1000000',
     };
 
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
     // With the node flags of the image's targets, so the bench measures the services as shipped.
     const apiFlags = imageNodeFlags('api', 'apps/api/dist/server.js');
     const workerFlags = imageNodeFlags('worker', 'apps/worker/dist/main.js');
+    const startApi = async (env: Record<string, string> = {}) => {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const child = startNode(
+        'api',
+        'apps/api/dist/server.js',
+        { ...serviceEnv, HOST: '127.0.0.1', PORT: String(port), ...env },
+        { stdout: 'ignore', nodeArgs: [...apiFlags, ...opts.nodeArgs] },
+      );
+      peak.watch(child, 'api');
+      try {
+        await waitForHttp(child, `${url}/ready`);
+      } catch (error) {
+        await child.stop();
+        throw error;
+      }
+      return { child, url };
+    };
     say(
-      `starting the API (node ${[...apiFlags, 'apps/api/dist/server.js'].join(' ')}, LOG_LEVEL=info, logs to /dev/null) on ${url}`,
+      `starting the API (node ${[...apiFlags, 'apps/api/dist/server.js'].join(' ')}, LOG_LEVEL=info, logs to /dev/null)`,
     );
-    const apiChild = startNode(
-      'api',
-      'apps/api/dist/server.js',
-      { ...serviceEnv, HOST: '127.0.0.1', PORT: String(port) },
-      { stdout: 'ignore', nodeArgs: [...apiFlags, ...opts.nodeArgs] },
-    );
-    cleanups.push(() => apiChild.stop());
-    peak.watch(apiChild, 'api');
-    await waitForHttp(apiChild, `${url}/ready`);
+    const api = await startApi();
+    cleanups.push(() => api.child.stop());
+    const { url } = api;
 
     return {
       database,
@@ -168,7 +190,7 @@ export async function startStack(
       encryptionKey,
       tenant: await addTenant('bench'),
       serviceEnv,
-      api: { child: apiChild, url },
+      api,
       webhookUrl: (slug = 'bench') => `${url}/v1/webhooks/servicedesk/${slug}`,
       resetQueue: async () => {
         await redisClient.flushall();
@@ -189,7 +211,9 @@ export async function startStack(
         peak.watch(child, 'worker');
         return child;
       },
+      startApi,
       addTenant,
+      defer: (cleanup) => cleanups.push(cleanup),
       close,
     };
   } catch (error) {

@@ -7,12 +7,33 @@ interface Bar {
   color: string;
 }
 
-interface Panel {
+interface BarPanel {
+  kind: 'bars';
   title: string;
   unit: string;
   groups: Array<{ label: string; bars: Bar[] }>;
   target?: { value: number; label: string };
 }
+
+interface Series {
+  label: string;
+  color: string;
+  points: Array<{ x: number; y: number }>;
+  dashed?: boolean;
+}
+
+/** Lines on linear axes from zero, each point marked and labelled with its value. */
+interface LinePanel {
+  kind: 'lines';
+  title: string;
+  xLabel: string;
+  unit: string;
+  series: Series[];
+  /** Single points drawn as a diamond (the two-process run). */
+  markers: Array<{ label: string; color: string; x: number; y: number }>;
+}
+
+type Panel = BarPanel | LinePanel;
 
 const OURS = '#1f77b4';
 const REF = '#9aa5b1';
@@ -30,8 +51,81 @@ const short = (v: number) =>
         ? v.toFixed(0)
         : v.toFixed(1);
 
-/** One bar panel: groups of bars on a shared linear axis starting at zero, optional target line. */
+/** Latency → line colour of the throughput plot. */
+const LATENCY_COLORS = ['#2ca02c', '#1f77b4', '#9467bd', '#8c564b'];
+
+function linePanel(p: LinePanel, x: number, y: number, w: number, h: number): string {
+  const top = y + 40;
+  const bottom = y + h - 60;
+  const left = x + 55;
+  const right = x + w - 20;
+  const xs = [...p.series.flatMap((s) => s.points.map((pt) => pt.x)), ...p.markers.map((m) => m.x)];
+  const ys = [...p.series.flatMap((s) => s.points.map((pt) => pt.y)), ...p.markers.map((m) => m.y)].filter(
+    Number.isFinite,
+  );
+  const maxX = Math.max(...xs, 1) * 1.08;
+  const maxY = Math.max(...ys, 1) * 1.15;
+  const sx = (v: number) => left + (v / maxX) * (right - left);
+  const sy = (v: number) => bottom - (Math.max(0, v) / maxY) * (bottom - top);
+  const parts = [
+    `<text x="${x + w / 2}" y="${y + 22}" text-anchor="middle" font-size="16" font-weight="bold">${esc(p.title)}</text>`,
+    `<text x="${x + 8}" y="${top - 8}" font-size="11" fill="#555">${esc(p.unit)}</text>`,
+    `<text x="${(left + right) / 2}" y="${bottom + 34}" text-anchor="middle" font-size="11" fill="#555">${esc(p.xLabel)}</text>`,
+    `<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#333"/>`,
+    `<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333"/>`,
+  ];
+  for (let i = 0; i <= 4; i++) {
+    const v = (maxY / 1.15) * (i / 4);
+    parts.push(
+      `<line x1="${left}" y1="${sy(v)}" x2="${right}" y2="${sy(v)}" stroke="#e3e3e3"/>`,
+      `<text x="${left - 6}" y="${sy(v) + 4}" text-anchor="end" font-size="11" fill="#555">${short(v)}</text>`,
+    );
+  }
+  for (const v of [...new Set(xs)].sort((a, b) => a - b))
+    parts.push(
+      `<text x="${sx(v)}" y="${bottom + 16}" text-anchor="middle" font-size="11" fill="#333">${v.toFixed(0)}</text>`,
+    );
+  p.series.forEach((s, i) => {
+    const pts = [...s.points].sort((a, b) => a.x - b.x);
+    parts.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.map((pt) => `${sx(pt.x)},${sy(pt.y)}`).join(' ')}"/>`,
+    );
+    // Values of every other measured line go below their points, so two lines that meet stay legible.
+    const below = p.series.slice(0, i).filter((o) => !o.dashed).length % 2 === 1;
+    if (!s.dashed)
+      for (const pt of pts)
+        parts.push(
+          `<circle cx="${sx(pt.x)}" cy="${sy(pt.y)}" r="4" fill="${s.color}"/>`,
+          `<text x="${sx(pt.x)}" y="${sy(pt.y) + (below ? 18 : -8)}" text-anchor="middle" font-size="11" fill="${s.color}">${short(pt.y)}</text>`,
+        );
+    const ly = top + 4 + i * 16;
+    parts.push(
+      `<line x1="${left + 12}" y1="${ly}" x2="${left + 36}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<text x="${left + 42}" y="${ly + 4}" font-size="11">${esc(s.label)}</text>`,
+    );
+  });
+  p.markers.forEach((m, i) => {
+    const mx = sx(m.x);
+    const my = sy(m.y);
+    parts.push(
+      `<polygon points="${mx},${my - 7} ${mx + 7},${my} ${mx},${my + 7} ${mx - 7},${my}" fill="${m.color}"/>`,
+      `<text x="${mx + 10}" y="${my + 4}" font-size="11">${short(m.y)}</text>`,
+    );
+    const ly = top + 4 + (p.series.length + i) * 16;
+    parts.push(
+      `<polygon points="${left + 24},${ly - 6} ${left + 30},${ly} ${left + 24},${ly + 6} ${left + 18},${ly}" fill="${m.color}"/>`,
+      `<text x="${left + 42}" y="${ly + 4}" font-size="11">${esc(m.label)}</text>`,
+    );
+  });
+  return parts.join('\n');
+}
+
 function panel(p: Panel, x: number, y: number, w: number, h: number): string {
+  return p.kind === 'lines' ? linePanel(p, x, y, w, h) : barPanel(p, x, y, w, h);
+}
+
+/** One bar panel: groups of bars on a shared linear axis starting at zero, optional target line. */
+function barPanel(p: BarPanel, x: number, y: number, w: number, h: number): string {
   const top = y + 40;
   const bottom = y + h - 50;
   const left = x + 50;
@@ -79,7 +173,7 @@ function panel(p: Panel, x: number, y: number, w: number, h: number): string {
 }
 
 function panels(r: BenchResults): Panel[] {
-  const { intake, workerPipeline, concurrency, endToEnd, retrieval } = r.scenarios;
+  const { intake, concurrency, endToEnd, retrieval, retrievalAtScale } = r.scenarios;
   const out: Panel[] = [];
   if (intake) {
     const handlers = [
@@ -89,14 +183,20 @@ function panels(r: BenchResults): Panel[] {
       ...('skipped' in intake.fastapi ? [] : [{ label: 'FastAPI+Celery', l: intake.fastapi, color: PY }]),
     ];
     out.push({
+      kind: 'bars',
       title: `Webhook intake throughput (${intake.connections} connections)`,
       unit: 'requests/s',
       groups: handlers.map((h) => ({
         label: h.label,
         bars: [{ label: 'req/s', value: h.l.requestsPerSecond, color: h.color }],
       })),
+      target: {
+        value: 0.9 * intake.guaranteed.requestsPerSecond,
+        label: 'target ≥ 0.9 × ref. + guarantees (ours)',
+      },
     });
     out.push({
+      kind: 'bars',
       title: 'Webhook intake latency',
       unit: 'ms',
       groups: handlers.map((h) => ({
@@ -109,33 +209,51 @@ function panels(r: BenchResults): Panel[] {
       target: { value: 15, label: 'target p99 ≤ 15 ms (ours)' },
     });
   }
-  if (workerPipeline || concurrency) {
-    const groups: Panel['groups'] = [];
-    if (workerPipeline)
-      // The no-op ceiling is an order of magnitude above the rest; it is named, not drawn, so the
-      // bars that matter stay readable.
-      groups.push({
-        label: `instant (no-op ${short(workerPipeline.noopCeilingPerSecond)}/s)`,
-        bars: [
-          { label: 'ours', value: workerPipeline.enhancementsPerSecond, color: OURS },
-          { label: 'target', value: 300, color: REF },
-        ],
-      });
-    for (const l of concurrency?.levels ?? [])
-      groups.push({
-        label: `c=${l.concurrency}, LLM ${concurrency?.llmLatencyMs} ms`,
-        bars: [
-          { label: 'ours', value: l.measuredPerSecond, color: OURS },
-          { label: 'ideal', value: l.idealPerSecond, color: REF },
-        ],
-      });
-    out.push({ title: 'Worker throughput (one process)', unit: 'enhancements/s', groups });
+  if (concurrency && concurrency.levels.length > 0) {
+    // One line per LLM latency through the one-process runs, its ideal (slots ÷ latency) dashed;
+    // the two-process run as a point at its total slots.
+    const latencies = [...new Set(concurrency.levels.map((l) => l.llmLatencyMs))].sort((a, b) => a - b);
+    const series: Series[] = [];
+    const markers: LinePanel['markers'] = [];
+    latencies.forEach((latency, i) => {
+      const color = LATENCY_COLORS[i % LATENCY_COLORS.length] as string;
+      const single = concurrency.levels.filter((l) => l.llmLatencyMs === latency && l.workers === 1);
+      const name = latency >= 1000 ? `${latency / 1000} s` : `${latency} ms`;
+      if (single.length > 0) {
+        series.push({
+          label: `LLM ${name}, one worker`,
+          color,
+          points: single.map((l) => ({ x: l.concurrency, y: l.measuredPerSecond })),
+        });
+        series.push({
+          label: `ideal at ${name}`,
+          color,
+          dashed: true,
+          points: single.map((l) => ({ x: l.concurrency, y: l.idealPerSecond })),
+        });
+      }
+      for (const l of concurrency.levels.filter((c) => c.llmLatencyMs === latency && c.workers > 1))
+        markers.push({
+          label: `LLM ${name}, ${l.workers} workers × ${l.concurrency}`,
+          color,
+          x: l.concurrency * l.workers,
+          y: l.measuredPerSecond,
+        });
+    });
+    out.push({
+      kind: 'lines',
+      title: 'Worker throughput against concurrency',
+      xLabel: 'concurrency (slots in all worker processes)',
+      unit: 'enhancements/s',
+      series,
+      markers,
+    });
   }
-  if (endToEnd || retrieval) {
-    const groups: Panel['groups'] = [];
+  if (endToEnd || retrieval || retrievalAtScale) {
+    const groups: BarPanel['groups'] = [];
     if (endToEnd)
       groups.push({
-        label: `end-to-end overhead (target p95 ≤ 50)`,
+        label: `end-to-end overhead (p95 ≤ 50)`,
         bars: [
           { label: 'p50', value: endToEnd.overheadP50Ms, color: P50 },
           { label: 'p95', value: endToEnd.overheadP95Ms, color: P9X },
@@ -143,13 +261,21 @@ function panels(r: BenchResults): Panel[] {
       });
     if (retrieval)
       groups.push({
-        label: `retrieval, ${Math.round(retrieval.historyTickets / 1000)}k tickets (target p95 ≤ 25)`,
+        label: `retrieval ${Math.round(retrieval.historyTickets / 1000)}k, 1 tenant (p95 ≤ 25)`,
         bars: [
           { label: 'p50', value: retrieval.p50Ms, color: P50 },
           { label: 'p95', value: retrieval.p95Ms, color: P9X },
         ],
       });
-    out.push({ title: 'Latency percentiles', unit: 'ms', groups });
+    if (retrievalAtScale)
+      groups.push({
+        label: `${Math.round(retrievalAtScale.historyTickets / 1000)}k, ${retrievalAtScale.tenants} tenants (p95 ≤ 40)`,
+        bars: [
+          { label: 'p50', value: retrievalAtScale.p50Ms, color: P50 },
+          { label: 'p95', value: retrievalAtScale.p95Ms, color: P9X },
+        ],
+      });
+    out.push({ kind: 'bars', title: 'Latency percentiles', unit: 'ms', groups });
   }
   return out;
 }

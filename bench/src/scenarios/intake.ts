@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@ai-agents/sandbox';
 import { driveWebhooks, type LoadResult } from '../load.js';
@@ -18,12 +19,16 @@ export interface IntakeResult {
   oursOverFastapi: number | null;
 }
 
+// What bench/reference/fastapi_reference.py imports (and `python3 -m uvicorn` runs), and the Debian
+// packages that hold them: Celery's Redis broker needs the redis client, which Celery only suggests.
 const PYTHON_MODULES = 'import fastapi, uvicorn, celery, redis';
+const DEBIAN_PACKAGES = ['python3-fastapi', 'python3-uvicorn', 'python3-celery', 'python3-redis'];
+// Installing them takes about a minute on a fresh machine; past this the comparison is skipped.
+const INSTALL_TIMEOUT_MS = 5 * 60_000;
 
 /**
- * The first interpreter that has Debian's python3-fastapi, python3-uvicorn, python3-celery (and the
- * redis client Celery's broker needs). A version manager's python3 may shadow /usr/bin/python3 on
- * PATH, so both are tried. The bench never installs them.
+ * The first interpreter that has the modules. A version manager's python3 may shadow
+ * /usr/bin/python3 (where Debian's packages install) on PATH, so both are tried.
  */
 export function findFastapiPython(): string | undefined {
   for (const python of ['python3', '/usr/bin/python3']) {
@@ -31,6 +36,64 @@ export function findFastapiPython(): string | undefined {
     if (probe.status === 0) return python;
   }
   return undefined;
+}
+
+/** Runs a command to its end (bounded), without blocking the event loop that runs the watchdog. */
+function run(command: string, args: string[], timeoutMs: number): Promise<{ ok: boolean; tail: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-2000);
+    });
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      resolve({ ok: false, tail: error.message });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ ok: code === 0, tail: stderr.trim().split('\n').slice(-3).join(' / ') });
+    });
+  });
+}
+
+/**
+ * The interpreter for the FastAPI + Celery comparison, installing Debian's packages first when they
+ * are missing and this process may (root, with apt-get); otherwise why it is skipped.
+ */
+export async function ensureFastapiPython(
+  say: (m: string) => void,
+): Promise<{ python: string } | { skipped: string }> {
+  const found = findFastapiPython();
+  if (found) return { python: found };
+  const missing = `${DEBIAN_PACKAGES.join(', ')} are not installed`;
+  if (process.getuid?.() !== 0) return { skipped: `${missing}, and installing them needs root` };
+  if (!existsSync('/usr/bin/apt-get'))
+    return { skipped: `${missing}, and there is no apt-get to install them` };
+  const deadline = Date.now() + INSTALL_TIMEOUT_MS;
+  const install = () =>
+    run(
+      'apt-get',
+      ['-o', 'DPkg::Lock::Timeout=600', 'install', '-y', '--no-install-recommends', ...DEBIAN_PACKAGES],
+      Math.max(1_000, deadline - Date.now()),
+    );
+  say(`intake: installing ${DEBIAN_PACKAGES.join(' ')} with apt-get for the FastAPI + Celery comparison`);
+  let result = await install();
+  if (!result.ok) {
+    // Stale package lists are the usual reason on a machine that has not run apt-get for a while.
+    say('intake: apt-get install failed; refreshing the package lists once and trying again');
+    await run('apt-get', ['-o', 'DPkg::Lock::Timeout=600', 'update'], Math.max(1_000, deadline - Date.now()));
+    result = await install();
+  }
+  const python = result.ok ? findFastapiPython() : undefined;
+  if (python) return { python };
+  return {
+    skipped: `${missing}, and apt-get could not install them (${result.tail || 'no modules after install'})`,
+  };
 }
 
 async function measure(
@@ -101,14 +164,12 @@ export async function runIntake(
   const guaranteed = await runReference(true, 'refg');
 
   let fastapi: IntakeResult['fastapi'];
-  const python = findFastapiPython();
-  if (!python) {
-    fastapi = {
-      skipped:
-        'python3-fastapi, python3-uvicorn, python3-celery (and python3-redis) are not installed; the bench does not install them',
-    };
+  const interpreter = await ensureFastapiPython(say);
+  if ('skipped' in interpreter) {
+    fastapi = { skipped: interpreter.skipped };
     say(`intake: FastAPI + Celery skipped (${fastapi.skipped})`);
   } else {
+    const { python } = interpreter;
     const port = await freePort();
     say(`intake: FastAPI + Celery (bench/reference/fastapi_reference.py, one uvicorn process, ${python})`);
     fastapi = await withChild(

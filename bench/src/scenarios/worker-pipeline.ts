@@ -75,9 +75,14 @@ export function trackNotes(stack: Stack, ids: readonly string[]) {
 
 export type NoteTracker = ReturnType<typeof trackNotes>;
 
-/** Collects the `stages` object of each "note posted" line the worker writes to stdout. */
-export function collectStages(child: Child): Array<Record<string, number>> {
-  const stages: Array<Record<string, number>> = [];
+/**
+ * Collects the `stages` object of each "note posted" line the worker writes to stdout, into
+ * `stages` (shared by the workers of one run).
+ */
+export function collectStages(
+  child: Child,
+  stages: Array<Record<string, number>> = [],
+): Array<Record<string, number>> {
   if (!child.process.stdout) return stages;
   const lines = createInterface({ input: child.process.stdout });
   lines.on('line', (line) => {
