@@ -61,7 +61,7 @@ const untyped = (code: number, body = Buffer.alloc(0)) => {
 };
 
 describe('createPostgresCounter', () => {
-  it('counts Sync and Query messages after the start-up, whatever the cuts', () => {
+  it('counts Sync and Query messages after the start-up, whatever the cuts; pipelined ones share a trip', () => {
     const startup = untyped(196608, Buffer.from('user\0app\0\0'));
     const extended = Buffer.concat([
       message('P', Buffer.from('\0select 1\0\0\0')),
@@ -74,8 +74,17 @@ describe('createPostgresCounter', () => {
     for (const size of [1, 3, 9, 1000]) {
       const c = createPostgresCounter();
       feed(c, Buffer.concat([startup, extended]), size);
-      expect(c.roundTrips).toBe(2);
+      expect(c.commands).toBe(2);
+      // Written without waiting for an answer: one trip.
+      expect(c.roundTrips).toBe(1);
     }
+    const c = createPostgresCounter();
+    c.client(startup);
+    c.server(Buffer.from('R\0\0\0\x08\0\0\0\0'));
+    c.client(message('Q', Buffer.from('begin\0')));
+    c.server(Buffer.from('C'));
+    c.client(message('Q', Buffer.from('commit\0')));
+    expect([c.commands, c.roundTrips]).toEqual([2, 2]);
   });
 
   it('goes on in the clear after a refused SSLRequest and gives up when TLS starts', () => {
@@ -127,6 +136,27 @@ describe('startCountingProxy', () => {
     await client.end();
     expect(rows[0]?.n).toBe(42);
     expect(pgProxy.counts().roundTrips - pgBefore.roundTrips).toBe(3);
+
+    // The same transaction pipelined (pg's pipeline mode, written in one go): one trip, three commands.
+    const piped = new pg.Client({
+      connectionString: pgProxy.url('postgres://postgres@127.0.0.1:5432/postgres'),
+      pipeline: true,
+    });
+    await piped.connect();
+    const pipedBefore = pgProxy.counts();
+    const socket = (piped as unknown as { connection: { stream: { cork(): void; uncork(): void } } })
+      .connection.stream;
+    socket.cork();
+    const answers = Promise.all([
+      piped.query('begin'),
+      piped.query<{ n: number }>('select $1::int + 1 as n', [41]),
+      piped.query('commit'),
+    ]);
+    socket.uncork();
+    expect((await answers)[1].rows[0]?.n).toBe(42);
+    await piped.end();
+    expect(pgProxy.counts().roundTrips - pipedBefore.roundTrips).toBe(1);
+    expect(pgProxy.counts().commands - pipedBefore.commands).toBe(3);
     expect(pgProxy.counts().unparsed).toBe(0);
   });
 

@@ -6,12 +6,15 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  */
 export interface WireCounts {
   /**
-   * Postgres: Sync plus simple Query messages (the extended protocol ends each round trip with one
-   * Sync; messages pipelined before it share that trip). Redis: a client write after a reply came
-   * back (commands written before waiting for any answer share one trip).
+   * Times the client waited for the server: a write after an answer came back. What a client writes
+   * before waiting for any answer shares one trip (Redis pipelines; Postgres pipeline mode, where
+   * BEGIN, a statement and COMMIT can go out together).
    */
   roundTrips: number;
-  /** Redis: top-level commands (one RESP array each). Postgres: the same as roundTrips. */
+  /**
+   * Redis: top-level commands (one RESP array each). Postgres: Sync plus simple Query messages, the
+   * points where the server answers (an extended-protocol statement ends with one Sync).
+   */
   commands: number;
   connections: number;
   /** Connections whose stream could not be followed (TLS, or a protocol error): their counts are missing. */
@@ -149,10 +152,12 @@ export function createPostgresCounter(): StreamCounter {
   let header = Buffer.alloc(0);
   let skip = 0;
   let broken = false;
+  let repliedSinceTrip = true;
   const counter: StreamCounter = {
     roundTrips: 0,
     commands: 0,
     server(chunk) {
+      repliedSinceTrip = true;
       if (awaitingEncryptionAnswer && chunk.length > 0) {
         awaitingEncryptionAnswer = false;
         // 'N': go on in the clear. Anything else ('S', 'G'): the rest is encrypted.
@@ -179,9 +184,11 @@ export function createPostgresCounter(): StreamCounter {
           const length = header.readUInt32BE(1);
           if (length < 4) broken = true;
           if (type === 0x53 || type === 0x51) {
-            // 'S' Sync, 'Q' Query: the client now waits for the server.
-            counter.roundTrips += 1;
+            // 'S' Sync, 'Q' Query: the server answers here. A new trip unless the client is still
+            // writing without having waited for an answer (pipelined).
             counter.commands += 1;
+            if (repliedSinceTrip) counter.roundTrips += 1;
+            repliedSinceTrip = false;
           }
           skip = length - 4;
         } else {
