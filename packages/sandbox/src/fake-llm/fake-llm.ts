@@ -46,109 +46,131 @@ const MAX_BODY_BYTES = 20 * 1024 * 1024;
 // OpenAI sends retry-after with its 429s; the SDK honours it when it retries.
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
+/** What one fake LLM holds: its faults, the calls and prompts it saw, a forced answer. */
+interface LlmState {
+  faults: ReturnType<typeof createFaultBoard<'chat'>>;
+  calls: LlmCall[];
+  prompts: string[];
+  sequence: number;
+  forced: Record<string, unknown> | null;
+}
+
 /** An OpenAI-compatible chat-completions endpoint that answers deterministically from the prompt. */
 export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> {
-  const faults = createFaultBoard<'chat'>();
-  const calls: LlmCall[] = [];
-  const prompts: string[] = [];
-  let sequence = 0;
-  let forced: Record<string, unknown> | null = null;
-
-  function control(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
-    return answerSandboxControl(res, route, {
-      calls,
-      clearFaults: () => faults.clear(),
-      // Same body as the fake SDP's ({ route, plan }); the LLM has one route, so `route` is optional.
-      setFault: (body) => faults.set('all', (isRecord(body) ? body.plan : undefined) as FaultPlan),
-      body: async () => parseJson(await readBody(req, MAX_BODY_BYTES)),
-    });
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = req.method ?? 'GET';
-    const { pathname } = new URL(req.url ?? '/', 'http://sandbox.invalid');
-    const path = pathname.replace(/\/+$/, '');
-    if (path.startsWith('/_sandbox/')) return control(req, res, `${method} ${path}`);
-    if (method !== 'POST' || path !== '/v1/chat/completions') {
-      return sendJson(res, 404, openAiError(`Invalid URL (${method} ${pathname})`, 'invalid_request_error'));
-    }
-
-    const request = parseJson(await readBody(req, MAX_BODY_BYTES));
-    const model = isRecord(request) && typeof request.model === 'string' ? request.model : '';
-    const prompt = isRecord(request) ? promptOf(request.messages) : '';
-    prompts.push(prompt);
-    // Prompts are large; tests look at the last few only.
-    if (prompts.length > 100) prompts.shift();
-    const answer = (status: number, body: unknown, headers?: Record<string, string>) => {
-      appendCall(calls, { model, promptChars: prompt.length, status });
-      sendJson(res, status, body, headers);
-    };
-
-    const fault = faults.decide('chat');
-    if (fault.outcome.type === 'hang') {
-      appendCall(calls, { model, promptChars: prompt.length, status: 0 });
-      return;
-    }
-    if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { ref: false });
-    if (fault.outcome.type === 'fail') {
-      const { status } = fault.outcome;
-      const retryAfter =
-        fault.outcome.retryAfterSeconds ?? (status === 429 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
-      return answer(
-        status,
-        faultError(status),
-        retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
-      );
-    }
-
-    const bearer = /^Bearer\s+(\S+)/.exec(req.headers.authorization ?? '');
-    if (!bearer) {
-      return answer(
-        401,
-        openAiError(
-          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth.",
-          'invalid_request_error',
-          'missing_api_key',
-        ),
-      );
-    }
-    if (!isRecord(request))
-      return answer(400, openAiError('The request body is not valid JSON.', 'invalid_request_error'));
-    if (model === '')
-      return answer(400, openAiError("Missing required parameter: 'model'.", 'invalid_request_error'));
-    if (!Array.isArray(request.messages) || request.messages.length === 0) {
-      return answer(400, openAiError("Missing required parameter: 'messages'.", 'invalid_request_error'));
-    }
-    if (request.stream === true) {
-      return answer(
-        400,
-        openAiError('The sandbox does not stream; call without stream: true.', 'invalid_request_error'),
-      );
-    }
-
-    const content =
-      fault.outcome.type === 'invalid_output' ? invalidContent(prompt) : obey(answerContent(request, prompt));
-    return answer(200, completionBody(model, prompt, content, ++sequence));
-  }
-
-  function obey(content: string): string {
-    if (!forced) return content;
-    const parsed = parseJson(content);
-    if (!isRecord(parsed)) return content;
-    for (const [key, value] of Object.entries(forced)) if (key in parsed) parsed[key] = value;
-    return JSON.stringify(parsed);
-  }
-
-  const server = await startHttpServer(handle, { host: opts.host ?? '127.0.0.1', port: opts.port ?? 0 });
+  const state: LlmState = {
+    faults: createFaultBoard<'chat'>(),
+    calls: [],
+    prompts: [],
+    sequence: 0,
+    forced: null,
+  };
+  const server = await startHttpServer((req, res) => handle(state, req, res), {
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 0,
+  });
   return {
     url: `${server.url}/v1`,
-    calls,
-    prompts,
-    setFault: (plan) => faults.set('all', plan),
+    calls: state.calls,
+    prompts: state.prompts,
+    setFault: (plan) => state.faults.set('all', plan),
     answerWith: (fields) => {
-      forced = fields;
+      state.forced = fields;
     },
-    clearFaults: () => faults.clear(),
+    clearFaults: () => state.faults.clear(),
     close: () => server.close(),
   };
+}
+
+function control(state: LlmState, req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
+  return answerSandboxControl(res, route, {
+    calls: state.calls,
+    clearFaults: () => state.faults.clear(),
+    // Same body as the fake SDP's ({ route, plan }); the LLM has one route, so `route` is optional.
+    setFault: (body) => state.faults.set('all', (isRecord(body) ? body.plan : undefined) as FaultPlan),
+    body: async () => parseJson(await readBody(req, MAX_BODY_BYTES)),
+  });
+}
+
+/** One request, checked in the order OpenAI's API does: the route, faults, the key, the body. */
+async function handle(state: LlmState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? 'GET';
+  const { pathname } = new URL(req.url ?? '/', 'http://sandbox.invalid');
+  const path = pathname.replace(/\/+$/, '');
+  if (path.startsWith('/_sandbox/')) return control(state, req, res, `${method} ${path}`);
+  if (method !== 'POST' || path !== '/v1/chat/completions') {
+    return sendJson(res, 404, openAiError(`Invalid URL (${method} ${pathname})`, 'invalid_request_error'));
+  }
+
+  const request = parseJson(await readBody(req, MAX_BODY_BYTES));
+  const model = isRecord(request) && typeof request.model === 'string' ? request.model : '';
+  const prompt = isRecord(request) ? promptOf(request.messages) : '';
+  state.prompts.push(prompt);
+  // Prompts are large; tests look at the last few only.
+  if (state.prompts.length > 100) state.prompts.shift();
+  const answer = (status: number, body: unknown, headers?: Record<string, string>) => {
+    appendCall(state.calls, { model, promptChars: prompt.length, status });
+    sendJson(res, status, body, headers);
+  };
+
+  const fault = state.faults.decide('chat');
+  if (fault.outcome.type === 'hang') {
+    appendCall(state.calls, { model, promptChars: prompt.length, status: 0 });
+    return;
+  }
+  if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { ref: false });
+  if (fault.outcome.type === 'fail') {
+    const { status } = fault.outcome;
+    const retryAfter =
+      fault.outcome.retryAfterSeconds ?? (status === 429 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
+    return answer(
+      status,
+      faultError(status),
+      retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
+    );
+  }
+  const refusal = refusalOf(req, request, model);
+  if (refusal) return answer(refusal.status, refusal.body);
+  const content =
+    fault.outcome.type === 'invalid_output'
+      ? invalidContent(prompt)
+      : obey(state, answerContent(request as Record<string, unknown>, prompt));
+  return answer(200, completionBody(model, prompt, content, ++state.sequence));
+}
+
+/** What OpenAI refuses before it looks at the prompt: no key, a body that is not a chat request. */
+function refusalOf(
+  req: IncomingMessage,
+  request: unknown,
+  model: string,
+): { status: 400 | 401; body: unknown } | null {
+  const bearer = /^Bearer\s+(\S+)/.exec(req.headers.authorization ?? '');
+  if (!bearer) {
+    return {
+      status: 401,
+      body: openAiError(
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth.",
+        'invalid_request_error',
+        'missing_api_key',
+      ),
+    };
+  }
+  const invalid = (message: string) => ({
+    status: 400 as const,
+    body: openAiError(message, 'invalid_request_error'),
+  });
+  if (!isRecord(request)) return invalid('The request body is not valid JSON.');
+  if (model === '') return invalid("Missing required parameter: 'model'.");
+  if (!Array.isArray(request.messages) || request.messages.length === 0)
+    return invalid("Missing required parameter: 'messages'.");
+  if (request.stream === true) return invalid('The sandbox does not stream; call without stream: true.');
+  return null;
+}
+
+/** The answer with the fields a test forced (answerWith) written over it. */
+function obey(state: LlmState, content: string): string {
+  if (!state.forced) return content;
+  const parsed = parseJson(content);
+  if (!isRecord(parsed)) return content;
+  for (const [key, value] of Object.entries(state.forced)) if (key in parsed) parsed[key] = value;
+  return JSON.stringify(parsed);
 }

@@ -277,6 +277,33 @@ function noteInput(req: IncomingMessage, body: string, accepted: NoteWrapper): N
   return { wrapper, description: fields.description, show_to_requester: fields.show_to_requester === true };
 }
 
+/** What one fake server holds: its tickets, tokens, faults, settings and the calls it answered. */
+interface FakeState {
+  opts: FakeServiceDeskOptions;
+  store: ReturnType<typeof createTicketStore>;
+  tokens: ReturnType<typeof createTokenIssuer>;
+  faults: ReturnType<typeof createFaultBoard<Exclude<SdpFaultRoute, 'all'>>>;
+  technicianKeys: Set<string>;
+  served: Edition | 'both';
+  wrappers: Record<Edition, NoteWrapper>;
+  listViews: Set<string>;
+  calls: SdpCall[];
+  solutions: StoredSolution[];
+  nextSolutionId: number;
+  taxonomy: { categories: string[]; priorities: string[] };
+}
+
+/** One API call being answered: where it came in and how to answer it (logged as a call). */
+interface Exchange {
+  req: IncomingMessage;
+  url: URL;
+  method: string;
+  edition: Edition;
+  apiPath: string;
+  body: string;
+  answer(status: number, body: unknown, headers?: Record<string, string>): void;
+}
+
 /**
  * A fake ServiceDesk Plus v3 API (plus Zoho's token endpoint) on a real HTTP port, as strict as the
  * real editions (editions.ts): the edition's auth header only, the v3 Accept header, the build's note
@@ -284,186 +311,46 @@ function noteInput(req: IncomingMessage, body: string, accepted: NoteWrapper): N
  * with SDP code 4007 (the vendor's common-error-code pages); an unknown name in input answers 4001.
  */
 export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): Promise<FakeServiceDesk> {
-  const store = createTicketStore();
-  const tokens = createTokenIssuer(opts.oauth);
-  const faults = createFaultBoard<Exclude<SdpFaultRoute, 'all'>>();
-  const technicianKeys = new Set(opts.technicianKeys ?? [DEFAULT_TECHNICIAN_KEY]);
-  const served = opts.edition ?? 'both';
-  const wrappers: Record<Edition, NoteWrapper> = {
-    onprem: opts.noteWrappers?.onprem ?? 'note',
-    cloud: opts.noteWrappers?.cloud ?? 'request_note',
+  const state: FakeState = {
+    opts,
+    store: createTicketStore(),
+    tokens: createTokenIssuer(opts.oauth),
+    faults: createFaultBoard<Exclude<SdpFaultRoute, 'all'>>(),
+    technicianKeys: new Set(opts.technicianKeys ?? [DEFAULT_TECHNICIAN_KEY]),
+    served: opts.edition ?? 'both',
+    wrappers: {
+      onprem: opts.noteWrappers?.onprem ?? 'note',
+      cloud: opts.noteWrappers?.cloud ?? 'request_note',
+    },
+    listViews: new Set(opts.listViews ?? SYSTEM_LIST_VIEWS),
+    calls: [],
+    solutions: [],
+    nextSolutionId: 300001,
+    taxonomy: { categories: [...DEFAULT_CATEGORIES], priorities: [...DEFAULT_PRIORITIES] },
   };
-  const listViews = new Set(opts.listViews ?? SYSTEM_LIST_VIEWS);
-  const calls: SdpCall[] = [];
-  const solutions: StoredSolution[] = [];
-  let nextSolutionId = 300001;
-  const taxonomy = { categories: [...DEFAULT_CATEGORIES], priorities: [...DEFAULT_PRIORITIES] };
-
-  /** On-premises takes only a technician key, Cloud only a Zoho token: the scopes it carries, or undefined. */
-  function credentialsOf(req: IncomingMessage, edition: Edition): readonly string[] | undefined {
-    if (edition === 'onprem') {
-      const key = req.headers.authtoken;
-      return typeof key === 'string' && technicianKeys.has(key) ? ['*'] : undefined;
-    }
-    const match = /^Zoho-oauthtoken (\S+)$/.exec(req.headers.authorization ?? '');
-    return match?.[1] === undefined ? undefined : tokens.scopesOf(match[1]);
-  }
-
-  function notesOf(requestId?: string): StoredNote[] {
-    const notes = requestId === undefined ? store.allNotes() : store.notesOf(requestId);
-    return notes.map((note) => ({ ...note, created_time: { ...note.created_time } }));
-  }
-
-  function control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const json = async () => parseJson(await readBody(req, MAX_BODY_BYTES));
-    return answerSandboxControl(res, `${req.method} ${url.pathname.replace(/\/+$/, '')}`, {
-      calls,
-      clearFaults: () => faults.clear(),
-      setFault(body) {
-        const faultRoute = isRecord(body) ? body.route : undefined;
-        if (!FAULT_ROUTES.includes(faultRoute as SdpFaultRoute))
-          throw new Error(`route must be one of ${FAULT_ROUTES.join(', ')}`);
-        faults.set(faultRoute as SdpFaultRoute, (body as Record<string, unknown>).plan as FaultPlan);
-      },
-      body: json,
-      endpoints: {
-        'POST /_sandbox/requests': async () => [201, store.addRequest((await json()) as SdpRequestInput)],
-        'GET /_sandbox/notes': async () => [200, notesOf(url.searchParams.get('request_id') ?? undefined)],
-      },
-    });
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-    if (url.pathname.startsWith('/_sandbox/')) return control(req, res, url);
-
-    let wrapperSent: NoteWrapper | undefined;
-    const answer = (status: number, body: unknown, headers?: Record<string, string>) => {
-      appendCall(calls, {
-        method,
-        path: url.pathname,
-        status,
-        ...(wrapperSent ? { wrapper: wrapperSent } : {}),
-      });
-      sendJson(res, status, body, headers);
-    };
-    const { edition, apiPath } = editionOf(url.pathname);
-    const route = routeOf(method, apiPath);
-    if (!route || (route.name !== 'token' && served !== 'both' && served !== edition))
-      return answer(404, NOT_FOUND);
-    const body = method === 'POST' || method === 'PUT' ? await readBody(req, MAX_BODY_BYTES) : '';
-    if (route.name !== 'token' && !acceptsV3(req)) return answer(400, WRONG_ACCEPT);
-
-    // Faults come first, as from a load balancer or an overloaded portal in front of everything else.
-    const fault = faults.decide(route.name);
-    if (fault.outcome.type === 'hang') {
-      appendCall(calls, { method, path: url.pathname, status: 0 });
-      return;
-    }
-    if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { ref: false });
-    if (fault.outcome.type === 'fail') {
-      const { status, retryAfterSeconds } = fault.outcome;
-      const headers: Record<string, string> =
-        retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) };
-      return answer(status, route.name === 'token' ? tokenFaultBody(status) : faultBody(status), headers);
-    }
-    if (fault.outcome.type === 'invalid_output') {
-      appendCall(calls, { method, path: url.pathname, status: 200 });
-      return sendText(res, 200, 'text/html;charset=UTF-8', NOT_JSON_PAGE);
-    }
-
-    if (route.name === 'token') {
-      // Zoho takes the parameters in the query string or the form body.
-      const params = new URLSearchParams(url.searchParams);
-      for (const [key, value] of new URLSearchParams(body)) params.set(key, value);
-      const issued = tokens.issue(params);
-      return answer(issued.status, issued.body);
-    }
-    const granted = credentialsOf(req, edition);
-    if (!granted) return answer(401, INVALID_API_KEY);
-    if (edition === 'cloud' && !scopeAllows(granted, scopeAreaOf(apiPath), method))
-      return answer(401, SCOPE_MISMATCH);
-
-    if (route.name === 'listRequests') {
-      const page = requestedPage(url.searchParams);
-      if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
-      const criteria = searchCriteria(url.searchParams);
-      const view = listFilter(url.searchParams);
-      if (view !== undefined && !listViews.has(view))
-        return answer(400, sdpFailure(4001, `Invalid filter_by name ${view}`, 'filter_by'));
-      const showAll = view === 'All_Requests' || (view === undefined && opts.defaultListView === 'all');
-      const inView = (r: SdpRequestRecord) =>
-        showAll || !PENDING_HIDES.has(String(r.status?.name ?? '').toLowerCase());
-      const matching = store.listRequests().filter((r) => inView(r) && matchesCriteria(r, criteria));
-      const { rows, list_info } = pageOf(matching, page);
-      return answer(200, { requests: rows.map(requestSummary), response_status: [SUCCESS], list_info });
-    }
-    if (route.name === 'listSolutions') {
-      const page = requestedPage(url.searchParams);
-      if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
-      const criteria = searchCriteria(url.searchParams);
-      const { rows, list_info } = pageOf(
-        solutions.filter((s) => matchesCriteria(s, criteria)),
-        page,
-      );
-      return answer(200, { solutions: rows, response_status: [SUCCESS], list_info });
-    }
-    if (route.name === 'listCategories' || route.name === 'listPriorities') {
-      const page = requestedPage(url.searchParams);
-      if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
-      const entity = route.name === 'listCategories' ? 'categories' : 'priorities';
-      const all = named(taxonomy[entity], entity === 'categories' ? 301 : 401);
-      const { rows, list_info } = pageOf(all, page);
-      return answer(200, { [entity]: rows, response_status: [SUCCESS], list_info });
-    }
-    const request = store.getRequest(route.id);
-    if (!request) return answer(404, NOT_FOUND);
-    if (route.name === 'updateRequest') {
-      const update = requestUpdate(req, body, taxonomy);
-      if ('error' in update) return answer(400, update.error);
-      Object.assign(request, update.fields);
-      return answer(200, { request, response_status: SUCCESS });
-    }
-    if (route.name === 'getRequest') return answer(200, { request, response_status: SUCCESS });
-    if (route.name === 'getResolution')
-      return answer(200, { resolution: request.resolution ?? { content: '' }, response_status: SUCCESS });
-    if (route.name === 'listNotes') {
-      const page = requestedPage(url.searchParams);
-      if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
-      const { rows, list_info } = pageOf(store.notesOf(route.id), page);
-      // List calls return response_status as an array, unlike single-entity calls. Editions name the
-      // list differently; clients read either.
-      return answer(200, {
-        [edition === 'cloud' ? 'request_notes' : 'notes']: rows.map((n) => noteForApi(n, edition)),
-        response_status: [SUCCESS],
-        list_info,
-      });
-    }
-    const input = noteInput(req, body, wrappers[edition]);
-    wrapperSent = input.wrapper;
-    if ('error' in input) return answer(400, input.error);
-    const note = store.addNote(route.id, input);
-    return answer(200, { [input.wrapper]: noteForApi(note, edition), response_status: SUCCESS });
-  }
-
-  const server = await startHttpServer(handle, {
+  const server = await startHttpServer((req, res) => handle(state, req, res), {
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
     ...(opts.tls ? { tls: opts.tls } : {}),
   });
+  return fakeServiceDesk(state, server);
+}
+
+/** The test-facing side of a running fake. */
+function fakeServiceDesk(state: FakeState, server: { url: string; close(): Promise<void> }): FakeServiceDesk {
+  const { store, taxonomy } = state;
   return {
     url: server.url,
     accountsUrl: server.url,
     addRequest: (request) => store.addRequest(request),
     addSolution: (solution) => {
       const stored: StoredSolution = {
-        id: solution.id ?? String(nextSolutionId++),
+        id: solution.id ?? String(state.nextSolutionId++),
         title: solution.title,
         description: solution.description ?? '',
         topic: solution.topic ? { name: solution.topic } : null,
       };
-      solutions.push(stored);
+      state.solutions.push(stored);
       return { ...stored };
     },
     addNote: (requestId, note) => ({ ...store.addNote(requestId, note) }),
@@ -475,11 +362,193 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
       const found = store.getRequest(id);
       return found ? structuredClone(found) : undefined;
     },
-    notes: notesOf,
-    calls,
-    setFault: (route, plan) => faults.set(route, plan),
-    clearFaults: () => faults.clear(),
-    revokeTokens: () => tokens.revokeAll(),
+    notes: (requestId) => notesOf(state, requestId),
+    calls: state.calls,
+    setFault: (route, plan) => state.faults.set(route, plan),
+    clearFaults: () => state.faults.clear(),
+    revokeTokens: () => state.tokens.revokeAll(),
     close: () => server.close(),
   };
+}
+
+function notesOf(state: FakeState, requestId?: string): StoredNote[] {
+  const notes = requestId === undefined ? state.store.allNotes() : state.store.notesOf(requestId);
+  return notes.map((note) => ({ ...note, created_time: { ...note.created_time } }));
+}
+
+/** On-premises takes only a technician key, Cloud only a Zoho token: the scopes it carries, or undefined. */
+function credentialsOf(
+  state: FakeState,
+  req: IncomingMessage,
+  edition: Edition,
+): readonly string[] | undefined {
+  if (edition === 'onprem') {
+    const key = req.headers.authtoken;
+    return typeof key === 'string' && state.technicianKeys.has(key) ? ['*'] : undefined;
+  }
+  const match = /^Zoho-oauthtoken (\S+)$/.exec(req.headers.authorization ?? '');
+  return match?.[1] === undefined ? undefined : state.tokens.scopesOf(match[1]);
+}
+
+function control(state: FakeState, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const json = async () => parseJson(await readBody(req, MAX_BODY_BYTES));
+  return answerSandboxControl(res, `${req.method} ${url.pathname.replace(/\/+$/, '')}`, {
+    calls: state.calls,
+    clearFaults: () => state.faults.clear(),
+    setFault(body) {
+      const faultRoute = isRecord(body) ? body.route : undefined;
+      if (!FAULT_ROUTES.includes(faultRoute as SdpFaultRoute))
+        throw new Error(`route must be one of ${FAULT_ROUTES.join(', ')}`);
+      state.faults.set(faultRoute as SdpFaultRoute, (body as Record<string, unknown>).plan as FaultPlan);
+    },
+    body: json,
+    endpoints: {
+      'POST /_sandbox/requests': async () => [201, state.store.addRequest((await json()) as SdpRequestInput)],
+      'GET /_sandbox/notes': async () => [
+        200,
+        notesOf(state, url.searchParams.get('request_id') ?? undefined),
+      ],
+    },
+  });
+}
+
+/**
+ * One HTTP request, in the order the real service checks: the route (and edition), the Accept
+ * header, faults (as from a load balancer in front of everything), the token endpoint, then the
+ * edition's credentials and scopes, then the call itself.
+ */
+async function handle(state: FakeState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const method = req.method ?? 'GET';
+  const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+  if (url.pathname.startsWith('/_sandbox/')) return control(state, req, res, url);
+
+  let wrapperSent: NoteWrapper | undefined;
+  const answer = (status: number, body: unknown, headers?: Record<string, string>) => {
+    appendCall(state.calls, {
+      method,
+      path: url.pathname,
+      status,
+      ...(wrapperSent ? { wrapper: wrapperSent } : {}),
+    });
+    sendJson(res, status, body, headers);
+  };
+  const { edition, apiPath } = editionOf(url.pathname);
+  const route = routeOf(method, apiPath);
+  if (!route || (route.name !== 'token' && state.served !== 'both' && state.served !== edition))
+    return answer(404, NOT_FOUND);
+  const body = method === 'POST' || method === 'PUT' ? await readBody(req, MAX_BODY_BYTES) : '';
+  if (route.name !== 'token' && !acceptsV3(req)) return answer(400, WRONG_ACCEPT);
+  if (await answeredByFault(state, route, { method, url, res, answer })) return;
+
+  if (route.name === 'token') {
+    // Zoho takes the parameters in the query string or the form body.
+    const params = new URLSearchParams(url.searchParams);
+    for (const [key, value] of new URLSearchParams(body)) params.set(key, value);
+    const issued = state.tokens.issue(params);
+    return answer(issued.status, issued.body);
+  }
+  const granted = credentialsOf(state, req, edition);
+  if (!granted) return answer(401, INVALID_API_KEY);
+  if (edition === 'cloud' && !scopeAllows(granted, scopeAreaOf(apiPath), method))
+    return answer(401, SCOPE_MISMATCH);
+  const exchange: Exchange = { req, url, method, edition, apiPath, body, answer };
+  if ('id' in route)
+    return requestCall(state, route, exchange, (wrapper) => {
+      wrapperSent = wrapper;
+    });
+  return listCall(state, route, exchange);
+}
+
+/** The fault planned for the route, if any: true when it answered (or hung) in place of the call. */
+async function answeredByFault(
+  state: FakeState,
+  route: Route,
+  call: { method: string; url: URL; res: ServerResponse; answer: Exchange['answer'] },
+): Promise<boolean> {
+  const fault = state.faults.decide(route.name);
+  if (fault.outcome.type === 'hang') {
+    appendCall(state.calls, { method: call.method, path: call.url.pathname, status: 0 });
+    return true;
+  }
+  if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { ref: false });
+  if (fault.outcome.type === 'fail') {
+    const { status, retryAfterSeconds } = fault.outcome;
+    const headers: Record<string, string> =
+      retryAfterSeconds === undefined ? {} : { 'Retry-After': String(retryAfterSeconds) };
+    call.answer(status, route.name === 'token' ? tokenFaultBody(status) : faultBody(status), headers);
+    return true;
+  }
+  if (fault.outcome.type === 'invalid_output') {
+    appendCall(state.calls, { method: call.method, path: call.url.pathname, status: 200 });
+    sendText(call.res, 200, 'text/html;charset=UTF-8', NOT_JSON_PAGE);
+    return true;
+  }
+  return false;
+}
+
+/** The list calls that are not about one request: requests, solutions, categories, priorities. */
+function listCall(state: FakeState, route: Route, { url, answer }: Exchange) {
+  const page = requestedPage(url.searchParams);
+  if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
+  if (route.name === 'listRequests') {
+    const criteria = searchCriteria(url.searchParams);
+    const view = listFilter(url.searchParams);
+    if (view !== undefined && !state.listViews.has(view))
+      return answer(400, sdpFailure(4001, `Invalid filter_by name ${view}`, 'filter_by'));
+    const showAll = view === 'All_Requests' || (view === undefined && state.opts.defaultListView === 'all');
+    const inView = (r: SdpRequestRecord) =>
+      showAll || !PENDING_HIDES.has(String(r.status?.name ?? '').toLowerCase());
+    const matching = state.store.listRequests().filter((r) => inView(r) && matchesCriteria(r, criteria));
+    const { rows, list_info } = pageOf(matching, page);
+    return answer(200, { requests: rows.map(requestSummary), response_status: [SUCCESS], list_info });
+  }
+  if (route.name === 'listSolutions') {
+    const criteria = searchCriteria(url.searchParams);
+    const { rows, list_info } = pageOf(
+      state.solutions.filter((s) => matchesCriteria(s, criteria)),
+      page,
+    );
+    return answer(200, { solutions: rows, response_status: [SUCCESS], list_info });
+  }
+  const entity = route.name === 'listCategories' ? 'categories' : 'priorities';
+  const all = named(state.taxonomy[entity], entity === 'categories' ? 301 : 401);
+  const { rows, list_info } = pageOf(all, page);
+  return answer(200, { [entity]: rows, response_status: [SUCCESS], list_info });
+}
+
+/** The calls on one request: read, update, resolution, list notes, add a note. */
+function requestCall(
+  state: FakeState,
+  route: Extract<Route, { id: string }>,
+  { req, url, edition, body, answer }: Exchange,
+  noteWrapperSent: (wrapper: NoteWrapper | undefined) => void,
+) {
+  const request = state.store.getRequest(route.id);
+  if (!request) return answer(404, NOT_FOUND);
+  if (route.name === 'updateRequest') {
+    const update = requestUpdate(req, body, state.taxonomy);
+    if ('error' in update) return answer(400, update.error);
+    Object.assign(request, update.fields);
+    return answer(200, { request, response_status: SUCCESS });
+  }
+  if (route.name === 'getRequest') return answer(200, { request, response_status: SUCCESS });
+  if (route.name === 'getResolution')
+    return answer(200, { resolution: request.resolution ?? { content: '' }, response_status: SUCCESS });
+  if (route.name === 'listNotes') {
+    const page = requestedPage(url.searchParams);
+    if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
+    const { rows, list_info } = pageOf(state.store.notesOf(route.id), page);
+    // List calls return response_status as an array, unlike single-entity calls. Editions name the
+    // list differently; clients read either.
+    return answer(200, {
+      [edition === 'cloud' ? 'request_notes' : 'notes']: rows.map((n) => noteForApi(n, edition)),
+      response_status: [SUCCESS],
+      list_info,
+    });
+  }
+  const input = noteInput(req, body, state.wrappers[edition]);
+  noteWrapperSent(input.wrapper);
+  if ('error' in input) return answer(400, input.error);
+  const note = state.store.addNote(route.id, input);
+  return answer(200, { [input.wrapper]: noteForApi(note, edition), response_status: SUCCESS });
 }
