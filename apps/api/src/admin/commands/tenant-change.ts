@@ -26,7 +26,8 @@ export function registerTenantChangeCommands(tenant: Command): void {
           const t = await tenantBySlug(ctx, slug);
           const changed = t.status !== status;
           if (changed) {
-            await setTenantStatus({ db: ctx.database.db, tenantId: t.id }, status, ctx.actor);
+            const result = await setTenantStatus({ db: ctx.database.db, tenantId: t.id }, status, ctx.actor);
+            if (result.outcome === 'not_found') throw new AdminError(`no tenant with slug "${slug}"`);
             await notifyTenantChanged(ctx, slug);
           }
           ctx.print(
