@@ -117,7 +117,7 @@ export async function startStack(
     ): Promise<Tenant> => {
       const db = createDatabase({ url: databaseUrl, max: 2 });
       try {
-        const { tenant, webhookSecret } = await createTenant(db.db, createSecretBox(encryptionKey), {
+        const created = await createTenant(db.db, createSecretBox(encryptionKey), {
           slug,
           name: `Bench ${slug}`,
           sdpBaseUrl: sdp.url,
@@ -125,9 +125,10 @@ export async function startStack(
           sdpCredentials: { type: 'onprem', technicianKey: TECHNICIAN_KEY },
           actor: 'bench',
         });
+        if (created.outcome === 'slug_taken') throw new Error(`bench tenant ${slug} already exists`);
+        const { tenant, webhookSecret } = created;
         await updateTenantSettings(
-          db.db,
-          tenant.id,
+          { db: db.db, tenantId: tenant.id },
           { webhookRateLimitPerMinute: BENCH_WEBHOOK_LIMIT_PER_MINUTE },
           'bench',
         );

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createDatabase, findWebhookTenant, loadTenant, type TenantRow, withTenant } from '@ai-agents/db';
+import { createDatabase, findWebhookTenant, loadTenant, type TenantRow } from '@ai-agents/db';
 import { createTestDatabase, randomEncryptionKey, type TestDatabase, waitFor } from '@ai-agents/sandbox';
 import { createServiceDeskClient, createTenantClients } from '@ai-agents/servicedesk';
 import { createSecretBox, ENHANCE_JOB } from '@ai-agents/shared';
@@ -176,9 +176,7 @@ describe('plain http ServiceDesk Plus URLs', () => {
     const database = createDatabase({ url: testDb.appUrl, max: 1 });
     try {
       const found = await findWebhookTenant(database.db, 'dev-co');
-      const tenant = (await withTenant(database.db, found?.id ?? '', (tx) =>
-        loadTenant(tx, found?.id ?? ''),
-      )) as TenantRow;
+      const tenant = (await loadTenant({ db: database.db, tenantId: found?.id ?? '' })) as TenantRow;
       const box = createSecretBox(key);
       expect(() =>
         createTenantClients({ box, timeoutMs: 1_000, requireHttps: true }).forTenant(tenant),

@@ -59,7 +59,8 @@ async function stored(): Promise<{ credentials: Record<string, string>; audit: u
     const found = await findWebhookTenant(database.db, 'contoso');
     const id = found?.id ?? '';
     return await withTenant(database.db, id, async (tx) => {
-      const row = await loadTenant(tx, id);
+      const scope = { db: database.db, tenantId: id, tx };
+      const row = await loadTenant(scope);
       return {
         credentials: JSON.parse(
           createSecretBox(key).decrypt(row?.sdpCredentialsEnc ?? '', {
@@ -67,7 +68,7 @@ async function stored(): Promise<{ credentials: Record<string, string>; audit: u
             purpose: 'sdp_credentials',
           }),
         ),
-        audit: await listAudit(tx, 50),
+        audit: await listAudit(scope, 50),
       };
     });
   } finally {

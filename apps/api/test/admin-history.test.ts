@@ -68,9 +68,7 @@ beforeAll(async () => {
     expect(added.code).toBe(0);
   }
   const found = await findWebhookTenant(database.db, 'adatum');
-  tenant = (await withTenant(database.db, found?.id as string, (tx) =>
-    loadTenant(tx, found?.id as string),
-  )) as TenantRow;
+  tenant = (await loadTenant({ db: database.db, tenantId: found?.id as string })) as TenantRow;
 });
 
 afterAll(async () => {
@@ -134,8 +132,10 @@ describe('admin inventory import --csv', () => {
     expect(code).toBe(0);
     expect(out).toContain('Imported 2 systems');
     const litware = (await findWebhookTenant(database.db, 'litware'))?.id as string;
-    const found = await withTenant(database.db, litware, (tx) =>
-      findAssets(tx, { ips: [], names: ['fs01', 'ast-2002'] }, { limit: 10 }),
+    const found = await findAssets(
+      { db: database.db, tenantId: litware },
+      { ips: [], names: ['fs01', 'ast-2002'] },
+      { limit: 10 },
     );
     expect(found.map((a) => [a.hostname, a.assetTag, a.kind])).toEqual([
       ['fs01.litware.local', 'AST-1001', 'File server'],
@@ -143,8 +143,10 @@ describe('admin inventory import --csv', () => {
     ]);
     // Another tenant sees none of it.
     expect(
-      await withTenant(database.db, tenant.id, (tx) =>
-        findAssets(tx, { ips: ['10.0.0.5'], names: [] }, { limit: 10 }),
+      await findAssets(
+        { db: database.db, tenantId: tenant.id },
+        { ips: ['10.0.0.5'], names: [] },
+        { limit: 10 },
       ),
     ).toEqual([]);
   });

@@ -1,9 +1,9 @@
 import {
-  beginEnhancement,
   createDatabase,
   type Database,
   enhancements,
   findWebhookTenant,
+  loadTenantAndClaim,
   markPosted,
   notHelpfulRates,
   recordFeedback,
@@ -28,13 +28,14 @@ async function tenantWithNotes(
   const ids: string[] = [];
   for (const [i, n] of notes.entries()) {
     const claim = await withTenant(database.db, tenant.id, async (tx) => {
-      const c = await beginEnhancement(tx, {
-        tenantId: tenant.id,
+      const scope = { db: database.db, tenantId: tenant.id, tx };
+      const { claim: c } = await loadTenantAndClaim(scope, {
         eventId: `${slug}-${i}`,
         event: 'request.created',
         requestId: String(i),
       });
-      await markPosted(tx, c.id, {
+      if (!c) throw new Error(`tenant ${slug} not found`);
+      await markPosted(scope, c.id, {
         noteId: `n${i}`,
         fallback: false,
         model: 'gpt-4o-mini',
@@ -71,14 +72,14 @@ beforeAll(async () => {
   await owner.end();
 
   for (const [i, helpful] of [true, false, false, true].entries()) {
-    await withTenant(database.db, contoso.id, (tx) =>
-      recordFeedback(tx, {
-        tenantId: contoso.id,
+    await recordFeedback(
+      { db: database.db, tenantId: contoso.id },
+      {
         enhancementId: contoso.ids[i % 2] as string,
         helpful,
         comment: helpful ? null : `wrong cause ${i}`,
         source: 'link',
-      }),
+      },
     );
   }
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { beginEnhancement, createDatabase, type Database, feedback, withTenant } from '@ai-agents/db';
+import { createDatabase, type Database, feedback, loadTenantAndClaim, withTenant } from '@ai-agents/db';
 import {
   createTestDatabase,
   randomEncryptionKey,
@@ -28,14 +28,11 @@ const tenants: Record<string, { id: string; secret: string; enhancementId: strin
 
 async function addTenantWithEnhancement(slug: string) {
   const { tenant, webhookSecret } = await testTenant(database.db, createSecretBox(encryptionKey), { slug });
-  const claim = await withTenant(database.db, tenant.id, (tx) =>
-    beginEnhancement(tx, {
-      tenantId: tenant.id,
-      eventId: `ev-${slug}`,
-      event: 'request.created',
-      requestId: '1',
-    }),
+  const { claim } = await loadTenantAndClaim(
+    { db: database.db, tenantId: tenant.id },
+    { eventId: `ev-${slug}`, event: 'request.created', requestId: '1' },
   );
+  if (!claim) throw new Error(`tenant ${slug} not found`);
   tenants[slug] = { id: tenant.id, secret: webhookSecret, enhancementId: claim.id };
 }
 

@@ -188,7 +188,7 @@ describe('POST /v1/webhooks/servicedesk/:tenant', () => {
 
     it('a disabled tenant', async () => {
       const other = await addTenant('disabled-co');
-      await setTenantStatus(database.db, other.tenant.id, 'disabled', 'test');
+      await setTenantStatus({ db: database.db, tenantId: other.tenant.id }, 'disabled', 'test');
       const res = await app.inject({
         ...delivery(created('2007'), { secret: other.webhookSecret }),
         url: '/v1/webhooks/servicedesk/disabled-co',

@@ -30,7 +30,7 @@ beforeAll(async () => {
         resolution: 'Rolled back the patch.',
       },
     ]);
-    await upsertInventory(tx, tenantId, [
+    await upsertInventory({ db: database.db, tenantId, tx }, [
       { hostname: 'core-sw1', ipAddress: '10.1.2.3', kind: 'Core switch' },
     ]);
   });

@@ -50,7 +50,7 @@ beforeAll(async () => {
       },
       { externalId: 'h-2', subject: 'Printer jams on floor 3', resolution: 'Replaced the fuser' },
     ]);
-    await upsertInventory(tx, tenant.id, [
+    await upsertInventory({ db: database.db, tenantId: tenant.id, tx }, [
       {
         hostname: 'VPN-GW01.fabrikam.local',
         ipAddress: '10.9.9.9',

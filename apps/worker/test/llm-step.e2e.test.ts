@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { addHistory, beginEnhancement, markPosted, type TenantSettings, withTenant } from '@ai-agents/db';
+import { addHistory, loadTenantAndClaim, markPosted, type TenantSettings, withTenant } from '@ai-agents/db';
 import { type Sandbox, startSandbox, TECHNICIAN_KEY } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnhanceDeps } from '../src/processors/enhance-ticket.js';
@@ -39,13 +39,14 @@ const enhance = (tenantId: string, ticket: { subject: string; description: strin
 
 async function useTokens(tenantId: string, tokens: number) {
   await withTenant(sandbox.database.db, tenantId, async (tx) => {
-    const claim = await beginEnhancement(tx, {
-      tenantId,
+    const scope = { db: sandbox.database.db, tenantId, tx };
+    const { claim } = await loadTenantAndClaim(scope, {
       eventId: `usage-${randomUUID()}`,
       event: 'request.created',
       requestId: 'old',
     });
-    await markPosted(tx, claim.id, {
+    if (!claim) throw new Error('tenant not found');
+    await markPosted(scope, claim.id, {
       noteId: 'n',
       fallback: false,
       model: 'gpt-4o-mini',

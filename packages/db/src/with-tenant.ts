@@ -174,3 +174,31 @@ function transactionOn(db: Db, client: pg.PoolClient): Tx {
     session.schema,
   ) as unknown as Tx;
 }
+
+/**
+ * Who a tenant-scoped data operation runs for. Without `tx` the operation opens its own tenant
+ * transaction, in the mode it chose next to its SQL; with `tx` (an open withTenant() transaction of
+ * the same tenant) it joins that one, so a caller can make several operations one unit of work.
+ */
+export interface TenantScope {
+  db: Db;
+  tenantId: string;
+  tx?: Tx;
+  /** Bounds the operation's statements when it opens its own transaction (ignored when joining). */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * What an operation needs: 'statement' when it runs exactly one statement (withTenantStatement(),
+ * one round trip), 'transaction' when it runs several or runs JavaScript between them (withTenant()).
+ * Both are scoped the same way, so the mode is a matter of round trips only.
+ */
+export type TenantMode = 'statement' | 'transaction';
+
+/** Runs an operation's SQL for `scope`: in the transaction it joins, or in one of its own in `mode`. */
+export function inTenant<T>(scope: TenantScope, mode: TenantMode, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (scope.tx) return fn(scope.tx);
+  const options =
+    scope.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: scope.statementTimeoutMs };
+  return (mode === 'statement' ? withTenantStatement : withTenant)(scope.db, scope.tenantId, fn, options);
+}

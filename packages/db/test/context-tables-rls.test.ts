@@ -36,8 +36,9 @@ beforeAll(async () => {
   tenantB = await tenant('ctx-b');
   await withTenant(database.db, tenantA, async (tx) => {
     await addHistory(tx, tenantA, [{ externalId: 'A1', subject: 'Server fs01 is down' }]);
-    await upsertInventory(tx, tenantA, [{ hostname: 'fs01', ipAddress: '10.0.0.1' }]);
-    await saveImportCursor(tx, tenantA, { since: '', nextStartIndex: 101, imported: 100, completed: false });
+    const scope = { db: database.db, tenantId: tenantA, tx };
+    await upsertInventory(scope, [{ hostname: 'fs01', ipAddress: '10.0.0.1' }]);
+    await saveImportCursor(scope, { since: '', nextStartIndex: 101, imported: 100, completed: false });
   });
 });
 
@@ -65,12 +66,17 @@ describe('context tables: tenant isolation', () => {
 
   it("shows a tenant none of another tenant's index, inventory or import cursor", async () => {
     const seen = await withTenant(database.db, tenantB, async (tx) => ({
-      assets: await findAssets(tx, { ips: ['10.0.0.1'], names: ['fs01'] }, { limit: 5 }),
-      cursor: await loadImportCursor(tx, tenantA),
+      assets: await findAssets(
+        { db: database.db, tenantId: tenantB, tx },
+        { ips: ['10.0.0.1'], names: ['fs01'] },
+        { limit: 5 },
+      ),
+      // Naming tenant A's id inside tenant B's transaction: row-level security still answers for B.
+      cursor: await loadImportCursor({ db: database.db, tenantId: tenantA, tx }),
       terms: (await tx.execute('select count(*)::int as n from ticket_terms')).rows[0],
     }));
     expect(seen).toEqual({ assets: [], cursor: null, terms: { n: 0 } });
-    const own = await withTenant(database.db, tenantA, (tx) => loadImportCursor(tx, tenantA));
+    const own = await loadImportCursor({ db: database.db, tenantId: tenantA });
     expect(own).toEqual({ since: '', nextStartIndex: 101, imported: 100, completed: false });
   });
 

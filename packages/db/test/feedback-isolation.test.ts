@@ -4,10 +4,10 @@ import { createSecretBox } from '@ai-agents/shared';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  beginEnhancement,
   createDatabase,
   type Database,
   feedback,
+  loadTenantAndClaim,
   recordFeedback,
   withTenant,
 } from '../src/index.js';
@@ -25,18 +25,15 @@ beforeAll(async () => {
   database = createDatabase({ url: testDb.appUrl, max: 1 });
   for (const key of ['a', 'b'] as const) {
     const tenantId = await testTenant(database.db, box, { slug: `tenant-${key}` }).then((t) => t.tenant.id);
-    const claim = await withTenant(database.db, tenantId, (tx) =>
-      beginEnhancement(tx, { tenantId, eventId: 'e', event: 'request.created', requestId: '1' }),
-    );
+    const scope = { db: database.db, tenantId };
+    const { claim } = await loadTenantAndClaim(scope, {
+      eventId: 'e',
+      event: 'request.created',
+      requestId: '1',
+    });
+    if (!claim) throw new Error(`tenant-${key} not found`);
     ids[key] = { tenant: tenantId, enhancement: claim.id };
-    await withTenant(database.db, tenantId, (tx) =>
-      recordFeedback(tx, {
-        tenantId,
-        enhancementId: claim.id,
-        helpful: key === 'a',
-        source: 'link',
-      }),
-    );
+    await recordFeedback(scope, { enhancementId: claim.id, helpful: key === 'a', source: 'link' });
   }
 });
 
@@ -52,13 +49,9 @@ describe('feedback under row-level security', () => {
   });
 
   it("cannot record feedback on another tenant's enhancement, nor under its id", async () => {
-    const viaLookup = await withTenant(database.db, ids.a.tenant, (tx) =>
-      recordFeedback(tx, {
-        tenantId: ids.a.tenant,
-        enhancementId: ids.b.enhancement,
-        helpful: false,
-        source: 'signed',
-      }),
+    const viaLookup = await recordFeedback(
+      { db: database.db, tenantId: ids.a.tenant },
+      { enhancementId: ids.b.enhancement, helpful: false, source: 'signed' },
     );
     expect(viaLookup).toBeNull();
     await expect(

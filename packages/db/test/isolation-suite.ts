@@ -10,7 +10,10 @@ import {
   type Database,
   findSimilarTickets,
   findWebhookTenant,
+  inTenant,
+  recordAudit,
   ticketHistory,
+  upsertInventory,
   withTenant,
   withTenantStatement,
 } from '../src/index.js';
@@ -84,11 +87,21 @@ const TABLES: TableCase[] = [
 const RLS_VIOLATION = /new row violates row-level security policy/;
 const permissionDenied = (table: string) => new RegExp(`permission denied for table ${table}`);
 
-// Both ways of running a statement for a tenant: a withTenant() transaction, and
-// withTenantStatement(), which sends it with BEGIN, the settings and COMMIT in one round trip.
-const RUNNERS = [
+// Every way of running a statement for a tenant: a withTenant() transaction; withTenantStatement(),
+// which sends it with BEGIN, the settings and COMMIT in one round trip; and the data operations' own
+// inTenant(), both opening its own one-statement transaction and joining a caller's transaction.
+const RUNNERS: { runner: string; run: typeof withTenant }[] = [
   { runner: 'withTenant', run: withTenant },
   { runner: 'withTenantStatement', run: withTenantStatement },
+  {
+    runner: "an operation's own statement (inTenant)",
+    run: (db, tenantId, fn) => inTenant({ db, tenantId }, 'statement', fn),
+  },
+  {
+    runner: "an operation joining the caller's transaction (inTenant)",
+    run: (db, tenantId, fn) =>
+      withTenant(db, tenantId, (tx) => inTenant({ db, tenantId, tx }, 'statement', fn)),
+  },
 ];
 
 /** Runs one statement for the tenant and returns its result or its Postgres error. */
@@ -265,6 +278,22 @@ export function isolationSuite(appUrl: (testDb: TestDatabase) => string = (t) =>
           addHistory(tx, tenantB, [{ externalId: 'X-1', subject: 'planted' }]),
         ),
       ).rejects.toMatchObject({ cause: { message: expect.stringMatching(RLS_VIOLATION) } });
+    });
+
+    it("an operation joining a tenant's transaction cannot write under another tenant's id", async () => {
+      const before = await ownerSnapshot();
+      const rls = { cause: { message: expect.stringMatching(RLS_VIOLATION) } };
+      await expect(
+        withTenant(database.db, tenantA, (tx) =>
+          upsertInventory({ db: database.db, tenantId: tenantB, tx }, [{ hostname: 'planted' }]),
+        ),
+      ).rejects.toMatchObject(rls);
+      await expect(
+        withTenant(database.db, tenantA, (tx) =>
+          recordAudit({ db: database.db, tenantId: tenantB, tx }, { actor: 'test', action: 'planted' }),
+        ),
+      ).rejects.toMatchObject(rls);
+      expect(await ownerSnapshot()).toBe(before);
     });
 
     it('the webhook lookup answers for one slug only, through the SECURITY DEFINER function', async () => {

@@ -4,14 +4,13 @@ import { createSecretBox } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   auditLog,
-  beginEnhancement,
   createDatabase,
   type Database,
   findEnhancementByEvent,
+  loadTenantAndClaim,
   markPosted,
   markPosting,
   withTenant,
-  withTenantStatement,
 } from '../src/index.js';
 
 let testDb: TestDatabase;
@@ -32,37 +31,40 @@ afterAll(async () => {
   await testDb?.drop();
 });
 
-const claim = (eventId: string) =>
-  withTenant(database.db, tenantId, (tx) =>
-    beginEnhancement(tx, { tenantId, eventId, event: 'request.created', requestId: eventId }),
-  );
-const row = (eventId: string) =>
-  withTenant(database.db, tenantId, (tx) => findEnhancementByEvent(tx, eventId));
+const scope = () => ({ db: database.db, tenantId });
+async function claim(eventId: string) {
+  const { claim } = await loadTenantAndClaim(scope(), {
+    eventId,
+    event: 'request.created',
+    requestId: eventId,
+  });
+  if (!claim) throw new Error('tenant not found');
+  return claim;
+}
+const row = (eventId: string) => findEnhancementByEvent(scope(), eventId);
 
 describe('markPosted', () => {
   it('records every field given, with the audit entry in the same statement', async () => {
     const { id } = await claim('evt-full');
-    await withTenantStatement(database.db, tenantId, (tx) => markPosting(tx, id));
+    await markPosting(scope(), id);
     expect((await row('evt-full'))?.status).toBe('posting');
-    await withTenantStatement(database.db, tenantId, (tx) =>
-      markPosted(
-        tx,
-        id,
-        {
-          noteId: 'note-1',
-          fallback: false,
-          model: 'gpt-test',
-          tokensIn: 120,
-          tokensOut: 30,
-          latencyMs: 850,
-          costUsd: 0.000123,
-          language: 'de',
-          budgetState: 'soft',
-          confidence: 0.75,
-          suggestionsApplied: true,
-        },
-        { tenantId, actor: 'worker', action: 'note.posted', details: { noteId: 'note-1' } },
-      ),
+    await markPosted(
+      scope(),
+      id,
+      {
+        noteId: 'note-1',
+        fallback: false,
+        model: 'gpt-test',
+        tokensIn: 120,
+        tokensOut: 30,
+        latencyMs: 850,
+        costUsd: 0.000123,
+        language: 'de',
+        budgetState: 'soft',
+        confidence: 0.75,
+        suggestionsApplied: true,
+      },
+      { actor: 'worker', action: 'note.posted', details: { noteId: 'note-1' } },
     );
     expect(await row('evt-full')).toMatchObject({
       status: 'posted',
@@ -86,8 +88,7 @@ describe('markPosted', () => {
 
   it('keeps the fields left undefined and clears those given as null', async () => {
     const { id } = await claim('evt-partial');
-    const post = (result: Parameters<typeof markPosted>[2]) =>
-      withTenantStatement(database.db, tenantId, (tx) => markPosted(tx, id, result));
+    const post = (result: Parameters<typeof markPosted>[2]) => markPosted(scope(), id, result);
     await post({
       noteId: 'n1',
       fallback: false,

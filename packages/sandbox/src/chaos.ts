@@ -64,7 +64,7 @@ async function main(): Promise<number> {
 
     const encryptionKey = randomEncryptionKey();
     const database = createDatabase({ url: db.appUrl, max: 2 });
-    const { webhookSecret: secret } = await createTenant(database.db, createSecretBox(encryptionKey), {
+    const created = await createTenant(database.db, createSecretBox(encryptionKey), {
       slug: 'chaos',
       name: 'Chaos Ltd',
       sdpBaseUrl: sdp.url,
@@ -73,6 +73,8 @@ async function main(): Promise<number> {
       actor: 'chaos',
     });
     await database.close();
+    if (created.outcome === 'slug_taken') throw new Error('the chaos tenant already exists');
+    const secret = created.webhookSecret;
 
     const port = await freePort();
     const env = {

@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     const database = createDatabase({ url: appUrl, max: 2 });
     try {
       const demoSlug = `demo-${Math.random().toString(36).slice(2, 8)}`;
-      const { tenant, webhookSecret } = await createTenant(database.db, createSecretBox(encryptionKey), {
+      const created = await createTenant(database.db, createSecretBox(encryptionKey), {
         slug: demoSlug,
         name: 'Contoso (demo)',
         sdpBaseUrl,
@@ -180,6 +180,8 @@ async function main(): Promise<void> {
             }),
         actor: 'demo',
       });
+      if (created.outcome === 'slug_taken') throw new Error(`demo tenant ${demoSlug} already exists`);
+      const { tenant, webhookSecret } = created;
       await withTenant(database.db, tenant.id, (tx) => addHistory(tx, tenant.id, DEMO_HISTORY));
       return { slug: demoSlug, secret: webhookSecret };
     } finally {

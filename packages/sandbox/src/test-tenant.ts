@@ -42,6 +42,8 @@ export async function testTenant(
         }),
     actor: 'test',
   });
-  if (options.settings) await updateTenantSettings(db, created.tenant.id, options.settings, 'test');
-  return created;
+  if (created.outcome === 'slug_taken') throw new Error(`test tenant ${slug} already exists`);
+  const { tenant, webhookSecret } = created;
+  if (options.settings) await updateTenantSettings({ db, tenantId: tenant.id }, options.settings, 'test');
+  return { tenant, webhookSecret };
 }

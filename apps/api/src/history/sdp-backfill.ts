@@ -59,7 +59,7 @@ export async function backfillFromSdp(
   options: BackfillOptions,
 ): Promise<BackfillProgress> {
   const since = options.since?.toISOString() ?? '';
-  const cursor = await withTenant(db, tenant.id, (tx) => loadImportCursor(tx, tenant.id));
+  const cursor = await loadImportCursor({ db, tenantId: tenant.id });
   const resume = !options.restart && cursor && cursor.since === since && !cursor.completed ? cursor : null;
   let startIndex = resume?.nextStartIndex ?? 1;
   const progress: BackfillProgress = {
@@ -100,9 +100,10 @@ export async function backfillFromSdp(
       imported: progress.imported,
       completed: progress.done,
     };
+    // One transaction: the cursor moves exactly when the page's tickets are stored.
     await withTenant(db, tenant.id, async (tx) => {
       await addHistory(tx, tenant.id, tickets);
-      await saveImportCursor(tx, tenant.id, state);
+      await saveImportCursor({ db, tenantId: tenant.id, tx }, state);
     });
     options.onProgress?.({ ...progress });
     if (progress.done) return progress;

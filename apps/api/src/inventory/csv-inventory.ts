@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { type Db, type InventorySystem, upsertInventory, withTenant } from '@ai-agents/db';
+import { type Db, type InventorySystem, upsertInventory } from '@ai-agents/db';
 import { parse } from 'csv-parse';
 import { CsvFormatError } from '../history/csv-history.js';
 
@@ -48,7 +48,7 @@ export async function importInventoryCsv(
     const systems = [...batch.values()];
     batch = new Map();
     if (systems.length === 0) return;
-    await withTenant(db, tenantId, (tx) => upsertInventory(tx, tenantId, systems));
+    await upsertInventory({ db, tenantId }, systems);
     imported += systems.length;
   };
   for await (const record of parser as AsyncIterable<Record<string, string | undefined>>) {

@@ -1,4 +1,4 @@
-import { type Db, enhancementCreatedAt, recordFeedback, withTenant } from '@ai-agents/db';
+import { type Db, enhancementCreatedAt, recordFeedback } from '@ai-agents/db';
 import type { RedisEval } from '@ai-agents/shared';
 import {
   FEEDBACK_LINK_MAX_AGE_DAYS,
@@ -99,7 +99,7 @@ export const feedbackRoutes: FastifyPluginAsync<FeedbackRouteOptions> = async (a
       claims.issued !== null
         ? claims.issued * 1000
         : (
-            await withTenant(opts.db, tenant.tenantId, (tx) => enhancementCreatedAt(tx, claims.enhancementId))
+            await enhancementCreatedAt({ db: opts.db, tenantId: tenant.tenantId }, claims.enhancementId)
           )?.getTime();
     if (issuedAt !== undefined && feedbackLinkExpired(issuedAt)) return 'expired' as const;
     return { tenantId: tenant.tenantId, enhancementId: claims.enhancementId };
@@ -174,14 +174,9 @@ export const feedbackRoutes: FastifyPluginAsync<FeedbackRouteOptions> = async (a
         const auth = await authenticate(request, raw, body);
         const fields = readFeedbackFields(body, auth.mode);
         const enhancementId = auth.enhancementId ?? fields.enhancementId ?? '';
-        const recorded = await withTenant(opts.db, auth.tenantId, (tx) =>
-          recordFeedback(tx, {
-            tenantId: auth.tenantId,
-            enhancementId,
-            helpful: fields.helpful,
-            comment: fields.comment,
-            source: auth.mode,
-          }),
+        const recorded = await recordFeedback(
+          { db: opts.db, tenantId: auth.tenantId },
+          { enhancementId, helpful: fields.helpful, comment: fields.comment, source: auth.mode },
         );
         if (!recorded) throw new HttpError(404, 'not_found', 'No such enhancement for this tenant');
         request.log.info({ mode: auth.mode, helpful: fields.helpful }, 'feedback recorded');

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type Db, findWebhookTenant, tenantWebhookLimit, withTenant } from '@ai-agents/db';
+import { type Db, findWebhookTenant, tenantWebhookLimit } from '@ai-agents/db';
 import type { SecretBox } from '@ai-agents/shared';
 
 export interface WebhookCredentials {
@@ -58,9 +58,7 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
         return [];
       }
     });
-    const rateLimitPerMinute = await withTenant(deps.db, tenant.id, (tx) =>
-      tenantWebhookLimit(tx, tenant.id),
-    );
+    const rateLimitPerMinute = await tenantWebhookLimit({ db: deps.db, tenantId: tenant.id });
     if (!found) return null;
     return {
       tenantId: tenant.id,

@@ -64,18 +64,21 @@ export async function gatherContext(
   const text = `${ticket.subject}\n${ticket.description}`;
   // The database sources also get the timeout as statement_timeout, so a query given up on stops.
   // One statement each: one round trip each, the ticket text sent as a parameter.
-  const inTenant = <T>(fn: Parameters<typeof withTenantStatement<T>>[2]) =>
-    withTenantStatement(deps.db, tenant.id, fn, { statementTimeoutMs: deps.timeoutMs });
+  const scope = { db: deps.db, tenantId: tenant.id, statementTimeoutMs: deps.timeoutMs };
   const sources = {
     'similar tickets': () =>
-      inTenant((tx) =>
-        findSimilarTickets(tx, text, { limit: deps.similarLimit, excludeExternalId: ticket.requestId }),
+      withTenantStatement(
+        deps.db,
+        tenant.id,
+        (tx) =>
+          findSimilarTickets(tx, text, { limit: deps.similarLimit, excludeExternalId: ticket.requestId }),
+        { statementTimeoutMs: deps.timeoutMs },
       ),
     'knowledge base': async () => (await deps.knowledgeBase.search(tenant.id, sdp, ticket)).map(solutionOf),
     assets: async () => {
       const mentions = extractAssetMentions(text);
       if (mentions.ips.length === 0 && mentions.names.length === 0) return [];
-      return (await inTenant((tx) => findAssets(tx, mentions, { limit: MAX_ASSETS }))).map(assetOf);
+      return (await findAssets(scope, mentions, { limit: MAX_ASSETS })).map(assetOf);
     },
   } satisfies Record<ContextSource, () => Promise<unknown>>;
 

@@ -1,4 +1,4 @@
-import { type Db, monthlyTokensUsed, type TenantRow, withTenantStatement } from '@ai-agents/db';
+import { type Db, monthlyTokensUsed, type TenantRow } from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
 import type { Logger, ModelPrice } from '@ai-agents/shared';
 import type OpenAI from 'openai';
@@ -53,9 +53,7 @@ export async function runLlmStep(
   const { tenant, log } = input;
   // Only a tenant with a budget needs this month's usage; the sum is skipped for the others.
   const used =
-    tenant.monthlyTokenBudget === null
-      ? 0
-      : await withTenantStatement(deps.db, tenant.id, (tx) => monthlyTokensUsed(tx, tenant.id));
+    tenant.monthlyTokenBudget === null ? 0 : await monthlyTokensUsed({ db: deps.db, tenantId: tenant.id });
   const budget = decideBudget(tenant, used, { model: deps.defaultModel, budgetModel: deps.budgetModel });
   const detected = detectLanguage(`${input.subject}\n${input.description}`);
   const base = {

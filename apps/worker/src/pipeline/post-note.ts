@@ -5,7 +5,6 @@ import {
   markPosting,
   type PostedResult,
   type TenantRow,
-  withTenantStatement,
 } from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
 import type { EnhanceJob, Logger } from '@ai-agents/shared';
@@ -62,21 +61,19 @@ export async function postAndRecord(
   note: NoteToPost,
 ): Promise<{ noteId: string; fallback: boolean; citations: string[]; stormOf?: string }> {
   const { data, tenant, claim, log, clock } = run;
-  await withTenantStatement(deps.db, tenant.id, (tx) => markPosting(tx, claim.id));
+  const scope = { db: deps.db, tenantId: tenant.id };
+  await markPosting(scope, claim.id);
   const posted = await clock.stage('post_note', () =>
     sdp.addNote(data.requestId, { description: note.html, showToRequester: false }),
   );
   const latencyMs = Date.now() - run.started;
   const { result, details } = outcomeRecord(note, posted.id, latencyMs);
   await clock.timed('record', () =>
-    withTenantStatement(deps.db, tenant.id, (tx) =>
-      markPosted(tx, claim.id, result, {
-        tenantId: tenant.id,
-        actor: 'worker',
-        action: 'note.posted',
-        details: { requestId: data.requestId, eventId: data.eventId, ...details },
-      }),
-    ),
+    markPosted(scope, claim.id, result, {
+      actor: 'worker',
+      action: 'note.posted',
+      details: { requestId: data.requestId, eventId: data.eventId, ...details },
+    }),
   );
   log.info(
     {

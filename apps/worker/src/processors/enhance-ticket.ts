@@ -6,7 +6,6 @@ import {
   markFailed,
   markPosted,
   type TenantRow,
-  withTenantStatement,
 } from '@ai-agents/db';
 import {
   type SdpRequest,
@@ -96,7 +95,7 @@ export async function processEnhanceTicket(
   await reserveSdpCalls(deps, run, token);
 
   const fail = (message: string) =>
-    withTenantStatement(deps.db, run.tenant.id, (tx) => markFailed(tx, run.claim.id, message));
+    markFailed({ db: deps.db, tenantId: run.tenant.id }, run.claim.id, message);
   try {
     return await withFinalSdpRefusals(
       log,
@@ -129,7 +128,7 @@ async function claimEvent(
   clock: StageClock,
 ): Promise<{ done: EnhanceResult } | { tenant: TenantRow; claim: EnhancementClaim }> {
   const { tenant, claim } = await clock.timed('claim', () =>
-    withTenantStatement(deps.db, data.tenantId, (tx) => loadTenantAndClaim(tx, data)),
+    loadTenantAndClaim({ db: deps.db, tenantId: data.tenantId }, data),
   );
   if (!tenant || !claim) throw new UnrecoverableError('Tenant no longer exists');
   if (claim.status === 'skipped') {
@@ -141,7 +140,7 @@ async function claimEvent(
     return { done: { outcome: 'already_posted', noteId: claim.noteId } };
   }
   if (tenant.status !== 'active') {
-    await withTenantStatement(deps.db, tenant.id, (tx) => markFailed(tx, claim.id, 'Tenant is disabled'));
+    await markFailed({ db: deps.db, tenantId: tenant.id }, claim.id, 'Tenant is disabled');
     throw new UnrecoverableError('Tenant is disabled');
   }
   return { tenant, claim };
@@ -171,16 +170,14 @@ async function resumeIfPosting(
   if (run.claim.status !== 'posting') return null;
   const noteId = await findPostedNote(sdp, run.data.requestId, run.claim.id);
   if (!noteId) return null;
-  await withTenantStatement(deps.db, run.tenant.id, (tx) =>
-    markPosted(tx, run.claim.id, {
-      noteId,
-      fallback: false,
-      model: null,
-      tokensIn: null,
-      tokensOut: null,
-      latencyMs: Date.now() - run.started,
-    }),
-  );
+  await markPosted({ db: deps.db, tenantId: run.tenant.id }, run.claim.id, {
+    noteId,
+    fallback: false,
+    model: null,
+    tokensIn: null,
+    tokensOut: null,
+    latencyMs: Date.now() - run.started,
+  });
   run.log.info({ noteId }, 'found the note a previous attempt posted; recorded it');
   return { outcome: 'already_posted', noteId };
 }
@@ -198,13 +195,9 @@ async function buildNote(
   const { tenant, claim } = run;
   const stormKey = deps.alertStorm?.enabled ? alertStormKey(request) : null;
   const leader = stormKey
-    ? await withTenantStatement(deps.db, tenant.id, (tx) =>
-        joinAlertStorm(tx, {
-          tenantId: tenant.id,
-          enhancementId: claim.id,
-          stormKey,
-          windowSeconds: deps.alertStorm?.windowSeconds ?? 900,
-        }),
+    ? await joinAlertStorm(
+        { db: deps.db, tenantId: tenant.id },
+        { enhancementId: claim.id, stormKey, windowSeconds: deps.alertStorm?.windowSeconds ?? 900 },
       )
     : null;
   const links = sdpLinks(tenant);

@@ -23,7 +23,7 @@ export async function processIngestHistory(job: Job, deps: IngestHistoryDeps): P
   const data = readJobPayload(job);
   const log = deps.logger.child({ jobId: job.id, tenantId: data.tenantId, requestId: data.requestId });
 
-  const tenant = await withTenant(deps.db, data.tenantId, (tx) => loadTenant(tx, data.tenantId));
+  const tenant = await loadTenant({ db: deps.db, tenantId: data.tenantId });
   if (!tenant) throw new UnrecoverableError('Tenant no longer exists');
   if (tenant.status !== 'active') return { outcome: 'skipped', reason: 'tenant is disabled' };
 

@@ -1,13 +1,15 @@
-import type { DbOrTx } from '../client.js';
 import { auditLog } from '../schema/audit-log.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
+/** An audit entry; its tenant is the scope's. */
 export interface AuditEntry {
-  tenantId: string;
   actor: string;
   action: string;
   details?: Record<string, unknown>;
 }
 
-export async function recordAudit(db: DbOrTx, entry: AuditEntry): Promise<void> {
-  await db.insert(auditLog).values({ ...entry, details: entry.details ?? {} });
+export async function recordAudit(scope: TenantScope, entry: AuditEntry): Promise<void> {
+  await inTenant(scope, 'statement', (tx) =>
+    tx.insert(auditLog).values({ ...entry, tenantId: scope.tenantId, details: entry.details ?? {} }),
+  );
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Tx } from '../client.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface StormLeader {
   id: string;
@@ -14,12 +14,14 @@ export interface StormLeader {
  * elects one leader, not one per concurrent job. Idempotent: a retried job gets the same answer.
  */
 export async function joinAlertStorm(
-  tx: Tx,
-  input: { tenantId: string; enhancementId: string; stormKey: string; windowSeconds: number },
+  scope: TenantScope,
+  input: { enhancementId: string; stormKey: string; windowSeconds: number },
 ): Promise<StormLeader | null> {
-  // One round trip: the SQL function join_alert_storm() (migration 0009), under row-level security.
-  const result = await tx.execute<{ id: string; request_id: string }>(
-    sql`select * from join_alert_storm(${input.tenantId}, ${input.enhancementId}, ${input.stormKey}, ${input.windowSeconds})`,
+  // One statement: the SQL function join_alert_storm() (migration 0009), under row-level security.
+  const result = await inTenant(scope, 'statement', (tx) =>
+    tx.execute<{ id: string; request_id: string }>(
+      sql`select * from join_alert_storm(${scope.tenantId}, ${input.enhancementId}, ${input.stormKey}, ${input.windowSeconds})`,
+    ),
   );
   const leader = result.rows[0];
   return leader ? { id: leader.id, requestId: leader.request_id } : null;

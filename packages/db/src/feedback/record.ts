@@ -2,9 +2,9 @@ import { eq } from 'drizzle-orm';
 import type { Tx } from '../client.js';
 import { enhancements } from '../schema/enhancements.js';
 import { feedback } from '../schema/feedback.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface NewFeedback {
-  tenantId: string;
   enhancementId: string;
   helpful: boolean;
   comment?: string | null;
@@ -12,10 +12,15 @@ export interface NewFeedback {
 }
 
 /**
- * Records a verdict on one enhancement of the current tenant. Returns null when the enhancement does
- * not exist for this tenant (row-level security hides other tenants' ids), so callers answer 404.
+ * Records a verdict on one enhancement of the tenant. Returns null when the enhancement does not
+ * exist for this tenant (row-level security hides other tenants' ids), so callers answer 404.
+ * A transaction: the verdict is inserted only after the enhancement was found.
  */
-export async function recordFeedback(tx: Tx, input: NewFeedback): Promise<{ id: string } | null> {
+export async function recordFeedback(scope: TenantScope, input: NewFeedback): Promise<{ id: string } | null> {
+  return inTenant(scope, 'transaction', (tx) => insertFeedback(tx, scope.tenantId, input));
+}
+
+async function insertFeedback(tx: Tx, tenantId: string, input: NewFeedback): Promise<{ id: string } | null> {
   const [exists] = await tx
     .select({ id: enhancements.id })
     .from(enhancements)
@@ -25,7 +30,7 @@ export async function recordFeedback(tx: Tx, input: NewFeedback): Promise<{ id: 
   const [row] = await tx
     .insert(feedback)
     .values({
-      tenantId: input.tenantId,
+      tenantId,
       enhancementId: input.enhancementId,
       helpful: input.helpful,
       comment: input.comment?.trim() ? input.comment.trim() : null,

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client.js';
 import { feedback } from '../schema/feedback.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface FeedbackSummary {
   total: number;
@@ -17,14 +18,19 @@ function rate(notHelpful: number, total: number): number | null {
 }
 
 /**
- * The current tenant's feedback since `since` (all of it by default), under RLS. One vote per
- * enhancement: its latest counts (and only its comment shows), so answering again, or posting one
- * link many times, changes the verdict rather than adding to it.
+ * The tenant's feedback since `since` (all of it by default), under RLS. One vote per enhancement:
+ * its latest counts (and only its comment shows), so answering again, or posting one link many
+ * times, changes the verdict rather than adding to it. Counts and comments are two statements of one
+ * transaction, so they agree.
  */
 export async function summariseFeedback(
-  tx: Tx,
+  scope: TenantScope,
   options: { since?: Date; comments?: number } = {},
 ): Promise<FeedbackSummary> {
+  return inTenant(scope, 'transaction', (tx) => summarise(tx, options));
+}
+
+async function summarise(tx: Tx, options: { since?: Date; comments?: number }): Promise<FeedbackSummary> {
   const since = (options.since ?? new Date(0)).toISOString();
   const latest = sql`(
     select distinct on (enhancement_id) enhancement_id, helpful, comment, created_at
@@ -68,8 +74,9 @@ export interface TenantFeedbackRate {
 }
 
 /**
- * The "not helpful" rate of every tenant since `since`: the metric. Crosses tenants through the
- * SECURITY DEFINER function feedback_rates(), which returns counts only.
+ * The "not helpful" rate of every tenant since `since`: the metric. Not tenant-scoped: the metric
+ * covers the installation, so it crosses tenants through the SECURITY DEFINER function
+ * feedback_rates(), which returns counts only.
  */
 export async function notHelpfulRates(db: Db, since: Date): Promise<TenantFeedbackRate[]> {
   const result = await db.execute<{ slug: string; helpful: string; not_helpful: string }>(

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Tx } from '../client.js';
 import { historyImportCursors } from '../schema/history-import-cursors.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface HistoryImportCursor {
   since: string;
@@ -9,13 +9,11 @@ export interface HistoryImportCursor {
   completed: boolean;
 }
 
-/** Where the tenant's last SDP backfill stopped (the current tenant, under RLS). */
-export async function loadImportCursor(tx: Tx, tenantId: string): Promise<HistoryImportCursor | null> {
-  const [row] = await tx
-    .select()
-    .from(historyImportCursors)
-    .where(eq(historyImportCursors.tenantId, tenantId))
-    .limit(1);
+/** Where the tenant's last SDP backfill stopped (under RLS). */
+export async function loadImportCursor(scope: TenantScope): Promise<HistoryImportCursor | null> {
+  const [row] = await inTenant(scope, 'statement', (tx) =>
+    tx.select().from(historyImportCursors).where(eq(historyImportCursors.tenantId, scope.tenantId)).limit(1),
+  );
   if (!row) return null;
   return {
     since: row.since,
@@ -25,7 +23,7 @@ export async function loadImportCursor(tx: Tx, tenantId: string): Promise<Histor
   };
 }
 
-export async function saveImportCursor(tx: Tx, tenantId: string, cursor: HistoryImportCursor): Promise<void> {
+export async function saveImportCursor(scope: TenantScope, cursor: HistoryImportCursor): Promise<void> {
   const values = {
     since: cursor.since,
     nextStartIndex: cursor.nextStartIndex,
@@ -33,8 +31,13 @@ export async function saveImportCursor(tx: Tx, tenantId: string, cursor: History
     completedAt: cursor.completed ? new Date() : null,
     updatedAt: new Date(),
   };
-  await tx
-    .insert(historyImportCursors)
-    .values({ tenantId, ...values })
-    .onConflictDoUpdate({ target: historyImportCursors.tenantId, set: { ...values, updatedAt: sql`now()` } });
+  await inTenant(scope, 'statement', (tx) =>
+    tx
+      .insert(historyImportCursors)
+      .values({ tenantId: scope.tenantId, ...values })
+      .onConflictDoUpdate({
+        target: historyImportCursors.tenantId,
+        set: { ...values, updatedAt: sql`now()` },
+      }),
+  );
 }

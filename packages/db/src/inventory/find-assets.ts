@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../client.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface AssetRecord {
   hostname: string | null;
@@ -19,11 +20,19 @@ export interface AssetRecord {
  * its first label, so "fs01" finds "fs01.corp.example"), or by asset tag (case-insensitive).
  */
 export async function findAssets(
-  tx: Tx,
+  scope: TenantScope,
   mentions: { ips: string[]; names: string[] },
   options: { limit: number },
 ): Promise<AssetRecord[]> {
   if (mentions.ips.length === 0 && mentions.names.length === 0) return [];
+  return inTenant(scope, 'statement', (tx) => selectAssets(tx, mentions, options.limit));
+}
+
+async function selectAssets(
+  tx: Tx,
+  mentions: { ips: string[]; names: string[] },
+  limit: number,
+): Promise<AssetRecord[]> {
   // Bound as two array parameters (node-postgres sends JS arrays as Postgres arrays).
   const ips = sql.param(mentions.ips);
   const names = sql.param(mentions.names.map((n) => n.toLowerCase()));
@@ -52,7 +61,7 @@ export async function findAssets(
             or split_part(i.hostname, '.', 1) = any(${names}::text[])
             or lower(i.asset_tag) = any(${names}::text[]))
      order by i.hostname nulls last, i.asset_tag
-     limit ${options.limit}`);
+     limit ${limit}`);
   return result.rows.map((r) => ({
     hostname: r.hostname,
     ipAddress: r.ip_address,

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '../client.js';
 import { systemInventory } from '../schema/system-inventory.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface InventorySystem {
   hostname?: string | null;
@@ -16,16 +16,12 @@ export interface InventorySystem {
 const clean = (value: string | null | undefined) => value?.trim() || null;
 
 /**
- * Adds or refreshes systems of the current tenant. A system is keyed by hostname and asset tag
- * (hostnames lower-cased: they are case-insensitive and tickets spell them any way).
+ * Adds or refreshes systems of the tenant. A system is keyed by hostname and asset tag (hostnames
+ * lower-cased: they are case-insensitive and tickets spell them any way).
  */
-export async function upsertInventory(
-  db: DbOrTx,
-  tenantId: string,
-  systems: InventorySystem[],
-): Promise<number> {
+export async function upsertInventory(scope: TenantScope, systems: InventorySystem[]): Promise<number> {
   const rows = systems.map((s) => ({
-    tenantId,
+    tenantId: scope.tenantId,
     hostname: clean(s.hostname)?.toLowerCase() ?? null,
     ipAddress: clean(s.ipAddress),
     assetTag: clean(s.assetTag),
@@ -36,20 +32,22 @@ export async function upsertInventory(
     notes: clean(s.notes),
   }));
   if (rows.length === 0) return 0;
-  await db
-    .insert(systemInventory)
-    .values(rows)
-    .onConflictDoUpdate({
-      target: [systemInventory.tenantId, systemInventory.hostname, systemInventory.assetTag],
-      set: {
-        ipAddress: sql`excluded.ip_address`,
-        kind: sql`excluded.kind`,
-        os: sql`excluded.os`,
-        location: sql`excluded.location`,
-        owner: sql`excluded.owner`,
-        notes: sql`excluded.notes`,
-        updatedAt: sql`now()`,
-      },
-    });
+  await inTenant(scope, 'statement', (tx) =>
+    tx
+      .insert(systemInventory)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [systemInventory.tenantId, systemInventory.hostname, systemInventory.assetTag],
+        set: {
+          ipAddress: sql`excluded.ip_address`,
+          kind: sql`excluded.kind`,
+          os: sql`excluded.os`,
+          location: sql`excluded.location`,
+          owner: sql`excluded.owner`,
+          notes: sql`excluded.notes`,
+          updatedAt: sql`now()`,
+        },
+      }),
+  );
   return rows.length;
 }

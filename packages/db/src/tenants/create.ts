@@ -3,7 +3,7 @@ import type { SecretBox } from '@ai-agents/shared';
 import { recordAudit } from '../audit/record.js';
 import type { Db } from '../client.js';
 import { type TenantRow, tenants } from '../schema/tenants.js';
-import { withTenant } from '../with-tenant.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface NewTenant {
   slug: string;
@@ -20,15 +20,21 @@ export function generateWebhookSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Creates a tenant with a fresh webhook secret; the secret is returned once and stored encrypted. */
-export async function createTenant(
-  db: Db,
-  box: SecretBox,
-  input: NewTenant,
-): Promise<{ tenant: TenantRow; webhookSecret: string }> {
+export type CreateTenantResult =
+  | { outcome: 'created'; tenant: TenantRow; webhookSecret: string }
+  /** Another tenant has this slug. */
+  | { outcome: 'slug_taken' };
+
+/**
+ * Creates a tenant with a fresh webhook secret; the secret is returned once and stored encrypted.
+ * Not tenant-scoped: the tenant does not exist yet, so it takes the installation's `db` and scopes
+ * its own transaction (the row and its audit entry) to the new id.
+ */
+export async function createTenant(db: Db, box: SecretBox, input: NewTenant): Promise<CreateTenantResult> {
   const id = randomUUID();
   const webhookSecret = generateWebhookSecret();
-  const tenant = await withTenant(db, id, async (tx) => {
+  const scope: TenantScope = { db, tenantId: id };
+  const tenant = await inTenant(scope, 'transaction', async (tx) => {
     const [row] = await tx
       .insert(tenants)
       .values({
@@ -46,13 +52,24 @@ export async function createTenant(
       })
       .returning();
     if (!row) throw new Error('Tenant insert returned no row');
-    await recordAudit(tx, {
-      tenantId: id,
-      actor: input.actor,
-      action: 'tenant.created',
-      details: { slug: input.slug, sdpBaseUrl: input.sdpBaseUrl, sdpAuthType: input.sdpAuthType },
-    });
+    await recordAudit(
+      { ...scope, tx },
+      {
+        actor: input.actor,
+        action: 'tenant.created',
+        details: { slug: input.slug, sdpBaseUrl: input.sdpBaseUrl, sdpAuthType: input.sdpAuthType },
+      },
+    );
     return row;
+  }).catch((error: unknown) => {
+    if (isSlugTaken(error)) return null;
+    throw error;
   });
-  return { tenant, webhookSecret };
+  return tenant ? { outcome: 'created', tenant, webhookSecret } : { outcome: 'slug_taken' };
+}
+
+/** Postgres' unique violation (23505) of the slug's constraint, as drizzle wraps it. */
+function isSlugTaken(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string; constraint?: string } }).cause;
+  return cause?.code === '23505' && cause.constraint === 'tenants_slug_unique';
 }

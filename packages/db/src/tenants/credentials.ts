@@ -1,9 +1,8 @@
 import type { SecretBox } from '@ai-agents/shared';
 import { eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
-import type { Db } from '../client.js';
 import { tenants } from '../schema/tenants.js';
-import { withTenant } from '../with-tenant.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface NewSdpCredentials {
   authType: 'onprem' | 'cloud';
@@ -19,13 +18,13 @@ export interface NewSdpCredentials {
  * new client with them on its next job. Null when the tenant does not exist.
  */
 export async function replaceSdpCredentials(
-  db: Db,
+  scope: TenantScope,
   box: SecretBox,
-  tenantId: string,
   input: NewSdpCredentials,
   actor: string,
 ): Promise<{ previousAuthType: 'onprem' | 'cloud' } | null> {
-  return withTenant(db, tenantId, async (tx) => {
+  const { tenantId } = scope;
+  return inTenant(scope, 'transaction', async (tx) => {
     const [before] = await tx
       .select({ authType: tenants.sdpAuthType })
       .from(tenants)
@@ -43,12 +42,18 @@ export async function replaceSdpCredentials(
         updatedAt: sql`now()`,
       })
       .where(eq(tenants.id, tenantId));
-    await recordAudit(tx, {
-      tenantId,
-      actor,
-      action: 'tenant.sdp_credentials_replaced',
-      details: { sdpAuthType: input.authType, previousSdpAuthType: before.authType, checked: input.checked },
-    });
+    await recordAudit(
+      { ...scope, tx },
+      {
+        actor,
+        action: 'tenant.sdp_credentials_replaced',
+        details: {
+          sdpAuthType: input.authType,
+          previousSdpAuthType: before.authType,
+          checked: input.checked,
+        },
+      },
+    );
     return { previousAuthType: before.authType };
   });
 }

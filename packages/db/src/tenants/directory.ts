@@ -34,6 +34,8 @@ interface DirectoryRow extends Record<string, unknown> {
 /**
  * Every tenant, ordered by slug, through the SECURITY DEFINER function tenant_directory(): the
  * application role cannot see across tenants by policy, and this function returns no secret columns.
+ * Not tenant-scoped (nor is findTenantBySlug): the operator's directory is how a tenant is found
+ * before there is a tenant to scope to.
  */
 export async function listTenants(db: DbOrTx): Promise<TenantSummary[]> {
   const result = await db.execute<DirectoryRow>(sql`select * from tenant_directory()`);

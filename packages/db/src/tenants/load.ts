@@ -1,9 +1,11 @@
 import { eq } from 'drizzle-orm';
-import type { Tx } from '../client.js';
 import { type TenantRow, tenants } from '../schema/tenants.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
-/** The tenant of the current withTenant() transaction; null when it does not exist (or is not visible). */
-export async function loadTenant(tx: Tx, tenantId: string): Promise<TenantRow | null> {
-  const [row] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+/** The scope's tenant; null when it does not exist (or is not visible). */
+export async function loadTenant(scope: TenantScope): Promise<TenantRow | null> {
+  const [row] = await inTenant(scope, 'statement', (tx) =>
+    tx.select().from(tenants).where(eq(tenants.id, scope.tenantId)).limit(1),
+  );
   return row ?? null;
 }

@@ -1,9 +1,8 @@
 import type { SecretBox, SecretPurpose } from '@ai-agents/shared';
 import { eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
-import type { Db } from '../client.js';
 import { tenants } from '../schema/tenants.js';
-import { withTenant } from '../with-tenant.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface ReencryptResult {
   /** Values that were under an older key and are now under the current one. */
@@ -24,12 +23,12 @@ const PURPOSE = {
  * rewritten: running it again is a no-op.
  */
 export async function reencryptTenantSecrets(
-  db: Db,
+  scope: TenantScope,
   box: SecretBox,
-  tenantId: string,
   actor: string,
 ): Promise<ReencryptResult | null> {
-  return withTenant(db, tenantId, async (tx) => {
+  const { tenantId } = scope;
+  return inTenant(scope, 'transaction', async (tx) => {
     const [row] = await tx
       .select({
         sdpCredentialsEnc: tenants.sdpCredentialsEnc,
@@ -57,12 +56,14 @@ export async function reencryptTenantSecrets(
       // updated_at is left alone: nothing an operator set changed, and the worker's per-tenant
       // client cache keys on it only to pick up new settings.
       await tx.update(tenants).set(changes).where(eq(tenants.id, tenantId));
-      await recordAudit(tx, {
-        tenantId,
-        actor,
-        action: 'keys.reencrypted',
-        details: { values: result.reencrypted, keyId: box.currentKeyId },
-      });
+      await recordAudit(
+        { ...scope, tx },
+        {
+          actor,
+          action: 'keys.reencrypted',
+          details: { values: result.reencrypted, keyId: box.currentKeyId },
+        },
+      );
     }
     return result;
   });

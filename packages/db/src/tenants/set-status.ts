@@ -1,28 +1,31 @@
 import { eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
-import type { Db } from '../client.js';
 import { tenants } from '../schema/tenants.js';
-import { withTenant } from '../with-tenant.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
-/** Enables or disables a tenant: a disabled tenant's webhooks are refused and its queued jobs fail. */
+export type SetStatusResult = { outcome: 'updated' } | { outcome: 'not_found' };
+
+/**
+ * Enables or disables a tenant: a disabled tenant's webhooks are refused and its queued jobs fail.
+ * A transaction: the audit entry is written only when the tenant's row was.
+ */
 export async function setTenantStatus(
-  db: Db,
-  tenantId: string,
+  scope: TenantScope,
   status: 'active' | 'disabled',
   actor: string,
-): Promise<boolean> {
-  return withTenant(db, tenantId, async (tx) => {
+): Promise<SetStatusResult> {
+  const { tenantId } = scope;
+  return inTenant(scope, 'transaction', async (tx) => {
     const updated = await tx
       .update(tenants)
       .set({ status, updatedAt: sql`now()` })
       .where(eq(tenants.id, tenantId))
       .returning({ id: tenants.id });
-    if (updated.length === 0) return false;
-    await recordAudit(tx, {
-      tenantId,
-      actor,
-      action: status === 'active' ? 'tenant.enabled' : 'tenant.disabled',
-    });
-    return true;
+    if (updated.length === 0) return { outcome: 'not_found' };
+    await recordAudit(
+      { ...scope, tx },
+      { actor, action: status === 'active' ? 'tenant.enabled' : 'tenant.disabled' },
+    );
+    return { outcome: 'updated' };
   });
 }

@@ -1,8 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
-import type { Db } from '../client.js';
 import { tenants } from '../schema/tenants.js';
-import { withTenant } from '../with-tenant.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 /** Settings an operator may change; undefined leaves a setting as it is. No secrets here. */
 export interface TenantSettings {
@@ -31,12 +30,12 @@ export interface TenantSettings {
  * when the tenant does not exist, otherwise the names of the settings whose value changed.
  */
 export async function updateTenantSettings(
-  db: Db,
-  tenantId: string,
+  scope: TenantScope,
   settings: TenantSettings,
   actor: string,
 ): Promise<string[] | null> {
-  return withTenant(db, tenantId, async (tx) => {
+  const { tenantId } = scope;
+  return inTenant(scope, 'transaction', async (tx) => {
     const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for('update');
     if (!before) return null;
     const changes: Record<string, { from: unknown; to: unknown }> = {};
@@ -49,7 +48,7 @@ export async function updateTenantSettings(
       .update(tenants)
       .set({ ...settings, updatedAt: sql`now()` })
       .where(eq(tenants.id, tenantId));
-    await recordAudit(tx, { tenantId, actor, action: 'tenant.updated', details: changes });
+    await recordAudit({ ...scope, tx }, { actor, action: 'tenant.updated', details: changes });
     return changed;
   });
 }

@@ -12,7 +12,7 @@ export interface WebhookTenant {
 /**
  * Slug → what webhook authentication needs, before any tenant context exists. Goes through the
  * SECURITY DEFINER function webhook_tenant(), the only path by which the application role reads a
- * tenant it has not been scoped to.
+ * tenant it has not been scoped to. Not tenant-scoped for that reason: it finds the tenant.
  */
 export async function findWebhookTenant(db: Db, slug: string): Promise<WebhookTenant | null> {
   const result = await db.execute<{

@@ -1,9 +1,8 @@
 import type { SecretBox } from '@ai-agents/shared';
 import { eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
-import type { Db } from '../client.js';
 import { tenants } from '../schema/tenants.js';
-import { withTenant } from '../with-tenant.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 import { generateWebhookSecret } from './create.js';
 
 export type RotateSecretResult =
@@ -19,12 +18,12 @@ export type RotateSecretResult =
  * it would drop may be the one ServiceDesk Plus still signs with.
  */
 export async function rotateWebhookSecret(
-  db: Db,
+  scope: TenantScope,
   box: SecretBox,
-  tenantId: string,
   options: { actor: string; force?: boolean },
 ): Promise<RotateSecretResult> {
-  return withTenant(db, tenantId, async (tx) => {
+  const { tenantId } = scope;
+  return inTenant(scope, 'transaction', async (tx) => {
     const [row] = await tx
       .select({ current: tenants.webhookSecretEnc, previous: tenants.webhookSecretPreviousEnc })
       .from(tenants)
@@ -41,35 +40,40 @@ export async function rotateWebhookSecret(
         updatedAt: sql`now()`,
       })
       .where(eq(tenants.id, tenantId));
-    await recordAudit(tx, {
-      tenantId,
-      actor: options.actor,
-      action: 'tenant.webhook_secret_rotated',
-      details: { droppedUnretiredPrevious: Boolean(row.previous) },
-    });
+    await recordAudit(
+      { ...scope, tx },
+      {
+        actor: options.actor,
+        action: 'tenant.webhook_secret_rotated',
+        details: { droppedUnretiredPrevious: Boolean(row.previous) },
+      },
+    );
     return { outcome: 'rotated', webhookSecret };
   });
 }
 
-/** Rotation, step 2: the previous secret stops being accepted. Null when the tenant does not exist. */
-export async function retireWebhookSecret(
-  db: Db,
-  tenantId: string,
-  actor: string,
-): Promise<{ retired: boolean } | null> {
-  return withTenant(db, tenantId, async (tx) => {
+export type RetireSecretResult =
+  | { outcome: 'retired' }
+  /** No rotation is in progress: there is no previous secret to retire. */
+  | { outcome: 'nothing_to_retire' }
+  | { outcome: 'not_found' };
+
+/** Rotation, step 2: the previous secret stops being accepted. */
+export async function retireWebhookSecret(scope: TenantScope, actor: string): Promise<RetireSecretResult> {
+  const { tenantId } = scope;
+  return inTenant(scope, 'transaction', async (tx) => {
     const [row] = await tx
       .select({ previous: tenants.webhookSecretPreviousEnc })
       .from(tenants)
       .where(eq(tenants.id, tenantId))
       .for('update');
-    if (!row) return null;
-    if (!row.previous) return { retired: false };
+    if (!row) return { outcome: 'not_found' };
+    if (!row.previous) return { outcome: 'nothing_to_retire' };
     await tx
       .update(tenants)
       .set({ webhookSecretPreviousEnc: null, updatedAt: sql`now()` })
       .where(eq(tenants.id, tenantId));
-    await recordAudit(tx, { tenantId, actor, action: 'tenant.webhook_secret_retired' });
-    return { retired: true };
+    await recordAudit({ ...scope, tx }, { actor, action: 'tenant.webhook_secret_retired' });
+    return { outcome: 'retired' };
   });
 }

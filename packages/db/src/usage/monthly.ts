@@ -1,6 +1,7 @@
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
-import type { Db, Tx } from '../client.js';
+import type { Db } from '../client.js';
 import { enhancements } from '../schema/enhancements.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 /** The calendar month (UTC) holding `at`, as [from, to). Budgets and the usage report use this window. */
 export function monthWindow(at: Date): { from: Date; to: Date } {
@@ -9,21 +10,23 @@ export function monthWindow(at: Date): { from: Date; to: Date } {
   return { from, to };
 }
 
-/** Tokens (in + out) the current tenant's enhancements used in the month of `at`. Under RLS. */
-export async function monthlyTokensUsed(tx: Tx, tenantId: string, at: Date = new Date()): Promise<number> {
+/** Tokens (in + out) the tenant's enhancements used in the month of `at`. Under RLS. */
+export async function monthlyTokensUsed(scope: TenantScope, at: Date = new Date()): Promise<number> {
   const { from, to } = monthWindow(at);
-  const [row] = await tx
-    .select({
-      tokens: sql<string>`coalesce(sum(coalesce(${enhancements.tokensIn}, 0) + coalesce(${enhancements.tokensOut}, 0)), 0)`,
-    })
-    .from(enhancements)
-    .where(
-      and(
-        eq(enhancements.tenantId, tenantId),
-        gte(enhancements.createdAt, from),
-        lt(enhancements.createdAt, to),
+  const [row] = await inTenant(scope, 'statement', (tx) =>
+    tx
+      .select({
+        tokens: sql<string>`coalesce(sum(coalesce(${enhancements.tokensIn}, 0) + coalesce(${enhancements.tokensOut}, 0)), 0)`,
+      })
+      .from(enhancements)
+      .where(
+        and(
+          eq(enhancements.tenantId, scope.tenantId),
+          gte(enhancements.createdAt, from),
+          lt(enhancements.createdAt, to),
+        ),
       ),
-    );
+  );
   return Number(row?.tokens ?? 0);
 }
 
@@ -38,8 +41,9 @@ export interface TenantUsage {
 }
 
 /**
- * Every tenant's usage over [from, to), for billing. Crosses tenants, so it goes through the
- * SECURITY DEFINER function tenant_usage(), which returns aggregates only.
+ * Every tenant's usage over [from, to), for billing. Not tenant-scoped: it is the installation's
+ * report across tenants, so it goes through the SECURITY DEFINER function tenant_usage(), which
+ * returns aggregates only.
  */
 export async function tenantUsage(db: Db, from: Date, to: Date): Promise<TenantUsage[]> {
   const result = await db.execute<{

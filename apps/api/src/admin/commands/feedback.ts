@@ -1,4 +1,4 @@
-import { findWebhookTenant, summariseFeedback, withTenant } from '@ai-agents/db';
+import { findWebhookTenant, summariseFeedback } from '@ai-agents/db';
 import type { Command } from 'commander';
 import { AdminError, withContext } from '../context.js';
 import { terminalLine } from '../terminal-text.js';
@@ -24,8 +24,9 @@ export function registerFeedbackCommand(program: Command): void {
         const tenant = await findWebhookTenant(ctx.database.db, opts.tenant);
         if (!tenant) throw new AdminError(`no tenant with slug "${opts.tenant}"`);
         const since = opts.since ? new Date(`${opts.since}T00:00:00Z`) : undefined;
-        const summary = await withTenant(ctx.database.db, tenant.id, (tx) =>
-          summariseFeedback(tx, { ...(since ? { since } : {}), comments }),
+        const summary = await summariseFeedback(
+          { db: ctx.database.db, tenantId: tenant.id },
+          { ...(since ? { since } : {}), comments },
         );
         const rate =
           summary.notHelpfulRate === null ? 'n/a' : `${(summary.notHelpfulRate * 100).toFixed(1)}%`;

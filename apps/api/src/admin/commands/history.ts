@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { type Db, findWebhookTenant, loadTenant, type TenantRow, withTenant } from '@ai-agents/db';
+import { type Db, findWebhookTenant, loadTenant, type TenantRow } from '@ai-agents/db';
 import { createTenantClients } from '@ai-agents/servicedesk';
 import type { Command } from 'commander';
 import { CsvFormatError, importHistoryCsv } from '../../history/csv-history.js';
@@ -10,7 +10,7 @@ import { type AdminContext, AdminError, withContext, withSharedServiceDesk } fro
 
 async function tenantBySlug(db: Db, slug: string): Promise<TenantRow> {
   const found = await findWebhookTenant(db, slug);
-  const tenant = found ? await withTenant(db, found.id, (tx) => loadTenant(tx, found.id)) : null;
+  const tenant = found ? await loadTenant({ db, tenantId: found.id }) : null;
   if (!tenant) throw new AdminError(`no tenant with slug "${slug}"`);
   return tenant;
 }

@@ -1,4 +1,4 @@
-import { findEnhancementByEvent, findWebhookTenant, withTenant } from '@ai-agents/db';
+import { findEnhancementByEvent, findWebhookTenant } from '@ai-agents/db';
 import { ENHANCE_QUEUE, enhanceJobSchema } from '@ai-agents/shared';
 import { createRedisClient } from '@ai-agents/shared/redis';
 import { type Job, Queue } from 'bullmq';
@@ -64,9 +64,7 @@ async function* failedJobs(queue: Queue): AsyncGenerator<Job> {
 async function describeJob(ctx: AdminContext, job: Job): Promise<FailedJobView> {
   const data = enhanceJobSchema.safeParse(job.data);
   const recorded = data.success
-    ? await withTenant(ctx.database.db, data.data.tenantId, (tx) =>
-        findEnhancementByEvent(tx, data.data.eventId),
-      )
+    ? await findEnhancementByEvent({ db: ctx.database.db, tenantId: data.data.tenantId }, data.data.eventId)
     : null;
   return {
     id: String(job.id),

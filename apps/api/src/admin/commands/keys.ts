@@ -19,7 +19,11 @@ export function registerKeysCommands(program: Command): void {
         // cannot be decrypted (its key is missing) must not stop the others.
         for (const tenant of await listTenants(ctx.database.db)) {
           try {
-            const result = await reencryptTenantSecrets(ctx.database.db, ctx.box, tenant.id, ctx.actor);
+            const result = await reencryptTenantSecrets(
+              { db: ctx.database.db, tenantId: tenant.id },
+              ctx.box,
+              ctx.actor,
+            );
             if (!result) continue;
             totals.tenants++;
             totals.reencrypted += result.reencrypted;

@@ -26,7 +26,8 @@ export function registerTenantChangeCommands(tenant: Command): void {
           const t = await tenantBySlug(ctx, slug);
           const changed = t.status !== status;
           if (changed) {
-            await setTenantStatus(ctx.database.db, t.id, status, ctx.actor);
+            const result = await setTenantStatus({ db: ctx.database.db, tenantId: t.id }, status, ctx.actor);
+            if (result.outcome === 'not_found') throw new AdminError(`no tenant with slug "${slug}"`);
             await notifyTenantChanged(ctx, slug);
           }
           ctx.print(
@@ -76,7 +77,11 @@ export function registerTenantChangeCommands(tenant: Command): void {
         await withContext(command, async (ctx) => {
           if (ctx.config.isProduction && settings.sdpBaseUrl) requireHttps(settings.sdpBaseUrl, '--sdp-url');
           const t = await tenantBySlug(ctx, slug);
-          const changed = await updateTenantSettings(ctx.database.db, t.id, settings, ctx.actor);
+          const changed = await updateTenantSettings(
+            { db: ctx.database.db, tenantId: t.id },
+            settings,
+            ctx.actor,
+          );
           if (changed === null) throw new AdminError(`no tenant with slug "${slug}"`);
           if (changed.length > 0) await notifyTenantChanged(ctx, slug);
           ctx.print(
@@ -101,7 +106,7 @@ export function registerTenantChangeCommands(tenant: Command): void {
     .action(async (slug: string, opts: { force?: boolean }, command: Command) => {
       await withContext(command, async (ctx) => {
         const t = await tenantBySlug(ctx, slug);
-        const result = await rotateWebhookSecret(ctx.database.db, ctx.box, t.id, {
+        const result = await rotateWebhookSecret({ db: ctx.database.db, tenantId: t.id }, ctx.box, {
           actor: ctx.actor,
           force: opts.force,
         });
@@ -139,14 +144,15 @@ export function registerTenantChangeCommands(tenant: Command): void {
     .action(async (slug: string, _opts, command: Command) => {
       await withContext(command, async (ctx) => {
         const t = await tenantBySlug(ctx, slug);
-        const result = await retireWebhookSecret(ctx.database.db, t.id, ctx.actor);
-        if (!result) throw new AdminError(`no tenant with slug "${slug}"`);
-        if (result.retired) await notifyTenantChanged(ctx, slug);
+        const result = await retireWebhookSecret({ db: ctx.database.db, tenantId: t.id }, ctx.actor);
+        if (result.outcome === 'not_found') throw new AdminError(`no tenant with slug "${slug}"`);
+        const retired = result.outcome === 'retired';
+        if (retired) await notifyTenantChanged(ctx, slug);
         ctx.print(
-          result.retired
+          retired
             ? `The previous webhook secret of ${slug} is retired; only the current one is accepted.`
             : `Tenant ${slug} had no previous secret; nothing changed.`,
-          { slug, retired: result.retired },
+          { slug, retired },
         );
       });
     });

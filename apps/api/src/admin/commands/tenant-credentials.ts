@@ -87,9 +87,8 @@ export function registerTenantCredentialsCommand(tenant: Command, io: AdminIo): 
               throw new AdminError(`the new credentials of ${slug} were not saved: ${result.message}`);
           }
           const replaced = await replaceSdpCredentials(
-            ctx.database.db,
+            { db: ctx.database.db, tenantId: t.id },
             ctx.box,
-            t.id,
             { authType: mode, credentials, checked: opts.check },
             ctx.actor,
           );

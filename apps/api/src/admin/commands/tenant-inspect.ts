@@ -1,4 +1,4 @@
-import { listAudit, listTenants, loadTenant, type TenantSummary, withTenant } from '@ai-agents/db';
+import { listAudit, listTenants, loadTenant, type TenantSummary } from '@ai-agents/db';
 import type { Command } from 'commander';
 import { AdminError, tenantBySlug, withContext, withSharedServiceDesk } from '../context.js';
 import { checkServiceDesk } from '../sdp-check.js';
@@ -44,7 +44,7 @@ export function registerTenantInspectCommands(tenant: Command): void {
     .action(async (slug: string, _opts, command: Command) => {
       await withContext(command, async (ctx) => {
         const t = await tenantBySlug(ctx, slug);
-        const audit = await withTenant(ctx.database.db, t.id, (tx) => listAudit(tx, 10));
+        const audit = await listAudit({ db: ctx.database.db, tenantId: t.id }, 10);
         const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${t.slug}`;
         ctx.print(
           [
@@ -91,7 +91,7 @@ export function registerTenantInspectCommands(tenant: Command): void {
       }
       await withContext(command, async (ctx) => {
         const summary = await tenantBySlug(ctx, slug);
-        const row = await withTenant(ctx.database.db, summary.id, (tx) => loadTenant(tx, summary.id));
+        const row = await loadTenant({ db: ctx.database.db, tenantId: summary.id });
         if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
         const result = await withSharedServiceDesk(ctx, (shared) =>
           checkServiceDesk(row, ctx.box, timeoutMs, { shared, requireHttps: ctx.config.isProduction }),

@@ -85,7 +85,11 @@ export function registerTenantLlmCommand(program: Command): void {
         throw new AdminError('nothing to change: give at least one setting', 2);
       await withContext(command, async (ctx) => {
         const t = await tenantBySlug(ctx, slug);
-        const changed = await updateTenantSettings(ctx.database.db, t.id, settings, ctx.actor);
+        const changed = await updateTenantSettings(
+          { db: ctx.database.db, tenantId: t.id },
+          settings,
+          ctx.actor,
+        );
         if (changed === null) throw new AdminError(`no tenant with slug "${slug}"`);
         ctx.print(
           changed.length > 0

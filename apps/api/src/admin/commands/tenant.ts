@@ -52,7 +52,7 @@ export function registerTenantCommands(program: Command, io: AdminIo): void {
           flags: { clientId: opts.clientId, accountsUrl: opts.accountsUrl },
           httpsOnly: ctx.config.isProduction,
         });
-        const { tenant: row, webhookSecret } = await createTenant(ctx.database.db, ctx.box, {
+        const created = await createTenant(ctx.database.db, ctx.box, {
           slug: opts.slug,
           name: opts.name,
           sdpBaseUrl,
@@ -60,12 +60,10 @@ export function registerTenantCommands(program: Command, io: AdminIo): void {
           sdpCredentials: credentials,
           llmModel: opts.model ?? null,
           actor: ctx.actor,
-        }).catch((error: unknown) => {
-          if ((error as { cause?: { code?: string } }).cause?.code === '23505') {
-            throw new AdminError(`a tenant with slug "${opts.slug}" already exists`);
-          }
-          throw error;
         });
+        if (created.outcome === 'slug_taken')
+          throw new AdminError(`a tenant with slug "${opts.slug}" already exists`);
+        const { tenant: row, webhookSecret } = created;
         const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${row.slug}`;
         ctx.print(
           [
