@@ -4,7 +4,6 @@ import {
   createTenant,
   type HistoryTicket,
   updateTenantSettings,
-  withTenant,
 } from '@ai-agents/db';
 import {
   createTestDatabase,
@@ -134,7 +133,7 @@ export async function startStack(
         );
         for (let i = 0; i < history.length; i += 1000) {
           const batch = history.slice(i, i + 1000);
-          await withTenant(db.db, tenant.id, (tx) => addHistory(tx, tenant.id, batch));
+          await addHistory({ db: db.db, tenantId: tenant.id }, batch);
         }
         return { id: tenant.id, slug, secret: webhookSecret };
       } finally {

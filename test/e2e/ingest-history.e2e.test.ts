@@ -60,8 +60,10 @@ describe('request.resolved / request.closed webhook → tenant history', () => {
     });
     expect(row?.resolvedAt?.getTime()).toBe(resolvedAt);
     // The next similar ticket finds it.
-    const similar = await withTenant(stack.database.db, stack.tenantId, (tx) =>
-      findSimilarTickets(tx, 'vpn keeps disconnecting', { limit: 5 }),
+    const similar = await findSimilarTickets(
+      { db: stack.database.db, tenantId: stack.tenantId },
+      'vpn keeps disconnecting',
+      { limit: 5 },
     );
     expect(similar.map((t) => t.externalId)).toEqual([request.id]);
     expect(sdp.notes(request.id)).toEqual([]);

@@ -15,30 +15,28 @@ beforeAll(async () => {
   stack = await startStack();
   ({ sdp, llm } = stack);
   const { database, tenantId } = stack;
-  await withTenant(database.db, tenantId, (tx) =>
-    addHistory(tx, tenantId, [
-      {
-        externalId: '9001',
-        subject: 'Outlook prompts for password repeatedly after mailbox migration',
-        description: 'User mailbox moved to Exchange Online; Outlook keeps asking for credentials.',
-        resolution: 'Cleared cached credentials in Credential Manager and re-created the Outlook profile.',
-        category: 'Email',
-      },
-      {
-        externalId: '9002',
-        subject: 'Outlook password prompt loop',
-        description: 'Outlook asks for the password again and again.',
-        resolution: 'Enabled modern authentication registry key.',
-        category: 'Email',
-      },
-      {
-        externalId: '9003',
-        subject: 'Printer on floor 3 jams',
-        resolution: 'Replaced the fuser.',
-        category: 'Hardware',
-      },
-    ]),
-  );
+  await addHistory({ db: database.db, tenantId: tenantId }, [
+    {
+      externalId: '9001',
+      subject: 'Outlook prompts for password repeatedly after mailbox migration',
+      description: 'User mailbox moved to Exchange Online; Outlook keeps asking for credentials.',
+      resolution: 'Cleared cached credentials in Credential Manager and re-created the Outlook profile.',
+      category: 'Email',
+    },
+    {
+      externalId: '9002',
+      subject: 'Outlook password prompt loop',
+      description: 'Outlook asks for the password again and again.',
+      resolution: 'Enabled modern authentication registry key.',
+      category: 'Email',
+    },
+    {
+      externalId: '9003',
+      subject: 'Printer on floor 3 jams',
+      resolution: 'Replaced the fuser.',
+      category: 'Hardware',
+    },
+  ]);
 
   await stack.startApi();
   await stack.startWorker();

@@ -155,7 +155,7 @@ beforeAll(async () => {
       ...(name === 'a' ? { settings: { webhookTokenEnabled: true } } : {}),
     });
     tenants[name] = { id: tenant.id, secret: webhookSecret };
-    await withTenant(stack.database.db, tenant.id, (tx) => addHistory(tx, tenant.id, history([...ids])));
+    await addHistory({ db: stack.database.db, tenantId: tenant.id }, history([...ids]));
   }
 
   await stack.startApi({ OPENAI_BASE_URL: recorder.url });

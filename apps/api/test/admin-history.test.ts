@@ -89,15 +89,13 @@ describe('admin history import --csv', () => {
     expect(out).toContain('Imported 2 tickets');
     expect(out).toContain('Skipped 1 row(s)');
     const litware = (await findWebhookTenant(database.db, 'litware'))?.id as string;
-    const similar = await withTenant(database.db, litware, (tx) =>
-      findSimilarTickets(tx, 'printer jam', { limit: 5 }),
-    );
+    const similar = await findSimilarTickets({ db: database.db, tenantId: litware }, 'printer jam', {
+      limit: 5,
+    });
     expect(similar.map((t) => [t.externalId, t.subject])).toEqual([['C2', 'printer jams']]);
     // Importing again updates instead of duplicating.
     expect((await admin('history', 'import', '--tenant', 'litware', '--csv', file)).code).toBe(0);
-    const again = await withTenant(database.db, litware, (tx) =>
-      findSimilarTickets(tx, 'printer', { limit: 5 }),
-    );
+    const again = await findSimilarTickets({ db: database.db, tenantId: litware }, 'printer', { limit: 5 });
     expect(again).toHaveLength(1);
   });
 

@@ -23,7 +23,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ tenant: { slug: 'contextnote', name: 'Context Note' } });
   const { database, tenantId } = sandbox;
   await withTenant(database.db, tenantId, async (tx) => {
-    await addHistory(tx, tenantId, [
+    await addHistory({ db: database.db, tenantId, tx }, [
       {
         externalId: '8001',
         subject: 'AnyConnect VPN disconnects every few minutes',

@@ -42,7 +42,7 @@ beforeAll(async () => {
     auth: { type: 'onprem', technicianKey: TECHNICIAN_KEY },
   });
   await withTenant(database.db, tenant.id, async (tx) => {
-    await addHistory(tx, tenant.id, [
+    await addHistory({ db: database.db, tenantId: tenant.id, tx }, [
       {
         externalId: 'h-1',
         subject: 'AnyConnect VPN drops every few minutes',

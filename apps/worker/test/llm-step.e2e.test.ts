@@ -20,16 +20,14 @@ async function addTenant(settings?: TenantSettings) {
     technicianKey: TECHNICIAN_KEY,
     settings,
   });
-  await withTenant(sandbox.database.db, tenant.id, (tx) =>
-    addHistory(tx, tenant.id, [
-      {
-        externalId: '9001',
-        subject: 'Outlook prompts for password repeatedly after mailbox migration',
-        resolution: 'Cleared cached credentials and re-created the Outlook profile.',
-        category: 'Email',
-      },
-    ]),
-  );
+  await addHistory({ db: sandbox.database.db, tenantId: tenant.id }, [
+    {
+      externalId: '9001',
+      subject: 'Outlook prompts for password repeatedly after mailbox migration',
+      resolution: 'Cleared cached credentials and re-created the Outlook profile.',
+      category: 'Email',
+    },
+  ]);
   return { id: tenant.id, slug: tenant.slug };
 }
 

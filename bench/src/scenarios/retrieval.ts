@@ -1,4 +1,4 @@
-import { createDatabase, findSimilarTickets, type HistoryTicket, withTenant } from '@ai-agents/db';
+import { createDatabase, findSimilarTickets, type HistoryTicket } from '@ai-agents/db';
 import pg from 'pg';
 import { type DatasetRow, loadDataset, resampleTickets, seeded } from '../dataset.js';
 import type { Stack } from '../stack.js';
@@ -73,7 +73,7 @@ async function measureQueries(
     const random = seeded(11);
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
     const ask = (tenantId: string, text: string) =>
-      withTenant(database.db, tenantId, (tx) => findSimilarTickets(tx, text, { limit: 5 }));
+      findSimilarTickets({ db: database.db, tenantId: tenantId }, text, { limit: 5 });
     for (let i = 0; i < 5; i++) await ask(pick(tenantIds), pick(rows).text);
     const samples: number[] = [];
     const deadline = performance.now() + opts.maxSeconds * 1000;

@@ -35,7 +35,9 @@ beforeAll(async () => {
   tenantA = await tenant('ctx-a');
   tenantB = await tenant('ctx-b');
   await withTenant(database.db, tenantA, async (tx) => {
-    await addHistory(tx, tenantA, [{ externalId: 'A1', subject: 'Server fs01 is down' }]);
+    await addHistory({ db: database.db, tenantId: tenantA, tx }, [
+      { externalId: 'A1', subject: 'Server fs01 is down' },
+    ]);
     const scope = { db: database.db, tenantId: tenantA, tx };
     await upsertInventory(scope, [{ hostname: 'fs01', ipAddress: '10.0.0.1' }]);
     await saveImportCursor(scope, { since: '', nextStartIndex: 101, imported: 100, completed: false });

@@ -151,7 +151,7 @@ export function isolationSuite(appUrl: (testDb: TestDatabase) => string = (t) =>
       [tenantB, 'B'],
     ] as const) {
       await withTenant(database.db, id, async (tx) => {
-        await addHistory(tx, id, [
+        await addHistory({ db: database.db, tenantId: id, tx }, [
           {
             externalId: `${prefix}-1`,
             subject: 'VPN client fails after Windows update',
@@ -266,8 +266,10 @@ export function isolationSuite(appUrl: (testDb: TestDatabase) => string = (t) =>
     it("a tenant's similar-ticket search returns only its own ticket, even for an identical one", async () => {
       const rows = await withTenant(database.db, tenantA, (tx) => tx.select().from(ticketHistory));
       expect(rows.map((r) => r.externalId)).toEqual(['A-1']);
-      const similar = await withTenant(database.db, tenantA, (tx) =>
-        findSimilarTickets(tx, 'VPN fails after update', { limit: 5 }),
+      const similar = await findSimilarTickets(
+        { db: database.db, tenantId: tenantA },
+        'VPN fails after update',
+        { limit: 5 },
       );
       expect(similar.map((t) => t.externalId)).toEqual(['A-1']);
     });
@@ -275,7 +277,7 @@ export function isolationSuite(appUrl: (testDb: TestDatabase) => string = (t) =>
     it("addHistory refuses another tenant's id", async () => {
       await expect(
         withTenant(database.db, tenantA, (tx) =>
-          addHistory(tx, tenantB, [{ externalId: 'X-1', subject: 'planted' }]),
+          addHistory({ db: database.db, tenantId: tenantB, tx }, [{ externalId: 'X-1', subject: 'planted' }]),
         ),
       ).rejects.toMatchObject({ cause: { message: expect.stringMatching(RLS_VIOLATION) } });
     });

@@ -70,7 +70,7 @@ const topicOf = new Map<string, string>();
 const tenant = (slug: string) => testTenant(database.db, box, { slug }).then((t) => t.tenant.id);
 
 const similar = (text: string, limit = 3, tenant = tenantId) =>
-  withTenant(database.db, tenant, (tx) => findSimilarTickets(tx, text, { limit }));
+  findSimilarTickets({ db: database.db, tenantId: tenant }, text, { limit });
 
 const stats = (tenant = tenantId) =>
   withTenant(database.db, tenant, async (tx) => {
@@ -93,7 +93,7 @@ beforeAll(async () => {
       tickets.push({ externalId, subject, resolution: 'done', category: topic });
     });
   }
-  await withTenant(database.db, tenantId, (tx) => addHistory(tx, tenantId, tickets));
+  await addHistory({ db: database.db, tenantId: tenantId }, tickets);
 });
 
 afterAll(async () => {
@@ -118,11 +118,13 @@ describe('findSimilarTickets (BM25 over the tenant index)', () => {
   });
 
   it('returns best first with a positive score and excludes the given ticket', async () => {
-    const found = await withTenant(database.db, tenantId, (tx) =>
-      findSimilarTickets(tx, 'Shared mailbox not showing in Outlook', {
+    const found = await findSimilarTickets(
+      { db: database.db, tenantId: tenantId },
+      'Shared mailbox not showing in Outlook',
+      {
         limit: 5,
         excludeExternalId: 'mailbox-3',
-      }),
+      },
     );
     expect(found.map((t) => t.externalId)).not.toContain('mailbox-3');
     const scores = found.map((t) => t.score);
@@ -138,14 +140,14 @@ describe('findSimilarTickets (BM25 over the tenant index)', () => {
   it('keeps the index in step with updates and deletes of history', async () => {
     const before = await stats();
     expect(before?.docs).toBe(24);
-    await withTenant(database.db, tenantId, (tx) =>
-      addHistory(tx, tenantId, [{ externalId: 'extra-1', subject: 'Docking station flickers the monitor' }]),
-    );
+    await addHistory({ db: database.db, tenantId: tenantId }, [
+      { externalId: 'extra-1', subject: 'Docking station flickers the monitor' },
+    ]);
     expect((await similar('docking station flicker'))[0]?.externalId).toBe('extra-1');
     // The same ticket re-imported with another subject: the old words no longer find it.
-    await withTenant(database.db, tenantId, (tx) =>
-      addHistory(tx, tenantId, [{ externalId: 'extra-1', subject: 'Webcam not detected in Teams' }]),
-    );
+    await addHistory({ db: database.db, tenantId: tenantId }, [
+      { externalId: 'extra-1', subject: 'Webcam not detected in Teams' },
+    ]);
     expect((await similar('docking station flicker')).map((t) => t.externalId)).not.toContain('extra-1');
     expect((await similar('webcam'))[0]?.externalId).toBe('extra-1');
     expect((await stats())?.docs).toBe(25);

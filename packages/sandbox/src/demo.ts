@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { addHistory, createDatabase, createTenant, ensureDatabase, withTenant } from '@ai-agents/db';
+import { addHistory, createDatabase, createTenant, ensureDatabase } from '@ai-agents/db';
 import { createSecretBox, signWebhook } from '@ai-agents/shared';
 import { DEMO_HISTORY, DEMO_TICKET } from './demo-tickets.js';
 import { startFakeLlm, startFakeServiceDesk } from './index.js';
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       });
       if (created.outcome === 'slug_taken') throw new Error(`demo tenant ${demoSlug} already exists`);
       const { tenant, webhookSecret } = created;
-      await withTenant(database.db, tenant.id, (tx) => addHistory(tx, tenant.id, DEMO_HISTORY));
+      await addHistory({ db: database.db, tenantId: tenant.id }, DEMO_HISTORY);
       return { slug: demoSlug, secret: webhookSecret };
     } finally {
       await database.close();

@@ -9,7 +9,6 @@ import {
   ensureDatabase,
   findSimilarTickets,
   runMigrations,
-  withTenant,
 } from '@ai-agents/db';
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
@@ -79,9 +78,10 @@ async function evaluate(
   let majorityHits = 0;
   let answered = 0;
   await forEachConcurrently(rows, 4, async (row) => {
-    const similar = await withTenant(scratch.app.db, tenantId, (tx) =>
-      findSimilarTickets(tx, row.text, { limit: K, excludeExternalId: row.id }),
-    );
+    const similar = await findSimilarTickets({ db: scratch.app.db, tenantId: tenantId }, row.text, {
+      limit: K,
+      excludeExternalId: row.id,
+    });
     const found = similar.map((t) => labels.get(t.externalId));
     if (found.length > 0) answered++;
     precisionSum += found.filter((l) => l === row.label).length / K;
@@ -139,7 +139,7 @@ async function bench(
   for (let i = 0; i < queries + 50; i++) {
     const row = rows[Math.floor(random() * rows.length)] as LabelledRow;
     started = performance.now();
-    await withTenant(scratch.app.db, tenantId, (tx) => findSimilarTickets(tx, row.text, { limit: K }));
+    await findSimilarTickets({ db: scratch.app.db, tenantId: tenantId }, row.text, { limit: K });
     // The first 50 warm the connection and caches.
     if (i >= 50) timings.push(performance.now() - started);
   }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { addHistory, type Db, type HistoryTicket, withTenant } from '@ai-agents/db';
+import { addHistory, type Db, type HistoryTicket } from '@ai-agents/db';
 import { parse } from 'csv-parse';
 
 export interface CsvImportResult {
@@ -44,7 +44,7 @@ export async function importHistoryCsv(
     if (batch.size === 0) return;
     const tickets = [...batch.values()];
     batch = new Map();
-    await withTenant(db, tenantId, (tx) => addHistory(tx, tenantId, tickets));
+    await addHistory({ db: db, tenantId: tenantId }, tickets);
     imported += tickets.length;
     options.onProgress?.(imported);
   };

@@ -102,7 +102,7 @@ export async function backfillFromSdp(
     };
     // One transaction: the cursor moves exactly when the page's tickets are stored.
     await withTenant(db, tenant.id, async (tx) => {
-      await addHistory(tx, tenant.id, tickets);
+      await addHistory({ db, tenantId: tenant.id, tx }, tickets);
       await saveImportCursor({ db, tenantId: tenant.id, tx }, state);
     });
     options.onProgress?.({ ...progress });

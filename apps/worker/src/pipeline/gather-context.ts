@@ -5,7 +5,6 @@ import {
   findSimilarTickets,
   type SimilarTicket,
   type TenantRow,
-  withTenantStatement,
 } from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
 import { type Logger, safeErrorMessage } from '@ai-agents/shared';
@@ -67,13 +66,7 @@ export async function gatherContext(
   const scope = { db: deps.db, tenantId: tenant.id, statementTimeoutMs: deps.timeoutMs };
   const sources = {
     'similar tickets': () =>
-      withTenantStatement(
-        deps.db,
-        tenant.id,
-        (tx) =>
-          findSimilarTickets(tx, text, { limit: deps.similarLimit, excludeExternalId: ticket.requestId }),
-        { statementTimeoutMs: deps.timeoutMs },
-      ),
+      findSimilarTickets(scope, text, { limit: deps.similarLimit, excludeExternalId: ticket.requestId }),
     'knowledge base': async () => (await deps.knowledgeBase.search(tenant.id, sdp, ticket)).map(solutionOf),
     assets: async () => {
       const mentions = extractAssetMentions(text);

@@ -1,4 +1,4 @@
-import { addHistory, type Db, loadTenant, withTenant } from '@ai-agents/db';
+import { addHistory, type Db, loadTenant } from '@ai-agents/db';
 import { resolvedTicketFrom, type TenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
 import type { Logger } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -32,7 +32,7 @@ export async function processIngestHistory(job: Job, deps: IngestHistoryDeps): P
     const request = await sdp.getRequest(data.requestId);
     const resolution = await sdp.getResolution(data.requestId);
     const ticket = resolvedTicketFrom(request, resolution, ticketHtmlToText);
-    await withTenant(deps.db, tenant.id, (tx) => addHistory(tx, tenant.id, [ticket]));
+    await addHistory({ db: deps.db, tenantId: tenant.id }, [ticket]);
     log.info({ event: data.event }, 'resolved ticket added to history');
     return { outcome: 'added', requestId: data.requestId };
   });

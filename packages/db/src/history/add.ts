@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { DbOrTx } from '../client.js';
 import { ticketHistory } from '../schema/ticket-history.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface HistoryTicket {
   externalId: string;
@@ -12,11 +12,14 @@ export interface HistoryTicket {
   resolvedAt?: Date | null;
 }
 
-/** Adds or refreshes resolved tickets of the current tenant (keyed by their ServiceDesk Plus id). */
-export async function addHistory(db: DbOrTx, tenantId: string, tickets: HistoryTicket[]): Promise<number> {
+/**
+ * Adds or refreshes resolved tickets of the scope's tenant (keyed by their ServiceDesk Plus id). One
+ * statement: the search index is built by the table's triggers inside it.
+ */
+export async function addHistory(scope: TenantScope, tickets: HistoryTicket[]): Promise<number> {
   if (tickets.length === 0) return 0;
   const rows = tickets.map((t) => ({
-    tenantId,
+    tenantId: scope.tenantId,
     externalId: t.externalId,
     subject: t.subject,
     description: t.description ?? '',
@@ -25,19 +28,21 @@ export async function addHistory(db: DbOrTx, tenantId: string, tickets: HistoryT
     technician: t.technician ?? null,
     resolvedAt: t.resolvedAt ?? null,
   }));
-  const result = await db
-    .insert(ticketHistory)
-    .values(rows)
-    .onConflictDoUpdate({
-      target: [ticketHistory.tenantId, ticketHistory.externalId],
-      set: {
-        subject: sql`excluded.subject`,
-        description: sql`excluded.description`,
-        resolution: sql`excluded.resolution`,
-        category: sql`excluded.category`,
-        technician: sql`excluded.technician`,
-        resolvedAt: sql`excluded.resolved_at`,
-      },
-    });
+  const result = await inTenant(scope, 'statement', (tx) =>
+    tx
+      .insert(ticketHistory)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [ticketHistory.tenantId, ticketHistory.externalId],
+        set: {
+          subject: sql`excluded.subject`,
+          description: sql`excluded.description`,
+          resolution: sql`excluded.resolution`,
+          category: sql`excluded.category`,
+          technician: sql`excluded.technician`,
+          resolvedAt: sql`excluded.resolved_at`,
+        },
+      }),
+  );
   return result.rowCount ?? rows.length;
 }

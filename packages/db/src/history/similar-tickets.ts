@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { Tx } from '../client.js';
+import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface SimilarTicket {
   externalId: string;
@@ -16,22 +16,24 @@ const MAX_QUERY_CHARS = 4_000;
  * Resolved tickets of the current tenant most similar to `text`, best first: Okapi BM25 (k1 = 1.2,
  * b = 0.75, repeated query words counted) over the tenant's inverted index, which triggers on
  * ticket_history keep current. The scoring is the SQL function similar_tickets() (migration 0003);
- * row-level security scopes every table it reads to the tenant set by withTenant().
+ * row-level security scopes every table it reads to the scope's tenant. One statement.
  */
 export async function findSimilarTickets(
-  tx: Tx,
+  scope: TenantScope,
   text: string,
   options: { limit: number; excludeExternalId?: string },
 ): Promise<SimilarTicket[]> {
   const query = text.slice(0, MAX_QUERY_CHARS);
   if (options.limit <= 0 || query.trim() === '') return [];
-  const result = await tx.execute<{
-    external_id: string;
-    subject: string;
-    resolution: string;
-    category: string | null;
-    score: number;
-  }>(sql`select * from similar_tickets(${query}, ${options.excludeExternalId ?? null}, ${options.limit})`);
+  const result = await inTenant(scope, 'statement', (tx) =>
+    tx.execute<{
+      external_id: string;
+      subject: string;
+      resolution: string;
+      category: string | null;
+      score: number;
+    }>(sql`select * from similar_tickets(${query}, ${options.excludeExternalId ?? null}, ${options.limit})`),
+  );
   return result.rows.map((r) => ({
     externalId: r.external_id,
     subject: r.subject,
