@@ -11,7 +11,7 @@ import {
 import { createSecretBox, keyId } from '@ai-agents/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { admin } from '../../apps/api/test/support/run-admin.js';
+import { addTenant, admin } from '../../apps/api/test/support/run-admin.js';
 
 // Stored secrets are bound to their tenant and purpose: someone who can write the tenants table (a
 // restored dump, a mistaken UPDATE, a compromised migration) cannot move one tenant's credentials or
@@ -26,19 +26,7 @@ let sdp: FakeServiceDesk;
 const webhookSecrets: Record<string, string> = {};
 
 async function add(slug: string) {
-  const added = await admin(
-    '--json',
-    'tenant',
-    'add',
-    '--slug',
-    slug,
-    '--name',
-    slug,
-    '--sdp-url',
-    sdp.url,
-    '--sdp-auth',
-    'onprem',
-  );
+  const added = await addTenant({ slug, sdpUrl: sdp.url, json: true });
   expect(added.code).toBe(0);
   webhookSecrets[slug] = JSON.parse(added.out).webhook_secret;
 }

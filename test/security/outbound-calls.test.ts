@@ -6,7 +6,7 @@ import { createServiceDeskClient, createTenantClients } from '@ai-agents/service
 import { createSecretBox, ENHANCE_JOB } from '@ai-agents/shared';
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { admin } from '../../apps/api/test/support/run-admin.js';
+import { addTenant, admin } from '../../apps/api/test/support/run-admin.js';
 import { failure } from '../../packages/servicedesk/test/failure.js';
 import { type Stack, startStack } from '../kit/stack.js';
 
@@ -148,8 +148,7 @@ describe('plain http ServiceDesk Plus URLs', () => {
     await testDb?.drop();
   });
 
-  const add = (slug: string, url: string) =>
-    admin('tenant', 'add', '--slug', slug, '--name', slug, '--sdp-url', url, '--sdp-auth', 'onprem');
+  const add = (slug: string, url: string) => addTenant({ slug, sdpUrl: url });
 
   it('are accepted in development (the sandbox portal is http) and refused in production', async () => {
     vi.stubEnv('NODE_ENV', 'development');

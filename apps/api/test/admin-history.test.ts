@@ -23,7 +23,7 @@ import { createServiceDeskClient } from '@ai-agents/servicedesk';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { backfillFromSdp } from '../src/history/sdp-backfill.js';
-import { admin } from './support/run-admin.js';
+import { addTenant, admin } from './support/run-admin.js';
 
 const technicianKey = 'history-test-key';
 let testDb: TestDatabase;
@@ -53,18 +53,7 @@ beforeAll(async () => {
   vi.stubEnv('SDP_TECHNICIAN_KEY', technicianKey);
   vi.stubEnv('SDP_BACKFILL_REQUESTS_PER_SECOND', '100');
   for (const slug of ['litware', 'adatum']) {
-    const added = await admin(
-      'tenant',
-      'add',
-      '--slug',
-      slug,
-      '--name',
-      slug,
-      '--sdp-url',
-      sdp.url,
-      '--sdp-auth',
-      'onprem',
-    );
+    const added = await addTenant({ slug, sdpUrl: sdp.url });
     expect(added.code).toBe(0);
   }
   const found = await findWebhookTenant(database.db, 'adatum');

@@ -14,7 +14,7 @@ import { createLogger, createSecretBox, keyId, loadConfig, signWebhook } from '@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiApp, createApi } from '../src/index.js';
-import { admin } from './support/run-admin.js';
+import { addTenant, admin } from './support/run-admin.js';
 
 // The operator's whole tenant lifecycle against real Postgres (as the application role), the real
 // API and the sandbox ServiceDesk Plus: add → check → rotate → both secrets accepted → retire →
@@ -75,17 +75,8 @@ function addCloudTenant(
 ) {
   vi.stubEnv('SDP_CLIENT_SECRET', oauth.clientSecret);
   vi.stubEnv('SDP_REFRESH_TOKEN', oauth.refreshToken);
-  return admin(
-    'tenant',
-    'add',
-    '--slug',
-    slug,
-    '--name',
-    slug,
-    '--sdp-url',
-    `${portal.url}/app/itdesk`,
-    '--sdp-auth',
-    'cloud',
+  return addTenant(
+    { slug, sdpUrl: `${portal.url}/app/itdesk`, auth: 'cloud' },
     '--client-id',
     oauth.clientId,
     '--accounts-url',
@@ -136,19 +127,12 @@ describe('operating a tenant end to end', () => {
   const secrets: string[] = [];
 
   it('add prints the secret once; check reaches ServiceDesk Plus with the stored key', async () => {
-    const added = await admin(
-      '--json',
-      'tenant',
-      'add',
-      '--slug',
-      'northwind',
-      '--name',
-      'Northwind Traders',
-      '--sdp-url',
-      sdp.url,
-      '--sdp-auth',
-      'onprem',
-    );
+    const added = await addTenant({
+      slug: 'northwind',
+      name: 'Northwind Traders',
+      sdpUrl: sdp.url,
+      json: true,
+    });
     expect(added.code).toBe(0);
     secrets.push(JSON.parse(added.out).webhook_secret);
 

@@ -34,3 +34,23 @@ export async function adminWithStdin(
 ): Promise<{ code: number; out: string; err: string }> {
   return capture(() => runAdmin(args, { stdin: Readable.from([input]) }));
 }
+
+/** What `tenant add` needs to be told; the name defaults to the slug and the auth to on-premises. */
+export interface TenantToAdd {
+  slug: string;
+  name?: string;
+  sdpUrl: string;
+  auth?: 'onprem' | 'cloud';
+  /** Put `--json` first, for tests that read the printed webhook secret. */
+  json?: boolean;
+}
+
+/** `tenant add` with the flags every tenant needs, then `extra` (e.g. a Cloud tenant's `--client-id`). */
+export function addTenant(
+  tenant: TenantToAdd,
+  ...extra: string[]
+): Promise<{ code: number; out: string; err: string }> {
+  const { slug, name = slug, sdpUrl, auth = 'onprem', json = false } = tenant;
+  const flags = ['--slug', slug, '--name', name, '--sdp-url', sdpUrl, '--sdp-auth', auth];
+  return admin(...(json ? ['--json'] : []), 'tenant', 'add', ...flags, ...extra);
+}
