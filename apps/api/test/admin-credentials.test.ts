@@ -1,6 +1,5 @@
 import { createDatabase, findWebhookTenant, listAudit, loadTenant, withTenant } from '@ai-agents/db';
 import {
-  createTestDatabase,
   type FakeServiceDesk,
   randomEncryptionKey,
   startFakeServiceDesk,
@@ -8,7 +7,7 @@ import {
 } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { addTenant, admin, adminWithStdin } from './support/run-admin.js';
+import { addTenant, admin, adminDatabase, adminWithStdin } from './support/run-admin.js';
 
 // Credentials reach the CLI from the environment or standard input only, are proven against
 // ServiceDesk Plus before they replace the stored ones, and never appear in output or the audit log.
@@ -25,19 +24,18 @@ let testDb: TestDatabase;
 let sdp: FakeServiceDesk;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
   sdp = await startFakeServiceDesk({ technicianKeys: [OLD_KEY, NEW_KEY], oauth });
-  vi.stubEnv('DATABASE_URL', testDb.appUrl);
-  vi.stubEnv('ENCRYPTION_KEY', key);
-  vi.stubEnv('PUBLIC_BASE_URL', 'https://agents.msp.example');
-  vi.stubEnv('SDP_TECHNICIAN_KEY', OLD_KEY);
+  testDb = await adminDatabase({
+    ENCRYPTION_KEY: key,
+    PUBLIC_BASE_URL: 'https://agents.msp.example',
+    SDP_TECHNICIAN_KEY: OLD_KEY,
+  });
   const added = await addTenant({ slug: 'contoso', name: 'Contoso', sdpUrl: sdp.url });
   expect(added.code).toBe(0);
   vi.stubEnv('SDP_TECHNICIAN_KEY', '');
 });
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
   await sdp?.close();
   await testDb?.drop();
 });

@@ -1,22 +1,21 @@
 import { createDatabase, findWebhookTenant } from '@ai-agents/db';
-import { createTestDatabase, randomEncryptionKey, type TestDatabase } from '@ai-agents/sandbox';
+import { randomEncryptionKey, type TestDatabase } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { addTenant, admin } from './support/run-admin.js';
+import { addTenant, admin, adminDatabase } from './support/run-admin.js';
 
 const key = randomEncryptionKey();
 let testDb: TestDatabase;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  vi.stubEnv('DATABASE_URL', testDb.appUrl);
-  vi.stubEnv('ENCRYPTION_KEY', key);
-  vi.stubEnv('PUBLIC_BASE_URL', 'https://agents.msp.example/');
-  vi.stubEnv('SDP_TECHNICIAN_KEY', 'tk-secret');
+  testDb = await adminDatabase({
+    ENCRYPTION_KEY: key,
+    PUBLIC_BASE_URL: 'https://agents.msp.example/',
+    SDP_TECHNICIAN_KEY: 'tk-secret',
+  });
 });
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
   await testDb?.drop();
 });
 

@@ -32,6 +32,24 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
+/** The API's configuration for a test's own database, queue prefix and key, `overrides` on top. */
+export function apiTestConfig(
+  test: { databaseUrl: string; prefix: string; encryptionKey: string },
+  overrides: Record<string, string> = {},
+): ApiConfig {
+  return loadConfig(
+    {
+      NODE_ENV: 'test',
+      DATABASE_URL: test.databaseUrl,
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: test.prefix,
+      ENCRYPTION_KEY: test.encryptionKey,
+      ...overrides,
+    },
+    'api',
+  );
+}
+
 export async function createApiFixture(options: { poolSize?: number } = {}): Promise<ApiFixture> {
   const testDb = await createTestDatabase();
   const database = createDatabase({
@@ -55,17 +73,7 @@ export async function createApiFixture(options: { poolSize?: number } = {}): Pro
     prefix,
     encryptionKey,
     config: (overrides = {}) =>
-      loadConfig(
-        {
-          NODE_ENV: 'test',
-          DATABASE_URL: testDb.appUrl,
-          REDIS_URL: TEST_REDIS_URL,
-          QUEUE_PREFIX: prefix,
-          ENCRYPTION_KEY: encryptionKey,
-          ...overrides,
-        },
-        'api',
-      ),
+      apiTestConfig({ databaseUrl: testDb.appUrl, prefix, encryptionKey }, overrides),
     addTenant: (tenant) => testTenant(database.db, box, tenant),
     openQueue,
     async close() {

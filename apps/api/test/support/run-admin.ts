@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { createTestDatabase, type TestDatabase } from '@ai-agents/sandbox';
 import { vi } from 'vitest';
 import { runAdmin } from '../../src/admin/main.js';
 
@@ -53,4 +54,22 @@ export function addTenant(
   const { slug, name = slug, sdpUrl, auth = 'onprem', json = false } = tenant;
   const flags = ['--slug', slug, '--name', name, '--sdp-url', sdpUrl, '--sdp-auth', auth];
   return admin(...(json ? ['--json'] : []), 'tenant', 'add', ...flags, ...extra);
+}
+
+/**
+ * A migrated database for the CLI and the environment an operator's shell would have for it:
+ * DATABASE_URL pointing at it, then `env` (ENCRYPTION_KEY and whatever the test needs). Its `drop()`
+ * also takes the environment back.
+ */
+export async function adminDatabase(env: Record<string, string>): Promise<TestDatabase> {
+  const testDb = await createTestDatabase();
+  vi.stubEnv('DATABASE_URL', testDb.appUrl);
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  return {
+    ...testDb,
+    async drop() {
+      vi.unstubAllEnvs();
+      await testDb.drop();
+    },
+  };
 }
