@@ -5,6 +5,7 @@ import { createFaultBoard, type FaultPlan } from '../fault-plan.js';
 import { readBody, sendJson } from '../http-io.js';
 import { startHttpServer } from '../http-server.js';
 import { isRecord, parseJson } from '../json-value.js';
+import { answerSandboxControl } from '../sandbox-control.js';
 import { answerContent, completionBody, invalidContent, promptOf } from './chat-completion.js';
 import { faultError, openAiError } from './openai-errors.js';
 
@@ -53,23 +54,14 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   let sequence = 0;
   let forced: Record<string, unknown> | null = null;
 
-  async function control(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
-    try {
-      if (route === 'GET /_sandbox/calls') return sendJson(res, 200, calls);
-      if (route === 'DELETE /_sandbox/faults') {
-        faults.clear();
-        return sendJson(res, 204, undefined);
-      }
-      if (route === 'POST /_sandbox/faults') {
-        // Same body as the fake SDP's ({ route, plan }); the LLM has one route, so `route` is optional.
-        const body = parseJson(await readBody(req, MAX_BODY_BYTES));
-        faults.set('all', (isRecord(body) ? body.plan : undefined) as FaultPlan);
-        return sendJson(res, 204, undefined);
-      }
-      return sendJson(res, 404, { error: `no sandbox control endpoint ${route}` });
-    } catch (error) {
-      return sendJson(res, 400, { error: error instanceof Error ? error.message : String(error) });
-    }
+  function control(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
+    return answerSandboxControl(res, route, {
+      calls,
+      clearFaults: () => faults.clear(),
+      // Same body as the fake SDP's ({ route, plan }); the LLM has one route, so `route` is optional.
+      setFault: (body) => faults.set('all', (isRecord(body) ? body.plan : undefined) as FaultPlan),
+      body: async () => parseJson(await readBody(req, MAX_BODY_BYTES)),
+    });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -5,6 +5,7 @@ import { createFaultBoard, type FaultPlan } from '../fault-plan.js';
 import { readBody, sendJson, sendText } from '../http-io.js';
 import { startHttpServer } from '../http-server.js';
 import { isRecord, parseJson } from '../json-value.js';
+import { answerSandboxControl } from '../sandbox-control.js';
 import {
   acceptsV3,
   type Edition,
@@ -313,31 +314,23 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
     return notes.map((note) => ({ ...note, created_time: { ...note.created_time } }));
   }
 
-  async function control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
+  function control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const json = async () => parseJson(await readBody(req, MAX_BODY_BYTES));
-    try {
-      if (route === 'POST /_sandbox/requests')
-        return sendJson(res, 201, store.addRequest((await json()) as SdpRequestInput));
-      if (route === 'GET /_sandbox/notes')
-        return sendJson(res, 200, notesOf(url.searchParams.get('request_id') ?? undefined));
-      if (route === 'GET /_sandbox/calls') return sendJson(res, 200, calls);
-      if (route === 'DELETE /_sandbox/faults') {
-        faults.clear();
-        return sendJson(res, 204, undefined);
-      }
-      if (route === 'POST /_sandbox/faults') {
-        const body = await json();
+    return answerSandboxControl(res, `${req.method} ${url.pathname.replace(/\/+$/, '')}`, {
+      calls,
+      clearFaults: () => faults.clear(),
+      setFault(body) {
         const faultRoute = isRecord(body) ? body.route : undefined;
         if (!FAULT_ROUTES.includes(faultRoute as SdpFaultRoute))
           throw new Error(`route must be one of ${FAULT_ROUTES.join(', ')}`);
         faults.set(faultRoute as SdpFaultRoute, (body as Record<string, unknown>).plan as FaultPlan);
-        return sendJson(res, 204, undefined);
-      }
-      return sendJson(res, 404, { error: `no sandbox control endpoint ${route}` });
-    } catch (error) {
-      return sendJson(res, 400, { error: error instanceof Error ? error.message : String(error) });
-    }
+      },
+      body: json,
+      endpoints: {
+        'POST /_sandbox/requests': async () => [201, store.addRequest((await json()) as SdpRequestInput)],
+        'GET /_sandbox/notes': async () => [200, notesOf(url.searchParams.get('request_id') ?? undefined)],
+      },
+    });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
