@@ -9,7 +9,7 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolationSuite } from '../../packages/db/test/isolation-suite.js';
-import { type Stack, startStack } from '../kit/stack.js';
+import { type Stack, startRunningStack } from '../kit/stack.js';
 
 // The API and worker behind a real PgBouncer in pool_mode = transaction with its stock settings, what
 // managed poolers do: consecutive transactions of one client land on whichever server connection is
@@ -67,9 +67,7 @@ if (!binary) {
     let stack: Stack;
 
     beforeAll(async () => {
-      stack = await startStack({ databaseUrl: (appUrl) => bouncer.through(appUrl) });
-      await stack.startApi();
-      await stack.startWorker();
+      stack = await startRunningStack({ databaseUrl: (appUrl) => bouncer.through(appUrl) });
     });
 
     afterAll(async () => {

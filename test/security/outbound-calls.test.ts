@@ -8,7 +8,7 @@ import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addTenant, admin, adminDatabase } from '../../apps/api/test/support/run-admin.js';
 import { failure } from '../../packages/servicedesk/test/failure.js';
-import { type Stack, startStack } from '../kit/stack.js';
+import { type Stack, startRunningStack } from '../kit/stack.js';
 
 async function listen(
   handler: (req: IncomingMessage, body: string) => [number, Record<string, string>, string],
@@ -74,9 +74,7 @@ describe('the OAuth token request follows no redirect', () => {
 describe('request ids', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
-    await stack.startApi();
-    await stack.startWorker();
+    stack = await startRunningStack();
   });
   afterAll(async () => {
     await stack?.close();
