@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryTicket } from '@ai-agents/db';
+import { seededRandom } from '@ai-agents/sandbox';
 import { ROOT } from './processes.js';
 
 /** The labelled IT tickets shared beside the repository (../shared, relative to its root). */
@@ -32,17 +33,8 @@ export function loadDataset(path = DATASET_PATH): DatasetRow[] {
   return rows;
 }
 
-/** mulberry32: a tiny seeded PRNG, so every run resamples the same tickets. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The sandbox's seeded PRNG (the name the retrieval scenario imports), so every run resamples the same tickets. */
+export { seededRandom as seeded };
 
 function pick<T>(items: readonly T[], random: () => number): T {
   return items[Math.floor(random() * items.length)] as T;
@@ -54,7 +46,7 @@ function pick<T>(items: readonly T[], random: () => number): T {
  * topic mix stay realistic while no two rows are identical.
  */
 export function resampleTickets(rows: readonly DatasetRow[], count: number, seed = 7): HistoryTicket[] {
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const byTopic = new Map<string, DatasetRow[]>();
   for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
   const tickets: HistoryTicket[] = [];

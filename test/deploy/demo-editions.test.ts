@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { TEST_ADMIN_DATABASE_URL, TEST_REDIS_URL, withDatabase } from '@ai-agents/sandbox';
-import pg from 'pg';
+import { dropDatabase } from '@ai-agents/db';
+import { TEST_ADMIN_DATABASE_URL } from '@ai-agents/sandbox';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from './repo.js';
+import { spawnDemo } from './demo-process.js';
 
 /**
  * `npm run demo` on each sandbox edition, as a new user runs it (the built demo: `npm test` builds
@@ -16,32 +15,12 @@ const databases: string[] = [];
 function runDemo(...args: string[]): Promise<{ code: number | null; log: string }> {
   const database = `aiagents_demo_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   databases.push(database);
-  const child = spawn(process.execPath, ['packages/sandbox/dist/demo.js', ...args], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: withDatabase(TEST_ADMIN_DATABASE_URL, database),
-      REDIS_URL: TEST_REDIS_URL,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log += chunk.toString();
-  });
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, log })));
+  const { child, log } = spawnDemo(database, ...args);
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, log: log() })));
 }
 
 afterAll(async () => {
-  const client = new pg.Client({ connectionString: TEST_ADMIN_DATABASE_URL });
-  await client.connect();
-  try {
-    for (const name of databases)
-      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  for (const name of databases) await dropDatabase(TEST_ADMIN_DATABASE_URL, name);
 }, 60_000);
 
 describe('npm run demo on each ServiceDesk Plus edition', () => {

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { TEST_ADMIN_DATABASE_URL, TEST_REDIS_URL, withDatabase } from '@ai-agents/sandbox';
-import pg from 'pg';
+import { dropDatabase } from '@ai-agents/db';
+import { TEST_ADMIN_DATABASE_URL } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, repoPath } from './repo.js';
+import { spawnDemo } from './demo-process.js';
+import { repoPath } from './repo.js';
 
 /**
  * scripts/smoke-test.sh against the stack `npm run demo -- --keep-running` starts (the built demo:
@@ -21,7 +22,6 @@ interface DemoStack {
 
 const databaseName = `aiagents_smoke_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 let demo: ChildProcess;
-let demoLog = '';
 let stack: DemoStack;
 
 function smoke(...args: string[]) {
@@ -33,24 +33,13 @@ function smoke(...args: string[]) {
 }
 
 beforeAll(async () => {
-  demo = spawn(process.execPath, ['packages/sandbox/dist/demo.js', '--keep-running'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: withDatabase(TEST_ADMIN_DATABASE_URL, databaseName),
-      REDIS_URL: TEST_REDIS_URL,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  demo.stderr?.on('data', (chunk: Buffer) => {
-    demoLog += chunk.toString();
-  });
+  const started = spawnDemo(databaseName, '--keep-running');
+  demo = started.child;
   // The demo prints exactly one JSON line on stdout once the stack is up (its progress goes to stderr).
   stack = await new Promise<DemoStack>((resolve, reject) => {
     const lines = createInterface({ input: demo.stdout as NodeJS.ReadableStream });
     lines.once('line', (line) => resolve(JSON.parse(line) as DemoStack));
-    demo.once('exit', (code) => reject(new Error(`the demo exited with ${code}:\n${demoLog}`)));
+    demo.once('exit', (code) => reject(new Error(`the demo exited with ${code}:\n${started.log()}`)));
   });
 }, 120_000);
 
@@ -60,13 +49,7 @@ afterAll(async () => {
     demo.kill('SIGTERM');
     expect(await exited).toBe(0);
   }
-  const client = new pg.Client({ connectionString: TEST_ADMIN_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(databaseName)} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  await dropDatabase(TEST_ADMIN_DATABASE_URL, databaseName);
 }, 60_000);
 
 describe('scripts/smoke-test.sh against the demo stack', () => {

@@ -164,3 +164,16 @@ export async function startStack(options: StackOptions = {}) {
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
+
+/** startStack() with the API and a worker running in-process: what most end-to-end files test against. */
+export async function startRunningStack(options: StackOptions = {}): Promise<Stack> {
+  const stack = await startStack(options);
+  try {
+    await stack.startApi();
+    await stack.startWorker();
+    return stack;
+  } catch (error) {
+    await stack.close();
+    throw error;
+  }
+}

@@ -9,7 +9,8 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isolationSuite } from '../../packages/db/test/isolation-suite.js';
-import { type Stack, startStack } from '../kit/stack.js';
+import { suiteCanRun } from '../kit/needs-program.js';
+import { type Stack, startRunningStack } from '../kit/stack.js';
 
 // The API and worker behind a real PgBouncer in pool_mode = transaction with its stock settings, what
 // managed poolers do: consecutive transactions of one client land on whichever server connection is
@@ -21,17 +22,8 @@ const binary = findPgbouncer();
 const MISSING =
   'pgbouncer is not installed: the PgBouncer suite cannot run (apt-get install pgbouncer; .ci/run does)';
 
-if (!binary) {
-  // CI installs it, so there a missing binary is a failure; elsewhere the suite says why it skips.
-  if (process.env.CI) {
-    it('needs the pgbouncer binary', () => {
-      throw new Error(MISSING);
-    });
-  } else {
-    console.warn(MISSING);
-    it.skip(MISSING, () => {});
-  }
-} else {
+// CI installs it, so there a missing binary is a failure; elsewhere the suite says why it skips.
+if (suiteCanRun(binary ? undefined : MISSING, 'needs the pgbouncer binary')) {
   let bouncer: PrivatePgbouncer;
 
   beforeAll(async () => {
@@ -67,9 +59,7 @@ if (!binary) {
     let stack: Stack;
 
     beforeAll(async () => {
-      stack = await startStack({ databaseUrl: (appUrl) => bouncer.through(appUrl) });
-      await stack.startApi();
-      await stack.startWorker();
+      stack = await startRunningStack({ databaseUrl: (appUrl) => bouncer.through(appUrl) });
     });
 
     afterAll(async () => {

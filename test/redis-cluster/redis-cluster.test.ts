@@ -7,6 +7,7 @@ import {
 } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admin } from '../../apps/api/test/support/run-admin.js';
+import { suiteCanRun } from '../kit/needs-program.js';
 import { type Stack, startStack } from '../kit/stack.js';
 
 // The product on a real Redis Cluster: three primaries with a replica each, private redis-server
@@ -17,16 +18,7 @@ import { type Stack, startStack } from '../kit/stack.js';
 const missing = missingRedisClusterBinaries();
 const MISSING = `${missing.join(' and ')} not installed: the Redis Cluster suite cannot run (apt-get install redis-server; .ci/run does)`;
 
-if (missing.length > 0) {
-  if (process.env.CI) {
-    it('needs redis-server and redis-cli', () => {
-      throw new Error(MISSING);
-    });
-  } else {
-    console.warn(MISSING);
-    it.skip(MISSING, () => {});
-  }
-} else {
+if (suiteCanRun(missing.length > 0 ? MISSING : undefined, 'needs redis-server and redis-cli')) {
   let cluster: PrivateRedisCluster;
   let stack: Stack;
   /** The primary serving the queue's slot when the suite started. */

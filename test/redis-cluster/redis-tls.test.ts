@@ -5,6 +5,7 @@ import {
   freePort,
   missingRedisClusterBinaries,
   type PrivateRedisCluster,
+  redisUserArgs,
   startPrivateRedisCluster,
   type TestTls,
   tlsServerArgs,
@@ -12,7 +13,7 @@ import {
 } from '@ai-agents/sandbox';
 import { createRedisClient } from '@ai-agents/shared/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../kit/stack.js';
+import { type Stack, startRunningStack } from '../kit/stack.js';
 
 // rediss:// with an ACL user, against private TLS-only redis-servers: one server (single mode) and a
 // three-primary cluster whose bus and replication also run over TLS. Certificates come from a CA
@@ -91,25 +92,14 @@ describe('one Redis over TLS with an ACL user (REDIS_MODE=single, rediss://)', (
         'no',
         '--maxmemory-policy',
         'noeviction',
-        '--user',
-        USER,
-        'on',
-        `>${PASSWORD}`,
-        '~*',
-        '&*',
-        '+@all',
-        '--user',
-        'default',
-        'off',
+        ...redisUserArgs(USER, PASSWORD),
       ],
       { stdio: 'ignore' },
     );
     await waitForPort(port, 5_000);
-    stack = await startStack({
+    stack = await startRunningStack({
       redisUrl: `rediss://${USER}:${encodeURIComponent(PASSWORD)}@localhost:${port}`,
     });
-    await stack.startApi();
-    await stack.startWorker();
     await ticketToNote(stack, 'evt-tls-single');
 
     const plain = createRedisClient(
@@ -147,9 +137,7 @@ describe('a Redis Cluster over TLS with an ACL user (REDIS_MODE=cluster, rediss:
     expect(cluster.url).toMatch(/^rediss:\/\//);
     // One seed is enough: the client finds the other primaries itself.
     const oneSeed = cluster.url.replace(/,.*$/, '');
-    stack = await startStack({ redisUrl: oneSeed, env: { REDIS_MODE: 'cluster' } });
-    await stack.startApi();
-    await stack.startWorker();
+    stack = await startRunningStack({ redisUrl: oneSeed, env: { REDIS_MODE: 'cluster' } });
     await ticketToNote(stack, 'evt-tls-cluster');
     expect(
       await cluster.keysOn(await cluster.primaryFor(stack.queuePrefix), `${stack.queuePrefix}:enhance:meta`),

@@ -1,14 +1,12 @@
 import { waitFor } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admin } from '../../apps/api/test/support/run-admin.js';
-import { type Stack, startStack } from '../kit/stack.js';
+import { type Stack, startRunningStack } from '../kit/stack.js';
 
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack();
-  await stack.startApi();
-  await stack.startWorker();
+  stack = await startRunningStack();
   vi.stubEnv('DATABASE_URL', stack.env.DATABASE_URL);
   vi.stubEnv('ENCRYPTION_KEY', stack.env.ENCRYPTION_KEY);
   vi.stubEnv('REDIS_URL', stack.env.REDIS_URL);

@@ -1,6 +1,6 @@
 import { type PrivateRedis, startPrivateRedis, waitFor } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../kit/stack.js';
+import { type Stack, startRunningStack } from '../kit/stack.js';
 
 // A private, persistent redis-server (append-only file, as production should run) is stopped with
 // SIGKILL and started again while the API takes webhooks and a worker is mid-job. Neither the API nor
@@ -12,9 +12,7 @@ let n = 0;
 
 beforeAll(async () => {
   redis = await startPrivateRedis({ persistent: true });
-  stack = await startStack({ redisUrl: redis.url });
-  await stack.startApi();
-  await stack.startWorker();
+  stack = await startRunningStack({ redisUrl: redis.url });
 });
 
 afterAll(async () => {

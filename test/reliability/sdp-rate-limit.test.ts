@@ -1,14 +1,12 @@
 import { waitFor } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../kit/stack.js';
+import { type Stack, startRunningStack } from '../kit/stack.js';
 
 let stack: Stack;
 
 beforeAll(async () => {
   // 4 calls per minute: two jobs' worth (each reserves its two calls), then the tenant must wait.
-  stack = await startStack({ env: { SDP_RATE_LIMIT_PER_MINUTE: '4' } });
-  await stack.startApi();
-  await stack.startWorker();
+  stack = await startRunningStack({ env: { SDP_RATE_LIMIT_PER_MINUTE: '4' } });
 });
 
 afterAll(async () => {

@@ -1,16 +1,16 @@
 import { removeAsRetentionDoes } from '@ai-agents/sandbox';
 import { takeTokens } from '@ai-agents/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../kit/stack.js';
+import { type Stack, startRunningStack } from '../kit/stack.js';
 
 let stack: Stack;
 let n = 0;
 const TOPICS = ['printer', 'outlook', 'vpn', 'teams', 'excel', 'wifi', 'badge', 'monitor', 'laptop', 'phone'];
 
 beforeAll(async () => {
-  stack = await startStack({ env: { SDP_TIMEOUT_MS: '1000', LLM_TIMEOUT_MS: '1000', LLM_MAX_RETRIES: '1' } });
-  await stack.startApi();
-  await stack.startWorker();
+  stack = await startRunningStack({
+    env: { SDP_TIMEOUT_MS: '1000', LLM_TIMEOUT_MS: '1000', LLM_MAX_RETRIES: '1' },
+  });
 });
 
 afterAll(async () => {

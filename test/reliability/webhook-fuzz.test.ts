@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { seededRandom } from '@ai-agents/sandbox';
 import { signWebhook } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../kit/stack.js';
@@ -20,17 +21,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(20261123);
+const random = seededRandom(20261123);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const randomBytes = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(random() * 256)));
 

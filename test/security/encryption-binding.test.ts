@@ -2,7 +2,6 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { createTenantAuth } from '@ai-agents/api';
 import { createDatabase, type Database } from '@ai-agents/db';
 import {
-  createTestDatabase,
   type FakeServiceDesk,
   randomEncryptionKey,
   startFakeServiceDesk,
@@ -10,8 +9,8 @@ import {
 } from '@ai-agents/sandbox';
 import { createSecretBox, keyId } from '@ai-agents/shared';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { admin } from '../../apps/api/test/support/run-admin.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addTenant, admin, adminDatabase } from '../../apps/api/test/support/run-admin.js';
 
 // Stored secrets are bound to their tenant and purpose: someone who can write the tenants table (a
 // restored dump, a mistaken UPDATE, a compromised migration) cannot move one tenant's credentials or
@@ -26,19 +25,7 @@ let sdp: FakeServiceDesk;
 const webhookSecrets: Record<string, string> = {};
 
 async function add(slug: string) {
-  const added = await admin(
-    '--json',
-    'tenant',
-    'add',
-    '--slug',
-    slug,
-    '--name',
-    slug,
-    '--sdp-url',
-    sdp.url,
-    '--sdp-auth',
-    'onprem',
-  );
+  const added = await addTenant({ slug, sdpUrl: sdp.url, json: true });
   expect(added.code).toBe(0);
   webhookSecrets[slug] = JSON.parse(added.out).webhook_secret;
 }
@@ -65,21 +52,20 @@ function unboundV1(plaintext: string): string {
 }
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
+  testDb = await adminDatabase({
+    ENCRYPTION_KEY: key,
+    PUBLIC_BASE_URL: 'https://agents.msp.example',
+    SDP_TECHNICIAN_KEY: technicianKey,
+  });
   database = createDatabase({ url: testDb.appUrl, max: 2 });
   owner = new pg.Client({ connectionString: testDb.ownerUrl });
   await owner.connect();
   sdp = await startFakeServiceDesk({ technicianKeys: [technicianKey] });
-  vi.stubEnv('DATABASE_URL', testDb.appUrl);
-  vi.stubEnv('ENCRYPTION_KEY', key);
-  vi.stubEnv('PUBLIC_BASE_URL', 'https://agents.msp.example');
-  vi.stubEnv('SDP_TECHNICIAN_KEY', technicianKey);
   await add('tenant-a');
   await add('tenant-b');
 });
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
   await owner?.end();
   await database?.close();
   await sdp?.close();

@@ -4,7 +4,7 @@ import { createFeedbackToken } from '@ai-agents/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admin } from '../../apps/api/test/support/run-admin.js';
-import { type Stack, startStack } from '../kit/stack.js';
+import { type Stack, startRunningStack } from '../kit/stack.js';
 
 // The feedback links of a real note, used the ways a careless or hostile holder of the link would.
 
@@ -19,9 +19,7 @@ const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u
 const HOSTILE = 'fine\u001b]0;owned\u0007\u001b[2J then \u009b31mred\u202etxet desrever';
 
 beforeAll(async () => {
-  stack = await startStack();
-  await stack.startApi();
-  await stack.startWorker();
+  stack = await startRunningStack();
   const { request } = await stack.ticket('Outlook keeps asking for the password', 'feedback-1');
   const [row] = await stack.settled(['feedback-1']);
   enhancementId = row?.id ?? '';

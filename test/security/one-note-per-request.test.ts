@@ -1,14 +1,12 @@
 import { waitFor } from '@ai-agents/sandbox';
 import { ENHANCE_JOB } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from '../kit/stack.js';
+import { type Stack, startRunningStack } from '../kit/stack.js';
 
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack();
-  await stack.startApi();
-  await stack.startWorker();
+  stack = await startRunningStack();
 });
 
 afterAll(async () => {

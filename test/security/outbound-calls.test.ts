@@ -1,14 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDatabase, findWebhookTenant, loadTenant, type TenantRow } from '@ai-agents/db';
-import { createTestDatabase, randomEncryptionKey, type TestDatabase, waitFor } from '@ai-agents/sandbox';
+import { randomEncryptionKey, type TestDatabase, waitFor } from '@ai-agents/sandbox';
 import { createServiceDeskClient, createTenantClients } from '@ai-agents/servicedesk';
 import { createSecretBox, ENHANCE_JOB } from '@ai-agents/shared';
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { admin } from '../../apps/api/test/support/run-admin.js';
+import { addTenant, admin, adminDatabase } from '../../apps/api/test/support/run-admin.js';
 import { failure } from '../../packages/servicedesk/test/failure.js';
-import { type Stack, startStack } from '../kit/stack.js';
+import { type Stack, startRunningStack } from '../kit/stack.js';
 
 async function listen(
   handler: (req: IncomingMessage, body: string) => [number, Record<string, string>, string],
@@ -74,9 +74,7 @@ describe('the OAuth token request follows no redirect', () => {
 describe('request ids', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
-    await stack.startApi();
-    await stack.startWorker();
+    stack = await startRunningStack();
   });
   afterAll(async () => {
     await stack?.close();
@@ -137,19 +135,17 @@ describe('plain http ServiceDesk Plus URLs', () => {
   let testDb: TestDatabase;
   const key = randomEncryptionKey();
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    vi.stubEnv('DATABASE_URL', testDb.appUrl);
-    vi.stubEnv('ENCRYPTION_KEY', key);
-    vi.stubEnv('PUBLIC_BASE_URL', 'https://agents.msp.example');
-    vi.stubEnv('SDP_TECHNICIAN_KEY', 'k-0123456789');
+    testDb = await adminDatabase({
+      ENCRYPTION_KEY: key,
+      PUBLIC_BASE_URL: 'https://agents.msp.example',
+      SDP_TECHNICIAN_KEY: 'k-0123456789',
+    });
   });
   afterAll(async () => {
-    vi.unstubAllEnvs();
     await testDb?.drop();
   });
 
-  const add = (slug: string, url: string) =>
-    admin('tenant', 'add', '--slug', slug, '--name', slug, '--sdp-url', url, '--sdp-auth', 'onprem');
+  const add = (slug: string, url: string) => addTenant({ slug, sdpUrl: url });
 
   it('are accepted in development (the sandbox portal is http) and refused in production', async () => {
     vi.stubEnv('NODE_ENV', 'development');

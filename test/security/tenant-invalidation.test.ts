@@ -9,7 +9,7 @@ import {
 } from '@ai-agents/sandbox';
 import { createLogger, loadConfig, signWebhook } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { admin } from '../../apps/api/test/support/run-admin.js';
+import { addTenant, admin } from '../../apps/api/test/support/run-admin.js';
 
 // Two API replicas cache the tenant's credentials for five minutes (the longest TENANT_CACHE_TTL_MS). Each operator change must reach
 // both at once (Redis pub/sub from the CLI), not when the cache expires.
@@ -77,19 +77,12 @@ async function eventually(secret: string, expected: number[]) {
 
 describe('operator changes reach every API replica at once', () => {
   it('rotate, retire, disable and enable take effect on both replicas without waiting for the cache', async () => {
-    const added = await admin(
-      '--json',
-      'tenant',
-      'add',
-      '--slug',
-      'contoso',
-      '--name',
-      'Contoso',
-      '--sdp-url',
-      'https://sdp.contoso.example',
-      '--sdp-auth',
-      'onprem',
-    );
+    const added = await addTenant({
+      slug: 'contoso',
+      name: 'Contoso',
+      sdpUrl: 'https://sdp.contoso.example',
+      json: true,
+    });
     const first = JSON.parse(added.out).webhook_secret as string;
     expect(await statuses(first)).toEqual([202, 202]);
 

@@ -1,14 +1,7 @@
-import { asyncStdout, ConfigError, createLogger, loadConfig, startTelemetry } from '@ai-agents/shared';
+import { asyncStdout, createLogger, loadConfigOrExit, startTelemetry } from '@ai-agents/shared';
 import closeWithGrace from 'close-with-grace';
 
-let config: ReturnType<typeof loadConfig<'api'>>;
-try {
-  config = loadConfig(process.env, 'api');
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`api: ${error.message}`);
-  process.exit(1);
-}
+const config = loadConfigOrExit(process.env, 'api');
 
 // One line per request: written asynchronously, so logging does not block the event loop on write().
 const logger = createLogger({ name: 'api', level: config.logLevel }, asyncStdout());

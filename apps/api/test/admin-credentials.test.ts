@@ -1,6 +1,5 @@
 import { createDatabase, findWebhookTenant, listAudit, loadTenant, withTenant } from '@ai-agents/db';
 import {
-  createTestDatabase,
   type FakeServiceDesk,
   randomEncryptionKey,
   startFakeServiceDesk,
@@ -8,7 +7,7 @@ import {
 } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { admin, adminWithStdin } from './support/run-admin.js';
+import { addTenant, admin, adminDatabase, adminWithStdin } from './support/run-admin.js';
 
 // Credentials reach the CLI from the environment or standard input only, are proven against
 // ServiceDesk Plus before they replace the stored ones, and never appear in output or the audit log.
@@ -25,30 +24,18 @@ let testDb: TestDatabase;
 let sdp: FakeServiceDesk;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
   sdp = await startFakeServiceDesk({ technicianKeys: [OLD_KEY, NEW_KEY], oauth });
-  vi.stubEnv('DATABASE_URL', testDb.appUrl);
-  vi.stubEnv('ENCRYPTION_KEY', key);
-  vi.stubEnv('PUBLIC_BASE_URL', 'https://agents.msp.example');
-  vi.stubEnv('SDP_TECHNICIAN_KEY', OLD_KEY);
-  const added = await admin(
-    'tenant',
-    'add',
-    '--slug',
-    'contoso',
-    '--name',
-    'Contoso',
-    '--sdp-url',
-    sdp.url,
-    '--sdp-auth',
-    'onprem',
-  );
+  testDb = await adminDatabase({
+    ENCRYPTION_KEY: key,
+    PUBLIC_BASE_URL: 'https://agents.msp.example',
+    SDP_TECHNICIAN_KEY: OLD_KEY,
+  });
+  const added = await addTenant({ slug: 'contoso', name: 'Contoso', sdpUrl: sdp.url });
   expect(added.code).toBe(0);
   vi.stubEnv('SDP_TECHNICIAN_KEY', '');
 });
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
   await sdp?.close();
   await testDb?.drop();
 });
@@ -83,17 +70,8 @@ function expectNoSecret(...texts: string[]) {
 
 describe('secrets on the command line', () => {
   it('are refused by tenant add and set-credentials, with the way to pass them instead', async () => {
-    const add = await admin(
-      'tenant',
-      'add',
-      '--slug',
-      'fabrikam',
-      '--name',
-      'F',
-      '--sdp-url',
-      sdp.url,
-      '--sdp-auth',
-      'onprem',
+    const add = await addTenant(
+      { slug: 'fabrikam', name: 'F', sdpUrl: sdp.url },
       '--technician-key',
       NEW_KEY,
     );

@@ -13,7 +13,6 @@ import {
   withTenant,
 } from '@ai-agents/db';
 import {
-  createTestDatabase,
   type FakeServiceDesk,
   randomEncryptionKey,
   startFakeServiceDesk,
@@ -21,9 +20,9 @@ import {
 } from '@ai-agents/sandbox';
 import { createServiceDeskClient } from '@ai-agents/servicedesk';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillFromSdp } from '../src/history/sdp-backfill.js';
-import { admin } from './support/run-admin.js';
+import { addTenant, admin, adminDatabase } from './support/run-admin.js';
 
 const technicianKey = 'history-test-key';
 let testDb: TestDatabase;
@@ -44,27 +43,16 @@ const historyIds = () =>
   );
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
+  testDb = await adminDatabase({
+    ENCRYPTION_KEY: randomEncryptionKey(),
+    SDP_TECHNICIAN_KEY: technicianKey,
+    SDP_BACKFILL_REQUESTS_PER_SECOND: '100',
+  });
   database = createDatabase({ url: testDb.appUrl });
   sdp = await startFakeServiceDesk({ technicianKeys: [technicianKey] });
   dir = await mkdtemp(join(tmpdir(), 'admin-history-'));
-  vi.stubEnv('DATABASE_URL', testDb.appUrl);
-  vi.stubEnv('ENCRYPTION_KEY', randomEncryptionKey());
-  vi.stubEnv('SDP_TECHNICIAN_KEY', technicianKey);
-  vi.stubEnv('SDP_BACKFILL_REQUESTS_PER_SECOND', '100');
   for (const slug of ['litware', 'adatum']) {
-    const added = await admin(
-      'tenant',
-      'add',
-      '--slug',
-      slug,
-      '--name',
-      slug,
-      '--sdp-url',
-      sdp.url,
-      '--sdp-auth',
-      'onprem',
-    );
+    const added = await addTenant({ slug, sdpUrl: sdp.url });
     expect(added.code).toBe(0);
   }
   const found = await findWebhookTenant(database.db, 'adatum');
@@ -72,7 +60,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
   await sdp?.close();
   await database?.close();
   await testDb?.drop();

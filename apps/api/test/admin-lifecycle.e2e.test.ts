@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createDatabase, type Database, findWebhookTenant } from '@ai-agents/db';
 import {
-  createTestDatabase,
   type FakeServiceDesk,
   freePort,
   randomEncryptionKey,
@@ -10,11 +9,12 @@ import {
   type TestDatabase,
   testQueuePrefix,
 } from '@ai-agents/sandbox';
-import { createLogger, createSecretBox, keyId, loadConfig, signWebhook } from '@ai-agents/shared';
+import { createLogger, createSecretBox, keyId, signWebhook } from '@ai-agents/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiApp, createApi } from '../src/index.js';
-import { admin } from './support/run-admin.js';
+import { apiTestConfig } from './support/api-fixture.js';
+import { addTenant, admin, adminDatabase } from './support/run-admin.js';
 
 // The operator's whole tenant lifecycle against real Postgres (as the application role), the real
 // API and the sandbox ServiceDesk Plus: add → check → rotate → both secrets accepted → retire →
@@ -31,18 +31,13 @@ let encryptionKey = firstKey;
 
 async function startApi(): Promise<ApiApp> {
   return createApi(
-    loadConfig(
+    apiTestConfig(
+      { databaseUrl: testDb.appUrl, prefix, encryptionKey },
       {
-        NODE_ENV: 'test',
-        DATABASE_URL: testDb.appUrl,
-        REDIS_URL: TEST_REDIS_URL,
-        QUEUE_PREFIX: prefix,
-        ENCRYPTION_KEY: encryptionKey,
         ENCRYPTION_KEYS: encryptionKey === firstKey ? '' : firstKey,
         // The API reads each delivery's tenant fresh, so every CLI change shows at once.
         TENANT_CACHE_TTL_MS: '0',
       },
-      'api',
     ),
     createLogger({ name: 'lifecycle', level: 'silent' }),
   );
@@ -75,17 +70,8 @@ function addCloudTenant(
 ) {
   vi.stubEnv('SDP_CLIENT_SECRET', oauth.clientSecret);
   vi.stubEnv('SDP_REFRESH_TOKEN', oauth.refreshToken);
-  return admin(
-    'tenant',
-    'add',
-    '--slug',
-    slug,
-    '--name',
-    slug,
-    '--sdp-url',
-    `${portal.url}/app/itdesk`,
-    '--sdp-auth',
-    'cloud',
+  return addTenant(
+    { slug, sdpUrl: `${portal.url}/app/itdesk`, auth: 'cloud' },
     '--client-id',
     oauth.clientId,
     '--accounts-url',
@@ -108,24 +94,23 @@ async function auditRows(): Promise<{ actor: string; action: string; details: st
 }
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
+  prefix = testQueuePrefix();
+  testDb = await adminDatabase({
+    ENCRYPTION_KEY: firstKey,
+    ENCRYPTION_KEYS: '',
+    PUBLIC_BASE_URL: 'https://agents.msp.example',
+    USER: 'alice',
+    // The CLI shares Cloud tokens with the workers through Redis, as in production.
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    SDP_TECHNICIAN_KEY: technicianKey,
+  });
   database = createDatabase({ url: testDb.appUrl, max: 1 });
   sdp = await startFakeServiceDesk({ technicianKeys: [technicianKey] });
-  prefix = testQueuePrefix();
-  vi.stubEnv('DATABASE_URL', testDb.appUrl);
-  vi.stubEnv('ENCRYPTION_KEY', firstKey);
-  vi.stubEnv('ENCRYPTION_KEYS', '');
-  vi.stubEnv('PUBLIC_BASE_URL', 'https://agents.msp.example');
-  vi.stubEnv('USER', 'alice');
-  // The CLI shares Cloud tokens with the workers through Redis, as in production.
-  vi.stubEnv('REDIS_URL', TEST_REDIS_URL);
-  vi.stubEnv('QUEUE_PREFIX', prefix);
-  vi.stubEnv('SDP_TECHNICIAN_KEY', technicianKey);
   api = await startApi();
 });
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
   await api?.close();
   await sdp?.close();
   await database?.close();
@@ -136,19 +121,12 @@ describe('operating a tenant end to end', () => {
   const secrets: string[] = [];
 
   it('add prints the secret once; check reaches ServiceDesk Plus with the stored key', async () => {
-    const added = await admin(
-      '--json',
-      'tenant',
-      'add',
-      '--slug',
-      'northwind',
-      '--name',
-      'Northwind Traders',
-      '--sdp-url',
-      sdp.url,
-      '--sdp-auth',
-      'onprem',
-    );
+    const added = await addTenant({
+      slug: 'northwind',
+      name: 'Northwind Traders',
+      sdpUrl: sdp.url,
+      json: true,
+    });
     expect(added.code).toBe(0);
     secrets.push(JSON.parse(added.out).webhook_secret);
 

@@ -10,11 +10,11 @@ import {
   tenants,
   withTenant,
 } from '@ai-agents/db';
-import { createTestDatabase, randomEncryptionKey, type TestDatabase, testTenant } from '@ai-agents/sandbox';
+import { randomEncryptionKey, type TestDatabase, testTenant } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { admin } from './support/run-admin.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { admin, adminDatabase } from './support/run-admin.js';
 
 const key = randomEncryptionKey();
 let testDb: TestDatabase;
@@ -52,10 +52,8 @@ async function tenantWithNotes(
 let contoso: { id: string; ids: string[] };
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
+  testDb = await adminDatabase({ ENCRYPTION_KEY: key });
   database = createDatabase({ url: testDb.appUrl });
-  vi.stubEnv('DATABASE_URL', testDb.appUrl);
-  vi.stubEnv('ENCRYPTION_KEY', key);
   contoso = await tenantWithNotes('contoso', [
     { tokensIn: 1_000, tokensOut: 200, costUsd: 0.00027 },
     { tokensIn: 3_000, tokensOut: 500, costUsd: 0.00075 },
@@ -85,7 +83,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
   await database?.close();
   await testDb?.drop();
 });

@@ -1,41 +1,29 @@
 import { createDatabase, findWebhookTenant } from '@ai-agents/db';
-import { createTestDatabase, randomEncryptionKey, type TestDatabase } from '@ai-agents/sandbox';
+import { randomEncryptionKey, type TestDatabase } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { admin } from './support/run-admin.js';
+import { addTenant, admin, adminDatabase } from './support/run-admin.js';
 
 const key = randomEncryptionKey();
 let testDb: TestDatabase;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  vi.stubEnv('DATABASE_URL', testDb.appUrl);
-  vi.stubEnv('ENCRYPTION_KEY', key);
-  vi.stubEnv('PUBLIC_BASE_URL', 'https://agents.msp.example/');
-  vi.stubEnv('SDP_TECHNICIAN_KEY', 'tk-secret');
+  testDb = await adminDatabase({
+    ENCRYPTION_KEY: key,
+    PUBLIC_BASE_URL: 'https://agents.msp.example/',
+    SDP_TECHNICIAN_KEY: 'tk-secret',
+  });
 });
 
 afterAll(async () => {
-  vi.unstubAllEnvs();
   await testDb?.drop();
 });
 
 describe('admin tenant add', () => {
-  const add = [
-    'tenant',
-    'add',
-    '--slug',
-    'fabrikam',
-    '--name',
-    'Fabrikam',
-    '--sdp-url',
-    'https://sdp.fabrikam.example',
-    '--sdp-auth',
-    'onprem',
-  ];
+  const fabrikam = { slug: 'fabrikam', name: 'Fabrikam', sdpUrl: 'https://sdp.fabrikam.example' };
 
   it('creates the tenant and prints its webhook URL, secret and a filled-in Deluge snippet', async () => {
-    const { code, out } = await admin(...add);
+    const { code, out } = await addTenant(fabrikam);
     expect(code).toBe(0);
     expect(out).toContain('Webhook URL:    https://agents.msp.example/v1/webhooks/servicedesk/fabrikam');
     const secret = /Webhook secret: (\S+)/.exec(out)?.[1] ?? '';
@@ -60,24 +48,13 @@ describe('admin tenant add', () => {
   });
 
   it('refuses a duplicate slug with exit code 1 and says why', async () => {
-    const { code, err } = await admin(...add);
+    const { code, err } = await addTenant(fabrikam);
     expect(code).toBe(1);
     expect(err).toBe('error: a tenant with slug "fabrikam" already exists\n');
   });
 
   it('exits 2 on bad input, naming the problem', async () => {
-    const badUrl = await admin(
-      'tenant',
-      'add',
-      '--slug',
-      'x',
-      '--name',
-      'X',
-      '--sdp-url',
-      'ftp://x',
-      '--sdp-auth',
-      'onprem',
-    );
+    const badUrl = await addTenant({ slug: 'x', name: 'X', sdpUrl: 'ftp://x' });
     expect(badUrl).toMatchObject({
       code: 2,
       err: 'error: --sdp-url must be an http(s) URL, got "ftp://x"\n',
@@ -88,19 +65,12 @@ describe('admin tenant add', () => {
   });
 
   it('prints JSON for scripts', async () => {
-    const { code, out } = await admin(
-      '--json',
-      'tenant',
-      'add',
-      '--slug',
-      'json-co',
-      '--name',
-      'J',
-      '--sdp-url',
-      'https://s.example',
-      '--sdp-auth',
-      'onprem',
-    );
+    const { code, out } = await addTenant({
+      slug: 'json-co',
+      name: 'J',
+      sdpUrl: 'https://s.example',
+      json: true,
+    });
     expect(code).toBe(0);
     expect(JSON.parse(out)).toMatchObject({
       slug: 'json-co',

@@ -1,35 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { createDatabase, type Database, feedback, loadTenantAndClaim, withTenant } from '@ai-agents/db';
-import {
-  createTestDatabase,
-  randomEncryptionKey,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  testQueuePrefix,
-  testTenant,
-} from '@ai-agents/sandbox';
-import {
-  createFeedbackToken,
-  createLogger,
-  createSecretBox,
-  loadConfig,
-  signWebhook,
-} from '@ai-agents/shared';
+import { feedback, loadTenantAndClaim, withTenant } from '@ai-agents/db';
+import { createFeedbackToken, createLogger, signWebhook } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiApp, createApi } from '../src/index.js';
+import { type ApiFixture, createApiFixture } from './support/api-fixture.js';
 
-const encryptionKey = randomEncryptionKey();
 const logger = createLogger({ name: 'feedback-test', level: 'silent' });
 
-let testDb: TestDatabase;
-let database: Database;
+let fixture: ApiFixture;
 let app: ApiApp;
 const tenants: Record<string, { id: string; secret: string; enhancementId: string }> = {};
 
 async function addTenantWithEnhancement(slug: string) {
-  const { tenant, webhookSecret } = await testTenant(database.db, createSecretBox(encryptionKey), { slug });
+  const { tenant, webhookSecret } = await fixture.addTenant({ slug });
   const { claim } = await loadTenantAndClaim(
-    { db: database.db, tenantId: tenant.id },
+    { db: fixture.database.db, tenantId: tenant.id },
     { eventId: `ev-${slug}`, event: 'request.created', requestId: '1' },
   );
   if (!claim) throw new Error(`tenant ${slug} not found`);
@@ -39,7 +24,7 @@ async function addTenantWithEnhancement(slug: string) {
 function feedbackRows(slug: string) {
   const t = tenants[slug];
   if (!t) throw new Error(slug);
-  return withTenant(database.db, t.id, (tx) => tx.select().from(feedback));
+  return withTenant(fixture.database.db, t.id, (tx) => tx.select().from(feedback));
 }
 
 function signed(body: object, secret: string) {
@@ -63,31 +48,18 @@ function tokenFor(slug: string, enhancementId?: string) {
 }
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = createDatabase({ url: testDb.appUrl });
+  fixture = await createApiFixture();
   await addTenantWithEnhancement('contoso');
   await addTenantWithEnhancement('fabrikam');
   app = await createApi(
-    loadConfig(
-      {
-        NODE_ENV: 'test',
-        DATABASE_URL: testDb.appUrl,
-        REDIS_URL: TEST_REDIS_URL,
-        QUEUE_PREFIX: testQueuePrefix(),
-        ENCRYPTION_KEY: encryptionKey,
-        TENANT_CACHE_TTL_MS: '0',
-        PUBLIC_BASE_URL: 'https://agents.msp.example/ai/',
-      },
-      'api',
-    ),
+    fixture.config({ TENANT_CACHE_TTL_MS: '0', PUBLIC_BASE_URL: 'https://agents.msp.example/ai/' }),
     logger,
   );
 });
 
 afterAll(async () => {
   await app?.close();
-  await database?.close();
-  await testDb?.drop();
+  await fixture?.close();
 });
 
 describe('POST /v1/feedback', () => {

@@ -1,26 +1,11 @@
-import { createDatabase, type Database } from '@ai-agents/db';
-import {
-  createTestDatabase,
-  randomEncryptionKey,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  testQueuePrefix,
-  testTenant,
-} from '@ai-agents/sandbox';
-import { createLogger, createSecretBox, ENHANCE_QUEUE, loadConfig, signWebhook } from '@ai-agents/shared';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createLogger, signWebhook } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiApp, createApi } from '../src/index.js';
+import { type ApiFixture, createApiFixture } from './support/api-fixture.js';
 
-const encryptionKey = randomEncryptionKey();
-let testDb: TestDatabase;
-let database: Database;
+let fixture: ApiFixture;
 let app: ApiApp;
-let prefix: string;
 let secret: string;
-let queue: Queue;
-let queueConnection: Redis;
 
 function post(slug: string, raw: string, signWith?: string) {
   return app.inject({
@@ -45,35 +30,14 @@ function sample(text: string, series: string): number | undefined {
 }
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = createDatabase({ url: testDb.appUrl });
-  prefix = testQueuePrefix();
-  ({ webhookSecret: secret } = await testTenant(database.db, createSecretBox(encryptionKey), {
-    slug: 'acme',
-    name: 'Acme',
-  }));
-  const config = loadConfig(
-    {
-      NODE_ENV: 'test',
-      DATABASE_URL: testDb.appUrl,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      ENCRYPTION_KEY: encryptionKey,
-    },
-    'api',
-  );
-  app = await createApi(config, createLogger({ name: 'api-metrics-test', level: 'silent' }));
-  queueConnection = new Redis(TEST_REDIS_URL);
-  queue = new Queue(ENHANCE_QUEUE, { connection: queueConnection, prefix });
+  fixture = await createApiFixture();
+  ({ webhookSecret: secret } = await fixture.addTenant({ slug: 'acme', name: 'Acme' }));
+  app = await createApi(fixture.config(), createLogger({ name: 'api-metrics-test', level: 'silent' }));
 });
 
 afterAll(async () => {
   await app?.close();
-  await queue?.obliterate({ force: true });
-  await queue?.close();
-  queueConnection?.disconnect();
-  await database?.close();
-  await testDb?.drop();
+  await fixture?.close();
 });
 
 describe('GET /metrics on the API', () => {

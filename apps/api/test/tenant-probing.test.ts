@@ -1,16 +1,9 @@
 import * as crypto from 'node:crypto';
 import * as db from '@ai-agents/db';
-import {
-  createTestDatabase,
-  randomEncryptionKey,
-  TEST_REDIS_URL,
-  type TestDatabase,
-  testQueuePrefix,
-  testTenant,
-} from '@ai-agents/sandbox';
-import { createLogger, createSecretBox, loadConfig, signWebhook } from '@ai-agents/shared';
+import { createLogger, createSecretBox, signWebhook } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiApp, createApi, createTenantAuth } from '../src/index.js';
+import { type ApiFixture, createApiFixture } from './support/api-fixture.js';
 
 // Response time must not tell a caller which slugs exist. Instead of timing requests (noisy on a
 // shared machine), the test counts the work each request does: HMACs, decryptions and the two
@@ -34,24 +27,16 @@ vi.mock('@ai-agents/db', async (importOriginal) => {
   };
 });
 
-const key = randomEncryptionKey();
 const logger = createLogger({ name: 'probing-test', level: 'silent' });
-let testDb: TestDatabase;
-let database: db.Database;
+let fixture: ApiFixture;
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = db.createDatabase({ url: testDb.appUrl, max: 2 });
-  await testTenant(database.db, createSecretBox(key), {
-    slug: 'acme',
-    name: 'Acme',
-    sdpBaseUrl: 'https://sdp.acme.example',
-  });
+  fixture = await createApiFixture({ poolSize: 2 });
+  await fixture.addTenant({ slug: 'acme', name: 'Acme', sdpBaseUrl: 'https://sdp.acme.example' });
 });
 
 afterAll(async () => {
-  await database?.close();
-  await testDb?.drop();
+  await fixture?.close();
 });
 
 function work() {
@@ -64,20 +49,7 @@ function work() {
 }
 
 async function startApi(ttlMs: number): Promise<ApiApp> {
-  return createApi(
-    loadConfig(
-      {
-        NODE_ENV: 'test',
-        DATABASE_URL: testDb.appUrl,
-        REDIS_URL: TEST_REDIS_URL,
-        QUEUE_PREFIX: testQueuePrefix(),
-        ENCRYPTION_KEY: key,
-        TENANT_CACHE_TTL_MS: String(ttlMs),
-      },
-      'api',
-    ),
-    logger,
-  );
+  return createApi(fixture.config({ TENANT_CACHE_TTL_MS: String(ttlMs) }), logger);
 }
 
 // 200 KB: large enough that skipping the HMAC over it was the measurable difference.
@@ -125,8 +97,8 @@ describe('probing for tenant slugs', () => {
 
   it('a burst of random slugs evicts least recently used entries, not the whole cache', async () => {
     const auth = createTenantAuth({
-      db: database.db,
-      box: createSecretBox(key),
+      db: fixture.database.db,
+      box: createSecretBox(fixture.encryptionKey),
       ttlMs: 60_000,
       maxEntries: 100,
     });

@@ -1,34 +1,21 @@
-import { createDatabase, type Database, setTenantStatus } from '@ai-agents/db';
+import { setTenantStatus } from '@ai-agents/db';
 import {
-  createTestDatabase,
   type PrivateRedis,
-  randomEncryptionKey,
   removeAsRetentionDoes,
   startPrivateRedis,
   TEST_REDIS_URL,
-  type TestDatabase,
-  testQueuePrefix,
-  testTenant,
   waitFor,
 } from '@ai-agents/sandbox';
-import {
-  computeSignature,
-  createLogger,
-  createSecretBox,
-  ENHANCE_QUEUE,
-  loadConfig,
-  signWebhook,
-} from '@ai-agents/shared';
+import { computeSignature, createLogger, ENHANCE_QUEUE, signWebhook } from '@ai-agents/shared';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type ApiApp, createApi } from '../src/index.js';
+import { type ApiFixture, createApiFixture } from './support/api-fixture.js';
 
-const encryptionKey = randomEncryptionKey();
 const logger = createLogger({ name: 'api-test', level: 'silent' });
 
-let testDb: TestDatabase;
-let database: Database;
+let fixture: ApiFixture;
 let app: ApiApp;
 let prefix: string;
 let queue: Queue;
@@ -36,24 +23,10 @@ let queueConnection: Redis;
 let secret: string;
 let tenantId: string;
 
-function apiConfig(overrides: Record<string, string> = {}) {
-  return loadConfig(
-    {
-      NODE_ENV: 'test',
-      DATABASE_URL: testDb.appUrl,
-      REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      ENCRYPTION_KEY: encryptionKey,
-      WEBHOOK_BODY_LIMIT_BYTES: String(4 * 1024),
-      TENANT_CACHE_TTL_MS: '0',
-      ...overrides,
-    },
-    'api',
-  );
-}
+const apiConfig = (overrides: Record<string, string> = {}) =>
+  fixture.config({ WEBHOOK_BODY_LIMIT_BYTES: String(4 * 1024), TENANT_CACHE_TTL_MS: '0', ...overrides });
 
-const addTenant = (slug: string) =>
-  testTenant(database.db, createSecretBox(encryptionKey), { slug, name: `Client ${slug}` });
+const addTenant = (slug: string) => fixture.addTenant({ slug, name: `Client ${slug}` });
 
 function delivery(
   body: object | string,
@@ -92,25 +65,19 @@ const created = (id: string, eventId?: string) => ({
 });
 
 beforeAll(async () => {
-  testDb = await createTestDatabase();
-  database = createDatabase({ url: testDb.appUrl });
-  prefix = testQueuePrefix();
+  fixture = await createApiFixture();
+  prefix = fixture.prefix;
   ({
     webhookSecret: secret,
     tenant: { id: tenantId },
   } = await addTenant('acme'));
   app = await createApi(apiConfig(), logger);
-  queueConnection = new Redis(TEST_REDIS_URL);
-  queue = new Queue(ENHANCE_QUEUE, { connection: queueConnection, prefix });
+  ({ queue, connection: queueConnection } = fixture.openQueue());
 });
 
 afterAll(async () => {
   await app?.close();
-  await queue?.obliterate({ force: true });
-  await queue?.close();
-  queueConnection?.disconnect();
-  await database?.close();
-  await testDb?.drop();
+  await fixture?.close();
 });
 
 describe('POST /v1/webhooks/servicedesk/:tenant', () => {
@@ -188,7 +155,7 @@ describe('POST /v1/webhooks/servicedesk/:tenant', () => {
 
     it('a disabled tenant', async () => {
       const other = await addTenant('disabled-co');
-      await setTenantStatus({ db: database.db, tenantId: other.tenant.id }, 'disabled', 'test');
+      await setTenantStatus({ db: fixture.database.db, tenantId: other.tenant.id }, 'disabled', 'test');
       const res = await app.inject({
         ...delivery(created('2007'), { secret: other.webhookSecret }),
         url: '/v1/webhooks/servicedesk/disabled-co',

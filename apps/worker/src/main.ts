@@ -1,14 +1,7 @@
-import { ConfigError, createLogger, loadConfig, startTelemetry } from '@ai-agents/shared';
+import { createLogger, loadConfigOrExit, startTelemetry } from '@ai-agents/shared';
 import closeWithGrace from 'close-with-grace';
 
-let config: ReturnType<typeof loadConfig<'worker'>>;
-try {
-  config = loadConfig(process.env, 'worker');
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(`worker: ${error.message}`);
-  process.exit(1);
-}
+const config = loadConfigOrExit(process.env, 'worker');
 
 const logger = createLogger({ name: 'worker', level: config.logLevel });
 // Tracing starts before the worker's modules load, so pg, ioredis and fetch are instrumented.

@@ -10,7 +10,7 @@ import {
 } from '@ai-agents/sandbox';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDatabase, MIGRATIONS_FOLDER, runMigrations } from '../src/index.js';
+import { dropDatabase, ensureDatabase, MIGRATIONS_FOLDER, runMigrations } from '../src/index.js';
 
 // Every migration in the journal, so branches that add migrations do not edit this test.
 const MIGRATIONS = (
@@ -34,10 +34,7 @@ async function query<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
 beforeAll(() => ensureDatabase(TEST_ADMIN_DATABASE_URL, name));
 
 afterAll(async () => {
-  const client = new pg.Client({ connectionString: TEST_ADMIN_DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-  await client.end();
+  await dropDatabase(TEST_ADMIN_DATABASE_URL, name);
 });
 
 describe('migrations', () => {

@@ -12,7 +12,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDatabase, MIGRATIONS_FOLDER, runMigrations } from '../src/index.js';
+import { dropDatabase, ensureDatabase, MIGRATIONS_FOLDER, runMigrations } from '../src/index.js';
 
 // Migrations were renamed for what they do. drizzle's migrator (drizzle-orm/pg-core/dialect.js,
 // migrate()) reads the journal, records sha256(file text) and the journal's `when` per migration, and
@@ -63,10 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   rmSync(oldFolder, { recursive: true, force: true });
-  const client = new pg.Client({ connectionString: TEST_ADMIN_DATABASE_URL });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-  await client.end();
+  await dropDatabase(TEST_ADMIN_DATABASE_URL, name);
 });
 
 describe('migration names', () => {

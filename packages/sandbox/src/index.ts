@@ -4,6 +4,7 @@ export type { FaultPlan } from './fault-plan.js';
 export * from './node-process.js';
 export * from './private-pgbouncer.js';
 export * from './private-redis-cluster.js';
+export { seededRandom } from './seeded-random.js';
 export * from './tcp-proxy.js';
 export * from './test-sandbox.js';
 export * from './test-tenant.js';

@@ -133,16 +133,7 @@ export async function startPrivateRedisCluster(
       // A replica is in sync at once instead of after the default 5 s wait for more replicas.
       '--repl-diskless-sync-delay',
       '0',
-      '--user',
-      user,
-      'on',
-      `>${password}`,
-      '~*',
-      '&*',
-      '+@all',
-      '--user',
-      'default',
-      'off',
+      ...redisUserArgs(user, password),
       // Replicas log in to their primary as the same user.
       '--masteruser',
       user,
@@ -367,6 +358,11 @@ export async function createTestTls(): Promise<TestTls | null> {
 }
 
 /** redis-server arguments for TLS with `tls`; clients need no certificate of their own. */
+/** redis-server arguments for one user allowed everything with this password, and no default user. */
+export function redisUserArgs(user: string, password: string): string[] {
+  return ['--user', user, 'on', `>${password}`, '~*', '&*', '+@all', '--user', 'default', 'off'];
+}
+
 export function tlsServerArgs(tls: TestTls): string[] {
   return [
     '--tls-cert-file',

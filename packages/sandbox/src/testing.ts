@@ -4,8 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDatabase, runMigrations } from '@ai-agents/db';
-import pg from 'pg';
+import { dropDatabase, ensureDatabase, runMigrations } from '@ai-agents/db';
 
 /**
  * Real Postgres and Redis for integration tests: TEST_DATABASE_URL / TEST_REDIS_URL when set, the
@@ -60,15 +59,7 @@ export async function createTestDatabase(prefix = 'aiagents_test'): Promise<Test
       user: LOCAL_APP_ROLE,
       password: LOCAL_APP_PASSWORD,
     }),
-    async drop() {
-      const client = new pg.Client({ connectionString: TEST_ADMIN_DATABASE_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
+    drop: () => dropDatabase(TEST_ADMIN_DATABASE_URL, name),
   };
 }
 

@@ -544,6 +544,20 @@ export function loadConfig<C extends Component>(env: Env, component: C): ConfigF
   return deepFreeze(build(result.data));
 }
 
+/**
+ * loadConfig for a process's entry point: a bad environment is printed, every problem at once under
+ * the component's name, and the process exits 1 before anything starts; other errors propagate.
+ */
+export function loadConfigOrExit<C extends Component>(env: Env, component: C): ConfigFor<C> {
+  try {
+    return loadConfig(env, component);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${component}: ${error.message}`);
+    process.exit(1);
+  }
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const child of Object.values(value)) deepFreeze(child);

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import {
   createDatabase,
   type Database,
+  dropDatabase,
   ensureDatabase,
   findSimilarTickets,
   runMigrations,
@@ -194,13 +195,7 @@ async function createScratchDatabase(adminUrl: string): Promise<Scratch> {
     async drop() {
       await app.close();
       await owner.end();
-      const admin = new pg.Client({ connectionString: adminUrl });
-      await admin.connect();
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
-      } finally {
-        await admin.end();
-      }
+      await dropDatabase(adminUrl, name);
     },
   };
 }
