@@ -19,10 +19,6 @@ const ALLOWED_FOR_NOW = [
   'packages/sandbox/src/private-redis-cluster.ts startPrivateRedisCluster',
   'packages/servicedesk/src/client.ts createServiceDeskClient',
   'packages/servicedesk/src/oauth-token.ts createAccessTokenSource',
-  'apps/worker/src/start.ts startWorker',
-  'apps/api/src/metrics.ts createApiMetrics',
-  'apps/worker/src/metrics.ts createWorkerMetrics',
-  'apps/api/src/start.ts createApi',
 ];
 
 const key = (f: { file: string; name: string }) => `${f.file} ${f.name}`;
