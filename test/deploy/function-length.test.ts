@@ -14,11 +14,9 @@ const ALLOWED_FOR_NOW = [
   'packages/sandbox/src/fake-servicedesk/fake-servicedesk.ts startFakeServiceDesk',
   'packages/sandbox/src/fake-servicedesk/fake-servicedesk.ts handle',
   'packages/sandbox/src/fake-llm/fake-llm.ts startFakeLlm',
-  // Files directly in a src/ folder that the first count of long functions did not read (its
-  // glob wanted a subfolder); not split yet.
+  // A sandbox test helper, in a file directly under src/ that the first count of long functions
+  // did not read (its glob wanted a subfolder): for the same owner to split.
   'packages/sandbox/src/private-redis-cluster.ts startPrivateRedisCluster',
-  'packages/servicedesk/src/client.ts createServiceDeskClient',
-  'packages/servicedesk/src/oauth-token.ts createAccessTokenSource',
 ];
 
 const key = (f: { file: string; name: string }) => `${f.file} ${f.name}`;
