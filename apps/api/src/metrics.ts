@@ -12,6 +12,31 @@ export type WebhookOutcome = { outcome: 'accepted' | 'duplicate' } | { outcome: 
 // has no separate paused list: a paused queue's jobs stay in waiting.)
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
 
+/** Queue depth and backlog age, read from Redis when Prometheus scrapes. */
+function registerQueueGauges(registry: Registry, queue: Queue): void {
+  // Computed when Prometheus scrapes, not per request: the webhook hot path pays nothing for it.
+  new Gauge({
+    name: 'queue_jobs',
+    help: 'Jobs in the enhancement queue by state (failed = the dead-letter set)',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await queue.getJobCounts(...QUEUE_STATES);
+      for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'queue_oldest_waiting_job_age_seconds',
+    help: 'Age of the oldest job waiting to be picked up (0 when none wait): the backlog in time',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+    async collect() {
+      const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
+      this.set({ queue: queue.name }, oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0);
+    },
+  });
+}
+
 /**
  * The API's Prometheus metrics, one registry per app so tests can build several apps in one process.
  * Every label value comes from a closed set or from the database (a tenant slug that exists), never
@@ -46,29 +71,7 @@ export function createApiMetrics(queue?: Queue) {
     registers: [registry],
   });
 
-  if (queue) {
-    // Computed when Prometheus scrapes, not per request: the webhook hot path pays nothing for it.
-    new Gauge({
-      name: 'queue_jobs',
-      help: 'Jobs in the enhancement queue by state (failed = the dead-letter set)',
-      labelNames: ['queue', 'state'] as const,
-      registers: [registry],
-      async collect() {
-        const counts = await queue.getJobCounts(...QUEUE_STATES);
-        for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
-      },
-    });
-    new Gauge({
-      name: 'queue_oldest_waiting_job_age_seconds',
-      help: 'Age of the oldest job waiting to be picked up (0 when none wait): the backlog in time',
-      labelNames: ['queue'] as const,
-      registers: [registry],
-      async collect() {
-        const [oldest] = await queue.getJobs(['wait'], 0, 0, true);
-        this.set({ queue: queue.name }, oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0);
-      },
-    });
-  }
+  if (queue) registerQueueGauges(registry, queue);
 
   // prom-client hashes a label object on every inc/observe; the bound children are looked up once per
   // label combination and reused (the combinations are bounded, see above), so a request allocates

@@ -1,4 +1,4 @@
-import { openServiceDatabase } from '@ai-agents/db';
+import { type Database, openServiceDatabase } from '@ai-agents/db';
 import {
   type ApiConfig,
   createSecretBox,
@@ -6,7 +6,7 @@ import {
   ENHANCE_QUEUE,
   type Logger,
 } from '@ai-agents/shared';
-import { assertNoEviction, createRedisClient, waitForRedis } from '@ai-agents/shared/redis';
+import { assertNoEviction, createRedisClient, type RedisClient, waitForRedis } from '@ai-agents/shared/redis';
 import { Queue } from 'bullmq';
 import { type ApiApp, buildApp } from './app.js';
 import { createApiMetrics } from './metrics.js';
@@ -14,18 +14,14 @@ import { createTenantAuth } from './webhook/tenant-auth.js';
 import { subscribeTenantChanges } from './webhook/tenant-invalidation.js';
 
 /**
- * Connects the API's dependencies and builds the app. Pools close in the app's onClose hook, so
- * `app.close()` releases everything.
+ * The queue producer's Redis connection, checked for an eviction policy that would drop jobs; the
+ * database is closed when that check fails, as nothing else will close it.
  */
-export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiApp> {
-  const database = await openServiceDatabase({
-    url: config.databaseUrl,
-    max: config.databasePoolMax,
-    applicationName: 'ai-agents-api',
-    production: config.isProduction,
-    logger,
-  });
-
+async function connectProducerRedis(
+  config: ApiConfig,
+  logger: Logger,
+  database: Database,
+): Promise<RedisClient> {
   // A producer must fail fast when Redis is away, so the webhook answers 503 at once rather than
   // holding the request while commands queue up in memory.
   const redis = createRedisClient(config, {
@@ -56,6 +52,23 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
       throw error;
     });
   } else logger.warn('Redis is not reachable yet; its maxmemory-policy could not be checked');
+  return redis;
+}
+
+/**
+ * Connects the API's dependencies and builds the app. Pools close in the app's onClose hook, so
+ * `app.close()` releases everything.
+ */
+export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiApp> {
+  const database = await openServiceDatabase({
+    url: config.databaseUrl,
+    max: config.databasePoolMax,
+    applicationName: 'ai-agents-api',
+    production: config.isProduction,
+    logger,
+  });
+
+  const redis = await connectProducerRedis(config, logger, database);
   const queue = new Queue(ENHANCE_QUEUE, {
     connection: redis,
     prefix: config.queuePrefix,

@@ -5,6 +5,20 @@ import { Counter, Histogram, Registry } from 'prom-client';
 export type JobOutcome = 'posted' | 'fallback' | 'already_posted' | 'history' | 'retry' | 'failed';
 export type Stage = 'sdp_fetch' | 'context' | 'llm' | 'post_note';
 
+/** `inner`, counting every call in `counter` by its HTTP status, or "error" when no answer arrived. */
+function countedFetch(counter: Counter<'status'>, inner: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    try {
+      const response = await inner(input, init);
+      counter.inc({ status: String(response.status) });
+      return response;
+    } catch (error) {
+      counter.inc({ status: 'error' });
+      throw error;
+    }
+  };
+}
+
 /**
  * The worker's Prometheus metrics, one registry per worker. Labels come from closed sets, the
  * configured model names and the slugs of existing tenants (read from the database, never from a
@@ -80,16 +94,7 @@ export function createWorkerMetrics() {
     },
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
     countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
-      return async (input, init) => {
-        try {
-          const response = await inner(input, init);
-          sdpRequests.inc({ status: String(response.status) });
-          return response;
-        } catch (error) {
-          sdpRequests.inc({ status: 'error' });
-          throw error;
-        }
-      };
+      return countedFetch(sdpRequests, inner);
     },
   };
 }

@@ -2,8 +2,14 @@ import { openServiceDatabase } from '@ai-agents/db';
 import { ENHANCE_QUEUE, type JobKind, type Logger, type WorkerConfig } from '@ai-agents/shared';
 // A subpath of its own: only the worker loads undici; the API does not need it.
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
-import { assertNoEviction, createRedisClient, probeRedis, waitForRedis } from '@ai-agents/shared/redis';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import {
+  assertNoEviction,
+  createRedisClient,
+  probeRedis,
+  type RedisClient,
+  waitForRedis,
+} from '@ai-agents/shared/redis';
+import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import { createBacklogRelease } from './backlog-release.js';
 import { upstreamAwareBackoff } from './backoff.js';
 import { createEnhanceDeps } from './enhance-deps.js';
@@ -68,45 +74,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       if (!isJobKind(job.name, processors)) throw new UnrecoverableError(`No processor for job ${job.name}`);
       return runJob(processors, job.name, job, token, metrics);
     },
-    {
-      connection,
-      prefix: config.queuePrefix,
-      concurrency: config.concurrency,
-      // The lock is renewed every half lockDuration while a job runs; a killed worker's jobs are taken
-      // over by another worker once it lapses (stalled-job recovery, checked as often as it can lapse).
-      lockDuration: config.lockDurationMs,
-      stalledInterval: config.lockDurationMs,
-      // A job whose worker died three times is failed instead of killing workers for ever.
-      maxStalledCount: 3,
-      settings: {
-        backoffStrategy: (attemptsMade, _type, error, job) =>
-          upstreamAwareBackoff(
-            attemptsMade,
-            Number(
-              job?.opts.backoff && typeof job.opts.backoff === 'object' ? job.opts.backoff.delay : 2_000,
-            ),
-            error,
-          ),
-      },
-    },
+    workerOptions(config, connection),
   );
   worker.on('error', (error) => logger.warn({ err: error }, 'worker error'));
-  const release = createBacklogRelease({
-    redis: connection,
-    prefix: config.queuePrefix,
-    queueName: ENHANCE_QUEUE,
-    logger,
-  });
-  worker.on('completed', release);
-  worker.on('failed', (job, error) => {
-    if (!job) return;
-    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (final) release(job);
-    logger.warn(
-      { jobId: job.id, attemptsMade: job.attemptsMade, final, err: error },
-      final ? 'job failed for good' : 'job failed; will retry',
-    );
-  });
+  releaseFinishedJobs(worker, config, connection, logger);
 
   return {
     worker,
@@ -127,6 +98,54 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
       await Promise.all([database.close(), http.close()]);
     },
   };
+}
+
+/** One Worker's options: the lock and stall settings and the backoff that heeds an upstream's Retry-After. */
+function workerOptions(config: WorkerConfig, connection: RedisClient): WorkerOptions {
+  return {
+    connection,
+    prefix: config.queuePrefix,
+    concurrency: config.concurrency,
+    // The lock is renewed every half lockDuration while a job runs; a killed worker's jobs are taken
+    // over by another worker once it lapses (stalled-job recovery, checked as often as it can lapse).
+    lockDuration: config.lockDurationMs,
+    stalledInterval: config.lockDurationMs,
+    // A job whose worker died three times is failed instead of killing workers for ever.
+    maxStalledCount: 3,
+    settings: {
+      backoffStrategy: (attemptsMade, _type, error, job) =>
+        upstreamAwareBackoff(
+          attemptsMade,
+          Number(job?.opts.backoff && typeof job.opts.backoff === 'object' ? job.opts.backoff.delay : 2_000),
+          error,
+        ),
+    },
+  };
+}
+
+/** A finished job (completed, or failed for good) leaves its tenant's backlog; every failure is logged. */
+function releaseFinishedJobs(
+  worker: Worker,
+  config: WorkerConfig,
+  connection: RedisClient,
+  logger: Logger,
+): void {
+  const release = createBacklogRelease({
+    redis: connection,
+    prefix: config.queuePrefix,
+    queueName: ENHANCE_QUEUE,
+    logger,
+  });
+  worker.on('completed', release);
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (final) release(job);
+    logger.warn(
+      { jobId: job.id, attemptsMade: job.attemptsMade, final, err: error },
+      final ? 'job failed for good' : 'job failed; will retry',
+    );
+  });
 }
 
 /**

@@ -209,224 +209,261 @@ function createAuthorisedSender(
   };
 }
 
+/** One authorised call to the portal: the answer's JSON body. */
+type Send = (call: Call) => Promise<unknown>;
+
+/** How a client posts notes: the wrapper to try first, and where the one that worked is kept. */
+interface NoteWrappers {
+  documented: NoteWrapper;
+  memory: NoteWrapperMemory;
+}
+
+/** What a client learned about its portal's request list: a build that refused the view filter. */
+interface RequestListState {
+  filterRefused: boolean;
+}
+
+async function listNamed(send: Send, entity: 'categories' | 'priorities'): Promise<SdpNamedEntity[]> {
+  const operation = `GET ${entity}`;
+  const out: SdpNamedEntity[] = [];
+  for (let page = 0; page < MAX_TAXONOMY_PAGES; page++) {
+    const query = listInfo(TAXONOMY_PAGE_SIZE, 1 + page * TAXONOMY_PAGE_SIZE);
+    const body = await send({ operation, method: 'GET', path: `/${entity}`, query });
+    const list = isRecord(body) ? body[entity] : undefined;
+    if (!isRecord(body) || !Array.isArray(list)) throw invalidResponse(operation, entity);
+    out.push(...namedEntitiesFrom(list));
+    const more = isRecord(body.list_info) && body.list_info.has_more_rows === true;
+    if (!more || list.length === 0) break;
+  }
+  return out;
+}
+
+async function getRequest(send: Send, id: string): Promise<SdpRequest> {
+  const operation = `GET request ${id}`;
+  const body = await send({ operation, method: 'GET', path: `/requests/${pathId(operation, id)}` });
+  const request = requestFrom(isRecord(body) ? body.request : undefined);
+  if (!request) throw invalidResponse(operation, 'request');
+  return request;
+}
+
+async function updateRequest(send: Send, id: string, update: RequestUpdate): Promise<SdpRequest> {
+  const operation = `PUT request ${id}`;
+  const fields: Record<string, { name: string }> = {};
+  if (update.category) fields.category = { name: update.category };
+  if (update.priority) fields.priority = { name: update.priority };
+  const body = await send({
+    operation,
+    method: 'PUT',
+    path: `/requests/${pathId(operation, id)}`,
+    form: { input_data: JSON.stringify({ request: fields }) },
+  });
+  const request = requestFrom(isRecord(body) ? body.request : undefined);
+  if (!request) throw invalidResponse(operation, 'request');
+  return request;
+}
+
+async function listNotes(send: Send, requestId: string): Promise<SdpNote[]> {
+  const operation = `GET notes of request ${requestId}`;
+  const path = `/requests/${pathId(operation, requestId)}/notes`;
+  const notes: SdpNote[] = [];
+  for (let page = 0; page < MAX_NOTE_PAGES; page++) {
+    const query = listInfo(NOTES_PAGE_SIZE, 1 + page * NOTES_PAGE_SIZE);
+    const body = await send({ operation, method: 'GET', path, query });
+    // Cloud calls the list `notes`; some on-prem builds call it `request_notes`.
+    const list = isRecord(body) ? (body.notes ?? body.request_notes) : undefined;
+    if (!isRecord(body) || !Array.isArray(list)) throw invalidResponse(operation, 'notes');
+    for (const raw of list) {
+      const note = noteFrom(raw);
+      if (note) notes.push(note);
+    }
+    const more = isRecord(body.list_info) && body.list_info.has_more_rows === true;
+    if (!more || list.length === 0) break;
+  }
+  return notes;
+}
+
+async function addNote(
+  send: Send,
+  wrappers: NoteWrappers,
+  requestId: string,
+  note: NewNote,
+): Promise<SdpNote> {
+  const operation = `POST note on request ${requestId}`;
+  const path = `/requests/${pathId(operation, requestId)}/notes`;
+  const fields = {
+    description: note.description,
+    show_to_requester: note.showToRequester ?? false,
+    // The note is context for whoever picks the ticket up; it must not page anyone or count as the
+    // first response on the SLA.
+    notify_technician: false,
+    mark_first_response: false,
+    add_to_linked_requests: false,
+  };
+  const post = async (wrapper: NoteWrapper) => {
+    const body = await send({
+      operation,
+      method: 'POST',
+      path,
+      form: { input_data: JSON.stringify({ [wrapper]: fields }) },
+    });
+    const created = isRecord(body) ? noteFrom(body.request_note ?? body.note) : undefined;
+    if (!created) throw invalidResponse(operation, 'note');
+    return created;
+  };
+  const first = (await wrappers.memory.get()) ?? wrappers.documented;
+  try {
+    return await post(first);
+  } catch (error) {
+    // SDP refused the input itself, naming the wrapper: nothing was created, so the other wrapper is
+    // tried once, and remembered when it works. Any other refusal is final and keeps SDP's reason.
+    if (!refusesWrapper(error)) throw error;
+    const other: NoteWrapper = first === 'note' ? 'request_note' : 'note';
+    const created = await post(other);
+    await wrappers.memory.remember(other);
+    return created;
+  }
+}
+
+async function getResolution(send: Send, requestId: string): Promise<SdpResolution | null> {
+  const operation = `GET resolution of request ${requestId}`;
+  const body = await send({
+    operation,
+    method: 'GET',
+    path: `/requests/${pathId(operation, requestId)}/resolutions`,
+  });
+  if (!isRecord(body)) throw invalidResponse(operation, 'resolution');
+  return resolutionFrom(body.resolution) ?? null;
+}
+
+/** The list_info of one page of resolved and closed requests, oldest first. */
+function resolvedRequestsListInfo(page: ListRequestsPage) {
+  const criteria: Record<string, unknown>[] = [
+    { field: 'status.name', condition: 'is', values: ['Resolved', 'Closed'] },
+  ];
+  if (page.since)
+    criteria.push({
+      field: 'resolved_time',
+      condition: 'greater than',
+      value: String(page.since.getTime()),
+      logical_operator: 'AND',
+    });
+  return {
+    row_count: Math.min(page.rowCount, 100),
+    start_index: page.startIndex,
+    // A stable order is what makes a stored start_index a valid resume point.
+    sort_field: 'created_time',
+    sort_order: 'asc',
+    get_total_count: false,
+    search_criteria: criteria,
+  };
+}
+
+async function listRequests(
+  send: Send,
+  state: RequestListState,
+  page: ListRequestsPage,
+): Promise<{ requests: SdpRequest[]; hasMore: boolean }> {
+  const operation = 'GET requests';
+  const listInfo = resolvedRequestsListInfo(page);
+  // Without filter_by, SDP lists within the technician's default view, which on most portals hides
+  // closed (and often resolved) requests. The "All_Requests" view holds every request; a build that
+  // does not know that view name refuses it (400, naming filter_by), and then the status criteria
+  // alone select the page.
+  const list = (filtered: boolean) =>
+    send({
+      operation,
+      method: 'GET',
+      path: '/requests',
+      query: {
+        input_data: JSON.stringify({
+          list_info: filtered ? { ...listInfo, filter_by: { name: ALL_REQUESTS_VIEW } } : listInfo,
+        }),
+      },
+    });
+  let body: unknown;
+  if (state.filterRefused) body = await list(false);
+  else {
+    try {
+      body = await list(true);
+    } catch (error) {
+      if (!refusesField(error, 'filter_by')) throw error;
+      state.filterRefused = true;
+      body = await list(false);
+    }
+  }
+  if (!isRecord(body) || !Array.isArray(body.requests)) throw invalidResponse(operation, 'requests');
+  const requests = body.requests.map(requestFrom).filter((r): r is SdpRequest => r !== undefined);
+  const hasMore = isRecord(body.list_info) && body.list_info.has_more_rows === true;
+  return { requests, hasMore };
+}
+
+async function searchSolutions(
+  send: Send,
+  keywords: string[],
+  options: { rowCount?: number } = {},
+): Promise<SdpSolution[]> {
+  const operation = 'GET solutions';
+  const words = keywords.filter((k) => k.trim() !== '').slice(0, 10);
+  if (words.length === 0) return [];
+  // SDP's search_criteria ORs these together: any keyword in the title or the description.
+  const criteria = words.flatMap((word, i) =>
+    ['title', 'description'].map((field, j) => ({
+      field,
+      condition: 'contains',
+      value: word,
+      ...(i + j > 0 ? { logical_operator: 'OR' } : {}),
+    })),
+  );
+  const body = await send({
+    operation,
+    method: 'GET',
+    path: '/solutions',
+    query: {
+      input_data: JSON.stringify({
+        list_info: {
+          row_count: Math.min(options.rowCount ?? 25, 100),
+          start_index: 1,
+          search_criteria: criteria,
+        },
+      }),
+    },
+  });
+  if (!isRecord(body) || !Array.isArray(body.solutions)) throw invalidResponse(operation, 'solutions');
+  return body.solutions.map(solutionFrom).filter((s): s is SdpSolution => s !== undefined);
+}
+
+async function ping(send: Send): Promise<void> {
+  const operation = 'GET requests';
+  const body = await send({ operation, method: 'GET', path: '/requests', query: listInfo(1, 1) });
+  if (!isRecord(body)) throw invalidResponse(operation, 'JSON object');
+}
+
 export function createServiceDeskClient(opts: ServiceDeskClientOptions): ServiceDeskClient {
   const http = {
     baseUrl: normaliseBaseUrl(opts.baseUrl),
     fetch: opts.fetch ?? globalThis.fetch,
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   };
-  const send = createAuthorisedSender(http, opts.auth, opts.tokenStore);
-  const wrapperMemory = opts.noteWrapperMemory ?? createMemoryWrapperMemory();
-  // The documented wrapper first: Cloud's "Add Request Note" (sdpod-v3-api/requests/request_note.html)
-  // sends request_note; current on-premises builds take note (as the ManageEngine.ServiceDesk.OnPrem
-  // PowerShell module and Google SecOps' ServiceDesk Plus V3 integration send it), older ones request_note.
-  const documentedWrapper: NoteWrapper = opts.auth.type === 'onprem' ? 'note' : 'request_note';
-  let listFilterRefused = false;
-
-  async function listNamed(entity: 'categories' | 'priorities'): Promise<SdpNamedEntity[]> {
-    const operation = `GET ${entity}`;
-    const out: SdpNamedEntity[] = [];
-    for (let page = 0; page < MAX_TAXONOMY_PAGES; page++) {
-      const query = listInfo(TAXONOMY_PAGE_SIZE, 1 + page * TAXONOMY_PAGE_SIZE);
-      const body = await send({ operation, method: 'GET', path: `/${entity}`, query });
-      const list = isRecord(body) ? body[entity] : undefined;
-      if (!isRecord(body) || !Array.isArray(list)) throw invalidResponse(operation, entity);
-      out.push(...namedEntitiesFrom(list));
-      const more = isRecord(body.list_info) && body.list_info.has_more_rows === true;
-      if (!more || list.length === 0) break;
-    }
-    return out;
-  }
+  const send: Send = createAuthorisedSender(http, opts.auth, opts.tokenStore);
+  const wrappers: NoteWrappers = {
+    // The documented wrapper first: Cloud's "Add Request Note" (sdpod-v3-api/requests/request_note.html)
+    // sends request_note; current on-premises builds take note (as the ManageEngine.ServiceDesk.OnPrem
+    // PowerShell module and Google SecOps' ServiceDesk Plus V3 integration send it), older ones request_note.
+    documented: opts.auth.type === 'onprem' ? 'note' : 'request_note',
+    memory: opts.noteWrapperMemory ?? createMemoryWrapperMemory(),
+  };
+  const requestList: RequestListState = { filterRefused: false };
 
   return {
-    async getRequest(id) {
-      const operation = `GET request ${id}`;
-      const body = await send({ operation, method: 'GET', path: `/requests/${pathId(operation, id)}` });
-      const request = requestFrom(isRecord(body) ? body.request : undefined);
-      if (!request) throw invalidResponse(operation, 'request');
-      return request;
-    },
-
-    async listCategories() {
-      return listNamed('categories');
-    },
-
-    async listPriorities() {
-      return listNamed('priorities');
-    },
-
-    async updateRequest(id, update) {
-      const operation = `PUT request ${id}`;
-      const fields: Record<string, { name: string }> = {};
-      if (update.category) fields.category = { name: update.category };
-      if (update.priority) fields.priority = { name: update.priority };
-      const body = await send({
-        operation,
-        method: 'PUT',
-        path: `/requests/${pathId(operation, id)}`,
-        form: { input_data: JSON.stringify({ request: fields }) },
-      });
-      const request = requestFrom(isRecord(body) ? body.request : undefined);
-      if (!request) throw invalidResponse(operation, 'request');
-      return request;
-    },
-
-    async listNotes(requestId) {
-      const operation = `GET notes of request ${requestId}`;
-      const path = `/requests/${pathId(operation, requestId)}/notes`;
-      const notes: SdpNote[] = [];
-      for (let page = 0; page < MAX_NOTE_PAGES; page++) {
-        const query = listInfo(NOTES_PAGE_SIZE, 1 + page * NOTES_PAGE_SIZE);
-        const body = await send({ operation, method: 'GET', path, query });
-        // Cloud calls the list `notes`; some on-prem builds call it `request_notes`.
-        const list = isRecord(body) ? (body.notes ?? body.request_notes) : undefined;
-        if (!isRecord(body) || !Array.isArray(list)) throw invalidResponse(operation, 'notes');
-        for (const raw of list) {
-          const note = noteFrom(raw);
-          if (note) notes.push(note);
-        }
-        const more = isRecord(body.list_info) && body.list_info.has_more_rows === true;
-        if (!more || list.length === 0) break;
-      }
-      return notes;
-    },
-
-    async addNote(requestId, note) {
-      const operation = `POST note on request ${requestId}`;
-      const path = `/requests/${pathId(operation, requestId)}/notes`;
-      const fields = {
-        description: note.description,
-        show_to_requester: note.showToRequester ?? false,
-        // The note is context for whoever picks the ticket up; it must not page anyone or count as the
-        // first response on the SLA.
-        notify_technician: false,
-        mark_first_response: false,
-        add_to_linked_requests: false,
-      };
-      const post = async (wrapper: NoteWrapper) => {
-        const body = await send({
-          operation,
-          method: 'POST',
-          path,
-          form: { input_data: JSON.stringify({ [wrapper]: fields }) },
-        });
-        const created = isRecord(body) ? noteFrom(body.request_note ?? body.note) : undefined;
-        if (!created) throw invalidResponse(operation, 'note');
-        return created;
-      };
-      const first = (await wrapperMemory.get()) ?? documentedWrapper;
-      try {
-        return await post(first);
-      } catch (error) {
-        // SDP refused the input itself, naming the wrapper: nothing was created, so the other wrapper is
-        // tried once, and remembered when it works. Any other refusal is final and keeps SDP's reason.
-        if (!refusesWrapper(error)) throw error;
-        const other: NoteWrapper = first === 'note' ? 'request_note' : 'note';
-        const created = await post(other);
-        await wrapperMemory.remember(other);
-        return created;
-      }
-    },
-
-    async getResolution(requestId) {
-      const operation = `GET resolution of request ${requestId}`;
-      const body = await send({
-        operation,
-        method: 'GET',
-        path: `/requests/${pathId(operation, requestId)}/resolutions`,
-      });
-      if (!isRecord(body)) throw invalidResponse(operation, 'resolution');
-      return resolutionFrom(body.resolution) ?? null;
-    },
-
-    async listRequests(page) {
-      const operation = 'GET requests';
-      const criteria: Record<string, unknown>[] = [
-        { field: 'status.name', condition: 'is', values: ['Resolved', 'Closed'] },
-      ];
-      if (page.since)
-        criteria.push({
-          field: 'resolved_time',
-          condition: 'greater than',
-          value: String(page.since.getTime()),
-          logical_operator: 'AND',
-        });
-      const listInfo = {
-        row_count: Math.min(page.rowCount, 100),
-        start_index: page.startIndex,
-        // A stable order is what makes a stored start_index a valid resume point.
-        sort_field: 'created_time',
-        sort_order: 'asc',
-        get_total_count: false,
-        search_criteria: criteria,
-      };
-      // Without filter_by, SDP lists within the technician's default view, which on most portals hides
-      // closed (and often resolved) requests. The "All_Requests" view holds every request; a build that
-      // does not know that view name refuses it (400, naming filter_by), and then the status criteria
-      // alone select the page.
-      const list = (filtered: boolean) =>
-        send({
-          operation,
-          method: 'GET',
-          path: '/requests',
-          query: {
-            input_data: JSON.stringify({
-              list_info: filtered ? { ...listInfo, filter_by: { name: ALL_REQUESTS_VIEW } } : listInfo,
-            }),
-          },
-        });
-      let body: unknown;
-      if (listFilterRefused) body = await list(false);
-      else {
-        try {
-          body = await list(true);
-        } catch (error) {
-          if (!refusesField(error, 'filter_by')) throw error;
-          listFilterRefused = true;
-          body = await list(false);
-        }
-      }
-      if (!isRecord(body) || !Array.isArray(body.requests)) throw invalidResponse(operation, 'requests');
-      const requests = body.requests.map(requestFrom).filter((r): r is SdpRequest => r !== undefined);
-      const hasMore = isRecord(body.list_info) && body.list_info.has_more_rows === true;
-      return { requests, hasMore };
-    },
-
-    async searchSolutions(keywords, options = {}) {
-      const operation = 'GET solutions';
-      const words = keywords.filter((k) => k.trim() !== '').slice(0, 10);
-      if (words.length === 0) return [];
-      // SDP's search_criteria ORs these together: any keyword in the title or the description.
-      const criteria = words.flatMap((word, i) =>
-        ['title', 'description'].map((field, j) => ({
-          field,
-          condition: 'contains',
-          value: word,
-          ...(i + j > 0 ? { logical_operator: 'OR' } : {}),
-        })),
-      );
-      const body = await send({
-        operation,
-        method: 'GET',
-        path: '/solutions',
-        query: {
-          input_data: JSON.stringify({
-            list_info: {
-              row_count: Math.min(options.rowCount ?? 25, 100),
-              start_index: 1,
-              search_criteria: criteria,
-            },
-          }),
-        },
-      });
-      if (!isRecord(body) || !Array.isArray(body.solutions)) throw invalidResponse(operation, 'solutions');
-      return body.solutions.map(solutionFrom).filter((s): s is SdpSolution => s !== undefined);
-    },
-
-    async ping() {
-      const operation = 'GET requests';
-      const body = await send({ operation, method: 'GET', path: '/requests', query: listInfo(1, 1) });
-      if (!isRecord(body)) throw invalidResponse(operation, 'JSON object');
-    },
+    getRequest: (id) => getRequest(send, id),
+    listCategories: () => listNamed(send, 'categories'),
+    listPriorities: () => listNamed(send, 'priorities'),
+    updateRequest: (id, update) => updateRequest(send, id, update),
+    listNotes: (requestId) => listNotes(send, requestId),
+    addNote: (requestId, note) => addNote(send, wrappers, requestId, note),
+    getResolution: (requestId) => getResolution(send, requestId),
+    listRequests: (page) => listRequests(send, requestList, page),
+    searchSolutions: (keywords, options) => searchSolutions(send, keywords, options),
+    ping: () => ping(send),
   };
 }

@@ -60,6 +60,74 @@ function isZohoThrottle(status: number, body: unknown): boolean {
   return /too many requests/i.test(description) || body.error === 'Access Denied';
 }
 
+/** One token request to Zoho: a new access token and when to refresh it, or the typed failure. */
+async function mint(
+  credentials: CloudCredentials,
+  http: { fetch: typeof fetch; timeoutMs: number },
+  tokenUrl: string,
+  secrets: readonly string[],
+): Promise<{ token: string; refreshAt: number }> {
+  let status: number;
+  let location: string | null;
+  let body: unknown;
+  try {
+    const response = await http.fetch(tokenUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      // In the body, not the query string, so the secret stays out of proxy and access logs.
+      body: new URLSearchParams({
+        refresh_token: credentials.refreshToken,
+        client_id: credentials.clientId,
+        client_secret: credentials.clientSecret,
+        grant_type: 'refresh_token',
+      }).toString(),
+      signal: AbortSignal.timeout(http.timeoutMs),
+      // A followed 307/308 would resend the client secret and refresh token to wherever it points.
+      redirect: 'manual',
+    });
+    status = response.status;
+    location = response.headers.get('location');
+    const text = await readLimitedText(response);
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+  } catch (error) {
+    throw transportError(OPERATION, error, http.timeoutMs, secrets);
+  }
+
+  if (status >= 300 && status < 400) {
+    throw failed(
+      `${status} redirect to ${location ?? 'an unknown location'} refused; configure the final accounts URL`,
+      secrets,
+      { kind: 'bad_request', httpStatus: status },
+    );
+  }
+  const errorCode = isRecord(body) && typeof body.error === 'string' ? body.error : undefined;
+  // Too many token requests is "retry later", never "bad credentials": the refresh token is fine.
+  if (isZohoThrottle(status, body)) {
+    throw failed(`Zoho throttled token requests (${errorCode ?? `HTTP ${status}`})`, secrets, {
+      kind: 'rate_limited',
+      httpStatus: status,
+      retryAfterMs: ZOHO_THROTTLE_MS,
+    });
+  }
+  // An outage at Zoho is worth retrying; a rejected refresh token or client is not.
+  if (status >= 500)
+    throw failed(errorCode ?? `HTTP ${status}`, secrets, { kind: 'server', httpStatus: status });
+  if (errorCode !== undefined || status !== 200) {
+    throw failed(errorCode ?? `HTTP ${status}`, secrets, { kind: 'auth', httpStatus: status });
+  }
+  const token = isRecord(body) ? body.access_token : undefined;
+  if (typeof token !== 'string' || token === '') {
+    throw failed('answer has no access_token', secrets, { kind: 'auth', httpStatus: status });
+  }
+  const expiresIn = isRecord(body) && typeof body.expires_in === 'number' ? body.expires_in : undefined;
+  const lifetimeMs = (expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS) * 1000;
+  return { token, refreshAt: Date.now() + Math.max(lifetimeMs - EXPIRY_MARGIN_MS, 1000) };
+}
+
 /**
  * Zoho access tokens for SDP Cloud, minted from the long-lived refresh token. Zoho allows ten token
  * requests per refresh token per ten minutes and keeps at most 30 live tokens per refresh token, so
@@ -77,68 +145,6 @@ export function createAccessTokenSource(
   const tokenUrl = `${credentials.accountsUrl.replace(/\/+$/, '')}/oauth/v2/token`;
   let local: { token: string; refreshAt: number } | undefined;
   let inFlight: Promise<AccessToken> | undefined;
-
-  async function mint(): Promise<{ token: string; refreshAt: number }> {
-    let status: number;
-    let location: string | null;
-    let body: unknown;
-    try {
-      const response = await http.fetch(tokenUrl, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-        // In the body, not the query string, so the secret stays out of proxy and access logs.
-        body: new URLSearchParams({
-          refresh_token: credentials.refreshToken,
-          client_id: credentials.clientId,
-          client_secret: credentials.clientSecret,
-          grant_type: 'refresh_token',
-        }).toString(),
-        signal: AbortSignal.timeout(http.timeoutMs),
-        // A followed 307/308 would resend the client secret and refresh token to wherever it points.
-        redirect: 'manual',
-      });
-      status = response.status;
-      location = response.headers.get('location');
-      const text = await readLimitedText(response);
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = undefined;
-      }
-    } catch (error) {
-      throw transportError(OPERATION, error, http.timeoutMs, secrets);
-    }
-
-    if (status >= 300 && status < 400) {
-      throw failed(
-        `${status} redirect to ${location ?? 'an unknown location'} refused; configure the final accounts URL`,
-        secrets,
-        { kind: 'bad_request', httpStatus: status },
-      );
-    }
-    const errorCode = isRecord(body) && typeof body.error === 'string' ? body.error : undefined;
-    // Too many token requests is "retry later", never "bad credentials": the refresh token is fine.
-    if (isZohoThrottle(status, body)) {
-      throw failed(`Zoho throttled token requests (${errorCode ?? `HTTP ${status}`})`, secrets, {
-        kind: 'rate_limited',
-        httpStatus: status,
-        retryAfterMs: ZOHO_THROTTLE_MS,
-      });
-    }
-    // An outage at Zoho is worth retrying; a rejected refresh token or client is not.
-    if (status >= 500)
-      throw failed(errorCode ?? `HTTP ${status}`, secrets, { kind: 'server', httpStatus: status });
-    if (errorCode !== undefined || status !== 200) {
-      throw failed(errorCode ?? `HTTP ${status}`, secrets, { kind: 'auth', httpStatus: status });
-    }
-    const token = isRecord(body) ? body.access_token : undefined;
-    if (typeof token !== 'string' || token === '') {
-      throw failed('answer has no access_token', secrets, { kind: 'auth', httpStatus: status });
-    }
-    const expiresIn = isRecord(body) && typeof body.expires_in === 'number' ? body.expires_in : undefined;
-    const lifetimeMs = (expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS) * 1000;
-    return { token, refreshAt: Date.now() + Math.max(lifetimeMs - EXPIRY_MARGIN_MS, 1000) };
-  }
 
   const fresh = (t: { refreshAt: number } | undefined): t is { token: string; refreshAt: number } =>
     t !== undefined && Date.now() < t.refreshAt;
@@ -167,7 +173,7 @@ export function createAccessTokenSource(
               retryAfterMs: waitMs,
             });
           }
-          const minted = await mint();
+          const minted = await mint(credentials, http, tokenUrl, secrets);
           await store.write(minted);
           local = minted;
           return { token: minted.token, cached: false };

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../errors.js';
 import type { ApiMetrics } from '../metrics.js';
 import { acceptDelivery, type DeliveryDeps } from '../webhook/accept-delivery.js';
@@ -8,6 +8,84 @@ import { documentedBody, errorBody, errorResponses, SIGNED, TOKEN } from './rout
 export interface WebhookRouteOptions extends DeliveryDeps {
   bodyLimitBytes: number;
   metrics?: ApiMetrics;
+}
+
+type WebhookRequest = FastifyRequest<{ Params: { tenant: string }; Body: Buffer }>;
+
+const webhookRouteSchema = {
+  summary: 'Queue a ServiceDesk Plus event for a tenant',
+  description:
+    'Signed with X-Webhook-Timestamp and X-Webhook-Signature (HMAC-SHA256 over "<timestamp>.<raw body>"), or, for a tenant in token mode, X-Webhook-Token. Answered once the job is stored in Redis (docs/webhook-and-deluge.md).',
+  tags: ['webhook'],
+  security: [SIGNED, TOKEN],
+  params: {
+    type: 'object',
+    properties: {
+      tenant: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'The tenant slug' },
+    },
+    required: ['tenant'],
+  },
+  response: {
+    202: {
+      description: 'Accepted and queued; `duplicate` when this event was accepted before',
+      type: 'object',
+      properties: {
+        status: { type: 'string' },
+        event_id: { type: 'string' },
+        job_id: { type: 'string' },
+        duplicate: { type: 'boolean' },
+      },
+      required: ['status', 'event_id', 'job_id'],
+    },
+    ...errorResponses({
+      400: 'The body is not valid JSON',
+      401: 'Authentication failed: one answer for an unknown or disabled tenant and a bad, stale or missing signature or token',
+      413: 'The body exceeds WEBHOOK_BODY_LIMIT_BYTES',
+      415: 'Content-Type is neither application/json nor text/plain',
+      422: 'A field is missing or invalid; the message names it',
+      429: "Past the tenant's rate limit or backlog bound; retry after Retry-After",
+      503: 'The queue (Redis) or the tenant lookup (Postgres) cannot take the event; retry after Retry-After',
+    }),
+    '4xx': errorBody,
+    '5xx': errorBody,
+  },
+};
+
+/** Walks the delivery through acceptDelivery() and answers with its outcome. */
+function receiveDelivery(opts: WebhookRouteOptions) {
+  return async function answerDelivery(request: WebhookRequest, reply: FastifyReply) {
+    const rawBody = request.body;
+    if (!Buffer.isBuffer(rawBody))
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        'Content-Type must be application/json (or text/plain holding JSON)',
+      );
+    const outcome = await acceptDelivery(
+      opts,
+      { slug: request.params.tenant, headers: request.headers, rawBody },
+      request.log,
+    );
+    opts.metrics?.observeWebhook(
+      outcome.tenantLabel,
+      outcome.kind === 'rejected'
+        ? { outcome: 'rejected', reason: outcome.reason }
+        : { outcome: outcome.duplicate ? 'duplicate' : 'accepted' },
+    );
+    if (outcome.kind === 'rejected') throw outcome.error;
+    const { eventId, jobId, duplicate } = outcome;
+    // Written once with the access line when the answer has gone out (access-log.ts).
+    request.accessLog = {
+      msg: 'webhook accepted',
+      fields: { tenant: request.params.tenant, auth: outcome.auth, eventId, jobId, duplicate },
+    };
+    return reply.code(202).send({
+      status: 'accepted',
+      event_id: eventId,
+      job_id: jobId,
+      ...(duplicate ? { duplicate: true } : {}),
+    });
+  };
 }
 
 /**
@@ -32,77 +110,8 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRouteOptions> = async (app
       // about 5% of the API's CPU at webhook rates (npm run bench -- --only=intake --cpu-prof).
       helmet: false,
       config: { swaggerTransform: documentedBody(webhookEventSchema, ['application/json', 'text/plain']) },
-      schema: {
-        summary: 'Queue a ServiceDesk Plus event for a tenant',
-        description:
-          'Signed with X-Webhook-Timestamp and X-Webhook-Signature (HMAC-SHA256 over "<timestamp>.<raw body>"), or, for a tenant in token mode, X-Webhook-Token. Answered once the job is stored in Redis (docs/webhook-and-deluge.md).',
-        tags: ['webhook'],
-        security: [SIGNED, TOKEN],
-        params: {
-          type: 'object',
-          properties: {
-            tenant: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'The tenant slug' },
-          },
-          required: ['tenant'],
-        },
-        response: {
-          202: {
-            description: 'Accepted and queued; `duplicate` when this event was accepted before',
-            type: 'object',
-            properties: {
-              status: { type: 'string' },
-              event_id: { type: 'string' },
-              job_id: { type: 'string' },
-              duplicate: { type: 'boolean' },
-            },
-            required: ['status', 'event_id', 'job_id'],
-          },
-          ...errorResponses({
-            400: 'The body is not valid JSON',
-            401: 'Authentication failed: one answer for an unknown or disabled tenant and a bad, stale or missing signature or token',
-            413: 'The body exceeds WEBHOOK_BODY_LIMIT_BYTES',
-            415: 'Content-Type is neither application/json nor text/plain',
-            422: 'A field is missing or invalid; the message names it',
-            429: "Past the tenant's rate limit or backlog bound; retry after Retry-After",
-            503: 'The queue (Redis) or the tenant lookup (Postgres) cannot take the event; retry after Retry-After',
-          }),
-          '4xx': errorBody,
-          '5xx': errorBody,
-        },
-      },
+      schema: webhookRouteSchema,
     },
-    async (request, reply) => {
-      const rawBody = request.body;
-      if (!Buffer.isBuffer(rawBody))
-        throw new HttpError(
-          415,
-          'unsupported_media_type',
-          'Content-Type must be application/json (or text/plain holding JSON)',
-        );
-      const outcome = await acceptDelivery(
-        opts,
-        { slug: request.params.tenant, headers: request.headers, rawBody },
-        request.log,
-      );
-      opts.metrics?.observeWebhook(
-        outcome.tenantLabel,
-        outcome.kind === 'rejected'
-          ? { outcome: 'rejected', reason: outcome.reason }
-          : { outcome: outcome.duplicate ? 'duplicate' : 'accepted' },
-      );
-      if (outcome.kind === 'rejected') throw outcome.error;
-      const { eventId, jobId, duplicate } = outcome;
-      // Written once with the access line when the answer has gone out (access-log.ts).
-      request.accessLog = {
-        msg: 'webhook accepted',
-        fields: { tenant: request.params.tenant, auth: outcome.auth, eventId, jobId, duplicate },
-      };
-      return reply.code(202).send({
-        status: 'accepted',
-        event_id: eventId,
-        job_id: jobId,
-        ...(duplicate ? { duplicate: true } : {}),
-      });
-    },
+    receiveDelivery(opts),
   );
 };

@@ -101,21 +101,53 @@ function assetLine(a: Asset): string {
   return truncate(`- ${a.name}: ${parts.filter(Boolean).join(', ')}`, ASSET_CHARS);
 }
 
-/**
- * The user prompt: the ticket first, then the context most relevant first (similar tickets by rank,
- * then solutions, then assets), each added only while the estimated tokens stay within the budget.
- * All ticket and history text goes through the tenant's redactor before it is placed here.
- */
-export function buildPrompt(input: PromptInput): BuiltPrompt {
-  const redact = (text: string) => input.redactor.redact(text);
-  const budgetChars = input.tokenBudget * 4;
-  let trimmed = false;
+/** The fence around untrusted text: its code is the one thing in the prompt a ticket cannot know. */
+interface Fence {
+  begin(what: string): string;
+  end: string;
+}
 
-  // A fresh code per prompt, so text inside cannot close the fence early: nobody writing a ticket
-  // can guess it.
-  const fence = input.fence ?? randomBytes(6).toString('hex');
-  const begin = (what: string) => `BEGIN UNTRUSTED ${fence} (${what})`;
-  const end = `END UNTRUSTED ${fence}`;
+/** The prompt's lines so far and the characters they take of the budget. */
+interface PromptDraft {
+  lines: string[];
+  used: number;
+  budgetChars: number;
+  /** Set when something was shortened or left out to stay within the budget. */
+  trimmed: boolean;
+}
+
+/** Counts `line` (and its newline) against the budget if it fits; notes the trim if it does not. */
+function fits(draft: PromptDraft, line: string): boolean {
+  if (draft.used + line.length + 1 > draft.budgetChars) {
+    draft.trimmed = true;
+    return false;
+  }
+  draft.used += line.length + 1;
+  return true;
+}
+
+/** Adds items while they fit; a section heading is added with its first item, so an empty section costs nothing. */
+function addSection<T>(
+  draft: PromptDraft,
+  heading: string[],
+  items: T[],
+  render: (item: T) => string,
+  kept: T[],
+): void {
+  let opened = false;
+  for (const item of items) {
+    const line = render(item);
+    const block = opened ? line : [...heading, line].join('\n');
+    if (!fits(draft, block)) break;
+    draft.lines.push(block);
+    kept.push(item);
+    opened = true;
+  }
+}
+
+/** Language, taxonomy and the fenced ticket: the description takes at most TICKET_SHARE of the budget. */
+function draftWithTicket(input: PromptInput, redact: (text: string) => string, fence: Fence): PromptDraft {
+  const budgetChars = input.tokenBudget * 4;
   const head = [languageLine(input.language)];
   const { categories, priorities } = input.taxonomy;
   if (categories.length > 0)
@@ -125,74 +157,86 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   head.push(
     '',
     'New ticket',
-    begin("the requester's ticket"),
+    fence.begin("the requester's ticket"),
     `Subject: ${redact(truncate(input.subject, SUBJECT_CHARS))}`,
   );
 
-  let used = head.join('\n').length;
+  const used = head.join('\n').length;
   const ticketRoom = Math.max(200, Math.floor(budgetChars * TICKET_SHARE) - used);
   const description = redact(cut(input.description, ticketRoom));
-  if (description.length > ticketRoom) trimmed = true;
   const descriptionLine = `Description: ${truncate(description, ticketRoom)}`;
-  const lines = [...head, descriptionLine, end, ''];
-  used += descriptionLine.length + end.length + 3;
-
-  const fits = (line: string) => {
-    if (used + line.length + 1 > budgetChars) {
-      trimmed = true;
-      return false;
-    }
-    used += line.length + 1;
-    return true;
+  return {
+    lines: [...head, descriptionLine, fence.end, ''],
+    used: used + descriptionLine.length + fence.end.length + 3,
+    budgetChars,
+    trimmed: description.length > ticketRoom,
   };
-  // A section heading is added with its first item, so an empty section costs nothing.
-  const section = <T>(heading: string[], items: T[], render: (item: T) => string, kept: T[]) => {
-    let opened = false;
-    for (const item of items) {
-      const line = render(item);
-      const block = opened ? line : [...heading, line].join('\n');
-      if (!fits(block)) break;
-      lines.push(block);
-      kept.push(item);
-      opened = true;
-    }
-  };
+}
 
+/** The fenced context, most relevant first, each item only while it fits; returns what was kept. */
+function addContext(
+  draft: PromptDraft,
+  context: GatheredContext,
+  redact: (text: string) => string,
+  fence: Fence,
+): BuiltPrompt['included'] {
   const included: BuiltPrompt['included'] = { similar: [], solutions: [], assets: [] };
-  const { context } = input;
   // The context is fenced too: past tickets and solutions were written by requesters and staff.
-  const contextBegin = begin('context: past tickets, knowledge base, inventory');
-  lines.push(contextBegin);
-  used += contextBegin.length + end.length + 2;
+  const contextBegin = fence.begin('context: past tickets, knowledge base, inventory');
+  draft.lines.push(contextBegin);
+  draft.used += contextBegin.length + fence.end.length + 2;
   const none = 'Similar resolved tickets of this client: none found.';
   if (context.similar.length === 0) {
-    if (fits(none)) lines.push(none);
+    if (fits(draft, none)) draft.lines.push(none);
   } else {
-    section(
+    addSection(
+      draft,
       ['Similar resolved tickets of this client, most similar first:'],
       context.similar,
       (t) => similarLine(t, redact),
       included.similar,
     );
   }
-  section(
+  addSection(
+    draft,
     ['', 'Knowledge-base solutions:'],
     context.solutions,
     (s) => solutionLine(s, redact),
     included.solutions,
   );
-  section(
+  addSection(
+    draft,
     ['', 'Assets mentioned in the ticket:'],
     context.assets,
     (a) => redact(assetLine(a)),
     included.assets,
   );
-  lines.push(end);
+  draft.lines.push(fence.end);
   for (const source of context.unavailable) {
     const line = `(${source} unavailable for this ticket)`;
-    if (fits(line)) lines.push(line);
+    if (fits(draft, line)) draft.lines.push(line);
   }
+  return included;
+}
 
-  const prompt = lines.join('\n');
-  return { prompt, included, estimatedTokens: estimateTokens(`${SYSTEM_PROMPT}\n${prompt}`), trimmed };
+/**
+ * The user prompt: the ticket first, then the context most relevant first (similar tickets by rank,
+ * then solutions, then assets), each added only while the estimated tokens stay within the budget.
+ * All ticket and history text goes through the tenant's redactor before it is placed here.
+ */
+export function buildPrompt(input: PromptInput): BuiltPrompt {
+  const redact = (text: string) => input.redactor.redact(text);
+  // A fresh code per prompt, so text inside cannot close the fence early: nobody writing a ticket
+  // can guess it.
+  const code = input.fence ?? randomBytes(6).toString('hex');
+  const fence: Fence = { begin: (what) => `BEGIN UNTRUSTED ${code} (${what})`, end: `END UNTRUSTED ${code}` };
+  const draft = draftWithTicket(input, redact, fence);
+  const included = addContext(draft, input.context, redact, fence);
+  const prompt = draft.lines.join('\n');
+  return {
+    prompt,
+    included,
+    estimatedTokens: estimateTokens(`${SYSTEM_PROMPT}\n${prompt}`),
+    trimmed: draft.trimmed,
+  };
 }

@@ -4,9 +4,9 @@ import type { Logger, ModelPrice } from '@ai-agents/shared';
 import type OpenAI from 'openai';
 import { type AppliedSuggestions, suggestionsToApply } from './auto-apply.js';
 import { buildPrompt, PROMPT_VERSION } from './build-prompt.js';
-import type { GatheredContext } from './context-types.js';
+import type { GatheredContext, SimilarTicket } from './context-types.js';
 import { detectLanguage } from './detect-language.js';
-import { generateNote, type NoteOutcome } from './generate-note.js';
+import { type AiOutcome, generateNote, type NoteOutcome } from './generate-note.js';
 import { type BudgetDecision, decideBudget } from './llm-budget.js';
 import { createRedactor, noRedaction } from './redact-pii.js';
 import type { TaxonomyCache } from './taxonomy-cache.js';
@@ -33,28 +33,77 @@ export interface LlmStepResult {
   applied: AppliedSuggestions;
 }
 
+export interface LlmStepInput {
+  tenant: TenantRow;
+  sdp: ServiceDeskClient;
+  requestId: string;
+  subject: string;
+  description: string;
+  context: GatheredContext;
+  log: Logger;
+}
+
+/** This month's budget decision; only a tenant with a budget needs its usage, so the sum is skipped for the others. */
+async function tenantBudget(deps: LlmStepDeps, tenant: TenantRow): Promise<BudgetDecision> {
+  const used =
+    tenant.monthlyTokenBudget === null ? 0 : await monthlyTokensUsed({ db: deps.db, tenantId: tenant.id });
+  return decideBudget(tenant, used, { model: deps.defaultModel, budgetModel: deps.budgetModel });
+}
+
+/** The tenant's taxonomy and the redacted, token-budgeted prompt. */
+async function promptFor(deps: LlmStepDeps, input: LlmStepInput, language: string) {
+  const { taxonomy } = await deps.taxonomy.get(input.tenant.id, input.sdp);
+  const built = buildPrompt({
+    subject: input.subject,
+    description: input.description,
+    context: input.context,
+    language,
+    taxonomy,
+    redactor: input.tenant.piiRedaction ? createRedactor() : noRedaction,
+    tokenBudget: deps.promptTokenBudget,
+  });
+  return { taxonomy, built };
+}
+
+function warnDropped(outcome: AiOutcome, log: Logger): void {
+  if (outcome.droppedCitations.length > 0 || outcome.droppedSuggestions.length > 0) {
+    log.warn(
+      {
+        droppedCitations: outcome.droppedCitations.length,
+        droppedSuggestions: outcome.droppedSuggestions.length,
+      },
+      'LLM answer referred to ids or taxonomy values outside its context; dropped them',
+    );
+  }
+}
+
+/** Writes the suggested category/priority to the ticket when the tenant opted in and it is backed. */
+async function applySuggestions(
+  input: LlmStepInput,
+  note: AiOutcome['note'],
+  similar: SimilarTicket[],
+): Promise<AppliedSuggestions> {
+  // Confidence alone never changes a ticket: the similar tickets must agree (auto-apply.ts).
+  const decision = suggestionsToApply({ tenant: input.tenant, note, similar });
+  if (Object.keys(decision.update).length === 0) return decision.applied;
+  try {
+    await input.sdp.updateRequest(input.requestId, decision.update);
+    return decision.applied;
+  } catch (error) {
+    // The note is worth more than the suggestion: post it, and say the suggestion was not applied.
+    input.log.warn({ err: error }, 'could not apply the suggested category/priority');
+    return { category: false, priority: false };
+  }
+}
+
 /**
  * From gathered context to the LLM's checked answer: budget, language, taxonomy, redaction, a
  * token-budgeted prompt, the call, grounding, and (only when the tenant opted in, the model is
  * confident enough and the similar tickets agree) writing the suggested category to the ticket.
  */
-export async function runLlmStep(
-  deps: LlmStepDeps,
-  input: {
-    tenant: TenantRow;
-    sdp: ServiceDeskClient;
-    requestId: string;
-    subject: string;
-    description: string;
-    context: GatheredContext;
-    log: Logger;
-  },
-): Promise<LlmStepResult> {
-  const { tenant, log } = input;
-  // Only a tenant with a budget needs this month's usage; the sum is skipped for the others.
-  const used =
-    tenant.monthlyTokenBudget === null ? 0 : await monthlyTokensUsed({ db: deps.db, tenantId: tenant.id });
-  const budget = decideBudget(tenant, used, { model: deps.defaultModel, budgetModel: deps.budgetModel });
+export async function runLlmStep(deps: LlmStepDeps, input: LlmStepInput): Promise<LlmStepResult> {
+  const { log } = input;
+  const budget = await tenantBudget(deps, input.tenant);
   const detected = detectLanguage(`${input.subject}\n${input.description}`);
   const base = {
     promptVersion: PROMPT_VERSION,
@@ -75,16 +124,7 @@ export async function runLlmStep(
   }
   if (budget.state === 'soft') log.info({ model: budget.model }, 'past the soft budget limit; cheaper model');
 
-  const { taxonomy } = await deps.taxonomy.get(tenant.id, input.sdp);
-  const built = buildPrompt({
-    subject: input.subject,
-    description: input.description,
-    context: input.context,
-    language: detected,
-    taxonomy,
-    redactor: tenant.piiRedaction ? createRedactor() : noRedaction,
-    tokenBudget: deps.promptTokenBudget,
-  });
+  const { taxonomy, built } = await promptFor(deps, input, detected);
   const outcome = await generateNote(deps.llm, built, {
     model: budget.model,
     maxInvalidRetries: deps.maxInvalidRetries,
@@ -92,29 +132,8 @@ export async function runLlmStep(
     prices: deps.prices,
   });
   if (outcome.kind !== 'ai') return { ...base, outcome, language: detected };
-
-  if (outcome.droppedCitations.length > 0 || outcome.droppedSuggestions.length > 0) {
-    log.warn(
-      {
-        droppedCitations: outcome.droppedCitations.length,
-        droppedSuggestions: outcome.droppedSuggestions.length,
-      },
-      'LLM answer referred to ids or taxonomy values outside its context; dropped them',
-    );
-  }
-  const { note } = outcome;
-  // Confidence alone never changes a ticket: the similar tickets must agree (auto-apply.ts).
-  const decision = suggestionsToApply({ tenant, note, similar: built.included.similar });
-  let applied = decision.applied;
-  if (Object.keys(decision.update).length > 0) {
-    try {
-      await input.sdp.updateRequest(input.requestId, decision.update);
-    } catch (error) {
-      // The note is worth more than the suggestion: post it, and say the suggestion was not applied.
-      log.warn({ err: error }, 'could not apply the suggested category/priority');
-      applied = { category: false, priority: false };
-    }
-  }
+  warnDropped(outcome, log);
+  const applied = await applySuggestions(input, outcome.note, built.included.similar);
   const suggestionsApplied = applied.category || applied.priority;
-  return { ...base, outcome, language: note.language, suggestionsApplied, applied };
+  return { ...base, outcome, language: outcome.note.language, suggestionsApplied, applied };
 }

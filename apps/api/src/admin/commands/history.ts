@@ -59,6 +59,93 @@ function progressPrinter(ctx: AdminContext) {
   };
 }
 
+interface HistoryImportOptions {
+  tenant: string;
+  csv?: string;
+  fromSdp?: boolean;
+  since?: string;
+  restart?: boolean;
+}
+
+async function importHistoryFromCsv(ctx: AdminContext, tenant: TenantRow, file: string): Promise<void> {
+  const result = await csvImport(() =>
+    importHistoryCsv(ctx.database.db, tenant.id, createReadStream(file), {
+      onProgress: (n) => !ctx.json && process.stderr.write(`${n} rows imported\n`),
+    }),
+  );
+  ctx.print(
+    `Imported ${result.imported} tickets into ${tenant.slug}'s history.${skippedNote(result.skippedLines)}`,
+    {
+      tenant: tenant.slug,
+      imported: result.imported,
+      skipped_lines: result.skippedLines,
+    },
+  );
+}
+
+async function backfillHistoryFromSdp(
+  ctx: AdminContext,
+  tenant: TenantRow,
+  opts: { since: Date | undefined; restart: boolean },
+): Promise<void> {
+  const result = await withSharedServiceDesk(ctx, (shared) => {
+    const sdp = createTenantClients({
+      box: ctx.box,
+      timeoutMs: ctx.config.sdpTimeoutMs,
+      requireHttps: ctx.config.isProduction,
+      ...(shared ? { shared } : {}),
+    }).forTenant(tenant);
+    return backfillFromSdp(ctx.database.db, tenant, sdp, {
+      since: opts.since,
+      restart: opts.restart,
+      requestsPerSecond: ctx.config.backfillRequestsPerSecond,
+      onProgress: progressPrinter(ctx),
+    });
+  });
+  ctx.print(
+    `${result.resumedAt ? `Resumed at request ${result.resumedAt}. ` : ''}${tenant.slug}: ${result.imported} resolved tickets in history from ServiceDesk Plus${result.skipped ? ` (${result.skipped} disappeared while importing)` : ''}.`,
+    {
+      tenant: tenant.slug,
+      imported: result.imported,
+      skipped: result.skipped,
+      resumed_at: result.resumedAt,
+    },
+  );
+}
+
+/** `history import`: from a CSV file or, with --from-sdp, from the tenant's ServiceDesk Plus. */
+async function importHistory(opts: HistoryImportOptions, command: Command): Promise<void> {
+  if (Boolean(opts.csv) === Boolean(opts.fromSdp))
+    throw new AdminError('give exactly one of --csv FILE or --from-sdp', 2);
+  if (opts.since && !opts.fromSdp) throw new AdminError('--since goes with --from-sdp', 2);
+  const since = parseSince(opts.since);
+  const file = opts.csv ? await readableFile(opts.csv) : undefined;
+  await withContext(command, async (ctx) => {
+    const tenant = await tenantBySlug(ctx.database.db, opts.tenant);
+    if (file) return importHistoryFromCsv(ctx, tenant, file);
+    return backfillHistoryFromSdp(ctx, tenant, { since, restart: Boolean(opts.restart) });
+  });
+}
+
+/** `inventory import`. */
+async function importInventory(opts: { tenant: string; csv: string }, command: Command): Promise<void> {
+  const file = await readableFile(opts.csv);
+  await withContext(command, async (ctx) => {
+    const tenant = await tenantBySlug(ctx.database.db, opts.tenant);
+    const result = await csvImport(() =>
+      importInventoryCsv(ctx.database.db, tenant.id, createReadStream(file)),
+    );
+    ctx.print(
+      `Imported ${result.imported} systems into ${tenant.slug}'s inventory.${skippedNote(result.skippedLines)}`,
+      {
+        tenant: tenant.slug,
+        imported: result.imported,
+        skipped_lines: result.skippedLines,
+      },
+    );
+  });
+}
+
 export function registerHistoryCommands(program: Command): void {
   const history = program.command('history').description("a tenant's resolved-ticket history");
   history
@@ -72,55 +159,7 @@ export function registerHistoryCommands(program: Command): void {
     .option('--from-sdp', "backfill resolved and closed requests through the tenant's ServiceDesk Plus API")
     .option('--since <date>', 'with --from-sdp: only requests resolved after this date')
     .option('--restart', 'with --from-sdp: ignore the stored resume point and start from the first page')
-    .action(async (opts, command: Command) => {
-      if (Boolean(opts.csv) === Boolean(opts.fromSdp))
-        throw new AdminError('give exactly one of --csv FILE or --from-sdp', 2);
-      if (opts.since && !opts.fromSdp) throw new AdminError('--since goes with --from-sdp', 2);
-      const since = parseSince(opts.since);
-      const file = opts.csv ? await readableFile(opts.csv) : undefined;
-      await withContext(command, async (ctx) => {
-        const tenant = await tenantBySlug(ctx.database.db, opts.tenant);
-        if (file) {
-          const result = await csvImport(() =>
-            importHistoryCsv(ctx.database.db, tenant.id, createReadStream(file), {
-              onProgress: (n) => !ctx.json && process.stderr.write(`${n} rows imported\n`),
-            }),
-          );
-          ctx.print(
-            `Imported ${result.imported} tickets into ${tenant.slug}'s history.${skippedNote(result.skippedLines)}`,
-            {
-              tenant: tenant.slug,
-              imported: result.imported,
-              skipped_lines: result.skippedLines,
-            },
-          );
-          return;
-        }
-        const result = await withSharedServiceDesk(ctx, (shared) => {
-          const sdp = createTenantClients({
-            box: ctx.box,
-            timeoutMs: ctx.config.sdpTimeoutMs,
-            requireHttps: ctx.config.isProduction,
-            ...(shared ? { shared } : {}),
-          }).forTenant(tenant);
-          return backfillFromSdp(ctx.database.db, tenant, sdp, {
-            since,
-            restart: Boolean(opts.restart),
-            requestsPerSecond: ctx.config.backfillRequestsPerSecond,
-            onProgress: progressPrinter(ctx),
-          });
-        });
-        ctx.print(
-          `${result.resumedAt ? `Resumed at request ${result.resumedAt}. ` : ''}${tenant.slug}: ${result.imported} resolved tickets in history from ServiceDesk Plus${result.skipped ? ` (${result.skipped} disappeared while importing)` : ''}.`,
-          {
-            tenant: tenant.slug,
-            imported: result.imported,
-            skipped: result.skipped,
-            resumed_at: result.resumedAt,
-          },
-        );
-      });
-    });
+    .action(importHistory);
 
   const inventory = program
     .command('inventory')
@@ -130,21 +169,5 @@ export function registerHistoryCommands(program: Command): void {
     .description('import systems from CSV: hostname,ip_address,asset_tag,kind,os,location,owner,notes')
     .requiredOption('--tenant <slug>', 'tenant slug')
     .requiredOption('--csv <file>', 'CSV file')
-    .action(async (opts, command: Command) => {
-      const file = await readableFile(opts.csv);
-      await withContext(command, async (ctx) => {
-        const tenant = await tenantBySlug(ctx.database.db, opts.tenant);
-        const result = await csvImport(() =>
-          importInventoryCsv(ctx.database.db, tenant.id, createReadStream(file)),
-        );
-        ctx.print(
-          `Imported ${result.imported} systems into ${tenant.slug}'s inventory.${skippedNote(result.skippedLines)}`,
-          {
-            tenant: tenant.slug,
-            imported: result.imported,
-            skipped_lines: result.skippedLines,
-          },
-        );
-      });
-    });
+    .action(importInventory);
 }

@@ -11,33 +11,133 @@ import { delugeSnippet } from '../deluge-snippet.js';
 import { notifyTenantChanged } from '../tenant-notify.js';
 import { httpUrl, requireHttps } from './options.js';
 
+type TenantStatus = 'disabled' | 'active';
+
+interface SetOptions {
+  name?: string;
+  sdpUrl?: string;
+  model?: string;
+  tokenMode?: 'on' | 'off';
+}
+
+/** `tenant disable|enable <slug>`. */
+async function changeStatus(status: TenantStatus, slug: string, command: Command): Promise<void> {
+  await withContext(command, async (ctx) => {
+    const t = await tenantBySlug(ctx, slug);
+    const changed = t.status !== status;
+    if (changed) {
+      const result = await setTenantStatus({ db: ctx.database.db, tenantId: t.id }, status, ctx.actor);
+      if (result.outcome === 'not_found') throw new AdminError(`no tenant with slug "${slug}"`);
+      await notifyTenantChanged(ctx, slug);
+    }
+    ctx.print(
+      changed ? `Tenant ${slug} is now ${status}.` : `Tenant ${slug} was already ${status}; nothing changed.`,
+      { slug, status, changed },
+    );
+  });
+}
+
+/** The flags of `tenant set` as a settings patch; refuses empty values and an empty patch. */
+function settingsFrom(opts: SetOptions): TenantSettings {
+  const settings: TenantSettings = {
+    name: opts.name,
+    sdpBaseUrl: opts.sdpUrl === undefined ? undefined : httpUrl(opts.sdpUrl, '--sdp-url'),
+    llmModel: opts.model === undefined ? undefined : opts.model === 'default' ? null : opts.model,
+    webhookTokenEnabled: opts.tokenMode === undefined ? undefined : opts.tokenMode === 'on',
+  };
+  if (opts.name !== undefined && opts.name.trim() === '') throw new AdminError('--name must not be empty', 2);
+  if (opts.model !== undefined && opts.model.trim() === '')
+    throw new AdminError('--model must not be empty', 2);
+  if (Object.values(settings).every((v) => v === undefined)) {
+    throw new AdminError(
+      'nothing to change: give at least one of --name, --sdp-url, --model, --token-mode',
+      2,
+    );
+  }
+  return settings;
+}
+
+/** `tenant set <slug>`. */
+async function setTenant(slug: string, opts: SetOptions, command: Command): Promise<void> {
+  const settings = settingsFrom(opts);
+  await withContext(command, async (ctx) => {
+    if (ctx.config.isProduction && settings.sdpBaseUrl) requireHttps(settings.sdpBaseUrl, '--sdp-url');
+    const t = await tenantBySlug(ctx, slug);
+    const changed = await updateTenantSettings({ db: ctx.database.db, tenantId: t.id }, settings, ctx.actor);
+    if (changed === null) throw new AdminError(`no tenant with slug "${slug}"`);
+    if (changed.length > 0) await notifyTenantChanged(ctx, slug);
+    ctx.print(
+      changed.length > 0
+        ? `Tenant ${slug} updated: ${changed.join(', ')}.`
+        : `Tenant ${slug} already had these settings; nothing changed.`,
+      { slug, changed },
+    );
+  });
+}
+
+/** `tenant rotate-secret <slug>`: prints the new secret once, with the Deluge function that uses it. */
+async function rotateSecret(slug: string, opts: { force?: boolean }, command: Command): Promise<void> {
+  await withContext(command, async (ctx) => {
+    const t = await tenantBySlug(ctx, slug);
+    const result = await rotateWebhookSecret({ db: ctx.database.db, tenantId: t.id }, ctx.box, {
+      actor: ctx.actor,
+      force: opts.force,
+    });
+    if (result.outcome === 'not_found') throw new AdminError(`no tenant with slug "${slug}"`);
+    if (result.outcome === 'rotation_in_progress') {
+      throw new AdminError(
+        `tenant ${slug} still accepts its previous secret from an earlier rotation; run "tenant retire-secret ${slug}" once ServiceDesk Plus uses the current one, or pass --force`,
+      );
+    }
+    await notifyTenantChanged(ctx, slug);
+    const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${slug}`;
+    ctx.print(
+      [
+        `New webhook secret for ${slug}: ${result.webhookSecret}`,
+        '(Shown only now. The old secret is still accepted: update ServiceDesk Plus, then run',
+        ` "tenant retire-secret ${slug}".)`,
+        '',
+        'Updated Deluge custom function:',
+        '',
+        delugeSnippet(webhookUrl, result.webhookSecret),
+      ].join('\n'),
+      {
+        slug,
+        webhook_url: webhookUrl,
+        webhook_secret: result.webhookSecret,
+        previous_secret_accepted: true,
+      },
+    );
+  });
+}
+
+/** `tenant retire-secret <slug>`. */
+async function retireSecret(slug: string, _opts: unknown, command: Command): Promise<void> {
+  await withContext(command, async (ctx) => {
+    const t = await tenantBySlug(ctx, slug);
+    const result = await retireWebhookSecret({ db: ctx.database.db, tenantId: t.id }, ctx.actor);
+    if (result.outcome === 'not_found') throw new AdminError(`no tenant with slug "${slug}"`);
+    const retired = result.outcome === 'retired';
+    if (retired) await notifyTenantChanged(ctx, slug);
+    ctx.print(
+      retired
+        ? `The previous webhook secret of ${slug} is retired; only the current one is accepted.`
+        : `Tenant ${slug} had no previous secret; nothing changed.`,
+      { slug, retired },
+    );
+  });
+}
+
 export function registerTenantChangeCommands(tenant: Command): void {
   for (const status of ['disabled', 'active'] as const) {
-    const verb = status === 'disabled' ? 'disable' : 'enable';
     tenant
-      .command(`${verb} <slug>`)
+      .command(`${status === 'disabled' ? 'disable' : 'enable'} <slug>`)
       .description(
         status === 'disabled'
           ? "refuse the tenant's webhooks (401) and stop processing its queued events"
           : "accept the tenant's webhooks again",
       )
-      .action(async (slug: string, _opts, command: Command) => {
-        await withContext(command, async (ctx) => {
-          const t = await tenantBySlug(ctx, slug);
-          const changed = t.status !== status;
-          if (changed) {
-            const result = await setTenantStatus({ db: ctx.database.db, tenantId: t.id }, status, ctx.actor);
-            if (result.outcome === 'not_found') throw new AdminError(`no tenant with slug "${slug}"`);
-            await notifyTenantChanged(ctx, slug);
-          }
-          ctx.print(
-            changed
-              ? `Tenant ${slug} is now ${status}.`
-              : `Tenant ${slug} was already ${status}; nothing changed.`,
-            { slug, status, changed },
-          );
-        });
-      });
+      .action((slug: string, _opts, command: Command) => changeStatus(status, slug, command));
   }
 
   tenant
@@ -52,47 +152,7 @@ export function registerTenantChangeCommands(tenant: Command): void {
         'accept X-Webhook-Token deliveries (weaker: no replay protection)',
       ).choices(['on', 'off']),
     )
-    .action(
-      async (
-        slug: string,
-        opts: { name?: string; sdpUrl?: string; model?: string; tokenMode?: 'on' | 'off' },
-        command: Command,
-      ) => {
-        const settings: TenantSettings = {
-          name: opts.name,
-          sdpBaseUrl: opts.sdpUrl === undefined ? undefined : httpUrl(opts.sdpUrl, '--sdp-url'),
-          llmModel: opts.model === undefined ? undefined : opts.model === 'default' ? null : opts.model,
-          webhookTokenEnabled: opts.tokenMode === undefined ? undefined : opts.tokenMode === 'on',
-        };
-        if (opts.name !== undefined && opts.name.trim() === '')
-          throw new AdminError('--name must not be empty', 2);
-        if (opts.model !== undefined && opts.model.trim() === '')
-          throw new AdminError('--model must not be empty', 2);
-        if (Object.values(settings).every((v) => v === undefined)) {
-          throw new AdminError(
-            'nothing to change: give at least one of --name, --sdp-url, --model, --token-mode',
-            2,
-          );
-        }
-        await withContext(command, async (ctx) => {
-          if (ctx.config.isProduction && settings.sdpBaseUrl) requireHttps(settings.sdpBaseUrl, '--sdp-url');
-          const t = await tenantBySlug(ctx, slug);
-          const changed = await updateTenantSettings(
-            { db: ctx.database.db, tenantId: t.id },
-            settings,
-            ctx.actor,
-          );
-          if (changed === null) throw new AdminError(`no tenant with slug "${slug}"`);
-          if (changed.length > 0) await notifyTenantChanged(ctx, slug);
-          ctx.print(
-            changed.length > 0
-              ? `Tenant ${slug} updated: ${changed.join(', ')}.`
-              : `Tenant ${slug} already had these settings; nothing changed.`,
-            { slug, changed },
-          );
-        });
-      },
-    );
+    .action(setTenant);
 
   tenant
     .command('rotate-secret <slug>')
@@ -103,57 +163,10 @@ export function registerTenantChangeCommands(tenant: Command): void {
       '--force',
       'rotate even though the previous rotation was not retired (drops that previous secret)',
     )
-    .action(async (slug: string, opts: { force?: boolean }, command: Command) => {
-      await withContext(command, async (ctx) => {
-        const t = await tenantBySlug(ctx, slug);
-        const result = await rotateWebhookSecret({ db: ctx.database.db, tenantId: t.id }, ctx.box, {
-          actor: ctx.actor,
-          force: opts.force,
-        });
-        if (result.outcome === 'not_found') throw new AdminError(`no tenant with slug "${slug}"`);
-        if (result.outcome === 'rotation_in_progress') {
-          throw new AdminError(
-            `tenant ${slug} still accepts its previous secret from an earlier rotation; run "tenant retire-secret ${slug}" once ServiceDesk Plus uses the current one, or pass --force`,
-          );
-        }
-        await notifyTenantChanged(ctx, slug);
-        const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${slug}`;
-        ctx.print(
-          [
-            `New webhook secret for ${slug}: ${result.webhookSecret}`,
-            '(Shown only now. The old secret is still accepted: update ServiceDesk Plus, then run',
-            ` "tenant retire-secret ${slug}".)`,
-            '',
-            'Updated Deluge custom function:',
-            '',
-            delugeSnippet(webhookUrl, result.webhookSecret),
-          ].join('\n'),
-          {
-            slug,
-            webhook_url: webhookUrl,
-            webhook_secret: result.webhookSecret,
-            previous_secret_accepted: true,
-          },
-        );
-      });
-    });
+    .action(rotateSecret);
 
   tenant
     .command('retire-secret <slug>')
     .description('stop accepting the previous webhook secret (finishes a rotation)')
-    .action(async (slug: string, _opts, command: Command) => {
-      await withContext(command, async (ctx) => {
-        const t = await tenantBySlug(ctx, slug);
-        const result = await retireWebhookSecret({ db: ctx.database.db, tenantId: t.id }, ctx.actor);
-        if (result.outcome === 'not_found') throw new AdminError(`no tenant with slug "${slug}"`);
-        const retired = result.outcome === 'retired';
-        if (retired) await notifyTenantChanged(ctx, slug);
-        ctx.print(
-          retired
-            ? `The previous webhook secret of ${slug} is retired; only the current one is accepted.`
-            : `Tenant ${slug} had no previous secret; nothing changed.`,
-          { slug, retired },
-        );
-      });
-    });
+    .action(retireSecret);
 }

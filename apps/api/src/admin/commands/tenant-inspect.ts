@@ -1,6 +1,12 @@
 import { listAudit, listTenants, loadTenant, type TenantSummary } from '@ai-agents/db';
 import type { Command } from 'commander';
-import { AdminError, tenantBySlug, withContext, withSharedServiceDesk } from '../context.js';
+import {
+  type AdminContext,
+  AdminError,
+  tenantBySlug,
+  withContext,
+  withSharedServiceDesk,
+} from '../context.js';
 import { checkServiceDesk } from '../sdp-check.js';
 
 /** A tenant as printed by list/show: settings only, never a secret. */
@@ -20,60 +26,106 @@ function tenantJson(t: TenantSummary) {
   };
 }
 
+/** `tenant list`. */
+async function listAll(_opts: unknown, command: Command): Promise<void> {
+  await withContext(command, async (ctx) => {
+    const tenants = await listTenants(ctx.database.db);
+    const rows = tenants.map(
+      (t) =>
+        `${t.slug.padEnd(24)} ${t.status.padEnd(8)} ${t.sdpAuthType.padEnd(6)} ${t.sdpBaseUrl}  ${t.name}`,
+    );
+    ctx.print(
+      tenants.length === 0 ? 'No tenants yet (add one: tenant add --help).' : rows.join('\n'),
+      tenants.map(tenantJson),
+    );
+  });
+}
+
+/** `tenant show <slug>`. */
+async function showOne(slug: string, _opts: unknown, command: Command): Promise<void> {
+  await withContext(command, async (ctx) => {
+    const t = await tenantBySlug(ctx, slug);
+    const audit = await listAudit({ db: ctx.database.db, tenantId: t.id }, 10);
+    const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${t.slug}`;
+    ctx.print(
+      [
+        `Tenant ${t.slug} (${t.name}), id ${t.id}`,
+        `  status:          ${t.status}`,
+        `  ServiceDesk:     ${t.sdpBaseUrl} (${t.sdpAuthType})`,
+        `  model:           ${t.llmModel ?? '(installation default)'}`,
+        `  webhook URL:     ${webhookUrl}`,
+        `  token mode:      ${t.webhookTokenEnabled ? 'on (X-Webhook-Token accepted; no replay protection)' : 'off'}`,
+        `  secret rotation: ${t.rotatingWebhookSecret ? 'in progress (previous secret still accepted; finish with tenant retire-secret)' : 'none'}`,
+        '  recent changes:',
+        ...audit.map(
+          (a) =>
+            `    ${a.createdAt.toISOString()}  ${a.actor.padEnd(12)} ${a.action} ${JSON.stringify(a.details)}`,
+        ),
+      ].join('\n'),
+      {
+        ...tenantJson(t),
+        webhook_url: webhookUrl,
+        audit: audit.map((a) => ({
+          actor: a.actor,
+          action: a.action,
+          details: a.details,
+          created_at: a.createdAt.toISOString(),
+        })),
+      },
+    );
+  });
+}
+
+/** The read `tenant check` makes with the stored credentials, printed; throws when it failed. */
+async function reportCheck(ctx: AdminContext, slug: string, timeoutMs: number): Promise<void> {
+  const summary = await tenantBySlug(ctx, slug);
+  const row = await loadTenant({ db: ctx.database.db, tenantId: summary.id });
+  if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
+  const result = await withSharedServiceDesk(ctx, (shared) =>
+    checkServiceDesk(row, ctx.box, timeoutMs, { shared, requireHttps: ctx.config.isProduction }),
+  );
+  const capabilities = result.capabilities.map((c) => ({
+    capability: c.capability,
+    required: c.required,
+    ok: c.ok,
+    ...(c.problem ? { problem: c.problem, message: c.message } : {}),
+  }));
+  if (!result.ok) {
+    if (ctx.json)
+      ctx.print('', { slug, ok: false, problem: result.problem, message: result.message, capabilities });
+    throw new AdminError(`${slug}: ${result.message}`);
+  }
+  const degraded = result.capabilities.filter((c) => !c.ok);
+  ctx.print(
+    [
+      `${slug}: OK (ServiceDesk Plus at ${row.sdpBaseUrl} answered with the stored credentials)`,
+      ...degraded.map(
+        (c) => `  warning: ${c.message} (notes are posted without this context until it is granted)`,
+      ),
+    ].join('\n'),
+    { slug, ok: true, capabilities },
+  );
+}
+
+/** `tenant check <slug>`. */
+async function check(slug: string, opts: { timeout: string }, command: Command): Promise<void> {
+  const timeoutMs = Number(opts.timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000) {
+    throw new AdminError(
+      `--timeout must be a whole number of milliseconds (100-120000), got "${opts.timeout}"`,
+      2,
+    );
+  }
+  await withContext(command, (ctx) => reportCheck(ctx, slug, timeoutMs));
+}
+
 export function registerTenantInspectCommands(tenant: Command): void {
-  tenant
-    .command('list')
-    .description('list all tenants (no secrets)')
-    .action(async (_opts, command: Command) => {
-      await withContext(command, async (ctx) => {
-        const tenants = await listTenants(ctx.database.db);
-        const rows = tenants.map(
-          (t) =>
-            `${t.slug.padEnd(24)} ${t.status.padEnd(8)} ${t.sdpAuthType.padEnd(6)} ${t.sdpBaseUrl}  ${t.name}`,
-        );
-        ctx.print(
-          tenants.length === 0 ? 'No tenants yet (add one: tenant add --help).' : rows.join('\n'),
-          tenants.map(tenantJson),
-        );
-      });
-    });
+  tenant.command('list').description('list all tenants (no secrets)').action(listAll);
 
   tenant
     .command('show <slug>')
     .description('show one tenant: settings, webhook URL and recent audit entries (no secrets)')
-    .action(async (slug: string, _opts, command: Command) => {
-      await withContext(command, async (ctx) => {
-        const t = await tenantBySlug(ctx, slug);
-        const audit = await listAudit({ db: ctx.database.db, tenantId: t.id }, 10);
-        const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${t.slug}`;
-        ctx.print(
-          [
-            `Tenant ${t.slug} (${t.name}), id ${t.id}`,
-            `  status:          ${t.status}`,
-            `  ServiceDesk:     ${t.sdpBaseUrl} (${t.sdpAuthType})`,
-            `  model:           ${t.llmModel ?? '(installation default)'}`,
-            `  webhook URL:     ${webhookUrl}`,
-            `  token mode:      ${t.webhookTokenEnabled ? 'on (X-Webhook-Token accepted; no replay protection)' : 'off'}`,
-            `  secret rotation: ${t.rotatingWebhookSecret ? 'in progress (previous secret still accepted; finish with tenant retire-secret)' : 'none'}`,
-            '  recent changes:',
-            ...audit.map(
-              (a) =>
-                `    ${a.createdAt.toISOString()}  ${a.actor.padEnd(12)} ${a.action} ${JSON.stringify(a.details)}`,
-            ),
-          ].join('\n'),
-          {
-            ...tenantJson(t),
-            webhook_url: webhookUrl,
-            audit: audit.map((a) => ({
-              actor: a.actor,
-              action: a.action,
-              details: a.details,
-              created_at: a.createdAt.toISOString(),
-            })),
-          },
-        );
-      });
-    });
+    .action(showOne);
 
   tenant
     .command('check <slug>')
@@ -81,48 +133,5 @@ export function registerTenantInspectCommands(tenant: Command): void {
       'call ServiceDesk Plus with the stored credentials (a harmless GET) and report OK or why not',
     )
     .option('--timeout <ms>', 'give up after this many milliseconds', '10000')
-    .action(async (slug: string, opts: { timeout: string }, command: Command) => {
-      const timeoutMs = Number(opts.timeout);
-      if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000) {
-        throw new AdminError(
-          `--timeout must be a whole number of milliseconds (100-120000), got "${opts.timeout}"`,
-          2,
-        );
-      }
-      await withContext(command, async (ctx) => {
-        const summary = await tenantBySlug(ctx, slug);
-        const row = await loadTenant({ db: ctx.database.db, tenantId: summary.id });
-        if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
-        const result = await withSharedServiceDesk(ctx, (shared) =>
-          checkServiceDesk(row, ctx.box, timeoutMs, { shared, requireHttps: ctx.config.isProduction }),
-        );
-        const capabilities = result.capabilities.map((c) => ({
-          capability: c.capability,
-          required: c.required,
-          ok: c.ok,
-          ...(c.problem ? { problem: c.problem, message: c.message } : {}),
-        }));
-        if (!result.ok) {
-          if (ctx.json)
-            ctx.print('', {
-              slug,
-              ok: false,
-              problem: result.problem,
-              message: result.message,
-              capabilities,
-            });
-          throw new AdminError(`${slug}: ${result.message}`);
-        }
-        const degraded = result.capabilities.filter((c) => !c.ok);
-        ctx.print(
-          [
-            `${slug}: OK (ServiceDesk Plus at ${row.sdpBaseUrl} answered with the stored credentials)`,
-            ...degraded.map(
-              (c) => `  warning: ${c.message} (notes are posted without this context until it is granted)`,
-            ),
-          ].join('\n'),
-          { slug, ok: true, capabilities },
-        );
-      });
-    });
+    .action(check);
 }
