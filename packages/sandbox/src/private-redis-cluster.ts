@@ -72,6 +72,15 @@ export function missingRedisClusterBinaries(): string[] {
   );
 }
 
+interface ClusterSettings {
+  primaries: number;
+  replicas: number;
+  nodeTimeoutMs: number;
+  user: string;
+  password: string;
+  tls: TestTls | undefined;
+}
+
 export async function startPrivateRedisCluster(
   options: {
     primaries?: number;
@@ -81,204 +90,219 @@ export async function startPrivateRedisCluster(
     tls?: TestTls;
   } = {},
 ): Promise<PrivateRedisCluster> {
-  const primaries = options.primaries ?? 3;
-  const replicas = options.replicas ?? 0;
-  const nodeTimeoutMs = options.nodeTimeoutMs ?? 3_000;
-  const user = 'ai-agents';
-  const password = `cluster-${Math.random().toString(36).slice(2)}`;
+  const settings: ClusterSettings = {
+    primaries: options.primaries ?? 3,
+    replicas: options.replicas ?? 0,
+    nodeTimeoutMs: options.nodeTimeoutMs ?? 3_000,
+    user: 'ai-agents',
+    password: `cluster-${Math.random().toString(36).slice(2)}`,
+    tls: options.tls,
+  };
   const dir = await mkdtemp(join(tmpdir(), 'ai-agents-redis-cluster-'));
   const nodes: ClusterNode[] = [];
-
-  for (let i = 0; i < primaries * (1 + replicas); i++) {
+  for (let i = 0; i < settings.primaries * (1 + settings.replicas); i++) {
     const port = await freePort();
     // The bus port explicitly: the default (port + 10000) can be taken, or beyond 65535.
     const busPort = await freePort();
     const nodeDir = join(dir, String(port));
     await mkdir(nodeDir);
-    let child: ChildProcess | undefined;
-    const args = [
-      ...(options.tls
-        ? [
-            '--port',
-            '0',
-            '--tls-port',
-            String(port),
-            ...tlsServerArgs(options.tls),
-            '--tls-cluster',
-            'yes',
-            '--tls-replication',
-            'yes',
-          ]
-        : ['--port', String(port)]),
-      '--cluster-port',
-      String(busPort),
-      '--bind',
-      '127.0.0.1',
-      '--dir',
-      nodeDir,
-      '--cluster-enabled',
-      'yes',
-      '--cluster-config-file',
-      'nodes.conf',
-      '--cluster-node-timeout',
-      String(nodeTimeoutMs),
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'always',
-      '--save',
-      '',
-      '--maxmemory-policy',
-      'noeviction',
-      // A replica is in sync at once instead of after the default 5 s wait for more replicas.
-      '--repl-diskless-sync-delay',
-      '0',
-      ...redisUserArgs(user, password),
-      // Replicas log in to their primary as the same user.
-      '--masteruser',
-      user,
-      '--masterauth',
-      password,
-    ];
-    const node: ClusterNode = {
-      port,
-      running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
-      async start() {
-        child = spawn('redis-server', args, { stdio: 'ignore' });
-        track(child);
-        await waitForPort(port, 5_000);
-      },
-      async stop() {
-        const current = child;
-        child = undefined;
-        if (!current || current.exitCode !== null || current.signalCode !== null) return;
-        await new Promise<void>((resolve) => {
-          current.once('exit', () => resolve());
-          current.kill('SIGKILL');
-        });
-      },
-    };
-    nodes.push(node);
+    nodes.push(clusterNode(port, nodeArgs(settings, port, busPort, nodeDir)));
   }
-
-  const clients = new Map<number, Redis>();
-  const client = (node: ClusterNode): Redis => {
-    let c = clients.get(node.port);
-    if (!c) {
-      c = new Redis({
-        host: '127.0.0.1',
-        port: node.port,
-        username: user,
-        password,
-        ...(options.tls ? { tls: { ca: options.tls.ca } } : {}),
-        maxRetriesPerRequest: 1,
-        retryStrategy: () => 200,
-        lazyConnect: false,
-      });
-      c.on('error', () => {});
-      clients.set(node.port, c);
-    }
-    return c;
-  };
-
+  const clients = nodeClients(settings);
   const destroy = async () => {
-    for (const c of clients.values()) c.disconnect();
+    clients.disconnect();
     for (const node of nodes) await node.stop();
     await rm(dir, { recursive: true, force: true });
   };
-
-  async function primaryFor(key: string): Promise<ClusterNode> {
-    for (const node of nodes.filter((n) => n.running())) {
-      try {
-        const c = client(node);
-        const slot = Number(await c.call('CLUSTER', 'KEYSLOT', key));
-        const ranges = (await c.call('CLUSTER', 'SLOTS')) as [
-          number,
-          number,
-          [string, number, ...unknown[]],
-        ][];
-        const range = ranges.find(([from, to]) => slot >= from && slot <= to);
-        const owner = nodes.find((n) => n.port === range?.[2][1]);
-        if (owner?.running()) return owner;
-      } catch {
-        // ask another node
-      }
-    }
-    throw new Error(`no running primary serves the slot of ${key}`);
-  }
-
-  try {
-    for (const node of nodes) await node.start();
-    await promisify(execFile)(
-      'redis-cli',
-      [
-        ...(options.tls ? ['--tls', '--cacert', options.tls.caFile] : []),
-        '--user',
-        user,
-        '-a',
-        password,
-        '--no-auth-warning',
-        '--cluster',
-        'create',
-        ...nodes.map((n) => `127.0.0.1:${n.port}`),
-        '--cluster-replicas',
-        String(replicas),
-        '--cluster-yes',
-      ],
-      { timeout: 30_000 },
-    );
-  } catch (error) {
-    await destroy();
-    throw error;
-  }
-
+  const primaryFor = (key: string) => primaryServing(nodes, clients.of, key);
   const cluster: PrivateRedisCluster = {
-    url: `${options.tls ? 'rediss' : 'redis'}://${user}:${password}@${nodes
-      .slice(0, primaries)
+    url: `${settings.tls ? 'rediss' : 'redis'}://${settings.user}:${settings.password}@${nodes
+      .slice(0, settings.primaries)
       .map((n) => `127.0.0.1:${n.port}`)
       .join(',')}`,
-    user,
-    password,
+    user: settings.user,
+    password: settings.password,
     nodes,
     primaryFor,
-    async waitUntilHealthy(key, timeoutMs = 30_000) {
-      return waitFor(
-        async () => {
-          for (const node of nodes.filter((n) => n.running())) {
-            const info = await client(node)
-              .call('CLUSTER', 'INFO')
-              .catch(() => '');
-            if (!String(info).includes('cluster_state:ok')) return undefined;
-            // A replica that has not synced cannot take over: wait for its link to be up.
-            const replication = String(
-              await client(node)
-                .info('replication')
-                .catch(() => ''),
-            );
-            if (replication.includes('role:slave') && !replication.includes('master_link_status:up'))
-              return undefined;
-          }
-          return primaryFor(key).catch(() => undefined);
-        },
+    waitUntilHealthy: (key, timeoutMs = 30_000) =>
+      waitFor(
+        async () =>
+          (await allNodesHealthy(nodes, clients.of)) ? primaryFor(key).catch(() => undefined) : undefined,
         timeoutMs,
         'the Redis Cluster to report cluster_state:ok',
-      );
-    },
-    async isPrimary(node) {
-      return (await client(node).info('replication')).includes('role:master');
-    },
-    async keysOn(node, pattern) {
-      return (await client(node).call('KEYS', pattern)) as string[];
-    },
+      ),
+    isPrimary: async (node) => (await clients.of(node).info('replication')).includes('role:master'),
+    keysOn: async (node, pattern) => (await clients.of(node).call('KEYS', pattern)) as string[],
     destroy,
   };
   try {
+    for (const node of nodes) await node.start();
+    await createCluster(settings, nodes);
     await cluster.waitUntilHealthy('{probe}');
   } catch (error) {
     await destroy();
     throw error;
   }
   return cluster;
+}
+
+/** One node's redis-server command line: cluster mode, AOF with fsync always, the ACL user. */
+function nodeArgs(settings: ClusterSettings, port: number, busPort: number, nodeDir: string): string[] {
+  const { tls, user, password } = settings;
+  return [
+    ...(tls
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          ...tlsServerArgs(tls),
+          '--tls-cluster',
+          'yes',
+          '--tls-replication',
+          'yes',
+        ]
+      : ['--port', String(port)]),
+    '--cluster-port',
+    String(busPort),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    nodeDir,
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-node-timeout',
+    String(settings.nodeTimeoutMs),
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'always',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction',
+    // A replica is in sync at once instead of after the default 5 s wait for more replicas.
+    '--repl-diskless-sync-delay',
+    '0',
+    ...redisUserArgs(user, password),
+    // Replicas log in to their primary as the same user.
+    '--masteruser',
+    user,
+    '--masterauth',
+    password,
+  ];
+}
+
+function clusterNode(port: number, args: string[]): ClusterNode {
+  let child: ChildProcess | undefined;
+  return {
+    port,
+    running: () => child !== undefined && child.exitCode === null && child.signalCode === null,
+    async start() {
+      child = spawn('redis-server', args, { stdio: 'ignore' });
+      track(child);
+      await waitForPort(port, 5_000);
+    },
+    async stop() {
+      const current = child;
+      child = undefined;
+      if (!current || current.exitCode !== null || current.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        current.once('exit', () => resolve());
+        current.kill('SIGKILL');
+      });
+    },
+  };
+}
+
+/** One client per node, made when first needed, logged in as the cluster's user. */
+function nodeClients(settings: ClusterSettings) {
+  const clients = new Map<number, Redis>();
+  return {
+    of(node: ClusterNode): Redis {
+      let c = clients.get(node.port);
+      if (!c) {
+        c = new Redis({
+          host: '127.0.0.1',
+          port: node.port,
+          username: settings.user,
+          password: settings.password,
+          ...(settings.tls ? { tls: { ca: settings.tls.ca } } : {}),
+          maxRetriesPerRequest: 1,
+          retryStrategy: () => 200,
+          lazyConnect: false,
+        });
+        c.on('error', () => {});
+        clients.set(node.port, c);
+      }
+      return c;
+    },
+    disconnect() {
+      for (const c of clients.values()) c.disconnect();
+    },
+  };
+}
+
+async function primaryServing(
+  nodes: ClusterNode[],
+  client: (node: ClusterNode) => Redis,
+  key: string,
+): Promise<ClusterNode> {
+  for (const node of nodes.filter((n) => n.running())) {
+    try {
+      const c = client(node);
+      const slot = Number(await c.call('CLUSTER', 'KEYSLOT', key));
+      const ranges = (await c.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]]][];
+      const range = ranges.find(([from, to]) => slot >= from && slot <= to);
+      const owner = nodes.find((n) => n.port === range?.[2][1]);
+      if (owner?.running()) return owner;
+    } catch {
+      // ask another node
+    }
+  }
+  throw new Error(`no running primary serves the slot of ${key}`);
+}
+
+/** Every running node reports cluster_state:ok, and every replica's link to its primary is up. */
+async function allNodesHealthy(nodes: ClusterNode[], client: (node: ClusterNode) => Redis): Promise<boolean> {
+  for (const node of nodes.filter((n) => n.running())) {
+    const info = await client(node)
+      .call('CLUSTER', 'INFO')
+      .catch(() => '');
+    if (!String(info).includes('cluster_state:ok')) return false;
+    // A replica that has not synced cannot take over: wait for its link to be up.
+    const replication = String(
+      await client(node)
+        .info('replication')
+        .catch(() => ''),
+    );
+    if (replication.includes('role:slave') && !replication.includes('master_link_status:up')) return false;
+  }
+  return true;
+}
+
+/** `redis-cli --cluster create` over the started nodes: the first `primaries` become primaries. */
+async function createCluster(settings: ClusterSettings, nodes: ClusterNode[]): Promise<void> {
+  await promisify(execFile)(
+    'redis-cli',
+    [
+      ...(settings.tls ? ['--tls', '--cacert', settings.tls.caFile] : []),
+      '--user',
+      settings.user,
+      '-a',
+      settings.password,
+      '--no-auth-warning',
+      '--cluster',
+      'create',
+      ...nodes.map((n) => `127.0.0.1:${n.port}`),
+      '--cluster-replicas',
+      String(settings.replicas),
+      '--cluster-yes',
+    ],
+    { timeout: 30_000 },
+  );
 }
 
 /** A private CA and a certificate for localhost / 127.0.0.1 it signed, for TLS tests. */
@@ -357,12 +381,12 @@ export async function createTestTls(): Promise<TestTls | null> {
   };
 }
 
-/** redis-server arguments for TLS with `tls`; clients need no certificate of their own. */
 /** redis-server arguments for one user allowed everything with this password, and no default user. */
 export function redisUserArgs(user: string, password: string): string[] {
   return ['--user', user, 'on', `>${password}`, '~*', '&*', '+@all', '--user', 'default', 'off'];
 }
 
+/** redis-server arguments for TLS with `tls`; clients need no certificate of their own. */
 export function tlsServerArgs(tls: TestTls): string[] {
   return [
     '--tls-cert-file',
