@@ -9,7 +9,7 @@ import {
 } from '@ai-agents/sandbox';
 import {
   createLogger,
-  ENHANCE_QUEUE,
+  EVENTS_QUEUE,
   effectiveQueuePrefix,
   type Logger,
   loadConfig,
@@ -59,7 +59,7 @@ export async function startStack(options: StackOptions = {}) {
   const inspect = createRedisClient({ redisUrl, redisMode }, { maxRetriesPerRequest: null });
   inspect.on('error', () => {});
   const queuePrefix = effectiveQueuePrefix(env.QUEUE_PREFIX ?? '', redisMode);
-  const queue = new Queue(ENHANCE_QUEUE, { connection: inspect, prefix: queuePrefix });
+  const queue = new Queue(EVENTS_QUEUE, { connection: inspect, prefix: queuePrefix });
   queue.on('error', () => {});
 
   const stack = {

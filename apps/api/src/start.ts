@@ -2,8 +2,8 @@ import { type Database, openServiceDatabase } from '@ai-agents/db';
 import {
   type ApiConfig,
   createSecretBox,
-  ENHANCE_JOB_OPTIONS,
-  ENHANCE_QUEUE,
+  EVENT_JOB_OPTIONS,
+  EVENTS_QUEUE,
   type Logger,
 } from '@ai-agents/shared';
 import { assertNoEviction, createRedisClient, type RedisClient, waitForRedis } from '@ai-agents/shared/redis';
@@ -69,10 +69,10 @@ export async function createApi(config: ApiConfig, logger: Logger): Promise<ApiA
   });
 
   const redis = await connectProducerRedis(config, logger, database);
-  const queue = new Queue(ENHANCE_QUEUE, {
+  const queue = new Queue(EVENTS_QUEUE, {
     connection: redis,
     prefix: config.queuePrefix,
-    defaultJobOptions: ENHANCE_JOB_OPTIONS,
+    defaultJobOptions: EVENT_JOB_OPTIONS,
   });
   queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
 

@@ -6,7 +6,7 @@ import {
   TEST_REDIS_URL,
   waitFor,
 } from '@ai-agents/sandbox';
-import { computeSignature, createLogger, ENHANCE_QUEUE, signWebhook } from '@ai-agents/shared';
+import { computeSignature, createLogger, EVENTS_QUEUE, signWebhook } from '@ai-agents/shared';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -113,14 +113,14 @@ describe('POST /v1/webhooks/servicedesk/:tenant', () => {
     // The job is processed, then retention removes it (production keeps finished jobs a day, or
     // the last 10,000).
     const workerConnection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-    const worker = new Worker(ENHANCE_QUEUE, async () => 'done', { connection: workerConnection, prefix });
+    const worker = new Worker(EVENTS_QUEUE, async () => 'done', { connection: workerConnection, prefix });
     const jobId = first.json().job_id as string;
     await vi.waitFor(async () => expect(await queue.getJobState(jobId)).toBe('completed'), {
       timeout: 5_000,
     });
     await worker.close();
     workerConnection.disconnect();
-    await removeAsRetentionDoes(queueConnection, { prefix, name: ENHANCE_QUEUE }, jobId);
+    await removeAsRetentionDoes(queueConnection, { prefix, name: EVENTS_QUEUE }, jobId);
     expect(await queue.getJob(jobId)).toBeUndefined();
     const again = await app.inject(delivery(created('1003', 'evt-1003')));
     expect(again.json().duplicate).toBe(true);
@@ -296,7 +296,7 @@ describe('when Redis is down', () => {
     );
     expect(after.json().duplicate).toBeUndefined();
     const connection = new Redis(redis.url);
-    const stored = new Queue(ENHANCE_QUEUE, { connection, prefix });
+    const stored = new Queue(EVENTS_QUEUE, { connection, prefix });
     try {
       expect((await stored.getJob(after.json().job_id))?.data.requestId).toBe('5001');
     } finally {

@@ -1,5 +1,5 @@
 import { openServiceDatabase } from '@ai-agents/db';
-import { ENHANCE_QUEUE, type JobKind, type Logger, type WorkerConfig } from '@ai-agents/shared';
+import { EVENTS_QUEUE, type JobKind, type Logger, type WorkerConfig } from '@ai-agents/shared';
 // A subpath of its own: only the worker loads undici; the API does not need it.
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import {
@@ -69,7 +69,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const processors = createProcessors(deps);
 
   const worker = new Worker(
-    ENHANCE_QUEUE,
+    EVENTS_QUEUE,
     async (job, token) => {
       if (!isJobKind(job.name, processors)) throw new UnrecoverableError(`No processor for job ${job.name}`);
       return runJob(processors, job.name, job, token, metrics);
@@ -133,7 +133,7 @@ function releaseFinishedJobs(
   const release = createBacklogRelease({
     redis: connection,
     prefix: config.queuePrefix,
-    queueName: ENHANCE_QUEUE,
+    queueName: EVENTS_QUEUE,
     logger,
   });
   worker.on('completed', release);

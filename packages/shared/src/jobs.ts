@@ -11,7 +11,7 @@ import { z } from 'zod';
  * The one queue every ServiceDesk Plus event's job travels on, whatever its kind (the job's name says
  * which). Its name stays "enhance", the first kind it carried: installed queues' Redis keys hold it.
  */
-export const ENHANCE_QUEUE = 'enhance';
+export const EVENTS_QUEUE = 'enhance';
 
 /** The events each job kind is made from (JOB_KINDS below adds their payload schemas). */
 const EVENTS_OF_KIND = {
@@ -39,7 +39,7 @@ export const traceCarrierSchema = z.object({
 
 export type TraceCarrier = z.infer<typeof traceCarrierSchema>;
 
-export const enhanceJobSchema = z.object({
+export const eventJobSchema = z.object({
   tenantId: z.uuid(),
   eventId: z.string().min(1).max(200),
   event: z
@@ -51,7 +51,7 @@ export const enhanceJobSchema = z.object({
   trace: traceCarrierSchema.optional(),
 });
 
-export type EnhanceJob = z.infer<typeof enhanceJobSchema>;
+export type EventJob = z.infer<typeof eventJobSchema>;
 
 /**
  * Every job kind in one place: its name, the events that produce it and its payload's schema. The
@@ -59,8 +59,8 @@ export type EnhanceJob = z.infer<typeof enhanceJobSchema>;
  * registry (apps/worker/src/processors/index.ts), so a kind without a processor does not compile.
  */
 export const JOB_KINDS = {
-  'enhance-ticket': { events: EVENTS_OF_KIND['enhance-ticket'], payload: enhanceJobSchema },
-  'ingest-history': { events: EVENTS_OF_KIND['ingest-history'], payload: enhanceJobSchema },
+  'enhance-ticket': { events: EVENTS_OF_KIND['enhance-ticket'], payload: eventJobSchema },
+  'ingest-history': { events: EVENTS_OF_KIND['ingest-history'], payload: eventJobSchema },
 } as const satisfies Record<keyof typeof EVENTS_OF_KIND, { events: readonly string[]; payload: z.ZodType }>;
 
 export type JobKind = keyof typeof JOB_KINDS;
@@ -80,7 +80,7 @@ export function jobKindForEvent(event: string): JobKind {
  * BullMQ job id for an event: deterministic, so a redelivered webhook maps to the same job, and free
  * of ':' (which BullMQ reserves in custom ids).
  */
-export function enhanceJobId(tenantId: string, eventId: string): string {
+export function eventJobId(tenantId: string, eventId: string): string {
   return `ev-${createHash('sha256').update(`${tenantId}\n${eventId}`).digest('hex').slice(0, 40)}`;
 }
 
@@ -90,10 +90,10 @@ export function deriveEventId(tenantId: string, event: string, requestId: string
 }
 
 /**
- * Producer-side defaults for enhancement jobs (BullMQ JobsOptions). The worker computes the actual
+ * Producer-side defaults for every job on the events queue (BullMQ JobsOptions). The worker computes the actual
  * delay (exponential from `delay`, capped at a minute, or the upstream's Retry-After when longer).
  */
-export const ENHANCE_JOB_OPTIONS = {
+export const EVENT_JOB_OPTIONS = {
   // 8 attempts with capped exponential delays ride out about 3 minutes of ServiceDesk Plus, LLM or
   // Postgres trouble before the event is marked failed and left for an operator to retry.
   attempts: 8,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
-import { enhanceJobSchema } from './jobs.js';
+import { eventJobSchema } from './jobs.js';
 import { currentTraceCarrier, inSpan, traceLogFields } from './telemetry.js';
 
 const worker = {
@@ -51,14 +51,14 @@ describe('trace context in jobs', () => {
   };
 
   it('is optional, and validated when present', () => {
-    expect(enhanceJobSchema.safeParse(job).success).toBe(true);
+    expect(eventJobSchema.safeParse(job).success).toBe(true);
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    expect(enhanceJobSchema.safeParse({ ...job, trace: { traceparent } }).success).toBe(true);
-    expect(enhanceJobSchema.safeParse({ ...job, trace: { traceparent: 'ticket text here' } }).success).toBe(
+    expect(eventJobSchema.safeParse({ ...job, trace: { traceparent } }).success).toBe(true);
+    expect(eventJobSchema.safeParse({ ...job, trace: { traceparent: 'ticket text here' } }).success).toBe(
       false,
     );
     expect(
-      enhanceJobSchema.safeParse({ ...job, trace: { traceparent, tracestate: 'x'.repeat(600) } }).success,
+      eventJobSchema.safeParse({ ...job, trace: { traceparent, tracestate: 'x'.repeat(600) } }).success,
     ).toBe(false);
   });
 

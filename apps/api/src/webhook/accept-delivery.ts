@@ -3,8 +3,8 @@ import {
   admitWebhook,
   currentTraceCarrier,
   deriveEventId,
-  type EnhanceJob,
-  enhanceJobId,
+  type EventJob,
+  eventJobId,
   tenantBacklogKey,
 } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
@@ -131,7 +131,7 @@ async function findTenant(
 }
 
 /** The authenticated body as the job to store: ids only, no ticket text. */
-function readJob(tenant: WebhookCredentials, rawBody: Buffer): Step<{ job: EnhanceJob; jobId: string }> {
+function readJob(tenant: WebhookCredentials, rawBody: Buffer): Step<{ job: EventJob; jobId: string }> {
   let body: unknown;
   try {
     body = JSON.parse(rawBody.toString('utf8'));
@@ -149,7 +149,7 @@ function readJob(tenant: WebhookCredentials, rawBody: Buffer): Step<{ job: Enhan
     return { ok: false, rejection: rejected('invalid_payload', error) };
   }
   const trace = currentTraceCarrier();
-  const job: EnhanceJob = {
+  const job: EventJob = {
     tenantId: tenant.tenantId,
     event: event.event,
     eventId: event.eventId ?? deriveEventId(tenant.tenantId, event.event, event.requestId),
@@ -157,7 +157,7 @@ function readJob(tenant: WebhookCredentials, rawBody: Buffer): Step<{ job: Enhan
     receivedAt: Date.now(),
     ...(trace ? { trace } : {}),
   };
-  return { ok: true, job, jobId: enhanceJobId(job.tenantId, job.eventId) };
+  return { ok: true, job, jobId: eventJobId(job.tenantId, job.eventId) };
 }
 
 /**

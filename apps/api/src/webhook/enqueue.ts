@@ -1,4 +1,4 @@
-import { type EnhanceJob, jobKindForEvent } from '@ai-agents/shared';
+import { type EventJob, jobKindForEvent } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
 
 // How long a delivered event id is remembered after its job was stored, whether or not the job is
@@ -30,7 +30,7 @@ export function dedupeKey(queue: Queue, jobId: string): string {
 }
 
 /** Step 2, for an event that step 1 admitted as new. */
-export async function storeJob(queue: Queue, job: EnhanceJob, jobId: string): Promise<void> {
+export async function storeJob(queue: Queue, job: EventJob, jobId: string): Promise<void> {
   await queue.add(jobKindForEvent(job.event), job, {
     jobId,
     deduplication: { id: jobId, ttl: DEDUPE_TTL_MS },

@@ -8,7 +8,7 @@ import {
   testQueuePrefix,
   testTenant,
 } from '@ai-agents/sandbox';
-import { type ApiConfig, createSecretBox, ENHANCE_QUEUE, loadConfig } from '@ai-agents/shared';
+import { type ApiConfig, createSecretBox, EVENTS_QUEUE, loadConfig } from '@ai-agents/shared';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 
@@ -63,7 +63,7 @@ export async function createApiFixture(options: { poolSize?: number } = {}): Pro
   const openQueue = () => {
     if (!opened) {
       const connection = new Redis(TEST_REDIS_URL);
-      opened = { queue: new Queue(ENHANCE_QUEUE, { connection, prefix }), connection };
+      opened = { queue: new Queue(EVENTS_QUEUE, { connection, prefix }), connection };
     }
     return opened;
   };

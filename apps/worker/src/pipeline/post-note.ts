@@ -7,7 +7,7 @@ import {
   type TenantRow,
 } from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
-import type { EnhanceJob, Logger } from '@ai-agents/shared';
+import type { EventJob, Logger } from '@ai-agents/shared';
 import type { timeStage } from '../metrics.js';
 import type { GatheredContext } from './context-types.js';
 import type { LlmStepResult } from './llm-step.js';
@@ -38,7 +38,7 @@ export interface NoteToPost {
 
 /** What postAndRecord() needs of the job in progress. */
 export interface PostingRun {
-  data: EnhanceJob;
+  data: EventJob;
   tenant: TenantRow;
   claim: EnhancementClaim;
   log: Logger;

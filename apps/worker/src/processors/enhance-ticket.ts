@@ -16,7 +16,7 @@ import {
 } from '@ai-agents/servicedesk';
 import {
   createFeedbackToken,
-  type EnhanceJob,
+  type EventJob,
   type Logger,
   type SecretBox,
   safeErrorMessage,
@@ -61,7 +61,7 @@ export type EnhanceResult =
 /** One job's state as it goes through the steps. */
 interface Enhancement {
   job: Job;
-  data: EnhanceJob;
+  data: EventJob;
   tenant: TenantRow;
   claim: EnhancementClaim;
   log: Logger;
@@ -123,7 +123,7 @@ export async function processEnhanceTicket(
  */
 async function claimEvent(
   deps: EnhanceDeps,
-  data: EnhanceJob,
+  data: EventJob,
   log: Logger,
   clock: StageClock,
 ): Promise<{ done: EnhanceResult } | { tenant: TenantRow; claim: EnhancementClaim }> {

@@ -1,5 +1,5 @@
 import { ServiceDeskError } from '@ai-agents/servicedesk';
-import { type EnhanceJob, enhanceJobSchema, type Logger, safeErrorMessage } from '@ai-agents/shared';
+import { type EventJob, eventJobSchema, type Logger, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 
 /**
@@ -7,8 +7,8 @@ import { type Job, UnrecoverableError } from 'bullmq';
  * parse will not parse on a retry either: BullMQ's UnrecoverableError ends it (an ordinary error,
  * or a home-made class, is retried).
  */
-export function readJobPayload(job: Job): EnhanceJob {
-  const parsed = enhanceJobSchema.safeParse(job.data);
+export function readJobPayload(job: Job): EventJob {
+  const parsed = eventJobSchema.safeParse(job.data);
   if (!parsed.success)
     throw new UnrecoverableError(`Invalid job payload: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
   return parsed.data;

@@ -1,5 +1,5 @@
 import { findEnhancementByEvent, findWebhookTenant } from '@ai-agents/db';
-import { ENHANCE_QUEUE, enhanceJobSchema } from '@ai-agents/shared';
+import { EVENTS_QUEUE, eventJobSchema } from '@ai-agents/shared';
 import { createRedisClient } from '@ai-agents/shared/redis';
 import { type Job, Queue } from 'bullmq';
 import type { Command } from 'commander';
@@ -38,7 +38,7 @@ async function withQueue<T>(command: Command, fn: (ctx: AdminContext, queue: Que
     connection.on('error', () => {
       // Reported by the failing command itself.
     });
-    const queue = new Queue(ENHANCE_QUEUE, { connection, prefix: ctx.config.queuePrefix });
+    const queue = new Queue(EVENTS_QUEUE, { connection, prefix: ctx.config.queuePrefix });
     try {
       // Let the queue finish connecting first: closing it mid-handshake leaves a rejected promise.
       await queue.waitUntilReady();
@@ -62,7 +62,7 @@ async function* failedJobs(queue: Queue): AsyncGenerator<Job> {
 }
 
 async function describeJob(ctx: AdminContext, job: Job): Promise<FailedJobView> {
-  const data = enhanceJobSchema.safeParse(job.data);
+  const data = eventJobSchema.safeParse(job.data);
   const recorded = data.success
     ? await findEnhancementByEvent({ db: ctx.database.db, tenantId: data.data.tenantId }, data.data.eventId)
     : null;
