@@ -98,8 +98,8 @@ export const EVENT_JOB_OPTIONS = {
   // Postgres trouble before the event is marked failed and left for an operator to retry.
   attempts: 8,
   backoff: { type: 'upstream-aware', delay: 2_000 },
-  // Completed jobs are only kept for inspection; duplicates are caught by the event-id key and the
-  // enhancements table, not by the job's presence.
+  // Completed jobs are only kept for inspection; duplicates are caught by BullMQ's dedupe key (kept a
+  // day whatever the retention, apps/api/src/webhook/enqueue.ts) and the enhancements table.
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   // Failed jobs stay two weeks so operators can see and retry them, and at most 10,000 (~20 MB): a
   // tenant whose webhooks name requests that do not exist fails a job per event, and without a count
