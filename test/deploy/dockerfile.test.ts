@@ -73,7 +73,7 @@ describe('docker/Dockerfile', () => {
 
   it.each([
     ['api', 'apps/api/dist/server.js', ['--max-semi-space-size=8']],
-    ['worker', 'apps/worker/dist/main.js', []],
+    ['worker', 'apps/worker/dist/main.js', ['--max-semi-space-size=8']],
     ['migrate', 'apps/migrate/dist/main.js', []],
     ['sandbox', 'packages/sandbox/dist/serve.js', []],
   ])('target %s runs node %s as uid 10001 in production mode', (target, entry, flags) => {
