@@ -116,3 +116,30 @@ export function timeStage<T>(
     }
   });
 }
+
+/**
+ * Milliseconds per step, on the "note posted" line: where a slow enhancement spent its time
+ * (`npm run bench` reads them too). The metric stages also get a histogram and a span.
+ */
+export interface StageClock {
+  stages: Record<string, number>;
+  timed<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  stage<T>(name: Stage, fn: () => Promise<T>): Promise<T>;
+}
+
+export function stageClock(metrics: WorkerMetrics | undefined): StageClock {
+  const stages: Record<string, number> = {};
+  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      stages[name] = Math.round((performance.now() - t) * 10) / 10;
+    }
+  };
+  return {
+    stages,
+    timed,
+    stage: (name, fn) => timed(name, () => timeStage(metrics, name, fn)),
+  };
+}

@@ -8,7 +8,7 @@ import {
 } from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
 import type { EventJob, Logger } from '@ai-agents/shared';
-import type { timeStage } from '../metrics.js';
+import type { StageClock } from '../metrics.js';
 import type { GatheredContext } from './context-types.js';
 import type { LlmStepResult } from './llm-step.js';
 import { noteMarker } from './render-note.js';
@@ -43,11 +43,7 @@ export interface PostingRun {
   claim: EnhancementClaim;
   log: Logger;
   started: number;
-  clock: {
-    stages: Record<string, number>;
-    timed<T>(name: string, fn: () => Promise<T>): Promise<T>;
-    stage<T>(name: Parameters<typeof timeStage>[1], fn: () => Promise<T>): Promise<T>;
-  };
+  clock: StageClock;
 }
 
 /**

@@ -22,13 +22,13 @@ import {
   safeErrorMessage,
 } from '@ai-agents/shared';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
-import { timeStage, type WorkerMetrics } from '../metrics.js';
+import { type StageClock, stageClock, type WorkerMetrics } from '../metrics.js';
 import { alertStormKey } from '../pipeline/alert-storm.js';
 import type { GatheredContext } from '../pipeline/context-types.js';
 import { gatherContext } from '../pipeline/gather-context.js';
 import type { KnowledgeBase } from '../pipeline/knowledge-base.js';
 import { type LlmStepDeps, type LlmStepResult, runLlmStep } from '../pipeline/llm-step.js';
-import { findPostedNote, type NoteToPost, postAndRecord } from '../pipeline/post-note.js';
+import { findPostedNote, type NoteToPost, type PostingRun, postAndRecord } from '../pipeline/post-note.js';
 import { renderNote } from '../pipeline/render-note.js';
 import { sdpLinks } from '../pipeline/sdp-links.js';
 import type { SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
@@ -59,14 +59,8 @@ export type EnhanceResult =
   | { outcome: 'skipped'; duplicateOf: string | null };
 
 /** One job's state as it goes through the steps. */
-interface Enhancement {
+interface Enhancement extends PostingRun {
   job: Job;
-  data: EventJob;
-  tenant: TenantRow;
-  claim: EnhancementClaim;
-  log: Logger;
-  clock: StageClock;
-  started: number;
 }
 
 /**
@@ -270,31 +264,4 @@ async function enhancementNote(
     truncated: fullDescription.length > limit ? { total: fullDescription.length, shown: limit } : undefined,
   });
   return { html, context, step, stormOf: null };
-}
-
-/**
- * Milliseconds per step, on the "note posted" line: where a slow enhancement spent its time
- * (`npm run bench` reads them too). The metric stages also get a histogram and a span.
- */
-export interface StageClock {
-  stages: Record<string, number>;
-  timed<T>(name: string, fn: () => Promise<T>): Promise<T>;
-  stage<T>(name: Parameters<typeof timeStage>[1], fn: () => Promise<T>): Promise<T>;
-}
-
-function stageClock(metrics: WorkerMetrics | undefined): StageClock {
-  const stages: Record<string, number> = {};
-  const timed = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    const t = performance.now();
-    try {
-      return await fn();
-    } finally {
-      stages[name] = Math.round((performance.now() - t) * 10) / 10;
-    }
-  };
-  return {
-    stages,
-    timed,
-    stage: (name, fn) => timed(name, () => timeStage(metrics, name, fn)),
-  };
 }
