@@ -27,9 +27,9 @@ export interface WithTenantOptions {
  * Keep `fn` short: no HTTP call to ServiceDesk Plus or the LLM inside it.
  *
  * The pool's connections run in pg's pipeline mode (client.ts): BEGIN and the settings go out as one
- * simple-protocol query without waiting for its answer, and `fn`'s first statement follows in the
- * same write, so a transaction costs one round trip plus one per further statement, the COMMIT
- * included. The settings are built as text only because the tenant id is checked to be a UUID and the
+ * simple-protocol query without waiting for its answer, and `fn`'s first statement follows it before
+ * any answer has come back, so a transaction costs one round trip plus one per further statement,
+ * the COMMIT included. The settings are built as text only because the tenant id is checked to be a UUID and the
  * timeout is an integer; every other value stays a parameter. Postgres runs pipelined statements in
  * order and skips the rest of an aborted transaction, so `fn` never runs outside the tenant's
  * transaction: if BEGIN or the settings fail, its statements fail too. Otherwise this is what
@@ -69,7 +69,7 @@ export async function withTenant<T>(
  * (parameters sent apart, as everywhere) and COMMIT are written together (pipeline mode) and answered
  * together. If the statement fails, Postgres answers the COMMIT of the aborted transaction with
  * ROLLBACK, so the connection goes back to the pool clean. The worker's per-job statements (claim,
- * similar tickets, budget, posting, posted, failed) run this way (npm run bench -- --only=pipeline:
+ * similar tickets, budget, posting, posted, failed) run this way (npm run bench -- --only=counts:
  * Postgres round trips per enhancement).
  *
  * `fn` must run one statement through `tx` (a query built on it and awaited); a second one throws.
