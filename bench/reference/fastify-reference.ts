@@ -13,12 +13,36 @@
  * guarantees cost on this stack, measured in the same run (bench/src/scenarios/intake.ts).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { takeTokensAndCheck } from '@ai-agents/shared';
+import {
+  bucketArgs,
+  type RedisEval,
+  redisScript,
+  TAKE_TOKENS,
+  type TokenBucketLimit,
+} from '@ai-agents/shared';
 import { Queue } from 'bullmq';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Counter, Histogram, Registry } from 'prom-client';
+
+// The product's token bucket plus whether a second key exists: the rate limit and the duplicate
+// check in one command, as the API did before its admission script also bounded the backlog.
+const TAKE_AND_CHECK = redisScript(`${TAKE_TOKENS}
+return {take_tokens(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])), redis.call('EXISTS', KEYS[2])}`);
+
+async function takeTokensAndCheck(
+  redis: RedisEval,
+  key: string,
+  limit: TokenBucketLimit,
+  checkKey: string,
+): Promise<{ waitMs: number; exists: boolean }> {
+  const [wait, exists] = (await TAKE_AND_CHECK(redis, [key, checkKey], bucketArgs(limit, 1))) as [
+    number,
+    number,
+  ];
+  return { waitMs: Number(wait), exists: exists === 1 };
+}
 
 const { port, redisUrl, prefix, secret, guarantees } = JSON.parse(process.argv[2] ?? '{}') as {
   port: number;

@@ -26,11 +26,6 @@ end
 const TAKE = redisScript(`${TAKE_TOKENS}
 return take_tokens(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))`);
 
-// The same, plus whether a second key exists: the webhook's rate limit and duplicate check in one
-// command instead of two (npm run bench -- --only=intake).
-const TAKE_AND_CHECK = redisScript(`${TAKE_TOKENS}
-return {take_tokens(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])), redis.call('EXISTS', KEYS[2])}`);
-
 /** The ioredis methods the bucket needs; keeps this package free of a Redis client dependency. */
 export interface RedisEval {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
@@ -49,20 +44,6 @@ export async function takeTokens(
   wanted = 1,
 ): Promise<number> {
   return Number(await TAKE(redis, [key], bucketArgs(limit, wanted)));
-}
-
-/** takeTokens() on `key`, and whether `checkKey` exists, in one command. */
-export async function takeTokensAndCheck(
-  redis: RedisEval,
-  key: string,
-  limit: TokenBucketLimit,
-  checkKey: string,
-): Promise<{ waitMs: number; exists: boolean }> {
-  const [wait, exists] = (await TAKE_AND_CHECK(redis, [key, checkKey], bucketArgs(limit, 1))) as [
-    number,
-    number,
-  ];
-  return { waitMs: Number(wait), exists: exists === 1 };
 }
 
 /** ARGV for take_tokens(): capacity, refill per ms, tokens wanted. */
