@@ -84,6 +84,15 @@ export function eventJobId(tenantId: string, eventId: string): string {
   return `ev-${createHash('sha256').update(`${tenantId}\n${eventId}`).digest('hex').slice(0, 40)}`;
 }
 
+/**
+ * BullMQ job id of a request's investigation (request.created): one per (tenant, request id), whatever
+ * event id the sender composed, so a ticket that both a webhook and the reconcile sweep bring in is
+ * one job (and, through the enhancements table, one note).
+ */
+export function creationJobId(tenantId: string, requestId: string): string {
+  return `cr-${createHash('sha256').update(`${tenantId}\n${requestId}`).digest('hex').slice(0, 40)}`;
+}
+
 /** Event id used when the sender gives none: the same ticket event always derives the same id. */
 export function deriveEventId(tenantId: string, event: string, requestId: string): string {
   return `derived-${createHash('sha256').update(`${tenantId}\n${event}\n${requestId}`).digest('hex').slice(0, 32)}`;
