@@ -33,6 +33,20 @@ describe('errorFromResponse', () => {
       'forbidden',
       false,
     ],
+    // Zoho's other wording (Zoho Social's "Error For missing Scopes"; Zoho Mail answers alike).
+    [401, { error: { code: 401, requestURI: '/x', message: 'INVALID_OAUTHSCOPE' } }, 'forbidden', false],
+    [
+      401,
+      { msg: 'Error while processing!', errorCode: 'INVALID_OAUTHSCOPE', status: '401' },
+      'forbidden',
+      false,
+    ],
+    [401, { status: { code: 401 }, data: { errorCode: 'INVALID_OAUTHSCOPE' } }, 'forbidden', false],
+    [401, [2, { msg: 'x', errorCode: 'INVALID_OAUTHSCOPE' }], 'forbidden', false],
+    // A dead token in the same wording stays an authentication failure.
+    [401, { error: { code: 401, message: 'INVALID_OAUTHTOKEN' } }, 'auth', false],
+    // 4002 "not allowed" on HTTP 401: the caller is known and refused; a new token would not help.
+    [401, failed(4002, 'Not allowed to perform the operation'), 'forbidden', false],
     [400, failed(4012, 'Value for mandatory-field is not provided.'), 'bad_request', false],
     [429, failed(4015, 'Too many requests'), 'rate_limited', true],
     [500, failed(4004, 'Internal error'), 'server', true],
@@ -68,6 +82,44 @@ describe('errorFromResponse', () => {
     expect(error.sdpFields).toEqual(['request_note']);
     expect(error.sdpMessages).toEqual(['EXTRA_KEY_FOUND_IN_JSON']);
     expect(error.message).toContain('[field request_note]');
+  });
+
+  it('keeps every field a refusal names, in `field` and in `fields: [...]`', () => {
+    const body = {
+      response_status: {
+        status_code: 4000,
+        status: 'failed',
+        messages: [
+          { status_code: 4001, type: 'failed', message: 'Invalid values', fields: ['category', 'priority'] },
+          { status_code: 4012, type: 'failed', message: 'Mandatory', field: 'subject' },
+        ],
+      },
+    };
+    const error = classify(400, body);
+    expect(error.sdpFields).toEqual(['category', 'priority', 'subject']);
+    expect(error.sdpStatusCode).toBe(4001);
+    expect(error.message).toBe(
+      'ServiceDesk Plus GET request 7 failed: 400 (4001) Invalid values [fields category, priority, subject]',
+    );
+  });
+
+  it('keeps a code given only inside messages, with no envelope code', () => {
+    const body = {
+      response_status: { messages: [{ status_code: 4001, type: 'failed', message: 'id does not exist' }] },
+    };
+    const error = classify(400, body);
+    expect(error.sdpStatusCode).toBe(4001);
+    expect(error.sdpEnvelopeCode).toBeUndefined();
+    expect(error.sdpMessages).toEqual(['id does not exist']);
+    expect(error.message).toBe('ServiceDesk Plus GET request 7 failed: 400 (4001) id does not exist');
+    // On HTTP 200 the same envelope still reads as a failure.
+    expect(classify(200, body).sdpStatusCode).toBe(4001);
+  });
+
+  it("quotes Zoho's reason when the body is not SDP's envelope", () => {
+    const error = classify(401, { error: { code: 401, message: 'INVALID_OAUTHSCOPE' } });
+    expect(error.message).toBe('ServiceDesk Plus GET request 7 failed: 401 INVALID_OAUTHSCOPE');
+    expect(error.scopeMismatch).toBe(true);
   });
 
   it('accepts Retry-After as an HTTP date', () => {

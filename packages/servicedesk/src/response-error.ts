@@ -30,24 +30,53 @@ const KIND_OF_CODE: Readonly<Record<number, ServiceDeskErrorKind>> = {
   7001: 'forbidden', // not allowed by the current licence
 };
 
-/**
- * Zoho's APIs answer a token that lacks the scope for a URL with HTTP 401 and OAUTH_SCOPE_MISMATCH
- * (in `code`, `message` or SDP's message text). Unlike a dead token, a fresh token would be refused
- * the same way, so this is a permission problem, never a reason to refresh.
- */
-function isScopeMismatch(body: unknown, sdp: SdpStatus): boolean {
-  const texts = [
-    ...sdp.messages.map((m) => m.message),
-    isRecord(body) ? body.code : undefined,
-    isRecord(body) ? body.message : undefined,
-  ];
-  return texts.some((t) => typeof t === 'string' && /SCOPE_MISMATCH|invalid oauth scope/i.test(t));
+// Where Zoho's APIs put the reason of a refusal, in the wordings seen so far:
+// - `{"code":"OAUTH_SCOPE_MISMATCH","message":"invalid oauth scope to access this URL"}` (Zoho CRM);
+// - `{"error":{"code":401,"requestURI":"…","message":"INVALID_OAUTHSCOPE"}}` (Zoho Social, zoho.com/social/
+//   api/oauth-authentication.html "Error For missing Scopes"; Zoho Mail answers alike);
+// - `{"errorCode":"INVALID_OAUTHSCOPE","authFail":"true","status":"401"}` and `{"data":{"errorCode":…}}`
+//   (Zoho Mail), `{"error":{"title":"INVALID_OAUTHSCOPE"}}` (Zoho Projects);
+// - inside SDP's own envelope, as a message text.
+// SDP Cloud's own wording is not documented, so every one of them is read, at one level of nesting.
+const REASON_KEYS = ['code', 'message', 'errorCode', 'title', 'error'] as const;
+const NESTED_KEYS = ['error', 'data'] as const;
+const MAX_REASON_CHARS = 200;
+const SCOPE_REFUSAL = /OAUTH_?SCOPE_?MISMATCH|INVALID_?OAUTH_?SCOPE|invalid oauth ?scope/i;
+
+function reasonsIn(record: Record<string, unknown>): string[] {
+  return REASON_KEYS.map((k) => record[k]).flatMap((v) =>
+    typeof v === 'string' ? [v.slice(0, MAX_REASON_CHARS)] : [],
+  );
 }
 
-function kindFor(httpStatus: number, sdp: SdpStatus, scopeMismatch: boolean): ServiceDeskErrorKind {
-  if (scopeMismatch) return 'forbidden';
+/** The short reason strings of a non-SDP error body (Zoho's shapes above); a bounded, fixed set. */
+function zohoReasons(body: unknown): string[] {
+  // Some Zoho APIs answer an array such as `[2, {"errorCode": "INVALID_OAUTHSCOPE"}]`.
+  const records = (Array.isArray(body) ? body.slice(0, 4) : [body]).filter(isRecord);
+  return records.flatMap((r) => [
+    ...reasonsIn(r),
+    ...NESTED_KEYS.flatMap((k) => {
+      const nested = r[k];
+      return isRecord(nested) ? reasonsIn(nested) : [];
+    }),
+  ]);
+}
+
+/**
+ * A token that lacks the scope for a URL. Unlike a dead token, a fresh token would be refused the same
+ * way, so this is a permission problem (kind 'forbidden'), never a reason to refresh the token.
+ */
+function isScopeRefusal(body: unknown, sdp: SdpStatus): boolean {
+  const texts = [...sdp.messages.map((m) => m.message), ...zohoReasons(body)];
+  return texts.some((t) => typeof t === 'string' && SCOPE_REFUSAL.test(t));
+}
+
+function kindFor(httpStatus: number, sdp: SdpStatus, scopeRefusal: boolean): ServiceDeskErrorKind {
+  if (scopeRefusal) return 'forbidden';
   const byCode = sdp.code === undefined ? undefined : KIND_OF_CODE[sdp.code];
-  if (httpStatus === 401) return 'auth';
+  // A 401 is an authentication failure unless SDP's code says the caller is known and refused
+  // (4002 "not allowed", 7001 licence): then a new token would be refused alike.
+  if (httpStatus === 401) return byCode === 'forbidden' ? 'forbidden' : 'auth';
   if (httpStatus === 403) return 'forbidden';
   if (httpStatus === 429) return 'rate_limited';
   if (byCode) return byCode;
@@ -77,11 +106,13 @@ export function errorFromResponse(
   secrets: readonly string[] = [],
 ): ServiceDeskError {
   const sdp = sdpStatusOf(body);
-  const scopeMismatch = isScopeMismatch(body, sdp);
+  const scopeMismatch = isScopeRefusal(body, sdp);
   const kind = kindFor(response.status, sdp, scopeMismatch);
+  const fields = [...new Set(sdp.messages.flatMap((m) => m.fields))];
   const code = sdp.code === undefined ? '' : ` (${sdp.code})`;
-  const said = sdp.message ?? (sdp.code === undefined ? response.statusText : undefined) ?? '';
-  const field = sdp.field ? ` [field ${sdp.field}]` : '';
+  const said =
+    sdp.message ?? (sdp.code === undefined ? (zohoReasons(body)[0] ?? response.statusText) : undefined) ?? '';
+  const field = fields.length > 0 ? ` [field${fields.length > 1 ? 's' : ''} ${fields.join(', ')}]` : '';
   const quoted = redact(`${said}${field}`, secrets).slice(0, MAX_QUOTED_CHARS);
   const message = `ServiceDesk Plus ${operation} failed: ${response.status}${code}${quoted ? ` ${quoted}` : ''}`;
   return new ServiceDeskError(message, {
@@ -89,7 +120,7 @@ export function errorFromResponse(
     httpStatus: response.status,
     sdpStatusCode: sdp.code,
     sdpEnvelopeCode: sdp.envelopeCode,
-    sdpFields: sdp.messages.flatMap((m) => (m.field ? [m.field] : [])),
+    sdpFields: fields,
     sdpMessages: sdp.messages.flatMap((m) => (m.message ? [redact(m.message, secrets).slice(0, 200)] : [])),
     scopeMismatch,
     retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
