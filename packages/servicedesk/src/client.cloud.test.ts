@@ -1,28 +1,9 @@
-import { type FakeServiceDesk, startFakeServiceDesk } from '@ai-agents/sandbox';
-import { createServiceDeskClient, type ServiceDeskAuth } from '@ai-agents/servicedesk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createServiceDeskClient } from '@ai-agents/servicedesk';
+import { describe, expect, it } from 'vitest';
+import { cloudPortals, OAUTH } from '../test/cloud-portal.js';
 import { failure } from '../test/failure.js';
 
-const OAUTH = {
-  clientId: '1000.CLIENTID0123456789',
-  clientSecret: 'client-secret-0123456789abcdef',
-  refreshToken: '1000.refresh-token-0123456789abcdef',
-};
-
-const running: FakeServiceDesk[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.close()));
-});
-
-async function portal(tokenTtlSeconds?: number) {
-  const sdp = await startFakeServiceDesk({ oauth: { ...OAUTH, tokenTtlSeconds } });
-  running.push(sdp);
-  const auth: ServiceDeskAuth = { type: 'cloud', ...OAUTH, accountsUrl: sdp.accountsUrl };
-  const client = createServiceDeskClient({ baseUrl: `${sdp.url}/app/itdesk`, auth });
-  const tokenCalls = () => sdp.calls.filter((c) => c.path === '/oauth/v2/token').length;
-  const unauthorised = () => sdp.calls.filter((c) => c.status === 401).length;
-  return { sdp, client, auth, tokenCalls, unauthorised };
-}
+const portal = cloudPortals();
 
 describe('ServiceDesk Plus client, Cloud (Zoho OAuth)', () => {
   it('fetches one access token and reuses it', async () => {
@@ -45,18 +26,23 @@ describe('ServiceDesk Plus client, Cloud (Zoho OAuth)', () => {
     expect(tokenCalls()).toBe(1);
   });
 
-  it('refreshes before the token expires, without a 401', async () => {
-    // The client refreshes 60 s before expiry, so a 61 s token is due after about one second.
-    const { sdp, client, tokenCalls, unauthorised } = await portal(61);
-    const { id } = sdp.addRequest({ subject: 'Expiry' });
-    await client.getRequest(id);
-    await client.getRequest(id);
-    expect(tokenCalls()).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    await client.getRequest(id);
-    expect(tokenCalls()).toBe(2);
-    expect(unauthorised()).toBe(0);
-  });
+  // Older Zoho answers give expires_in in milliseconds beside expires_in_sec: read as seconds, the 61 s
+  // token's expires_in of 61,000 would keep it for 17 hours.
+  it.each(['seconds', 'legacy-milliseconds'] as const)(
+    'refreshes before the token expires, without a 401 (lifetime in %s)',
+    async (expiryFields) => {
+      // The client refreshes 60 s before expiry, so a 61 s token is due after about one second.
+      const { sdp, client, tokenCalls, unauthorised } = await portal({ tokenTtlSeconds: 61, expiryFields });
+      const { id } = sdp.addRequest({ subject: 'Expiry' });
+      await client.getRequest(id);
+      await client.getRequest(id);
+      expect(tokenCalls()).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await client.getRequest(id);
+      expect(tokenCalls()).toBe(2);
+      expect(unauthorised()).toBe(0);
+    },
+  );
 
   it('refreshes once and retries once when SDP rejects a cached token', async () => {
     const { sdp, client, tokenCalls, unauthorised } = await portal();
@@ -65,7 +51,8 @@ describe('ServiceDesk Plus client, Cloud (Zoho OAuth)', () => {
     sdp.revokeTokens();
     const note = await client.addNote(id, { description: 'After revocation' });
     expect(note.description).toBe('After revocation');
-    expect(unauthorised()).toBe(1);
+    // The refused call, then the token check (one row of the request list) that proves the token dead.
+    expect(unauthorised()).toBe(2);
     expect(tokenCalls()).toBe(2);
     expect(sdp.notes(id)).toHaveLength(1);
   });
@@ -74,10 +61,58 @@ describe('ServiceDesk Plus client, Cloud (Zoho OAuth)', () => {
     const { sdp, client, tokenCalls } = await portal();
     const { id } = sdp.addRequest({ subject: 'Still refused' });
     await client.getRequest(id);
+    sdp.revokeTokens();
     sdp.setFault('getRequest', { status: 401 });
     const error = await failure(client.getRequest(id));
     expect(error).toMatchObject({ kind: 'auth', httpStatus: 401, retryable: false });
     expect(tokenCalls()).toBe(2);
+  });
+
+  it('a 401 on one URL while the token works on others keeps the token: that call alone is refused', async () => {
+    const { sdp, client, tokenCalls } = await portal();
+    const { id } = sdp.addRequest({ subject: 'One URL refused' });
+    await client.getRequest(id);
+    sdp.setFault('getRequest', { status: 401 });
+    for (let i = 0; i < 3; i++) {
+      const error = await failure(client.getRequest(id));
+      expect(error).toMatchObject({ kind: 'forbidden', httpStatus: 401, retryable: false });
+    }
+    sdp.clearFaults();
+    expect((await client.getRequest(id)).id).toBe(id);
+    expect(tokenCalls()).toBe(1);
+  });
+
+  it('a token without the knowledge-base scope, refused as INVALID_OAUTHSCOPE, is kept and never re-minted', async () => {
+    const { sdp, client, tokenCalls } = await portal({
+      scopes: ['SDPOnDemand.requests.ALL', 'SDPOnDemand.setup.READ'],
+      scopeRefusal: 'invalid-oauthscope',
+    });
+    const { id } = sdp.addRequest({ subject: 'No KB scope' });
+    for (let i = 0; i < 6; i++) {
+      expect((await client.getRequest(id)).id).toBe(id);
+      const error = await failure(client.searchSolutions(['printer']));
+      expect(error).toMatchObject({ kind: 'forbidden', scopeMismatch: true, retryable: false });
+      expect(error.message).toContain('INVALID_OAUTHSCOPE');
+    }
+    expect(tokenCalls()).toBe(1);
+    // Recognised by its wording: no token check was needed.
+    expect(sdp.calls.filter((c) => c.path.endsWith('/api/v3/requests'))).toHaveLength(0);
+  });
+
+  it('an HTTP 401 carrying 4002 ("not allowed") is a refusal, not an expired token', async () => {
+    const { sdp, client, tokenCalls } = await portal({}, { refusals: { notAllowedStatus: 401 } });
+    const { id } = sdp.addRequest({ subject: 'Not allowed' });
+    await client.getRequest(id);
+    sdp.setFault('addNote', { status: 403 });
+    const error = await failure(client.addNote(id, { description: 'Refused' }));
+    expect(error).toMatchObject({
+      kind: 'forbidden',
+      httpStatus: 401,
+      sdpStatusCode: 4002,
+      retryable: false,
+    });
+    expect(tokenCalls()).toBe(1);
+    expect(sdp.notes(id)).toHaveLength(0);
   });
 
   it('reports a rejected refresh token as an auth error without leaking secrets', async () => {

@@ -1,3 +1,4 @@
+import { createCloudSender } from './cloud-sender.js';
 import { isRecord } from './json-shape.js';
 import { type CloudCredentials, createAccessTokenSource } from './oauth-token.js';
 import {
@@ -171,7 +172,7 @@ function listInfo(rowCount: number, startIndex: number): Record<string, string> 
   return { input_data: JSON.stringify({ list_info: { row_count: rowCount, start_index: startIndex } }) };
 }
 
-/** Sends a call with the tenant's credentials; for Cloud, retries once with a fresh token after a 401. */
+/** Sends a call with the tenant's credentials; for Cloud, see createCloudSender for a 401. */
 function createAuthorisedSender(
   http: { baseUrl: string; fetch: typeof fetch; timeoutMs: number },
   auth: ServiceDeskAuth,
@@ -193,20 +194,7 @@ function createAuthorisedSender(
         secrets: [token, auth.clientSecret, auth.refreshToken],
       },
     });
-  return async (call: Call): Promise<unknown> => {
-    const first = await tokens.get();
-    try {
-      return await withToken(call, first.token);
-    } catch (error) {
-      // A cached token can die before its expiry (revoked, or the portal's client regenerated): one fresh
-      // token is worth one retry. A token minted for this very call that is refused is a real auth failure,
-      // and a token refused for a missing scope is a permission problem (kind 'forbidden'), never retried.
-      if (!(error instanceof ServiceDeskError && error.kind === 'auth' && first.cached)) throw error;
-      await tokens.invalidate(first.token);
-      const second = await tokens.get();
-      return withToken(call, second.token);
-    }
-  };
+  return createCloudSender(tokens, withToken);
 }
 
 /** One authorised call to the portal: the answer's JSON body. */

@@ -23,6 +23,8 @@ export interface AccessTokenSource {
   get(): Promise<AccessToken>;
   /** Forget `token` if it is still the current one (SDP rejected it), so the next get() refreshes. */
   invalidate(token: string): Promise<void>;
+  /** The shared store's current token, if it is fresh; never mints one. */
+  current(): Promise<string | undefined>;
 }
 
 // Refresh a minute early so a token never expires between get() and SDP checking it.
@@ -48,16 +50,49 @@ function failed(
   );
 }
 
+// OAuth's error codes are machine codes: lower-case ASCII words joined by underscores (RFC 6749 §5.2:
+// invalid_request, invalid_client, invalid_grant, unsupported_grant_type, invalid_scope), and Zoho's
+// own are alike (invalid_code, invalid_redirect_uri, invalid_client: "Generating Access Tokens" of
+// zoho.com/contracts/api/getting-started/generating-access-tokens.html, and Zoho CRM's "Kaizen #4 -
+// Troubleshooting OAuth2.0" on help.zoho.com).
+const OAUTH_MACHINE_CODE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+
 /**
- * Zoho's answer when a refresh token has minted too many access tokens:
- * `{"error":"Access Denied","error_description":"You have made too many requests continuously. ..."}`.
- * The HTTP status varies between reports (200, 400), so the body decides.
+ * Zoho's answer when a refresh token has minted too many access tokens is no machine code but a
+ * sentence in the account's language, with a description beside it:
+ * `{"error":"Access Denied","error_description":"You have made too many requests continuously. …",
+ * "status":"failure"}`, and recorded in Chinese `{"error":"拒绝访问","error_description":"您已连续提出过多请求…"}`.
+ * Its HTTP status varies between reports (200, 400), so the body's structure decides, in any language:
+ * an `error` that is not a machine code, with an `error_description` (or the English "Access Denied").
  */
 function isZohoThrottle(status: number, body: unknown): boolean {
   if (status === 429) return true;
-  if (!isRecord(body)) return false;
-  const description = typeof body.error_description === 'string' ? body.error_description : '';
-  return /too many requests/i.test(description) || body.error === 'Access Denied';
+  if (!isRecord(body) || typeof body.error !== 'string') return false;
+  const error = body.error.trim();
+  if (error === '' || OAUTH_MACHINE_CODE.test(error)) return false;
+  return typeof body.error_description === 'string' || /^access denied$/i.test(error);
+}
+
+// Zoho documents access tokens living an hour ("expires_in": 3600). Nothing longer is cached, whatever an
+// answer says, so a misread lifetime costs at most one early refresh an hour, never a dead token kept.
+const MAX_LIFETIME_SECONDS = 3600;
+// No lifetime in seconds exceeds a day: an `expires_in` above it is in milliseconds.
+const MAX_PLAUSIBLE_SECONDS = 86_400;
+
+/**
+ * The token's lifetime in seconds. Older Zoho answers give `expires_in` in milliseconds beside
+ * `expires_in_sec` (`{"expires_in_sec":3600,"expires_in":3600000}`; Zoho's own zcrm-python-sdk reads
+ * `expires_in` as milliseconds whenever `expires_in_sec` is present, zcrmsdk/OAuthClient.py
+ * get_tokens_from_json); current answers give `expires_in` in seconds alone. `expires_in_sec` wins.
+ */
+export function tokenLifetimeSeconds(body: Record<string, unknown>): number {
+  const positive = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : undefined);
+  const inSeconds = positive(body.expires_in_sec);
+  const given = positive(body.expires_in);
+  let seconds = inSeconds;
+  if (seconds === undefined && given !== undefined)
+    seconds = given > MAX_PLAUSIBLE_SECONDS ? given / 1000 : given;
+  return Math.min(seconds ?? DEFAULT_EXPIRES_IN_SECONDS, MAX_LIFETIME_SECONDS);
 }
 
 /** One token request to Zoho: a new access token and when to refresh it, or the typed failure. */
@@ -107,7 +142,8 @@ async function mint(
   const errorCode = isRecord(body) && typeof body.error === 'string' ? body.error : undefined;
   // Too many token requests is "retry later", never "bad credentials": the refresh token is fine.
   if (isZohoThrottle(status, body)) {
-    throw failed(`Zoho throttled token requests (${errorCode ?? `HTTP ${status}`})`, secrets, {
+    // Zoho's sentence is not quoted: it is localised, and says nothing the kind does not.
+    throw failed(`Zoho throttled token requests (HTTP ${status})`, secrets, {
       kind: 'rate_limited',
       httpStatus: status,
       retryAfterMs: ZOHO_THROTTLE_MS,
@@ -123,8 +159,7 @@ async function mint(
   if (typeof token !== 'string' || token === '') {
     throw failed('answer has no access_token', secrets, { kind: 'auth', httpStatus: status });
   }
-  const expiresIn = isRecord(body) && typeof body.expires_in === 'number' ? body.expires_in : undefined;
-  const lifetimeMs = (expiresIn ?? DEFAULT_EXPIRES_IN_SECONDS) * 1000;
+  const lifetimeMs = tokenLifetimeSeconds(isRecord(body) ? body : {}) * 1000;
   return { token, refreshAt: Date.now() + Math.max(lifetimeMs - EXPIRY_MARGIN_MS, 1000) };
 }
 
@@ -173,7 +208,12 @@ export function createAccessTokenSource(
               retryAfterMs: waitMs,
             });
           }
-          const minted = await mint(credentials, http, tokenUrl, secrets);
+          const minted = await mint(credentials, http, tokenUrl, secrets).catch(async (error: unknown) => {
+            // Zoho's throttle holds every process of the installation back, not just this one.
+            if (error instanceof ServiceDeskError && error.kind === 'rate_limited' && error.retryAfterMs)
+              await store.holdMints(error.retryAfterMs);
+            throw error;
+          });
           await store.write(minted);
           local = minted;
           return { token: minted.token, cached: false };
@@ -201,6 +241,10 @@ export function createAccessTokenSource(
     async invalidate(token) {
       if (local?.token === token) local = undefined;
       await store.discard(token);
+    },
+    async current() {
+      const shared = await store.read();
+      return fresh(shared) ? shared.token : undefined;
     },
   };
 }

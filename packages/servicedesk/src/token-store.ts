@@ -21,8 +21,13 @@ export interface TokenStore {
   /** Makes this caller the one refresher for `lockMs`; false while another one is. */
   tryLock(lockMs: number): Promise<boolean>;
   unlock(): Promise<void>;
-  /** Counts one token request against our own bound; 0 when allowed, else ms until it would be. */
+  /**
+   * Counts one token request against our own bound; 0 when allowed, else ms until it would be (also
+   * while a hold set by `holdMints` lasts).
+   */
   takeMint(): Promise<number>;
+  /** Zoho throttled us: no process asks for a token for `ms` (Zoho's "rest of the ten minutes"). */
+  holdMints(ms: number): Promise<void>;
 }
 
 /** Our own bound, half of Zoho's ten token requests per refresh token per ten minutes. */
@@ -33,6 +38,7 @@ export const TOKEN_REQUEST_WINDOW_MS = 10 * 60_000;
 export function createMemoryTokenStore(): TokenStore {
   let current: StoredToken | undefined;
   let lockedUntil = 0;
+  let heldUntil = 0;
   const mints: number[] = [];
   return {
     read: async () => current,
@@ -50,8 +56,12 @@ export function createMemoryTokenStore(): TokenStore {
     unlock: async () => {
       lockedUntil = 0;
     },
+    holdMints: async (ms) => {
+      heldUntil = Math.max(heldUntil, Date.now() + ms);
+    },
     takeMint: async () => {
       const now = Date.now();
+      if (now < heldUntil) return heldUntil - now;
       while (mints.length > 0 && (mints[0] ?? 0) <= now - TOKEN_REQUEST_WINDOW_MS) mints.shift();
       if (mints.length >= TOKEN_REQUESTS_PER_WINDOW) return (mints[0] ?? now) + TOKEN_REQUEST_WINDOW_MS - now;
       mints.push(now);
@@ -79,6 +89,7 @@ if v and string.find(v, ARGV[1], 1, true) then return redis.call('DEL', KEYS[1])
 return 0`);
 const PUT = redisScript(`redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1`);
 const GET = redisScript(`return redis.call('GET', KEYS[1])`);
+const PTTL = redisScript(`return redis.call('PTTL', KEYS[1])`);
 // A sliding log of token requests in a sorted set, on Redis' own clock so every process agrees.
 const TAKE_MINT = redisScript(`
 local t = redis.call('TIME')
@@ -104,6 +115,7 @@ export function createRedisTokenStore(redis: RedisEval, keyPrefix: string, ciphe
   const tokenKey = `${keyPrefix}:token`;
   const lockKey = `${keyPrefix}:lock`;
   const mintKey = `${keyPrefix}:mints`;
+  const holdKey = `${keyPrefix}:mint-hold`;
   const owner = randomUUID();
   return {
     async read() {
@@ -136,7 +148,13 @@ export function createRedisTokenStore(redis: RedisEval, keyPrefix: string, ciphe
     async unlock() {
       await DEL_IF_EQUAL(redis, [lockKey], [owner]);
     },
+    async holdMints(ms) {
+      await PUT(redis, [holdKey], ['1', Math.max(1, Math.ceil(ms))]);
+    },
     async takeMint() {
+      // A separate one-key call, so each script still runs on one node of a Redis Cluster.
+      const heldMs = Number(await PTTL(redis, [holdKey], []));
+      if (heldMs > 0) return heldMs;
       const member = `${Date.now()}-${randomUUID()}`;
       return Number(
         await TAKE_MINT(redis, [mintKey], [TOKEN_REQUESTS_PER_WINDOW, TOKEN_REQUEST_WINDOW_MS, member]),

@@ -54,6 +54,14 @@ export const ALL_WORKER_SCOPES = [
 // Zoho's APIs refuse a token without the scope for a URL with HTTP 401 and OAUTH_SCOPE_MISMATCH. SDP
 // Cloud's own wording is not documented; the client treats any answer naming a scope mismatch alike.
 export const SCOPE_MISMATCH = sdpFailure(4000, 'OAUTH_SCOPE_MISMATCH');
+// Zoho's other wording of the same refusal (zoho.com/social/api/oauth-authentication.html, "Error For
+// missing Scopes"; Zoho Mail answers alike), outside SDP's envelope.
+export const INVALID_OAUTHSCOPE = { error: { code: 401, message: 'INVALID_OAUTHSCOPE' } } as const;
+
+/** The body of a 401 for a token without the scope, in the wording the portal's OAuth config names. */
+export function scopeRefusal(wording: 'oauth-scope-mismatch' | 'invalid-oauthscope' | undefined) {
+  return wording === 'invalid-oauthscope' ? INVALID_OAUTHSCOPE : SCOPE_MISMATCH;
+}
 
 export const WRONG_ACCEPT = sdpFailure(4000, `Accept header must be ${SDP_V3_ACCEPT}`);
 

@@ -10,17 +10,19 @@ import {
   acceptsV3,
   type Edition,
   editionOf,
-  SCOPE_MISMATCH,
   scopeAllows,
   scopeAreaOf,
+  scopeRefusal,
   WRONG_ACCEPT,
   wrongWrapper,
 } from './editions.js';
 import { listFilter, pageOf, requestedPage, searchCriteria } from './list-info.js';
 import { createTokenIssuer, type SandboxOAuthClient } from './oauth-tokens.js';
+import { type RefusalShapes, shapeRefusal } from './refusal-shapes.js';
 import {
   faultBody,
   INVALID_API_KEY,
+  invalidValues,
   NOT_FOUND,
   NOT_JSON_PAGE,
   SUCCESS,
@@ -104,6 +106,8 @@ export interface FakeServiceDeskOptions {
   defaultListView?: 'pending' | 'all';
   /** List view names filter_by may name; others are refused with 4001. Default: the system views. */
   listViews?: readonly string[];
+  /** How this build words its refusals (refusal-shapes.ts); default the vendor's documented shape. */
+  refusals?: RefusalShapes;
 }
 
 export interface SdpCall {
@@ -176,6 +180,7 @@ function requestUpdate(
   if (!isRecord(input) || !isRecord(input.request))
     return { error: sdpFailure(4012, 'Value for mandatory-field is not provided.', 'request') };
   const fields: Record<string, { name: string }> = {};
+  const refused: string[] = [];
   for (const [field, list] of [
     ['category', allowed.categories],
     ['priority', allowed.priorities],
@@ -183,11 +188,12 @@ function requestUpdate(
     const value = input.request[field];
     if (value === undefined) continue;
     const name = isRecord(value) && typeof value.name === 'string' ? value.name : undefined;
-    // SDP refuses a name that is not in the portal's list, as "invalid value" on that field.
-    if (name === undefined || !list.includes(name))
-      return { error: sdpFailure(4001, `Value given for ${field} is not valid`, field) };
-    fields[field] = { name };
+    // SDP refuses a name that is not in the portal's list, as "invalid value" on that field, and
+    // names every such field (one message each; refusal-shapes.ts may merge them into `fields`).
+    if (name === undefined || !list.includes(name)) refused.push(field);
+    else fields[field] = { name };
   }
+  if (refused.length > 0) return { error: invalidValues(refused) };
   return { fields };
 }
 
@@ -423,7 +429,8 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
   if (url.pathname.startsWith('/_sandbox/')) return control(state, req, res, url);
 
   let wrapperSent: NoteWrapper | undefined;
-  const answer = (status: number, body: unknown, headers?: Record<string, string>) => {
+  const answer = (sdpStatus: number, sdpBody: unknown, headers?: Record<string, string>) => {
+    const { status, body } = shapeRefusal(state.opts.refusals, sdpStatus, sdpBody);
     appendCall(state.calls, {
       method,
       path: url.pathname,
@@ -450,7 +457,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
   const granted = credentialsOf(state, req, edition);
   if (!granted) return answer(401, INVALID_API_KEY);
   if (edition === 'cloud' && !scopeAllows(granted, scopeAreaOf(apiPath), method))
-    return answer(401, SCOPE_MISMATCH);
+    return answer(401, scopeRefusal(state.opts.oauth?.scopeRefusal));
   const exchange: Exchange = { req, url, method, edition, apiPath, body, answer };
   if ('id' in route)
     return requestCall(state, route, exchange, (wrapper) => {

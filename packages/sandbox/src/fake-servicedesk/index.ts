@@ -11,9 +11,11 @@ export type { SandboxOAuthClient } from './oauth-tokens.js';
 export {
   ZOHO_LIVE_TOKENS,
   ZOHO_THROTTLED,
+  ZOHO_THROTTLED_LOCALISED,
   ZOHO_TOKEN_WINDOW_MS,
   ZOHO_TOKENS_PER_WINDOW,
 } from './oauth-tokens.js';
+export type { RefusalShapes } from './refusal-shapes.js';
 export type { NewSolution, StoredSolution } from './solutions.js';
 export type {
   NewStoredNote,

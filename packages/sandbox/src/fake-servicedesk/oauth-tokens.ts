@@ -9,6 +9,21 @@ export interface SandboxOAuthClient {
   tokenTtlSeconds?: number;
   /** Scopes the refresh token was granted; default every scope the worker needs. */
   scopes?: readonly string[];
+  /**
+   * How a portal refuses a token without the scope for a URL (HTTP 401 either way):
+   * 'oauth-scope-mismatch' (default): `OAUTH_SCOPE_MISMATCH` in SDP's envelope, as Zoho CRM words it;
+   * 'invalid-oauthscope': `{"error":{"code":401,"message":"INVALID_OAUTHSCOPE"}}`, Zoho's other wording
+   * (zoho.com/social/api/oauth-authentication.html "Error For missing Scopes"; Zoho Mail alike).
+   */
+  scopeRefusal?: 'oauth-scope-mismatch' | 'invalid-oauthscope';
+  /** Zoho's answer past its token limit: 'english' (default) or 'localised' (recorded, in Chinese). */
+  throttleAnswer?: 'english' | 'localised';
+  /**
+   * 'seconds' (default, current answers): `expires_in` in seconds. 'legacy-milliseconds': older answers,
+   * `expires_in_sec` in seconds beside `expires_in` in milliseconds (zoho/zcrm-python-sdk reads them so,
+   * zcrmsdk/OAuthClient.py get_tokens_from_json).
+   */
+  expiryFields?: 'seconds' | 'legacy-milliseconds';
 }
 
 export interface TokenAnswer {
@@ -29,9 +44,23 @@ export const ZOHO_LIVE_TOKENS = 30;
 
 /** Zoho's answer past its token limit; the HTTP status of this answer varies between reports. */
 export const ZOHO_THROTTLED = {
-  error: 'Access Denied',
   error_description: 'You have made too many requests continuously. Please try again after some time.',
+  error: 'Access Denied',
+  status: 'failure',
 } as const;
+
+/** The same answer as recorded from an account whose language is Chinese (HTTP 400). */
+export const ZOHO_THROTTLED_LOCALISED = {
+  error: '拒绝访问',
+  error_description: '您已连续提出过多请求。请稍后重试。',
+} as const;
+
+/** The token lifetime fields of a token answer, in the client's chosen generation of Zoho's answer. */
+function expiryFields(client: SandboxOAuthClient, ttlSeconds: number): Record<string, number> {
+  return client.expiryFields === 'legacy-milliseconds'
+    ? { expires_in_sec: ttlSeconds, expires_in: ttlSeconds * 1000 }
+    : { expires_in: ttlSeconds };
+}
 
 /**
  * Zoho's accounts server, reduced to the refresh-token grant. Like Zoho it answers HTTP 200 with an
@@ -62,7 +91,10 @@ export function createTokenIssuer(client: SandboxOAuthClient | undefined) {
         return { status: 200, body: { error: 'invalid_code' } };
       const now = Date.now();
       dropExpired(now);
-      if (issuedAt.length >= ZOHO_TOKENS_PER_WINDOW) return { status: 400, body: { ...ZOHO_THROTTLED } };
+      if (issuedAt.length >= ZOHO_TOKENS_PER_WINDOW) {
+        const throttled = client.throttleAnswer === 'localised' ? ZOHO_THROTTLED_LOCALISED : ZOHO_THROTTLED;
+        return { status: 400, body: { ...throttled } };
+      }
       issuedAt.push(now);
       const ttl = client.tokenTtlSeconds ?? DEFAULT_TTL_SECONDS;
       const token = `1000.${randomBytes(16).toString('hex')}.${randomBytes(16).toString('hex')}`;
@@ -80,7 +112,7 @@ export function createTokenIssuer(client: SandboxOAuthClient | undefined) {
           scope: scopes.join(' '),
           api_domain: 'https://www.zohoapis.com',
           token_type: 'Bearer',
-          expires_in: ttl,
+          ...expiryFields(client, ttl),
         },
       };
     },

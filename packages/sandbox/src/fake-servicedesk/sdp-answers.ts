@@ -17,6 +17,17 @@ export function sdpFailure(statusCode: number, message: string, field?: string):
   return { response_status: { status_code: 4000, status: 'failed', messages: [detail] } };
 }
 
+/** SDP's refusal of names not in the portal's lists: one 4001 message per field (the documented shape). */
+export function invalidValues(fields: readonly string[]): SdpFailureBody {
+  const messages = fields.map((field) => ({
+    status_code: 4001,
+    type: 'failed' as const,
+    message: `Value given for ${field} is not valid`,
+    field,
+  }));
+  return { response_status: { status_code: 4000, status: 'failed', messages } };
+}
+
 export const INVALID_API_KEY = sdpFailure(4022, 'Invalid API key received');
 export const NOT_FOUND = sdpFailure(4007, 'Invalid URL or Resource not found');
 
