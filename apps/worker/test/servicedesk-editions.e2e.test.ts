@@ -94,6 +94,42 @@ describe('the worker on a Cloud portal', () => {
     }
     expect(tokenCalls(sdp)).toBe(1);
   });
+
+  // Issue 21: a 401 on the knowledge-base URL, in Zoho's other wording or in one we do not know, once
+  // made every job discard the tenant's shared token and mint one; from the fifth job the tenant was
+  // rate_limited. Now the shared token stays and only the knowledge base degrades.
+  it.each([
+    [
+      'refused as INVALID_OAUTHSCOPE',
+      { scopes: ['SDPOnDemand.requests.ALL', 'SDPOnDemand.setup.READ'], scopeRefusal: 'invalid-oauthscope' },
+      false,
+    ],
+    ['refused with a bare 401', {}, true],
+  ] as const)(
+    'a knowledge base %s: eight jobs on three workers, eight notes, one token',
+    async (_, oauth, fault) => {
+      const sdp = await portal({ edition: 'cloud', oauth: { ...OAUTH, ...oauth } });
+      sdp.addSolution({ title: 'Printer offline on floor 2', description: 'Power-cycle the printer.' });
+      if (fault) sdp.setFault('listSolutions', { status: 401 });
+      const tenantId = await cloudTenant(sdp, `cloud-kb-401-${fault ? 'bare' : 'scope'}`);
+      const pods = [workerDeps(), workerDeps(), workerDeps()];
+      // Two rounds, so later jobs run on a token that earlier jobs' 401s did not discard.
+      for (const round of [0, 1]) {
+        const results = await Promise.all(
+          [0, 1, 2, 3].map((i) =>
+            enhance(pods[i % 3] as EnhanceDeps, sdp, tenantId, `Printer offline ${round}-${i}`),
+          ),
+        );
+        for (const r of results) {
+          expect(r.error).toBeUndefined();
+          expect(r.row?.status).toBe('posted');
+          expect(r.notes).toHaveLength(1);
+          expect(r.notes[0]?.description).toContain('Knowledge base unavailable.');
+        }
+      }
+      expect(tokenCalls(sdp)).toBe(1);
+    },
+  );
 });
 
 describe('the worker on on-premises builds', () => {

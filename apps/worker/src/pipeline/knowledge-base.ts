@@ -1,4 +1,4 @@
-import type { SdpSolution, ServiceDeskClient } from '@ai-agents/servicedesk';
+import { type SdpSolution, type ServiceDeskClient, ServiceDeskError } from '@ai-agents/servicedesk';
 
 export interface KbSolution {
   id: string;
@@ -54,8 +54,17 @@ function rank(solutions: SdpSolution[], keywords: string[], toText: (html: strin
 }
 
 /**
+ * A search the portal refuses for who we are, not for what we asked: a token without
+ * `SDPOnDemand.solutions.READ`, or a technician without access to solutions. Every ticket's search would
+ * be refused alike, so the refusal is remembered like an answer.
+ */
+const refusedForAll = (error: unknown) => error instanceof ServiceDeskError && error.kind === 'forbidden';
+
+/**
  * Knowledge-base search with a per-tenant cache: tickets about one outage arrive in bursts with the
- * same words, and the portal should not be asked the same question for each of them.
+ * same words, and the portal should not be asked the same question for each of them. A tenant whose
+ * portal refuses the search is not asked again while the cache lasts: the source degrades alone (the
+ * note says the knowledge base was unavailable) without spending an SDP call per job.
  */
 export function createKnowledgeBase(options: {
   ttlMs: number;
@@ -66,6 +75,21 @@ export function createKnowledgeBase(options: {
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 5_000;
   const cache = new Map<string, { expires: number; value: KbSolution[] }>();
+  const refused = new Map<string, { expires: number; error: unknown }>();
+  const searchOnce = async (tenantId: string, sdp: ServiceDeskClient, keywords: string[]) => {
+    const known = refused.get(tenantId);
+    if (known && known.expires > now()) throw known.error;
+    try {
+      return await sdp.searchSolutions(keywords);
+    } catch (error) {
+      if (options.ttlMs > 0 && refusedForAll(error)) {
+        refused.delete(tenantId);
+        refused.set(tenantId, { expires: now() + options.ttlMs, error });
+        if (refused.size > maxEntries) refused.delete(refused.keys().next().value as string);
+      }
+      throw error;
+    }
+  };
   return {
     async search(
       tenantId: string,
@@ -77,7 +101,7 @@ export function createKnowledgeBase(options: {
       const key = `${tenantId}\n${[...keywords].sort().join(' ')}`;
       const hit = cache.get(key);
       if (hit && hit.expires > now()) return hit.value;
-      const value = rank(await sdp.searchSolutions(keywords), keywords, options.toText);
+      const value = rank(await searchOnce(tenantId, sdp, keywords), keywords, options.toText);
       if (options.ttlMs > 0) {
         cache.delete(key);
         cache.set(key, { expires: now() + options.ttlMs, value });
