@@ -196,6 +196,24 @@ describe('Zoho tokens for a Cloud tenant', () => {
     expect(error.message).not.toContain(OAUTH.clientSecret);
   });
 
+  it('Zoho’s throttle holds every process back: another pod does not ask Zoho again meanwhile', async () => {
+    const { sdp, tokenCalls } = await portal({ oauth: { ...OAUTH, throttleAnswer: 'localised' } });
+    for (let i = 0; i < ZOHO_TOKENS_PER_WINDOW; i++) {
+      await fetch(`${sdp.accountsUrl}/oauth/v2/token`, {
+        method: 'POST',
+        body: new URLSearchParams({ ...snake(OAUTH), grant_type: 'refresh_token' }),
+      });
+    }
+    const key = `${prefix}:sdp-oauth:throttled`;
+    const pods = [0, 1].map(() => cloud(sdp, { tokenStore: createRedisTokenStore(redis, key, box) }));
+    for (const pod of pods) {
+      const error = await failure(pod.getRequest('1'));
+      expect(error).toMatchObject({ kind: 'rate_limited', retryable: true });
+      expect(error.retryAfterMs).toBeGreaterThan(60_000);
+    }
+    expect(tokenCalls()).toBe(ZOHO_TOKENS_PER_WINDOW + 1);
+  });
+
   it('never asks Zoho for more than 5 tokens per tenant per 10 minutes, even when every token is revoked', async () => {
     const { sdp, tokenCalls } = await portal();
     const { id } = sdp.addRequest({ subject: 'Revoked again and again' });

@@ -184,6 +184,29 @@ export function createAccessTokenSource(
   const fresh = (t: { refreshAt: number } | undefined): t is { token: string; refreshAt: number } =>
     t !== undefined && Date.now() < t.refreshAt;
 
+  /** Under the store's lock: the token another process wrote meanwhile, or a new one from Zoho. */
+  async function refreshLocked(): Promise<AccessToken> {
+    const again = await store.read();
+    if (fresh(again)) {
+      local = again;
+      return { token: again.token, cached: true };
+    }
+    const waitMs = await store.takeMint();
+    if (waitMs > 0) {
+      const reason = 'no token request now (our bound of 5 per tenant per 10 minutes, or Zoho throttled us)';
+      throw failed(reason, secrets, { kind: 'rate_limited', retryAfterMs: waitMs });
+    }
+    const minted = await mint(credentials, http, tokenUrl, secrets).catch(async (error: unknown) => {
+      // Zoho's throttle holds every process of the installation back, not just this one.
+      if (error instanceof ServiceDeskError && error.kind === 'rate_limited' && error.retryAfterMs)
+        await store.holdMints(error.retryAfterMs);
+      throw error;
+    });
+    await store.write(minted);
+    local = minted;
+    return { token: minted.token, cached: false };
+  }
+
   async function obtain(): Promise<AccessToken> {
     const lockMs = http.timeoutMs + LOCK_MARGIN_MS;
     // Waiting for another process's refresh is bounded by what that refresh may take, twice.
@@ -196,27 +219,7 @@ export function createAccessTokenSource(
       }
       if (await store.tryLock(lockMs)) {
         try {
-          const again = await store.read();
-          if (fresh(again)) {
-            local = again;
-            return { token: again.token, cached: true };
-          }
-          const waitMs = await store.takeMint();
-          if (waitMs > 0) {
-            throw failed('token request bound reached (5 per tenant per 10 minutes)', secrets, {
-              kind: 'rate_limited',
-              retryAfterMs: waitMs,
-            });
-          }
-          const minted = await mint(credentials, http, tokenUrl, secrets).catch(async (error: unknown) => {
-            // Zoho's throttle holds every process of the installation back, not just this one.
-            if (error instanceof ServiceDeskError && error.kind === 'rate_limited' && error.retryAfterMs)
-              await store.holdMints(error.retryAfterMs);
-            throw error;
-          });
-          await store.write(minted);
-          local = minted;
-          return { token: minted.token, cached: false };
+          return await refreshLocked();
         } finally {
           await store.unlock();
         }
