@@ -196,6 +196,24 @@ describe('Zoho tokens for a Cloud tenant', () => {
     expect(error.message).not.toContain(OAUTH.clientSecret);
   });
 
+  it('after a revocation, a pod still holding the old token takes the one another pod minted', async () => {
+    const { sdp, tokenCalls } = await portal();
+    const { id } = sdp.addRequest({ subject: 'Revoked once' });
+    const key = `${prefix}:sdp-oauth:replaced`;
+    const [a, b] = [0, 1].map(() => cloud(sdp, { tokenStore: createRedisTokenStore(redis, key, box) }));
+    if (!a || !b) throw new Error('two pods');
+    await a.getRequest(id);
+    await b.getRequest(id);
+    sdp.revokeTokens();
+    expect((await a.getRequest(id)).id).toBe(id);
+    const checks = () => sdp.calls.filter((c) => c.path === '/app/itdesk/api/v3/requests').length;
+    expect(checks()).toBe(1);
+    // Pod b's 401 is answered by the token pod a minted: no token check, no token request.
+    expect((await b.getRequest(id)).id).toBe(id);
+    expect(checks()).toBe(1);
+    expect(tokenCalls()).toBe(2);
+  });
+
   it('Zoho’s throttle holds every process back: another pod does not ask Zoho again meanwhile', async () => {
     const { sdp, tokenCalls } = await portal({ oauth: { ...OAUTH, throttleAnswer: 'localised' } });
     for (let i = 0; i < ZOHO_TOKENS_PER_WINDOW; i++) {
