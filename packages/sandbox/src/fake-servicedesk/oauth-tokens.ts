@@ -49,7 +49,11 @@ export const ZOHO_THROTTLED = {
   status: 'failure',
 } as const;
 
-/** The same answer as recorded from an account whose language is Chinese (HTTP 400). */
+/**
+ * The same answer as recorded from an account whose language is Chinese (HTTP 400, issue 21). The
+ * recording's description begins "您已连续提出过多请求" ("you have made too many requests continuously");
+ * its end here is ours.
+ */
 export const ZOHO_THROTTLED_LOCALISED = {
   error: '拒绝访问',
   error_description: '您已连续提出过多请求。请稍后重试。',

@@ -36,7 +36,10 @@ function mergeFields(messages: Message[]): Message[] {
     if (typeof field === 'string') (merged.fields as string[]).push(field);
     byCode.set(m.status_code, merged);
   }
-  return [...byCode.values()];
+  // A message that named no field (e.g. 4022, invalid key) stays without `fields`.
+  return [...byCode.values()].map(({ fields, ...m }) =>
+    (fields as string[]).length > 0 ? { ...m, fields } : m,
+  );
 }
 
 /** An SDP answer in the portal's shapes: the HTTP status and body to send. Other bodies pass unchanged. */
