@@ -3,7 +3,7 @@ import { readLimitedText } from '@ai-agents/shared';
 import { isRecord } from './json-shape.js';
 import { redact } from './redact.js';
 import { ServiceDeskError } from './service-desk-error.js';
-import { createMemoryTokenStore, type TokenStore } from './token-store.js';
+import { createMemoryTokenStore, type StoredToken, type TokenStore } from './token-store.js';
 import { transportError } from './transport-error.js';
 
 export interface CloudCredentials {
@@ -164,6 +164,31 @@ async function mint(
 }
 
 /**
+ * Under the store's lock: the token another process wrote meanwhile, or a new one from Zoho if our own
+ * bound (and any hold after Zoho's throttle) allows a token request now.
+ */
+async function refreshLocked(
+  store: TokenStore,
+  mintNew: () => Promise<StoredToken>,
+): Promise<{ stored: StoredToken; cached: boolean }> {
+  const again = await store.read();
+  if (again !== undefined && Date.now() < again.refreshAt) return { stored: again, cached: true };
+  const waitMs = await store.takeMint();
+  if (waitMs > 0) {
+    const reason = 'no token request now (our bound of 5 per tenant per 10 minutes, or Zoho throttled us)';
+    throw failed(reason, [], { kind: 'rate_limited', retryAfterMs: waitMs });
+  }
+  const minted = await mintNew().catch(async (error: unknown) => {
+    // Zoho's throttle holds every process of the installation back, not just this one.
+    if (error instanceof ServiceDeskError && error.kind === 'rate_limited' && error.retryAfterMs)
+      await store.holdMints(error.retryAfterMs);
+    throw error;
+  });
+  await store.write(minted);
+  return { stored: minted, cached: false };
+}
+
+/**
  * Zoho access tokens for SDP Cloud, minted from the long-lived refresh token. Zoho allows ten token
  * requests per refresh token per ten minutes and keeps at most 30 live tokens per refresh token, so
  * the whole installation shares one token per tenant: `store` (Redis in production) holds it, one
@@ -184,29 +209,6 @@ export function createAccessTokenSource(
   const fresh = (t: { refreshAt: number } | undefined): t is { token: string; refreshAt: number } =>
     t !== undefined && Date.now() < t.refreshAt;
 
-  /** Under the store's lock: the token another process wrote meanwhile, or a new one from Zoho. */
-  async function refreshLocked(): Promise<AccessToken> {
-    const again = await store.read();
-    if (fresh(again)) {
-      local = again;
-      return { token: again.token, cached: true };
-    }
-    const waitMs = await store.takeMint();
-    if (waitMs > 0) {
-      const reason = 'no token request now (our bound of 5 per tenant per 10 minutes, or Zoho throttled us)';
-      throw failed(reason, secrets, { kind: 'rate_limited', retryAfterMs: waitMs });
-    }
-    const minted = await mint(credentials, http, tokenUrl, secrets).catch(async (error: unknown) => {
-      // Zoho's throttle holds every process of the installation back, not just this one.
-      if (error instanceof ServiceDeskError && error.kind === 'rate_limited' && error.retryAfterMs)
-        await store.holdMints(error.retryAfterMs);
-      throw error;
-    });
-    await store.write(minted);
-    local = minted;
-    return { token: minted.token, cached: false };
-  }
-
   async function obtain(): Promise<AccessToken> {
     const lockMs = http.timeoutMs + LOCK_MARGIN_MS;
     // Waiting for another process's refresh is bounded by what that refresh may take, twice.
@@ -219,7 +221,11 @@ export function createAccessTokenSource(
       }
       if (await store.tryLock(lockMs)) {
         try {
-          return await refreshLocked();
+          const { stored, cached } = await refreshLocked(store, () =>
+            mint(credentials, http, tokenUrl, secrets),
+          );
+          local = stored;
+          return { token: stored.token, cached };
         } finally {
           await store.unlock();
         }
