@@ -1,4 +1,4 @@
-import { isRecord } from './json-shape.js';
+import { idString, isRecord } from './json-shape.js';
 import {
   addNote,
   createMemoryNoteShapeMemory,
@@ -131,7 +131,7 @@ function namedEntitiesFrom(list: unknown[]): SdpNamedEntity[] {
     if (!isRecord(raw) || typeof raw.name !== 'string' || raw.name.trim() === '') continue;
     // Deleted categories stay in the list on some builds, flagged; they cannot be set on a request.
     if (raw.deleted === true || raw.inactive === true) continue;
-    out.push({ id: String(raw.id ?? raw.name), name: raw.name.trim() });
+    out.push({ id: idString(raw.id) ?? raw.name.trim(), name: raw.name.trim() });
   }
   return out;
 }
