@@ -1,6 +1,7 @@
 import { startTcpProxy, type TcpProxy, waitFor } from '@ai-agents/sandbox';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { killAfterPosting } from '../kit/crash-after-posting.js';
 import { type Stack, startStack } from '../kit/stack.js';
 
 // The worker runs as a real process (apps/worker/dist/main.js) and is SIGKILLed with jobs at a chosen
@@ -107,26 +108,7 @@ describe('worker SIGKILLed mid-job', () => {
     const first = await stack.spawnWorker(workerEnv());
     const tickets = await sendBurst(4);
     // Every ticket was read (the LLM, 1.5 s slow, is thinking): from now on SDP's answers are held.
-    await waitFor(
-      () =>
-        tickets.every((t) =>
-          stack.sdp.calls.some((c) => c.method === 'GET' && c.path.endsWith(`/requests/${t.requestId}`)),
-        )
-          ? true
-          : undefined,
-      15_000,
-      'the tickets to be read',
-    );
-    await new Promise((r) => setTimeout(r, 200));
-    sdpProxy.holdResponses(true);
-    // SDP stores each note, but the worker never hears back.
-    await waitFor(
-      () => (tickets.every((t) => stack.sdp.notes(t.requestId).length === 1) ? true : undefined),
-      20_000,
-      'the notes to be stored',
-    );
-    await first.kill('SIGKILL');
-    sdpProxy.holdResponses(false);
+    await killAfterPosting(stack, sdpProxy, first, tickets);
     stack.llm.clearFaults();
     expect(
       (await stack.rows()).filter((r) => r.eventId.startsWith(`evt-crash-${burst}-`)).map((r) => r.status),

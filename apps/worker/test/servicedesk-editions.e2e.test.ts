@@ -1,4 +1,10 @@
-import { type FakeServiceDesk, type Sandbox, startFakeServiceDesk, startSandbox } from '@ai-agents/sandbox';
+import {
+  type FakeServiceDesk,
+  type Sandbox,
+  STRICT_QUIRKS,
+  startFakeServiceDesk,
+  startSandbox,
+} from '@ai-agents/sandbox';
 import { UnrecoverableError } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +156,39 @@ describe('the worker on on-premises builds', () => {
     const second = await enhance(workerDeps(), sdp, tenantId, 'Second on old build');
     expect(posts(second.requestId).map((c) => c.wrapper)).toEqual(['request_note']);
     expect(second.notes).toHaveLength(1);
+  });
+
+  it('a strict build (documented fields only, 18-digit ids): posted at once, the long note id recorded', async () => {
+    const key = 'strict-build-key';
+    const sdp = await portal({ edition: 'onprem', technicianKeys: [key], quirks: STRICT_QUIRKS });
+    const tenantId = await onpremTenant(sdp, 'strict-build', key);
+    const { row, notes, requestId } = await enhance(workerDeps(), sdp, tenantId, 'Strict build');
+    expect(requestId).toMatch(/^\d{18}$/);
+    expect(row?.status).toBe('posted');
+    expect(notes).toHaveLength(1);
+    expect(row?.noteId).toBe(notes[0]?.id);
+    expect(row?.noteId).toMatch(/^\d{18}$/);
+    const posts = sdp.calls.filter((c) => c.method === 'POST' && c.path.endsWith(`/${requestId}/notes`));
+    expect(posts.map((c) => [c.wrapper, c.status])).toEqual([['note', 200]]);
+  });
+
+  it('a build that refuses both documented shapes: given up, the reason keeps both refusals', async () => {
+    const key = 'both-refused-key';
+    // An old build (request_note) that also refuses notify_technician, and names neither wrapper.
+    const sdp = await portal({
+      edition: 'onprem',
+      technicianKeys: [key],
+      noteWrappers: { onprem: 'request_note' },
+      quirks: ['documented-note-fields', 'unnamed-wrapper-refusal'],
+    });
+    const tenantId = await onpremTenant(sdp, 'both-refused', key);
+    const { row, notes, error } = await enhance(workerDeps(), sdp, tenantId, 'Refused twice');
+    expect(error).toBeInstanceOf(UnrecoverableError);
+    expect(notes).toHaveLength(0);
+    expect(row?.status).toBe('failed');
+    expect(row?.error).toContain('400 (4012) Value for description is mandatory [field description]');
+    expect(row?.error).toContain('in the other shape (request_note): 400 (4012) EXTRA_KEY_FOUND_IN_JSON');
+    expect(row?.error).toContain('notify_technician');
   });
 
   it('a note refused for another reason is recorded with that reason and given up', async () => {

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import {
   type FakeServiceDesk,
   randomEncryptionKey,
+  STRICT_QUIRKS,
   startFakeServiceDesk,
   TEST_REDIS_URL,
   ZOHO_TOKENS_PER_WINDOW,
 } from '@ai-agents/sandbox';
 import {
+  createRedisNoteShapeMemory,
   createRedisTokenStore,
-  createRedisWrapperMemory,
   createServiceDeskClient,
   type ServiceDeskAuth,
   type ServiceDeskError,
@@ -104,7 +105,7 @@ describe('the add-note wrapper, on every edition and build', () => {
   it('every worker learns the wrapper once, through Redis', async () => {
     const { sdp, noteCalls } = await portal({ noteWrappers: { onprem: 'request_note' } });
     const key = `${prefix}:sdp-note-wrapper:tenant-a`;
-    const [a, b] = [1, 2].map(() => onprem(sdp, { noteWrapperMemory: createRedisWrapperMemory(redis, key) }));
+    const [a, b] = [1, 2].map(() => onprem(sdp, { noteShapeMemory: createRedisNoteShapeMemory(redis, key) }));
     const first = sdp.addRequest({ subject: 'Learned by a' });
     await a?.addNote(first.id, { description: 'a' });
     const second = sdp.addRequest({ subject: 'Used by b' });
@@ -112,13 +113,18 @@ describe('the add-note wrapper, on every edition and build', () => {
     expect(noteCalls(second.id).map((c) => c.wrapper)).toEqual(['request_note']);
   });
 
-  it('a note refused for another reason is not retried and keeps SDP’s reason', async () => {
+  it('a note refused in both shapes fails with both of SDP’s reasons, after one retry', async () => {
     const { sdp, noteCalls } = await portal();
     const { id } = sdp.addRequest({ subject: 'Empty note' });
     const error = await failure(onprem(sdp).addNote(id, { description: '   ' }));
     expect(error).toMatchObject({ kind: 'bad_request', httpStatus: 400, sdpStatusCode: 4012 });
     expect(error.message).toContain('[field description]');
-    expect(noteCalls(id)).toHaveLength(1);
+    expect(error.message).toContain('in the other shape (request_note): 400 (4012) EXTRA_KEY_FOUND_IN_JSON');
+    expect(error.sdpFields).toEqual(['description', 'request_note']);
+    expect(noteCalls(id).map((c) => [c.wrapper, c.status])).toEqual([
+      ['note', 400],
+      ['request_note', 400],
+    ]);
     expect(sdp.notes(id)).toHaveLength(0);
   });
 
@@ -127,6 +133,92 @@ describe('the add-note wrapper, on every edition and build', () => {
     const error = await failure(onprem(sdp).addNote('999999', { description: 'x' }));
     expect(error).toMatchObject({ kind: 'not_found', httpStatus: 404, sdpStatusCode: 4007 });
     expect(noteCalls('999999')).toHaveLength(1);
+  });
+});
+
+describe('the add-note shape on a strict portal (documented fields only, unnamed refusals)', () => {
+  it('on-prem gets its documented fields: no notify_technician, one call', async () => {
+    const { sdp, noteCalls } = await portal({ edition: 'onprem', quirks: STRICT_QUIRKS });
+    const { id } = sdp.addRequest({ subject: 'Strict on-prem' });
+    await onprem(sdp).addNote(id, { description: 'Context' });
+    expect(noteCalls(id).map((c) => [c.wrapper, c.status])).toEqual([['note', 200]]);
+    expect(sdp.notes(id).map((n) => n.description)).toEqual(['Context']);
+  });
+
+  it('Cloud gets its documented fields, notify_technician included, one call', async () => {
+    const { sdp, noteCalls } = await portal({ edition: 'cloud', quirks: STRICT_QUIRKS });
+    const { id } = sdp.addRequest({ subject: 'Strict Cloud' });
+    await cloud(sdp).addNote(id, { description: 'Context' });
+    expect(noteCalls(id).map((c) => [c.wrapper, c.status])).toEqual([['request_note', 200]]);
+  });
+
+  it('an old build that refuses note without naming it gets request_note once, then remembers it', async () => {
+    const { sdp, noteCalls } = await portal({
+      noteWrappers: { onprem: 'request_note' },
+      quirks: ['unnamed-wrapper-refusal'],
+    });
+    const client = onprem(sdp);
+    const first = sdp.addRequest({ subject: 'Old build, silent refusal' });
+    await client.addNote(first.id, { description: 'First' });
+    expect(noteCalls(first.id).map((c) => [c.wrapper, c.status])).toEqual([
+      ['note', 400],
+      ['request_note', 200],
+    ]);
+    const second = sdp.addRequest({ subject: 'Old build, later' });
+    await client.addNote(second.id, { description: 'Second' });
+    expect(noteCalls(second.id).map((c) => c.wrapper)).toEqual(['request_note']);
+    expect(sdp.notes().filter((n) => [first.id, second.id].includes(n.requestId))).toHaveLength(2);
+  });
+
+  it('a Cloud build that takes note gets the on-prem fields with it, after one silent refusal', async () => {
+    const { sdp, noteCalls } = await portal({
+      noteWrappers: { cloud: 'note' },
+      quirks: ['unnamed-wrapper-refusal', 'documented-note-fields'],
+    });
+    const { id } = sdp.addRequest({ subject: 'Cloud, note wrapper' });
+    await cloud(sdp).addNote(id, { description: 'Hello' });
+    expect(noteCalls(id).map((c) => [c.wrapper, c.status])).toEqual([
+      ['request_note', 400],
+      ['note', 200],
+    ]);
+    expect(sdp.notes(id)).toHaveLength(1);
+  });
+});
+
+describe('ids and notes as a strict portal answers them', () => {
+  it('18-digit ids sent as JSON numbers keep every digit', async () => {
+    const { sdp } = await portal({ edition: 'onprem', quirks: STRICT_QUIRKS });
+    const { id } = sdp.addRequest({ subject: 'Long id' });
+    expect(id).toMatch(/^\d{18}$/);
+    const raw = await fetch(`${sdp.url}/api/v3/requests/${id}`, {
+      headers: { authtoken: KEY, accept: 'application/vnd.manageengine.sdp.v3+json' },
+    });
+    expect(await raw.text()).toContain(`"id":${id}`);
+    const client = onprem(sdp);
+    expect((await client.getRequest(id)).id).toBe(id);
+    const posted = await client.addNote(id, { description: 'On a long id' });
+    expect(posted.id).toBe(sdp.notes(id)[0]?.id);
+    expect((await client.listNotes(id)).map((n) => n.id)).toEqual([posted.id]);
+  });
+
+  it('a note list without descriptions reads as unknown; the note itself has it', async () => {
+    const { sdp } = await portal({ quirks: ['note-list-without-description'] });
+    const { id } = sdp.addRequest({ subject: 'Silent list' });
+    const seeded = sdp.addNote(id, { description: 'Only by id' });
+    const client = onprem(sdp);
+    const [listed] = await client.listNotes(id);
+    expect(listed?.id).toBe(seeded.id);
+    expect(listed?.description).toBeUndefined();
+    expect((await client.getNote(id, seeded.id)).description).toBe('Only by id');
+    expect((await cloud(sdp).getNote(id, seeded.id)).description).toBe('Only by id');
+  });
+
+  it('an unknown request id answered 400/4001 fails as bad_request naming the id', async () => {
+    const { sdp, noteCalls } = await portal({ quirks: ['unknown-id-4001'] });
+    const error = await failure(onprem(sdp).addNote('999999', { description: 'x' }));
+    expect(error).toMatchObject({ kind: 'bad_request', httpStatus: 400, sdpStatusCode: 4001 });
+    expect(error.sdpFields).toContain('id');
+    expect(noteCalls('999999')).toHaveLength(2);
   });
 });
 

@@ -1,8 +1,17 @@
 import { createCloudSender } from './cloud-sender.js';
-import { isRecord } from './json-shape.js';
-import { type CloudCredentials, createAccessTokenSource } from './oauth-token.js';
+import { idString, isRecord } from './json-shape.js';
 import {
-  noteFrom,
+  addNote,
+  createMemoryNoteShapeMemory,
+  getNote,
+  listNotes,
+  type NewNote,
+  type NoteShapeMemory,
+  type NoteShapes,
+} from './notes.js';
+import { type CloudCredentials, createAccessTokenSource } from './oauth-token.js';
+import { listInfo, pathId } from './request-path.js';
+import {
   requestFrom,
   resolutionFrom,
   type SdpNote,
@@ -11,28 +20,15 @@ import {
   type SdpSolution,
   solutionFrom,
 } from './sdp-entities.js';
-import { invalidResponse, type SdpAuthHeaders, type SdpHttpRequest, sendSdpRequest } from './sdp-http.js';
+import {
+  invalidResponse,
+  type SdpAuthHeaders,
+  type SdpHttpRequest,
+  type SdpSend,
+  sendSdpRequest,
+} from './sdp-http.js';
 import { ServiceDeskError } from './service-desk-error.js';
 import type { TokenStore } from './token-store.js';
-
-/** The key add-note's input_data wraps the note in: editions and builds disagree (see addNote). */
-export type NoteWrapper = 'note' | 'request_note';
-
-/** Where a tenant's learned note wrapper is kept, so every process posts right the first time. */
-export interface NoteWrapperMemory {
-  get(): Promise<NoteWrapper | undefined>;
-  remember(wrapper: NoteWrapper): Promise<void>;
-}
-
-function createMemoryWrapperMemory(): NoteWrapperMemory {
-  let known: NoteWrapper | undefined;
-  return {
-    get: async () => known,
-    remember: async (wrapper) => {
-      known = wrapper;
-    },
-  };
-}
 
 export type ServiceDeskAuth =
   | { type: 'onprem'; technicianKey: string }
@@ -47,14 +43,8 @@ export interface ServiceDeskClientOptions {
   fetch?: typeof fetch;
   /** Cloud: where the tenant's access token is shared (Redis across processes); this process only by default. */
   tokenStore?: TokenStore;
-  /** Which note wrapper this installation takes, once learned; this client only by default. */
-  noteWrapperMemory?: NoteWrapperMemory;
-}
-
-export interface NewNote {
-  description: string;
-  /** Default false: notes written by this service are for technicians. */
-  showToRequester?: boolean;
+  /** Which add-note shape this installation takes, once learned; this client only by default. */
+  noteShapeMemory?: NoteShapeMemory;
 }
 
 /** A category or priority of the portal: what a request's `category` / `priority` may be set to. */
@@ -76,9 +66,15 @@ export interface ServiceDeskClient {
   listPriorities(): Promise<SdpNamedEntity[]>;
   /** Sets fields of a request by name (PUT /requests/{id}); only the fields given change. */
   updateRequest(id: string, update: RequestUpdate): Promise<SdpRequest>;
-  /** Oldest first as SDP lists them; at most 1,000 notes (10 pages of 100). */
+  /**
+   * Oldest first as SDP lists them; at most 1,000 notes (10 pages of 100). A note's description is
+   * undefined when the list leaves it out (some on-prem builds do): getNote has it.
+   */
   listNotes(requestId: string): Promise<SdpNote[]>;
+  /** Posts an internal note in the tenant's add-note shape (see notes.ts, addNote). */
   addNote(requestId: string, note: NewNote): Promise<SdpNote>;
+  /** One note, with its description ("Get Request Note"). */
+  getNote(requestId: string, noteId: string): Promise<SdpNote>;
   /** The request's resolution; null when it has none. */
   getResolution(requestId: string): Promise<SdpResolution | null>;
   /**
@@ -100,12 +96,8 @@ export interface ListRequestsPage {
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
-// 100 is the largest row_count SDP accepts; ten pages bound the work on a pathological ticket while
-// covering any ticket a technician still reads.
-const NOTES_PAGE_SIZE = 100;
-const MAX_NOTE_PAGES = 10;
-
 type Call = Omit<SdpHttpRequest, 'auth'>;
+type Send = SdpSend;
 
 function normaliseBaseUrl(raw: string): string {
   const baseUrl = raw.trim().replace(/\/+$/, '');
@@ -121,22 +113,6 @@ function normaliseBaseUrl(raw: string): string {
   return baseUrl;
 }
 
-function pathId(operation: string, id: string): string {
-  // SDP ids are numbers (sent as digit strings). Anything else never reaches a path: encodeURIComponent
-  // leaves "..", which the URL parser resolves, so "../x" would address another endpoint.
-  if (!SDP_ID.test(id.trim())) {
-    throw new ServiceDeskError(
-      `ServiceDesk Plus ${operation} failed: the id is not a ServiceDesk Plus id (digits)`,
-      {
-        kind: 'bad_request',
-      },
-    );
-  }
-  return id.trim();
-}
-
-const SDP_ID = /^\d{1,20}$/;
-
 const TAXONOMY_PAGE_SIZE = 100;
 const ALL_REQUESTS_VIEW = 'All_Requests';
 
@@ -148,13 +124,6 @@ function refusesField(error: unknown, field: string): boolean {
   return error.sdpFields.includes(field) || error.sdpMessages.some((m) => named.test(m));
 }
 
-/**
- * The wrong wrapper for this build: SDP names the key it does not take (e.g. 4012
- * EXTRA_KEY_FOUND_IN_JSON on field request_note), or the one it misses.
- */
-function refusesWrapper(error: unknown): boolean {
-  return refusesField(error, 'request_note') || refusesField(error, 'note');
-}
 const MAX_TAXONOMY_PAGES = 10;
 
 function namedEntitiesFrom(list: unknown[]): SdpNamedEntity[] {
@@ -163,13 +132,9 @@ function namedEntitiesFrom(list: unknown[]): SdpNamedEntity[] {
     if (!isRecord(raw) || typeof raw.name !== 'string' || raw.name.trim() === '') continue;
     // Deleted categories stay in the list on some builds, flagged; they cannot be set on a request.
     if (raw.deleted === true || raw.inactive === true) continue;
-    out.push({ id: String(raw.id ?? raw.name), name: raw.name.trim() });
+    out.push({ id: idString(raw.id) ?? raw.name.trim(), name: raw.name.trim() });
   }
   return out;
-}
-
-function listInfo(rowCount: number, startIndex: number): Record<string, string> {
-  return { input_data: JSON.stringify({ list_info: { row_count: rowCount, start_index: startIndex } }) };
 }
 
 /** Sends a call with the tenant's credentials; for Cloud, see createCloudSender for a 401. */
@@ -195,15 +160,6 @@ function createAuthorisedSender(
       },
     });
   return createCloudSender(tokens, withToken);
-}
-
-/** One authorised call to the portal: the answer's JSON body. */
-type Send = (call: Call) => Promise<unknown>;
-
-/** How a client posts notes: the wrapper to try first, and where the one that worked is kept. */
-interface NoteWrappers {
-  documented: NoteWrapper;
-  memory: NoteWrapperMemory;
 }
 
 /** What a client learned about its portal's request list: a build that refused the view filter. */
@@ -248,68 +204,6 @@ async function updateRequest(send: Send, id: string, update: RequestUpdate): Pro
   const request = requestFrom(isRecord(body) ? body.request : undefined);
   if (!request) throw invalidResponse(operation, 'request');
   return request;
-}
-
-async function listNotes(send: Send, requestId: string): Promise<SdpNote[]> {
-  const operation = `GET notes of request ${requestId}`;
-  const path = `/requests/${pathId(operation, requestId)}/notes`;
-  const notes: SdpNote[] = [];
-  for (let page = 0; page < MAX_NOTE_PAGES; page++) {
-    const query = listInfo(NOTES_PAGE_SIZE, 1 + page * NOTES_PAGE_SIZE);
-    const body = await send({ operation, method: 'GET', path, query });
-    // Cloud calls the list `notes`; some on-prem builds call it `request_notes`.
-    const list = isRecord(body) ? (body.notes ?? body.request_notes) : undefined;
-    if (!isRecord(body) || !Array.isArray(list)) throw invalidResponse(operation, 'notes');
-    for (const raw of list) {
-      const note = noteFrom(raw);
-      if (note) notes.push(note);
-    }
-    const more = isRecord(body.list_info) && body.list_info.has_more_rows === true;
-    if (!more || list.length === 0) break;
-  }
-  return notes;
-}
-
-async function addNote(
-  send: Send,
-  wrappers: NoteWrappers,
-  requestId: string,
-  note: NewNote,
-): Promise<SdpNote> {
-  const operation = `POST note on request ${requestId}`;
-  const path = `/requests/${pathId(operation, requestId)}/notes`;
-  const fields = {
-    description: note.description,
-    show_to_requester: note.showToRequester ?? false,
-    // The note is context for whoever picks the ticket up; it must not page anyone or count as the
-    // first response on the SLA.
-    notify_technician: false,
-    mark_first_response: false,
-    add_to_linked_requests: false,
-  };
-  const post = async (wrapper: NoteWrapper) => {
-    const body = await send({
-      operation,
-      method: 'POST',
-      path,
-      form: { input_data: JSON.stringify({ [wrapper]: fields }) },
-    });
-    const created = isRecord(body) ? noteFrom(body.request_note ?? body.note) : undefined;
-    if (!created) throw invalidResponse(operation, 'note');
-    return created;
-  };
-  const first = (await wrappers.memory.get()) ?? wrappers.documented;
-  try {
-    return await post(first);
-  } catch (error) {
-    // SDP refused the input itself, naming the wrapper: nothing was created, so the other wrapper is
-    // tried once, and remembered when it works. Any other refusal is final and keeps SDP's reason.
-    if (!refusesWrapper(error)) throw error;
-    const other: NoteWrapper = first === 'note' ? 'request_note' : 'note';
-    const created = await post(other);
-    await wrappers.memory.remember(other);
-    return created;
-  }
 }
 
 async function getResolution(send: Send, requestId: string): Promise<SdpResolution | null> {
@@ -433,12 +327,10 @@ export function createServiceDeskClient(opts: ServiceDeskClientOptions): Service
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   };
   const send: Send = createAuthorisedSender(http, opts.auth, opts.tokenStore);
-  const wrappers: NoteWrappers = {
-    // The documented wrapper first: Cloud's "Add Request Note" (sdpod-v3-api/requests/request_note.html)
-    // sends request_note; current on-premises builds take note (as the ManageEngine.ServiceDesk.OnPrem
-    // PowerShell module and Google SecOps' ServiceDesk Plus V3 integration send it), older ones request_note.
+  const noteShapes: NoteShapes = {
+    // Each edition's documented shape first (notes.ts cites both pages).
     documented: opts.auth.type === 'onprem' ? 'note' : 'request_note',
-    memory: opts.noteWrapperMemory ?? createMemoryWrapperMemory(),
+    memory: opts.noteShapeMemory ?? createMemoryNoteShapeMemory(),
   };
   const requestList: RequestListState = { filterRefused: false };
 
@@ -448,7 +340,8 @@ export function createServiceDeskClient(opts: ServiceDeskClientOptions): Service
     listPriorities: () => listNamed(send, 'priorities'),
     updateRequest: (id, update) => updateRequest(send, id, update),
     listNotes: (requestId) => listNotes(send, requestId),
-    addNote: (requestId, note) => addNote(send, wrappers, requestId, note),
+    addNote: (requestId, note) => addNote(send, noteShapes, requestId, note),
+    getNote: (requestId, noteId) => getNote(send, requestId, noteId),
     getResolution: (requestId) => getResolution(send, requestId),
     listRequests: (page) => listRequests(send, requestList, page),
     searchSolutions: (keywords, options) => searchSolutions(send, keywords, options),

@@ -1,9 +1,7 @@
 export { accountsUrlFor } from './accounts-url.js';
-export type { NoteWrapper, NoteWrapperMemory } from './client.js';
 export {
   createServiceDeskClient,
   type ListRequestsPage,
-  type NewNote,
   type RequestUpdate,
   type SdpNamedEntity,
   type ServiceDeskAuth,
@@ -12,6 +10,7 @@ export {
 } from './client.js';
 export { parseServiceDeskAuth } from './credentials.js';
 export { type ResolvedTicket, resolvedTicketFrom } from './history-ticket.js';
+export type { NewNote, NoteShape, NoteShapeMemory } from './notes.js';
 export type { SdpNote, SdpRequest, SdpResolution, SdpSolution } from './sdp-entities.js';
 export { assertSecureServiceDesk, insecureServiceDeskUrls, isHttps } from './secure-url.js';
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';
@@ -24,8 +23,8 @@ export {
 export { boundHtml, HTML_INPUT_LIMIT, htmlToText, ticketHtmlToText, truncate } from './ticket-text.js';
 export {
   createMemoryTokenStore,
+  createRedisNoteShapeMemory,
   createRedisTokenStore,
-  createRedisWrapperMemory,
   type StoredToken,
   TOKEN_REQUEST_WINDOW_MS,
   TOKEN_REQUESTS_PER_WINDOW,

@@ -16,7 +16,12 @@ export interface SdpRequest {
 
 export interface SdpNote {
   id: string;
-  description: string;
+  /**
+   * Undefined when the answer left it out: some on-prem builds' note LIST carries no description (an
+   * integration test against a live instance: "content must be verified by fetching the individual
+   * note by ID"). Unknown, not empty: GET the note by id to read it.
+   */
+  description?: string;
   show_to_requester: boolean;
   created_time?: { value: string };
 }
@@ -50,11 +55,8 @@ export function noteFrom(value: unknown): SdpNote | undefined {
   if (!isRecord(value)) return undefined;
   const id = idString(value.id);
   if (id === undefined) return undefined;
-  const note: SdpNote = {
-    id,
-    description: typeof value.description === 'string' ? value.description : '',
-    show_to_requester: value.show_to_requester === true,
-  };
+  const note: SdpNote = { id, show_to_requester: value.show_to_requester === true };
+  if (typeof value.description === 'string') note.description = value.description;
   // Cloud's notes carry `created_time`; on-premises builds call the same moment `added_time`.
   const created = timeOf(value.created_time) ?? timeOf(value.added_time);
   if (created) note.created_time = { value: created.value };

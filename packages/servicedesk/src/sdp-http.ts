@@ -1,4 +1,4 @@
-import { readLimitedText } from '@ai-agents/shared';
+import { parseJsonLossless, readLimitedText } from '@ai-agents/shared';
 import { errorFromResponse } from './response-error.js';
 import { sdpStatusOf } from './response-status.js';
 import { ServiceDeskError } from './service-desk-error.js';
@@ -31,9 +31,14 @@ export interface SdpHttpRequest {
 
 const SDP_V3_ACCEPT = 'application/vnd.manageengine.sdp.v3+json';
 
+/** One authorised call to the portal: resolves with the answer's JSON body. */
+export type SdpSend = (call: Omit<SdpHttpRequest, 'auth'>) => Promise<unknown>;
+
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    // Cloud ids have 18 digits (e.g. 123640000000279007), above 2^53: a number that large keeps its
+    // digits as a string instead of becoming another ticket's id (see parseJsonLossless).
+    return parseJsonLossless(text);
   } catch {
     return undefined;
   }

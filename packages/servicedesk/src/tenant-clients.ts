@@ -3,7 +3,7 @@ import type { RedisEval, SecretBox } from '@ai-agents/shared';
 import { createServiceDeskClient, type ServiceDeskClient } from './client.js';
 import { parseServiceDeskAuth } from './credentials.js';
 import { assertSecureServiceDesk } from './secure-url.js';
-import { createRedisTokenStore, createRedisWrapperMemory } from './token-store.js';
+import { createRedisNoteShapeMemory, createRedisTokenStore } from './token-store.js';
 
 /**
  * What the clients need of a tenant row (the `tenants` table of @ai-agents/db): its portal, its
@@ -23,7 +23,7 @@ export interface TenantClientDeps {
   timeoutMs: number;
   fetch?: typeof fetch;
   /**
-   * Shares each Cloud tenant's access token and each tenant's learned note wrapper across every
+   * Shares each Cloud tenant's access token and each tenant's learned add-note shape across every
    * process of the installation; without it, each process keeps its own.
    */
   shared?: { redis: RedisEval; keyPrefix: string };
@@ -79,7 +79,8 @@ export function createTenantClients(deps: TenantClientDeps) {
           : {}),
         ...(shared
           ? {
-              noteWrapperMemory: createRedisWrapperMemory(
+              // The key keeps its older name: a wrapper learned before shapes existed reads as its shape.
+              noteShapeMemory: createRedisNoteShapeMemory(
                 shared.redis,
                 `${shared.keyPrefix}:sdp-note-wrapper:${tenant.id}:${tenant.sdpBaseUrl}`,
               ),

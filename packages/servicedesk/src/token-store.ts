@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type RedisEval, redisScript } from '@ai-agents/shared';
-import type { NoteWrapper, NoteWrapperMemory } from './client.js';
+import type { NoteShape, NoteShapeMemory } from './notes.js';
 
 /** An access token and when to stop using it (shortly before it expires). */
 export interface StoredToken {
@@ -163,18 +163,21 @@ export function createRedisTokenStore(redis: RedisEval, keyPrefix: string, ciphe
   };
 }
 
-// A learned note wrapper is a fact about the installation; a month lets an upgrade of SDP be noticed.
-const WRAPPER_MEMORY_MS = 30 * 24 * 60 * 60_000;
+// A learned note shape is a fact about the installation; a month lets an upgrade of SDP be noticed.
+const NOTE_SHAPE_MEMORY_MS = 30 * 24 * 60 * 60_000;
 
-/** The tenant's learned note wrapper in Redis, shared by every worker (see client.ts, addNote). */
-export function createRedisWrapperMemory(redis: RedisEval, key: string): NoteWrapperMemory {
+/**
+ * The tenant's learned add-note shape in Redis, shared by every worker (see notes.ts, addNote). A shape
+ * is stored as its wrapper's name, so a wrapper learned before shapes existed still reads as its shape.
+ */
+export function createRedisNoteShapeMemory(redis: RedisEval, key: string): NoteShapeMemory {
   return {
     async get() {
       const raw = await GET(redis, [key], []);
       return raw === 'note' || raw === 'request_note' ? raw : undefined;
     },
-    async remember(wrapper: NoteWrapper) {
-      await PUT(redis, [key], [wrapper, WRAPPER_MEMORY_MS]);
+    async remember(shape: NoteShape) {
+      await PUT(redis, [key], [shape, NOTE_SHAPE_MEMORY_MS]);
     },
   };
 }

@@ -49,6 +49,22 @@ interface Capability {
 // SDP answers 4007/404 when the caller may post notes, and refuses first when it may not.
 const NO_SUCH_REQUEST = '0';
 
+/** Fields under which SDP may name the request id it does not know. */
+const ID_FIELDS = new Set(['id', 'request_id', 'request']);
+
+/**
+ * The portal does not know request 0, so the caller got past the permission check: 404/4007, or
+ * 400/4001 ("id or name given does not exist" in the vendor's error-code table, sdpop-v3-api and
+ * sdpod-v3-api getting-started/common-error-code.html), which some builds answer for an unknown
+ * request id. A 4001 that names a field of the note itself is a real refusal, not this.
+ */
+function unknownRequest(error: unknown): boolean {
+  if (!(error instanceof ServiceDeskError)) return false;
+  if (error.kind === 'not_found') return true;
+  if (error.httpStatus !== 400 || error.sdpStatusCode !== 4001) return false;
+  return error.sdpFields.length === 0 || error.sdpFields.some((f) => ID_FIELDS.has(f));
+}
+
 const CAPABILITIES: readonly Capability[] = [
   {
     name: 'read requests',
@@ -66,7 +82,7 @@ const CAPABILITIES: readonly Capability[] = [
       sdp.addNote(NO_SUCH_REQUEST, { description: 'ai-agents permission check' }).then(
         () => undefined,
         (error: unknown) => {
-          if (error instanceof ServiceDeskError && error.kind === 'not_found') return undefined;
+          if (unknownRequest(error)) return undefined;
           throw error;
         },
       ),

@@ -13,9 +13,16 @@ import type { GatheredContext } from './context-types.js';
 import type { LlmStepResult } from './llm-step.js';
 import { noteMarker } from './render-note.js';
 
+// Notes whose description the list left out are fetched one by one, newest first, at most this many:
+// the note a crashed attempt posted is among the newest (it was posted just before the crash, and a
+// stalled job is retried within minutes), and each fetch is one ServiceDesk Plus call of the budget.
+export const MAX_NOTE_FETCHES = 5;
+
 /**
  * A previous attempt that crashed between "posted to ServiceDesk Plus" and "recorded in Postgres"
  * left a note carrying this enhancement's marker. Finding it means the note exists: do not post again.
+ * Some on-prem builds list notes without their descriptions: those notes are unknown, not empty, and
+ * the newest of them that could be ours (not shown to the requester) are read one by one.
  */
 export async function findPostedNote(
   sdp: ServiceDeskClient,
@@ -24,7 +31,17 @@ export async function findPostedNote(
 ): Promise<string | null> {
   const marker = noteMarker(enhancementId);
   const notes = await sdp.listNotes(requestId);
-  return notes.find((n) => n.description.includes(marker))?.id ?? null;
+  const listed = notes.find((n) => n.description?.includes(marker));
+  if (listed) return listed.id;
+  const unknown = notes
+    .filter((n) => n.description === undefined && !n.show_to_requester)
+    .reverse()
+    .slice(0, MAX_NOTE_FETCHES);
+  for (const candidate of unknown) {
+    const note = await sdp.getNote(requestId, candidate.id);
+    if (note.description?.includes(marker)) return note.id;
+  }
+  return null;
 }
 
 /** A rendered note and what it was made of: the full enhancement's context and LLM step, or neither. */

@@ -14,10 +14,16 @@ import {
   scopeAreaOf,
   scopeRefusal,
   WRONG_ACCEPT,
-  wrongWrapper,
 } from './editions.js';
 import { listFilter, pageOf, requestedPage, searchCriteria } from './list-info.js';
 import { createTokenIssuer, type SandboxOAuthClient } from './oauth-tokens.js';
+import {
+  idsAsNumbers,
+  type SdpQuirk,
+  UNKNOWN_ID,
+  undocumentedNoteField,
+  wrongWrapperRefusal,
+} from './quirks.js';
 import { type RefusalShapes, shapeRefusal } from './refusal-shapes.js';
 import {
   faultBody,
@@ -44,6 +50,7 @@ export const DEFAULT_TECHNICIAN_KEY = 'sandbox-technician-key';
 export type SdpFaultRoute =
   | 'getRequest'
   | 'listNotes'
+  | 'getNote'
   | 'addNote'
   | 'getResolution'
   | 'listRequests'
@@ -56,6 +63,7 @@ export type SdpFaultRoute =
 const FAULT_ROUTES: readonly SdpFaultRoute[] = [
   'getRequest',
   'listNotes',
+  'getNote',
   'addNote',
   'getResolution',
   'listRequests',
@@ -108,6 +116,8 @@ export interface FakeServiceDeskOptions {
   listViews?: readonly string[];
   /** How this build words its refusals (refusal-shapes.ts); default the vendor's documented shape. */
   refusals?: RefusalShapes;
+  /** Shapes of stricter or odder real portals this one makes (quirks.ts; STRICT_QUIRKS for all). */
+  quirks?: readonly SdpQuirk[];
 }
 
 export interface SdpCall {
@@ -148,6 +158,7 @@ export interface FakeServiceDesk {
 type Route =
   | { name: 'getRequest'; id: string }
   | { name: 'listNotes'; id: string }
+  | { name: 'getNote'; id: string; noteId: string }
   | { name: 'addNote'; id: string }
   | { name: 'getResolution'; id: string }
   | { name: 'updateRequest'; id: string }
@@ -158,7 +169,7 @@ type Route =
   | { name: 'token' };
 
 // Matched against the path below a Cloud portal's /app/<portal> prefix (editionOf strips it).
-const REQUESTS_PATH = /^\/api\/v3\/requests(?:\/([^/]+)(\/notes|\/resolutions)?)?\/?$/;
+const REQUESTS_PATH = /^\/api\/v3\/requests(?:\/([^/]+)(\/notes|\/resolutions)?(?:\/([^/]+))?)?\/?$/;
 const SOLUTIONS_PATH = /^\/api\/v3\/solutions\/?$/;
 const TAXONOMY_PATH = /^\/api\/v3\/(categories|priorities)\/?$/;
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -205,14 +216,15 @@ function routeOf(method: string, pathname: string): Route | undefined {
     return { name: taxonomy[1] === 'categories' ? 'listCategories' : 'listPriorities' };
   const match = REQUESTS_PATH.exec(pathname);
   if (!match) return undefined;
-  const [, rawId, sub] = match;
+  const [, rawId, sub, rawNoteId] = match;
   const notes = sub === '/notes' ? sub : undefined;
   if (rawId === undefined) return method === 'GET' ? { name: 'listRequests' } : undefined;
-  let id: string;
-  try {
-    id = decodeURIComponent(rawId);
-  } catch {
-    return undefined;
+  const id = decoded(rawId);
+  if (id === undefined) return undefined;
+  if (rawNoteId !== undefined) {
+    // Only a note has a path below its request's: GET /requests/{id}/notes/{note_id} ("Get Request Note").
+    const noteId = decoded(rawNoteId);
+    return notes && method === 'GET' && noteId !== undefined ? { name: 'getNote', id, noteId } : undefined;
   }
   if (sub === '/resolutions') return method === 'GET' ? { name: 'getResolution', id } : undefined;
   if (notes === undefined) {
@@ -224,11 +236,22 @@ function routeOf(method: string, pathname: string): Route | undefined {
   return undefined;
 }
 
-/** A note as each edition writes it: Cloud names its time `created_time`, on-premises `added_time`. */
-function noteForApi(note: StoredNote, edition: Edition) {
+function decoded(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A note as each edition writes it: Cloud names its time `created_time`, on-premises `added_time`.
+ * Without its description in a list of a portal with the 'note-list-without-description' quirk.
+ */
+function noteForApi(note: StoredNote, edition: Edition, withDescription = true) {
   return {
     id: note.id,
-    description: note.description,
+    ...(withDescription ? { description: note.description } : {}),
     show_to_requester: note.show_to_requester,
     notify_technician: false,
     mark_first_response: false,
@@ -257,12 +280,23 @@ function requestSummary(request: SdpRequestRecord) {
   return summary;
 }
 
+/** What decides how a portal reads add-note: the wrapper its build takes, its edition, its quirks. */
+interface NotePortal {
+  accepted: NoteWrapper;
+  edition: Edition;
+  quirks: ReadonlySet<SdpQuirk>;
+}
+
 type NoteInput =
   | { wrapper: NoteWrapper; description: string; show_to_requester: boolean }
   | { error: ReturnType<typeof sdpFailure>; wrapper?: NoteWrapper };
 
-/** Reads add-note's input_data the way SDP does: form-encoded, wrapped in the one key this build takes. */
-function noteInput(req: IncomingMessage, body: string, accepted: NoteWrapper): NoteInput {
+/**
+ * Reads add-note's input_data the way SDP does: form-encoded, wrapped in the one key this build takes,
+ * and, with the 'documented-note-fields' quirk, only the fields the edition documents.
+ */
+function noteInput(req: IncomingMessage, body: string, portal: NotePortal): NoteInput {
+  const { accepted, quirks } = portal;
   if (!(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')) {
     return { error: sdpFailure(4000, 'input_data must be sent as application/x-www-form-urlencoded') };
   }
@@ -272,13 +306,17 @@ function noteInput(req: IncomingMessage, body: string, accepted: NoteWrapper): N
   const input = parseJson(raw);
   if (!isRecord(input)) return { error: sdpFailure(4000, 'input_data is not a JSON object') };
   const other: NoteWrapper = accepted === 'note' ? 'request_note' : 'note';
-  if (other in input) return { error: wrongWrapper(other), wrapper: other };
+  if (other in input) return { error: wrongWrapperRefusal(other, quirks), wrapper: other };
   if (!isRecord(input[accepted]))
     return { error: sdpFailure(4012, 'Value for mandatory-field is not provided.', accepted) };
   const wrapper = accepted;
   const fields = input[wrapper] as Record<string, unknown>;
+  const extra = quirks.has('documented-note-fields')
+    ? undocumentedNoteField(fields, portal.edition)
+    : undefined;
+  if (extra) return { error: extra, wrapper };
   if (typeof fields.description !== 'string' || fields.description.trim() === '') {
-    return { error: sdpFailure(4012, 'Value for mandatory-field is not provided.', 'description') };
+    return { error: sdpFailure(4012, 'Value for mandatory-field is not provided.', 'description'), wrapper };
   }
   return { wrapper, description: fields.description, show_to_requester: fields.show_to_requester === true };
 }
@@ -293,6 +331,7 @@ interface FakeState {
   served: Edition | 'both';
   wrappers: Record<Edition, NoteWrapper>;
   listViews: Set<string>;
+  quirks: ReadonlySet<SdpQuirk>;
   calls: SdpCall[];
   solutions: StoredSolution[];
   nextSolutionId: number;
@@ -317,9 +356,10 @@ interface Exchange {
  * with SDP code 4007 (the vendor's common-error-code pages); an unknown name in input answers 4001.
  */
 export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): Promise<FakeServiceDesk> {
+  const quirks = new Set(opts.quirks ?? []);
   const state: FakeState = {
     opts,
-    store: createTicketStore(),
+    store: createTicketStore({ longIds: quirks.has('long-ids') }),
     tokens: createTokenIssuer(opts.oauth),
     faults: createFaultBoard<Exclude<SdpFaultRoute, 'all'>>(),
     technicianKeys: new Set(opts.technicianKeys ?? [DEFAULT_TECHNICIAN_KEY]),
@@ -329,6 +369,7 @@ export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): P
       cloud: opts.noteWrappers?.cloud ?? 'request_note',
     },
     listViews: new Set(opts.listViews ?? SYSTEM_LIST_VIEWS),
+    quirks,
     calls: [],
     solutions: [],
     nextSolutionId: 300001,
@@ -437,7 +478,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
       status,
       ...(wrapperSent ? { wrapper: wrapperSent } : {}),
     });
-    sendJson(res, status, body, headers);
+    sendJson(res, status, state.quirks.has('long-ids') ? idsAsNumbers(body) : body, headers);
   };
   const { edition, apiPath } = editionOf(url.pathname);
   const route = routeOf(method, apiPath);
@@ -523,15 +564,16 @@ function listCall(state: FakeState, route: Route, { url, answer }: Exchange) {
   return answer(200, { [entity]: rows, response_status: [SUCCESS], list_info });
 }
 
-/** The calls on one request: read, update, resolution, list notes, add a note. */
+/** The calls on one request: read, update, resolution, and its notes (noteCall). */
 function requestCall(
   state: FakeState,
   route: Extract<Route, { id: string }>,
-  { req, url, edition, body, answer }: Exchange,
+  exchange: Exchange,
   noteWrapperSent: (wrapper: NoteWrapper | undefined) => void,
 ) {
+  const { req, body, answer } = exchange;
   const request = state.store.getRequest(route.id);
-  if (!request) return answer(404, NOT_FOUND);
+  if (!request) return state.quirks.has('unknown-id-4001') ? answer(400, UNKNOWN_ID) : answer(404, NOT_FOUND);
   if (route.name === 'updateRequest') {
     const update = requestUpdate(req, body, state.taxonomy);
     if ('error' in update) return answer(400, update.error);
@@ -541,19 +583,38 @@ function requestCall(
   if (route.name === 'getRequest') return answer(200, { request, response_status: SUCCESS });
   if (route.name === 'getResolution')
     return answer(200, { resolution: request.resolution ?? { content: '' }, response_status: SUCCESS });
+  return noteCall(state, route, exchange, noteWrapperSent);
+}
+
+/** List a request's notes, read one, or add one. */
+function noteCall(
+  state: FakeState,
+  route: Extract<Route, { id: string }>,
+  { req, url, edition, body, answer }: Exchange,
+  noteWrapperSent: (wrapper: NoteWrapper | undefined) => void,
+) {
   if (route.name === 'listNotes') {
     const page = requestedPage(url.searchParams);
     if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
     const { rows, list_info } = pageOf(state.store.notesOf(route.id), page);
+    const described = !state.quirks.has('note-list-without-description');
     // List calls return response_status as an array, unlike single-entity calls. Editions name the
     // list differently; clients read either.
     return answer(200, {
-      [edition === 'cloud' ? 'request_notes' : 'notes']: rows.map((n) => noteForApi(n, edition)),
+      [edition === 'cloud' ? 'request_notes' : 'notes']: rows.map((n) => noteForApi(n, edition, described)),
       response_status: [SUCCESS],
       list_info,
     });
   }
-  const input = noteInput(req, body, state.wrappers[edition]);
+  if (route.name === 'getNote') {
+    const note = state.store.notesOf(route.id).find((n) => n.id === route.noteId);
+    if (!note) return state.quirks.has('unknown-id-4001') ? answer(400, UNKNOWN_ID) : answer(404, NOT_FOUND);
+    // A single entity is wrapped in its edition's note key, as add-note's answer is.
+    const key = edition === 'cloud' ? 'request_note' : 'note';
+    return answer(200, { [key]: noteForApi(note, edition), response_status: SUCCESS });
+  }
+  const portal = { accepted: state.wrappers[edition], edition, quirks: state.quirks };
+  const input = noteInput(req, body, portal);
   noteWrapperSent(input.wrapper);
   if ('error' in input) return answer(400, input.error);
   const note = state.store.addNote(route.id, input);

@@ -15,6 +15,7 @@ export {
   ZOHO_TOKEN_WINDOW_MS,
   ZOHO_TOKENS_PER_WINDOW,
 } from './oauth-tokens.js';
+export { type SdpQuirk, STRICT_QUIRKS } from './quirks.js';
 export type { RefusalShapes } from './refusal-shapes.js';
 export type { NewSolution, StoredSolution } from './solutions.js';
 export type {

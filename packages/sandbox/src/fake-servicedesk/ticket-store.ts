@@ -56,17 +56,21 @@ export function sdpTime(ms: number): SdpTime {
   return { value: String(ms), display_value: displayFormat.format(ms) };
 }
 
-// SDP ids are long numbers; starting at six digits makes them look like a real portal's.
-const FIRST_REQUEST_ID = 100001;
-const FIRST_NOTE_ID = 500001;
+// SDP ids are long numbers; starting at six digits makes them look like a real portal's. Long ids are
+// Cloud-sized (18 digits, as 123640000000279007 in public SOAR integrations' docs), above 2^53: BigInt.
+const FIRST_IDS = {
+  short: { request: 100001n, note: 500001n },
+  long: { request: 123640000000279007n, note: 123640000000281001n },
+};
 
 /** The fake portal's tickets and notes, in memory, in creation order. */
-export function createTicketStore() {
+export function createTicketStore(options: { longIds?: boolean } = {}) {
   const requests = new Map<string, SdpRequestRecord>();
   const notesByRequest = new Map<string, StoredNote[]>();
   const allNotes: StoredNote[] = [];
-  let nextRequestId = FIRST_REQUEST_ID;
-  let nextNoteId = FIRST_NOTE_ID;
+  const first = FIRST_IDS[options.longIds ? 'long' : 'short'];
+  let nextRequestId = first.request;
+  let nextNoteId = first.note;
 
   function newRequestId(): string {
     while (requests.has(String(nextRequestId))) nextRequestId++;
