@@ -158,6 +158,14 @@ describe('POST /v1/webhooks/servicedesk/:tenant', () => {
     expect((await queue.getJob(widest.json().job_id))?.data.requestId).toBe('99999999999999999999');
     const short = await app.inject(delivery('{"event":"request.created","request":{"id":1500}}'));
     expect((await queue.getJob(short.json().job_id))?.data.requestId).toBe('1500');
+    // Pretty-printed, with a string beside it that holds a long digit run too.
+    const pretty = await app.inject(
+      delivery(
+        '{\n  "event": "request.created",\n  "note": "ref:1234567890123456789",\n  "request": {\n    "id":\t123640000000279011\n  }\n}',
+      ),
+    );
+    expect(pretty.statusCode).toBe(202);
+    expect((await queue.getJob(pretty.json().job_id))?.data.requestId).toBe('123640000000279011');
   });
 
   it('takes a long event_id given as a JSON number as its digits', async () => {
