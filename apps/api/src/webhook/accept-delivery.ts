@@ -52,7 +52,9 @@ export type DeliveryOutcome = { tenantLabel: string | null } & (
 /**
  * One webhook delivery, as the README's sketch draws it: find the tenant, authenticate the bytes,
  * read the event, admit it (rate limit, duplicate, backlog), store its job. Never a 202 without a
- * stored job: every Redis or Postgres failure is a rejection the sender retries.
+ * stored job: every Redis or Postgres failure is a rejection. A sender that retries comes back after
+ * Retry-After; ServiceDesk Plus's Deluge function does not retry, and the reconcile sweep queues the
+ * tickets whose webhook was refused or never arrived (docs/webhook-and-deluge.md).
  */
 export async function acceptDelivery(
   deps: DeliveryDeps,
