@@ -10,6 +10,7 @@ import {
   computeSignature,
   createLogger,
   EVENTS_QUEUE,
+  eventDedupeKey,
   signWebhook,
   storeEventJob,
   tenantBacklogKey,
@@ -218,6 +219,27 @@ describe('POST /v1/webhooks/servicedesk/:tenant', () => {
       // when that job finishes (apps/worker/src/backlog-release.ts removes job.id).
       expect(await queueConnection.zcard(backlog)).toBe(backlogBefore + 1);
       expect(await queueConnection.zscore(backlog, first.json().job_id)).not.toBeNull();
+    });
+
+    it('answers a duplicate while the job of the request is kept, after its dedupe key is gone', async () => {
+      const first = await app.inject(delivery(created('1205', 'evt-1205')));
+      const jobId = first.json().job_id as string;
+      const workerConnection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+      const worker = new Worker(EVENTS_QUEUE, async () => 'done', { connection: workerConnection, prefix });
+      await vi.waitFor(async () => expect(await queue.getJobState(jobId)).toBe('completed'), {
+        timeout: 5_000,
+      });
+      await worker.close();
+      workerConnection.disconnect();
+      // The worker releases a finished job from its tenant's backlog (backlog-release.ts); a day
+      // later the dedupe key expires, while retention still keeps the job (failed jobs: 14 days).
+      const backlog = tenantBacklogKey(prefix, EVENTS_QUEUE, tenantId);
+      await queueConnection.zrem(backlog, jobId);
+      await queueConnection.del(eventDedupeKey(queue, jobId));
+      const later = await app.inject(delivery(created('1205', 'evt-1205-later')));
+      expect(later.json()).toMatchObject({ duplicate: true, job_id: jobId });
+      // Not counted again for a job BullMQ would not store again (the add of a kept id is ignored).
+      expect(await queueConnection.zscore(backlog, jobId)).toBeNull();
     });
 
     it('keeps one job per event for request.resolved and request.closed', async () => {

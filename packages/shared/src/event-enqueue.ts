@@ -44,7 +44,7 @@ export interface EventQueue {
 /*
  * A job is stored for an event exactly once, and the API never answers 202 without a stored job:
  *   1. the API's admission script (admitWebhook, tenant-backlog.ts) answers "duplicate" when the
- *      job's dedupe key exists, and otherwise counts the job in its tenant's backlog;
+ *      job's dedupe key or the job itself exists, and otherwise counts the job in its tenant's backlog;
  *   2. storeEventJob stores the job under its deterministic id with BullMQ's deduplication (throttle
  *      mode: the dedupe id with a TTL). BullMQ's addStandardJob script sets the dedupe key in the same
  *      script that stores the job, so the key exists only for a stored job, and it outlives the job:
@@ -58,6 +58,11 @@ export interface EventQueue {
 /** The key BullMQ's deduplication keeps for a job (`<prefix>:<queue>:de:<job id>`). */
 export function eventDedupeKey(queue: Pick<EventQueue, 'name' | 'opts'>, jobId: string): string {
   return `${queue.opts.prefix ?? 'bull'}:${queue.name}:de:${jobId}`;
+}
+
+/** The hash BullMQ keeps a job in while the job is kept (`<prefix>:<queue>:<job id>`). */
+export function eventJobKey(queue: Pick<EventQueue, 'name' | 'opts'>, jobId: string): string {
+  return `${queue.opts.prefix ?? 'bull'}:${queue.name}:${jobId}`;
 }
 
 /**
