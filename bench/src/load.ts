@@ -17,7 +17,7 @@ export interface LoadResult {
 
 /**
  * Drives signed request.created webhooks at a URL for a fixed time with autocannon. Each request
- * gets a fresh event id and is signed just before it is sent (the HMAC costs microseconds), so no
+ * gets a fresh event id and request id and is signed just before it is sent (the HMAC costs microseconds), so no
  * two deliveries are duplicates and no timestamp goes stale however long the run.
  */
 export async function driveWebhooks(opts: {
@@ -42,7 +42,8 @@ export async function driveWebhooks(opts: {
         method: 'POST',
         setupRequest: (request) => {
           sequence += 1;
-          const body = webhookBody(`${opts.runId}-${sequence}`, String(100_000 + (sequence % 50_000)));
+          // A request id of its own too: request.created is one job per request, whatever its event id.
+          const body = webhookBody(`${opts.runId}-${sequence}`, String(100_000 + sequence));
           return {
             ...request,
             body,

@@ -1,5 +1,5 @@
-import { waitFor } from '@ai-agents/sandbox';
-import { ENHANCE_JOB } from '@ai-agents/shared';
+import { removeAsRetentionDoes, waitFor } from '@ai-agents/sandbox';
+import { ENHANCE_JOB, eventDedupeKey } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startRunningStack } from '../kit/stack.js';
 
@@ -39,6 +39,8 @@ describe('one ticket, many events', () => {
     const later = ['x1', 'x2', 'x3'];
     for (const [i, event] of later.entries())
       await stack.post({ event, event_id: `later-${i}`, request: { id: request.id } });
+    // Within a day (the dedupe key's TTL): one job per request, so the API answers a duplicate.
+    const firstJob = (await res.json()) as { job_id: string };
     for (const i of [1, 2, 3]) {
       const again = await stack.post({
         event: 'request.created',
@@ -46,9 +48,27 @@ describe('one ticket, many events', () => {
         request: { id: request.id },
       });
       expect(again.status).toBe(202);
+      expect(await again.json()).toMatchObject({ duplicate: true, job_id: firstJob.job_id });
     }
-    const rows = await stack.settled(['again-1', 'again-2', 'again-3']);
-    expect(rows.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped']);
+    // Later (the job and its dedupe key gone, as retention and the TTL remove them): the job is
+    // stored again, and Postgres skips it (begin_enhancement: one note per request).
+    await waitFor(async () =>
+      (await stack.queue.getJobState(firstJob.job_id)) === 'completed' ? true : undefined,
+    );
+    await removeAsRetentionDoes(
+      stack.redis,
+      { prefix: stack.queuePrefix, name: stack.queue.name },
+      firstJob.job_id,
+    );
+    await stack.redis.del(eventDedupeKey(stack.queue, firstJob.job_id));
+    const later4 = await stack.post({
+      event: 'request.created',
+      event_id: 'again-4',
+      request: { id: request.id },
+    });
+    expect(await later4.json()).not.toHaveProperty('duplicate');
+    const rows = await stack.settled(['again-4']);
+    expect(rows.map((r) => r.status)).toEqual(['skipped']);
     expect(stack.sdp.notes(request.id)).toHaveLength(1);
     expect(stack.llm.calls.length - llmBefore).toBe(1);
   });

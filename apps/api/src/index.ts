@@ -1,5 +1,4 @@
 export * from './app.js';
 export * from './errors.js';
 export * from './start.js';
-export * from './webhook/enqueue.js';
 export * from './webhook/tenant-auth.js';

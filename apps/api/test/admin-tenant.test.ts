@@ -2,6 +2,7 @@ import { createDatabase, findWebhookTenant } from '@ai-agents/db';
 import { randomEncryptionKey, type TestDatabase } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { delugeSnippet } from '../src/admin/deluge-snippet.js';
 import { addTenant, admin, adminDatabase } from './support/run-admin.js';
 
 const key = randomEncryptionKey();
@@ -28,6 +29,10 @@ describe('admin tenant add', () => {
     expect(out).toContain('Webhook URL:    https://agents.msp.example/v1/webhooks/servicedesk/fabrikam');
     const secret = /Webhook secret: (\S+)/.exec(out)?.[1] ?? '';
     expect(out).toContain(`secret = "${secret}";`);
+    // The one function the README and docs show (deluge-snippet.test.ts), filled in.
+    expect(out).toContain(
+      delugeSnippet('https://agents.msp.example/v1/webhooks/servicedesk/fabrikam', secret),
+    );
     expect(out).toContain('zoho.encryption.hmacsha256');
     // Whole seconds (a Deluge division keeps the fraction) and the JSON content type the way
     // Deluge's invokeurl takes it (a text body goes out as text/plain otherwise).

@@ -73,11 +73,15 @@ describe('docs/openapi.json', () => {
       { event: 'request.created', event_id: '   ', request: { id: '1' } },
       { event: 'request.created', event_id: 'x'.repeat(201), request: { id: '1' } },
       { event: 'request.created', event_id: -3, request: { id: '1' } },
+      { event: 'request.created', request: { id: '12345678901234567890' } },
+      { event: 'request.created', request: { id: '123456789012345678901' } },
+      { event: 'request.created', request: { id: 1e20 } },
+      { event: 'request.created', request: { id: 1.5 } },
       [],
       'request.created',
     ];
     expect(bodies.map((body) => valid(body))).toEqual(bodies.map(accepts));
-    expect(bodies.filter(accepts)).toHaveLength(4);
+    expect(bodies.filter(accepts)).toHaveLength(5);
   });
 
   it('is not served by the app the server builds', async () => {

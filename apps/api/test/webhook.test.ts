@@ -6,7 +6,15 @@ import {
   TEST_REDIS_URL,
   waitFor,
 } from '@ai-agents/sandbox';
-import { computeSignature, createLogger, EVENTS_QUEUE, signWebhook } from '@ai-agents/shared';
+import {
+  computeSignature,
+  createLogger,
+  EVENTS_QUEUE,
+  eventDedupeKey,
+  signWebhook,
+  storeEventJob,
+  tenantBacklogKey,
+} from '@ai-agents/shared';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -132,6 +140,146 @@ describe('POST /v1/webhooks/servicedesk/:tenant', () => {
     const b = await app.inject(delivery(created('1004')));
     expect(a.json().event_id).toMatch(/^derived-/);
     expect(b.json()).toMatchObject({ event_id: a.json().event_id, duplicate: true });
+  });
+
+  it('takes a request id of any length up to 20 digits as a JSON number, exactly as sent', async () => {
+    // A Cloud id (18 digits, above 2^53), written as a number: JSON.parse would round it.
+    const raw = '{"event":"request.created","event_id":"evt-long-id","request":{"id":123640000000279007}}';
+    expect(String((JSON.parse(raw) as { request: { id: number } }).request.id)).not.toBe(
+      '123640000000279007',
+    );
+    const res = await app.inject(delivery(raw));
+    expect(res.statusCode).toBe(202);
+    const job = await queue.getJob(res.json().job_id);
+    expect(job?.data).toMatchObject({ requestId: '123640000000279007', eventId: 'evt-long-id' });
+    // The largest 20-digit id, and a short number id, too.
+    const widest = await app.inject(
+      delivery('{"event":"request.created","request":{"id":99999999999999999999}}'),
+    );
+    expect((await queue.getJob(widest.json().job_id))?.data.requestId).toBe('99999999999999999999');
+    const short = await app.inject(delivery('{"event":"request.created","request":{"id":1500}}'));
+    expect((await queue.getJob(short.json().job_id))?.data.requestId).toBe('1500');
+    // Pretty-printed, with a string beside it that holds a long digit run too.
+    const pretty = await app.inject(
+      delivery(
+        '{\n  "event": "request.created",\n  "note": "ref:1234567890123456789",\n  "request": {\n    "id":\t123640000000279011\n  }\n}',
+      ),
+    );
+    expect(pretty.statusCode).toBe(202);
+    expect((await queue.getJob(pretty.json().job_id))?.data.requestId).toBe('123640000000279011');
+  });
+
+  it('takes a long event_id given as a JSON number as its digits', async () => {
+    const raw = '{"event":"request.resolved","event_id":98765432109876543210123,"request":{"id":"1010"}}';
+    const res = await app.inject(delivery(raw));
+    expect(res.statusCode).toBe(202);
+    expect(res.json().event_id).toBe('98765432109876543210123');
+    expect((await queue.getJob(res.json().job_id))?.data.eventId).toBe('98765432109876543210123');
+  });
+
+  it.each([
+    ['21 digits as a number', '123456789012345678901'],
+    ['21 digits as a string', '"123456789012345678901"'],
+    ['a fraction', '1500.5'],
+    ['an exponent that reads as an integer', '1.5e3'],
+    ['an integer written with a fraction', '1500.0'],
+    ['a negative number', '-15'],
+    ['a number beyond any id', '1e400'],
+  ])('422 naming request.id for %s', async (_name, id) => {
+    const res = await app.inject(delivery(`{"event":"request.created","request":{"id":${id}}}`));
+    expect(res.statusCode).toBe(422);
+    expect(res.json()).toEqual({
+      error: 'invalid_payload',
+      message:
+        'request.id must be the ServiceDesk Plus request id: at most 20 digits, as a string or a JSON integer',
+    });
+  });
+
+  describe('one job per request for request.created', () => {
+    it('answers a second request.created for the same request under another event id as a duplicate', async () => {
+      const backlog = tenantBacklogKey(prefix, EVENTS_QUEUE, tenantId);
+      const backlogBefore = await queueConnection.zcard(backlog);
+      const first = await app.inject(delivery(created('1201', 'evt-1201-webhook')));
+      const other = await app.inject(delivery(created('1201', 'evt-1201-other')));
+      const derived = await app.inject(delivery(created('1201')));
+      // The same request as a number: the same request id, so the same job.
+      const asNumber = await app.inject(
+        delivery('{"event":"request.created","event_id":"evt-1201-n","request":{"id":1201}}'),
+      );
+      expect(first.json().duplicate).toBeUndefined();
+      for (const res of [other, derived, asNumber]) {
+        expect(res.statusCode).toBe(202);
+        expect(res.json()).toMatchObject({ duplicate: true, job_id: first.json().job_id });
+      }
+      const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+      expect(jobs.filter((j) => j.data.requestId === '1201').map((j) => j.data.eventId)).toEqual([
+        'evt-1201-webhook',
+      ]);
+      // Counted once in the tenant's backlog, under the one job's id, which the worker releases
+      // when that job finishes (apps/worker/src/backlog-release.ts removes job.id).
+      expect(await queueConnection.zcard(backlog)).toBe(backlogBefore + 1);
+      expect(await queueConnection.zscore(backlog, first.json().job_id)).not.toBeNull();
+    });
+
+    it('answers a duplicate while the job of the request is kept, after its dedupe key is gone', async () => {
+      const first = await app.inject(delivery(created('1205', 'evt-1205')));
+      const jobId = first.json().job_id as string;
+      const workerConnection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+      const worker = new Worker(EVENTS_QUEUE, async () => 'done', { connection: workerConnection, prefix });
+      await vi.waitFor(async () => expect(await queue.getJobState(jobId)).toBe('completed'), {
+        timeout: 5_000,
+      });
+      await worker.close();
+      workerConnection.disconnect();
+      // The worker releases a finished job from its tenant's backlog (backlog-release.ts); a day
+      // later the dedupe key expires, while retention still keeps the job (failed jobs: 14 days).
+      const backlog = tenantBacklogKey(prefix, EVENTS_QUEUE, tenantId);
+      await queueConnection.zrem(backlog, jobId);
+      await queueConnection.del(eventDedupeKey(queue, jobId));
+      const later = await app.inject(delivery(created('1205', 'evt-1205-later')));
+      expect(later.json()).toMatchObject({ duplicate: true, job_id: jobId });
+      // Not counted again for a job BullMQ would not store again (the add of a kept id is ignored).
+      expect(await queueConnection.zscore(backlog, jobId)).toBeNull();
+    });
+
+    it('keeps one job per event for request.resolved and request.closed', async () => {
+      const resolved = await app.inject(
+        delivery({ event: 'request.resolved', event_id: 'evt-1202-r1', request: { id: '1202' } }),
+      );
+      const again = await app.inject(
+        delivery({ event: 'request.resolved', event_id: 'evt-1202-r2', request: { id: '1202' } }),
+      );
+      expect(again.json().duplicate).toBeUndefined();
+      expect(again.json().job_id).not.toBe(resolved.json().job_id);
+      const created1202 = await app.inject(delivery(created('1202', 'evt-1202-c')));
+      expect(created1202.json().duplicate).toBeUndefined();
+    });
+
+    it('is one job when the reconcile sweep stores it too, in either order', async () => {
+      // The reconcile sweep stores request.created jobs with storeEventJob, as the route does.
+      const sweepJob = {
+        tenantId,
+        event: 'request.created',
+        eventId: 'sweep-1203',
+        requestId: '1203',
+        receivedAt: Date.now(),
+      };
+      const jobId = await storeEventJob(queue, sweepJob);
+      const res = await app.inject(delivery(created('1203', 'evt-1203')));
+      expect(res.json()).toMatchObject({ duplicate: true, job_id: jobId });
+      // And the other way round: the route first, then the sweep adds nothing.
+      const routed = await app.inject(delivery(created('1204', 'evt-1204')));
+      expect(await storeEventJob(queue, { ...sweepJob, eventId: 'sweep-1204', requestId: '1204' })).toBe(
+        routed.json().job_id,
+      );
+      const jobs = await queue.getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+      expect(
+        jobs
+          .filter((j) => ['1203', '1204'].includes(j.data.requestId))
+          .map((j) => j.data.eventId)
+          .sort(),
+      ).toEqual(['evt-1204', 'sweep-1203']);
+    });
   });
 
   describe('401 with one body for every authentication failure', () => {

@@ -1,5 +1,6 @@
 export * from './config.js';
 export * from './development-values.js';
+export * from './event-enqueue.js';
 export * from './feedback-token.js';
 export * from './jobs.js';
 export * from './llm-prices.js';

@@ -108,7 +108,7 @@ export const EVENT_JOB_OPTIONS = {
   attempts: 8,
   backoff: { type: 'upstream-aware', delay: 2_000 },
   // Completed jobs are only kept for inspection; duplicates are caught by BullMQ's dedupe key (kept a
-  // day whatever the retention, apps/api/src/webhook/enqueue.ts) and the enhancements table.
+  // day whatever the retention, event-enqueue.ts) and the enhancements table.
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   // Failed jobs stay two weeks so operators can see and retry them, and at most 10,000 (~20 MB): a
   // tenant whose webhooks name requests that do not exist fails a job per event, and without a count

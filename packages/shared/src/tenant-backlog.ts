@@ -29,8 +29,13 @@ export const BACKLOG_STALE_MS = 6 * 3600_000;
 // The rate limit, the duplicate check and the backlog bound in one command, which also counts a
 // new event in its tenant's backlog: the route then stores the job with one more command (queue.add),
 // two round trips per accepted webhook in all (npm run bench -- --only=intake).
-// - A duplicate (its dedupe key exists: BullMQ sets it in the same script that stores the job) takes a
-//   token as any delivery does and is answered whatever the backlog.
+// - A duplicate (its dedupe key exists: BullMQ sets it in the same script that stores the job; or the
+//   job itself is still kept, finished or not, after its dedupe key's day) takes a token as any
+//   delivery does and is answered whatever the backlog. Checking the job too matters for
+//   request.created, one job per request: a later request.created of a request whose job is still
+//   kept (failed jobs stay 14 days) would otherwise be counted in the backlog for a job BullMQ does
+//   not store again (the add of an existing id is ignored): nothing would release it before it
+//   expires (BACKLOG_STALE_MS).
 // - A new event over the bound takes no token. One already counted (a retry after a 503) is not over
 //   the bound because of itself.
 // - A new event within its limits is counted before its job is stored. If storing then fails, the
@@ -38,7 +43,7 @@ export const BACKLOG_STALE_MS = 6 * 3600_000;
 //   sender that never retries leaves a member that expires after BACKLOG_STALE_MS. The bound errs
 //   towards refusing, never towards a job it did not count.
 const ADMIT = redisScript(`${TAKE_TOKENS}
-local duplicate = redis.call('EXISTS', KEYS[2])
+local duplicate = math.min(redis.call('EXISTS', KEYS[2], KEYS[4]), 1)
 local limit = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -58,25 +63,25 @@ return {wait, duplicate, 0}`);
 export interface Admission {
   /** > 0: the rate limit is reached; retry after this many ms. Nothing was counted. */
   waitMs: number;
-  /** The event was delivered before: its job was stored (BullMQ's dedupe key for it exists). */
+  /** The job was stored before (BullMQ's dedupe key for it exists, or the job itself). */
   duplicate: boolean;
   /** The tenant's backlog is full: nothing was taken or counted. */
   backlogFull: boolean;
 }
 
 /**
- * One webhook's admission: rate limit (`bucketKey`), duplicate (`dedupeKey`), backlog (`backlogKey`,
- * where a new event is counted as `jobId`).
+ * One webhook's admission: rate limit (`bucketKey`), duplicate (`dedupeKey`, `jobKey`: the job's hash
+ * in BullMQ), backlog (`backlogKey`, where a new event is counted as `jobId`).
  */
 export async function admitWebhook(
   redis: RedisEval,
-  keys: { bucketKey: string; dedupeKey: string; backlogKey: string },
+  keys: { bucketKey: string; dedupeKey: string; backlogKey: string; jobKey: string },
   limits: TokenBucketLimit & { backlogLimit: number },
   jobId: string,
 ): Promise<Admission> {
   const [wait, exists, full] = (await ADMIT(
     redis,
-    [keys.bucketKey, keys.dedupeKey, keys.backlogKey],
+    [keys.bucketKey, keys.dedupeKey, keys.backlogKey, keys.jobKey],
     [...bucketArgs(limits, 1), limits.backlogLimit, BACKLOG_STALE_MS, jobId],
   )) as [number, number, number];
   return { waitMs: Number(wait), duplicate: exists === 1, backlogFull: full === 1 };

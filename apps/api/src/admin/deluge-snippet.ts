@@ -1,24 +1,47 @@
 /**
- * The Deluge custom function that signs and sends "request created" webhooks from ServiceDesk Plus,
- * filled in for one tenant. ServiceDesk Plus cannot sign webhooks itself; this computes the same
- * HMAC the API verifies (packages/shared/src/signature.ts).
+ * The Deluge custom function that signs and sends a ServiceDesk Plus event to the webhook, filled in
+ * for one tenant. The one source of the function: `tenant add` and `tenant rotate-secret` print it,
+ * and the README and docs/webhook-and-deluge.md show it verbatim (deluge-snippet.test.ts checks).
  *
- * `invokeurl` sends a text `parameters` body as text/plain unless its `content-type` parameter says
- * otherwise (Deluge's invokeurl task, zoho.com/deluge/help/web-data/invokeurl-task.html); the API
- * also takes text/plain on this route, for functions written before.
+ * ServiceDesk Plus cannot sign webhooks itself; this computes the same HMAC the API verifies
+ * (packages/shared/src/signature.ts). It sends only the event, its id and the request id: the worker
+ * fetches the request itself, so the body stays about 100 bytes whatever the ticket holds (the
+ * webhook refuses bodies above WEBHOOK_BODY_LIMIT_BYTES, 256 KB by default), and no ticket text
+ * crosses to us twice.
+ *
+ * What it follows:
+ * - A request trigger's custom function receives the request as the map `requestObj`
+ *   (help.sdpondemand.com/deluge-scripting-in-request-triggers-and-life-cycle). Its `id` is given as
+ *   text or as a number depending on the edition and build; `toString()` makes it text either way
+ *   (zoho.com/deluge/help/functions/common/tostring.html), so the 18-digit ids of Cloud never pass
+ *   through a JSON number. The API reads a number losslessly too, for functions written before.
+ * - `invokeurl` sends a text `parameters` body as text/plain unless its `content-type` says otherwise
+ *   (zoho.com/deluge/help/webhook/invokeurl-api-task.html); the API also takes text/plain on this
+ *   route, for functions written before. The same page: a call that fails is not retried ("wait for a
+ *   few moments before trying again"): the reconcile sweep catches what never arrives.
+ * - A map's `toString()` is its JSON text; the signature covers exactly that text, sent once.
+ * - `event_id` names one run of the function (event, request, second): a resolve, reopen and second
+ *   resolve are two history events. request.created is one job per request whatever its event id.
  */
 export function delugeSnippet(webhookUrl: string, secret: string): string {
   return `url = "${webhookUrl}";
 secret = "${secret}";
-
-payload = Map();
-payload.put("event", "request.created");
-payload.put("event_id", "request.created-" + requestObj.get("id"));
-payload.put("request", requestObj);
-body = payload.toString();
-
+// The trigger this function runs on: "request.created" on the create trigger; a copy with
+// "request.resolved" or "request.closed" on the resolve or close trigger feeds the ticket history.
+event = "request.created";
 // Whole seconds: a division of numbers in Deluge keeps the fraction, so convert back to a long.
 timestamp = (zoho.currenttime.toLong() / 1000).toLong().toString();
+
+// Only the event and the ids: the service fetches the ticket itself.
+requestId = requestObj.get("id").toString();
+request = Map();
+request.put("id", requestId);
+payload = Map();
+payload.put("event", event);
+payload.put("event_id", event + "-" + requestId + "-" + timestamp);
+payload.put("request", request);
+body = payload.toString();
+
 signature = zoho.encryption.hmacsha256(secret, timestamp + "." + body, "hex");
 
 headers = Map();
@@ -34,3 +57,9 @@ response = invokeurl
 ];
 info response;`;
 }
+
+/** The function as the README and docs/webhook-and-deluge.md show it, with example values. */
+export const DOCUMENTED_DELUGE_SNIPPET = delugeSnippet(
+  'https://ai-agents.example.com/v1/webhooks/servicedesk/contoso',
+  '<webhook secret>',
+);

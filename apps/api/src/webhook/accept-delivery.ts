@@ -4,7 +4,10 @@ import {
   currentTraceCarrier,
   deriveEventId,
   type EventJob,
-  eventJobId,
+  eventDedupeKey,
+  eventJobKey,
+  jobIdForEvent,
+  storeEventJob,
   tenantBacklogKey,
 } from '@ai-agents/shared';
 import type { Queue } from 'bullmq';
@@ -12,8 +15,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
 import { HttpError, unauthorized } from '../errors.js';
 import { authenticateDelivery } from './authenticate.js';
-import { dedupeKey, storeJob } from './enqueue.js';
-import { readWebhookEvent } from './payload.js';
+import { parseWebhookBody, readWebhookEvent } from './payload.js';
 import type { TenantAuth, WebhookCredentials } from './tenant-auth.js';
 
 export interface DeliveryDeps {
@@ -51,7 +53,9 @@ export type DeliveryOutcome = { tenantLabel: string | null } & (
 /**
  * One webhook delivery, as the README's sketch draws it: find the tenant, authenticate the bytes,
  * read the event, admit it (rate limit, duplicate, backlog), store its job. Never a 202 without a
- * stored job: every Redis or Postgres failure is a rejection the sender retries.
+ * stored job: every Redis or Postgres failure is a rejection. A sender that retries comes back after
+ * Retry-After; ServiceDesk Plus's Deluge function does not retry, and the reconcile sweep queues the
+ * tickets whose webhook was refused or never arrived (docs/webhook-and-deluge.md).
  */
 export async function acceptDelivery(
   deps: DeliveryDeps,
@@ -89,7 +93,7 @@ export async function acceptDelivery(
   if (!admitted.ok) return { tenantLabel, ...admitted.rejection };
   if (!admitted.duplicate) {
     try {
-      await storeJob(deps.queue, job, jobId);
+      await storeEventJob(deps.queue, job);
     } catch (error) {
       log.error({ err: error, tenant: delivery.slug }, 'could not store the job in Redis');
       return { tenantLabel, ...rejected('queue_unavailable', queueUnavailable()) };
@@ -130,11 +134,14 @@ async function findTenant(
   }
 }
 
-/** The authenticated body as the job to store: ids only, no ticket text. */
+/**
+ * The authenticated body as the job to store: ids only, no ticket text. Its id is jobIdForEvent's:
+ * one job per (tenant, request id) for request.created, per (tenant, event id) for the others.
+ */
 function readJob(tenant: WebhookCredentials, rawBody: Buffer): Step<{ job: EventJob; jobId: string }> {
   let body: unknown;
   try {
-    body = JSON.parse(rawBody.toString('utf8'));
+    body = parseWebhookBody(rawBody.toString('utf8'));
   } catch {
     return {
       ok: false,
@@ -157,14 +164,15 @@ function readJob(tenant: WebhookCredentials, rawBody: Buffer): Step<{ job: Event
     receivedAt: Date.now(),
     ...(trace ? { trace } : {}),
   };
-  return { ok: true, job, jobId: eventJobId(job.tenantId, job.eventId) };
+  return { ok: true, job, jobId: jobIdForEvent(job) };
 }
 
 /**
  * The rate limit is counted per tenant after authentication: forged or unsigned floods at a client's
  * URL cannot use up that client's quota and lock its real tickets out; they stop at the signature
  * check. The duplicate check and the tenant's backlog bound go in the same script
- * (tenant-backlog.ts), and storing the job is the one command after it (enqueue.ts).
+ * (tenant-backlog.ts), and storing the job is the one command after it (event-enqueue.ts, in
+ * @ai-agents/shared).
  */
 async function admit(
   deps: DeliveryDeps,
@@ -180,8 +188,9 @@ async function admit(
       deps.redis,
       {
         bucketKey: `${prefix}:ratelimit:webhook:${tenant.tenantId}`,
-        dedupeKey: dedupeKey(deps.queue, jobId),
+        dedupeKey: eventDedupeKey(deps.queue, jobId),
         backlogKey: tenantBacklogKey(prefix, deps.queue.name, tenant.tenantId),
+        jobKey: eventJobKey(deps.queue, jobId),
       },
       { perMinute: tenant.rateLimitPerMinute ?? deps.rateLimitPerMinute, backlogLimit: deps.backlogLimit },
       jobId,

@@ -72,7 +72,7 @@ export function registerTenantCommands(program: Command, io: AdminIo): void {
             `Webhook secret: ${webhookSecret}`,
             '(The secret is shown only now; it is stored encrypted.)',
             '',
-            'Deluge custom function for the request "create" trigger:',
+            'Deluge custom function for the request "create" trigger (docs/webhook-and-deluge.md):',
             '',
             delugeSnippet(webhookUrl, webhookSecret),
           ].join('\n'),
