@@ -23,4 +23,11 @@ describe('parseJsonLossless', () => {
     expect(parseJsonLossless('{"id":42,"a":[1,2]}')).toEqual({ id: 42, a: [1, 2] });
     expect(() => parseJsonLossless('{"id":1234567890123456789')).toThrow(SyntaxError);
   });
+
+  it('leaves long digit strings in quotes as strings, and reads a long number after white space', () => {
+    expect(parseJsonLossless('{"id":"123640000000279007","n": [ 123640000000279007]}')).toEqual({
+      id: '123640000000279007',
+      n: ['123640000000279007'],
+    });
+  });
 });

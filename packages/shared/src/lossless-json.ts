@@ -8,16 +8,19 @@
  * such an integer becomes the string of its digits, exactly as sent. Safe integers, fractions and
  * everything else parse as JSON.parse parses them.
  *
- * Linear in the input, as JSON.parse is. Without any run of 16 or more digits no integer can be
- * unsafe, and the plain JSON.parse (no reviver, the fast path) is used.
+ * Linear in the input, as JSON.parse is. An unsafe integer has 16 digits or more and, as a JSON value,
+ * follows `:`, `,` or `[` (after optional white space); text with no such run cannot hold one and takes
+ * the plain JSON.parse (no reviver, the fast path). Long digit strings in quotes ("id":"1236…") do not
+ * match, so answers that send ids as strings stay on the fast path.
  */
 export function parseJsonLossless(text: string): unknown {
-  if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text);
+  if (!LONG_JSON_NUMBER.test(text)) return JSON.parse(text);
   return JSON.parse(text, keepUnsafeIntegers);
 }
 
-// 2^53 has 16 digits: an integer of 15 digits or fewer is always safe.
-const LONG_DIGIT_RUN = /\d{16}/;
+// 2^53 has 16 digits: an integer of 15 digits or fewer is always safe. Linear: a match starts only at
+// ':', ',' or '[', and a run of white space is scanned from the one character before it.
+const LONG_JSON_NUMBER = /[:,[]\s*-?\d{16}/;
 const INTEGER_SOURCE = /^-?\d+$/;
 
 function keepUnsafeIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
