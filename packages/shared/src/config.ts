@@ -248,9 +248,10 @@ const schemas = {
     // 4 notes in progress (~50 a minute at 5 s a note, more than its default SDP budget pays for).
     TENANT_SHARE_SLOTS: int(4, 1, 1000),
     // LLM calls one tenant may have in flight across all workers, whether others wait or not: the
-    // installation's LLM rate limit (tokens per minute) is shared by every tenant. 2 per tenant keeps a
-    // flood's LLM use at half its slots; it is not above TENANT_SHARE_SLOTS in effect.
-    TENANT_LLM_IN_FLIGHT: int(2, 1, 1000),
+    // installation's LLM rate limit (tokens per minute) is shared by every tenant. 8 is a fifth of the
+    // default 2 × 20 slots: a tenant alone with a burst still gets ~8 notes at a time (about 100 a
+    // minute with a 5 s LLM), and cannot take the whole LLM quota from the others.
+    TENANT_LLM_IN_FLIGHT: int(8, 1, 1000),
     // Per-tenant circuit breaker: after this many consecutive jobs ended by a timeout, connection
     // failure or 5xx of the tenant's portal, its jobs are delayed (holding no slot) for the cool-down,
     // then one job probes. 5: a single slow ticket or a deploy's restart (one or two failures) never
