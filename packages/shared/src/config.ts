@@ -192,7 +192,7 @@ const schemas = {
     ...publicBaseUrl,
     // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it. The
     // default is what the worker's default ServiceDesk Plus budget processes (SDP_RATE_LIMIT_PER_MINUTE
-    // 300 calls, two per job): a tenant that sends more only grows its backlog.
+    // 450 calls, three sure ones per job): a tenant that sends more only grows its backlog.
     WEBHOOK_RATE_LIMIT_PER_MINUTE: int(150, 1, 1_000_000),
     // Unfinished jobs (waiting, delayed, active) a tenant may have in the queue; past it, its webhooks
     // get 429 until the workers catch up. About 7 minutes of the default SDP budget; at ~2 KB per job
@@ -240,8 +240,10 @@ const schemas = {
     // more lock renewals (every half of it).
     WORKER_LOCK_DURATION_MS: int(30_000, 1_000, 600_000),
     // ServiceDesk Plus calls per tenant per minute across all workers, so one client's ticket burst
-    // cannot use up its SDP API quota (technicians and integrations share it).
-    SDP_RATE_LIMIT_PER_MINUTE: int(300, 1, 100_000),
+    // cannot use up its SDP API quota (technicians and integrations share it). 450: the default 150
+    // webhooks a minute times the three calls every ticket job makes (request, knowledge base, note);
+    // the rarer extras (taxonomy every 15 minutes, a Zoho token an hour) fit in the bucket's slack.
+    SDP_RATE_LIMIT_PER_MINUTE: int(450, 1, 100_000),
     // Fair share (apps/worker/src/fair-share/): the jobs one tenant may run at once, across all
     // workers, while another tenant's job waits. 4 of the default 2 × 20 slots: five tenants flooding at
     // once still leave half the slots to everyone else's first events, and a flooding tenant still has
