@@ -19,6 +19,16 @@ function countedFetch(counter: Counter<'status'>, inner: typeof fetch): typeof f
   };
 }
 
+/** Each tenant's circuit breaker (fair-share/tenant-breaker.ts), by slug. */
+function breakerGauge(registry: Registry) {
+  return new Gauge({
+    name: 'tenant_circuit_state',
+    help: "Each tenant's ServiceDesk Plus circuit breaker as this worker last saw it, by tenant slug: 0 closed, 1 half-open (one job probes), 2 open (its jobs wait out the cool-down)",
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  });
+}
+
 /**
  * The worker's Prometheus metrics, one registry per worker. Labels come from closed sets, the
  * configured model names and the slugs of existing tenants (read from the database, never from a
@@ -71,12 +81,7 @@ export function createWorkerMetrics() {
     labelNames: ['status'] as const,
     registers: [registry],
   });
-  const breaker = new Gauge({
-    name: 'tenant_circuit_state',
-    help: "Each tenant's ServiceDesk Plus circuit breaker as this worker last saw it, by tenant slug: 0 closed, 1 half-open (one job probes), 2 open (its jobs wait out the cool-down)",
-    labelNames: ['tenant'] as const,
-    registers: [registry],
-  });
+  const breaker = breakerGauge(registry);
 
   return {
     registry,
