@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TEST_REDIS_URL } from '@ai-agents/sandbox';
 import { ServiceDeskError } from '@ai-agents/servicedesk';
+import { createLogger } from '@ai-agents/shared';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createFairShare } from './fair-share.js';
 import { createSlotLeases } from './slot-leases.js';
 import { createTenantBreaker, portalVerdict } from './tenant-breaker.js';
 
@@ -120,5 +122,40 @@ describe('per-tenant circuit breaker', () => {
     expect(portalVerdict(new ServiceDeskError('503', { kind: 'server', httpStatus: 503 }))).toBe('fault');
     expect(portalVerdict(new ServiceDeskError('404', { kind: 'not_found', httpStatus: 404 }))).toBe('ok');
     expect(portalVerdict(new Error('LLM timed out'))).toBe('neutral');
+  });
+});
+
+describe("a tenant's LLM calls in flight", () => {
+  it('never runs more than the cap at once across callers, and another tenant is not held by it', async () => {
+    const fair = createFairShare({
+      redis,
+      queueKey: queue().queueKey,
+      shareSlots: 4,
+      llmInFlight: 2,
+      breakerFailures: 5,
+      breakerCooldownMs: 30_000,
+      leaseMs: 10_000,
+      logger: createLogger({ name: 'test', level: 'silent' }),
+    });
+    const running = new Map<string, number>();
+    let most = 0;
+    const call = (tenant: string) => async () => {
+      running.set(tenant, (running.get(tenant) ?? 0) + 1);
+      most = Math.max(most, running.get('a') ?? 0);
+      await sleep(150);
+      running.set(tenant, (running.get(tenant) ?? 0) - 1);
+    };
+    const started = Date.now();
+    let otherDone = 0;
+    await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => fair.withLlmSlot('a', `j${i}`, call('a'))),
+      fair.withLlmSlot('b', 'k1', call('b')).then(() => {
+        otherDone = Date.now() - started;
+      }),
+    ]);
+    const capped = Date.now() - started;
+    expect(most).toBe(2);
+    // Six calls two at a time take three rounds; the other tenant's one call is done in the first.
+    expect(otherDone).toBeLessThan(capped / 2);
   });
 });

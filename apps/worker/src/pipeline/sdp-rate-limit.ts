@@ -4,9 +4,10 @@ import { type JobKind, takeTokens } from '@ai-agents/shared';
 import type { RedisClient } from '@ai-agents/shared/redis';
 
 /**
- * The ServiceDesk Plus calls each job kind always makes, reserved before the job starts so that it
- * rarely stalls half-way with its LLM answer in hand:
- * - enhance-ticket: read the request, search the knowledge base, add the note
+ * The ServiceDesk Plus calls each job kind makes on its ordinary path, reserved before the job starts
+ * so that it rarely stalls half-way with its LLM answer in hand:
+ * - enhance-ticket: read the request, search the knowledge base (none while the tenant's search is
+ *   cached: one call too many reserved then, never one too few), add the note
  *   (processors/enhance-ticket.ts, pipeline/gather-context.ts, pipeline/post-note.ts);
  * - ingest-history: read the request, read its resolution (processors/ingest-history.ts).
  * What a job makes beyond these (taxonomy lists on a cold cache, a Zoho token, the note in the other
