@@ -5,7 +5,8 @@ import { type RedisEval, redisScript } from '@ai-agents/shared';
 // probes once the cool-down is over (half-open). A closed breaker with no recent fault has no key.
 // ARGV: op, now, job id, failures that open it, cool-down ms, how long a probe may take.
 // Answers {state, until}: state 0 closed, 1 half-open (this job probes, or another job does: then
-// `until` is when to look again), 2 open until `until`.
+// `until` is when to look again, within 5 s, so the others follow soon after a probe that succeeds),
+// 2 open until `until`.
 const BREAKER = redisScript(`
 local key, op, now, member = KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local threshold, cooldown, probeTtl = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -15,7 +16,7 @@ local probeUntil = tonumber(redis.call('HGET', key, 'probe_until') or '0')
 if op == 'admit' then
   if openUntil == 0 then return {0, 0} end
   if now < openUntil then return {2, openUntil} end
-  if probe and probe ~= member and probeUntil > now then return {1, probeUntil} end
+  if probe and probe ~= member and probeUntil > now then return {1, math.min(probeUntil, now + 5000)} end
   redis.call('HSET', key, 'probe', member, 'probe_until', now + probeTtl)
   return {1, 0}
 end
