@@ -33,7 +33,11 @@ const LLM_MAX_WAIT_MS = 10 * 60_000;
 
 const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 
-/** Puts the job back in the delayed set until `at`, without using an attempt (BullMQ's manual delay). */
+/**
+ * Puts the job back in the delayed set until `at`, without using an attempt: BullMQ's manual delay
+ * (docs.bullmq.io, "Process step jobs", "Delaying": moveToDelayed with the lock token, then throw
+ * DelayedError so the worker neither completes nor fails the job).
+ */
 async function defer(job: Job, token: string | undefined, at: number): Promise<never> {
   if (!token) throw new Error('Job deferred by fair share without a lock token');
   await job.moveToDelayed(at, token);
