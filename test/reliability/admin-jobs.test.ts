@@ -1,4 +1,4 @@
-import { waitFor } from '@ai-agents/sandbox';
+import { startFakeServiceDesk, TECHNICIAN_KEY, waitFor } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admin } from '../../apps/api/test/support/run-admin.js';
 import { type Stack, startRunningStack } from '../kit/stack.js';
@@ -85,4 +85,69 @@ describe('admin jobs', () => {
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/REDIS_URL is required/);
   });
+
+  it("retries every failed event of a tenant even after another tenant's failures evicted its jobs from the failed set", async () => {
+    // Tenant B on a portal of its own that refuses the key: its three tickets fail for good.
+    const portal = await startFakeServiceDesk();
+    try {
+      const added = await stack.addTenant({
+        slug: 'fabrikam',
+        name: 'Fabrikam Inc',
+        sdpBaseUrl: portal.url,
+        technicianKey: TECHNICIAN_KEY,
+      });
+      const b = { slug: 'fabrikam', secret: added.webhookSecret };
+      portal.setFault('getRequest', { status: 403 });
+      const requests = ['Scanner jams', 'Badge reader dead', 'Wi-Fi drops'].map((subject) =>
+        portal.addRequest({ subject, description: `<p>${subject}</p>` }),
+      );
+      for (const [i, request] of requests.entries()) {
+        const res = await stack.post(
+          { event: 'request.created', event_id: `evt-b-${i}`, request: { id: request.id } },
+          {},
+          b,
+        );
+        expect(res.status).toBe(202);
+      }
+      await waitFor(async () => ((await stack.queue.getFailedCount()) >= 3 ? true : undefined), 15_000);
+
+      // Tenant A fails more jobs than the shared failed set keeps (10,000 in production; 2 here, the
+      // same trimming BullMQ applies when a job fails): B's failed jobs are evicted from it.
+      for (let i = 0; i < 4; i++) {
+        await stack.queue.add(
+          'enhance-ticket',
+          {
+            tenantId: stack.tenantId,
+            eventId: `evt-a-unknown-${i}`,
+            event: 'request.created',
+            requestId: String(990_000 + i),
+            receivedAt: Date.now(),
+          },
+          { jobId: `a-unknown-${i}`, attempts: 1, removeOnFail: { count: 2 } },
+        );
+      }
+      await waitFor(
+        async () => ((await stack.queue.getJob('a-unknown-3'))?.failedReason ? true : undefined),
+        15_000,
+      );
+      const inFailedSet = (await stack.queue.getFailed()).map((j) => j.data.eventId);
+      expect(inFailedSet.filter((id: string) => id.startsWith('evt-b-'))).toEqual([]);
+
+      portal.clearFaults();
+      const all = await admin('--json', 'jobs', 'retry-all', '--tenant', 'fabrikam');
+      expect(all.code).toBe(0);
+      expect(JSON.parse(all.out).retried).toHaveLength(3);
+      await waitFor(
+        () => (requests.every((r) => portal.notes(r.id).length === 1) ? true : undefined),
+        20_000,
+        "fabrikam's three notes",
+      );
+      // Once each: a second retry-all finds nothing failed.
+      expect(
+        JSON.parse((await admin('--json', 'jobs', 'retry-all', '--tenant', 'fabrikam')).out).retried,
+      ).toEqual([]);
+    } finally {
+      await portal.close();
+    }
+  }, 60_000);
 });

@@ -21,7 +21,7 @@ beforeAll(async () => {
     env: {
       WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000',
       TENANT_BACKLOG_LIMIT: String(BACKLOG_LIMIT),
-      // 30 jobs a minute per tenant: the flood outruns it at once.
+      // 20 jobs a minute per tenant (three calls each): the flood outruns it at once.
       SDP_RATE_LIMIT_PER_MINUTE: '60',
     },
   });
@@ -69,7 +69,7 @@ describe('one tenant floods its webhook URL', () => {
       );
     }
     const accepted = statuses.get(202) ?? 0;
-    // The workers finish a few while the flood runs (30 a minute): the rest stops at the bound.
+    // The workers finish a few while the flood runs (20 a minute): the rest stops at the bound.
     expect(accepted).toBeGreaterThanOrEqual(BACKLOG_LIMIT);
     expect(accepted).toBeLessThan(BACKLOG_LIMIT + 60);
     expect(statuses.get(429)).toBe(FLOOD - accepted);

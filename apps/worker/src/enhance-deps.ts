@@ -1,11 +1,13 @@
 import type { Db } from '@ai-agents/db';
 import { createTenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
-import { createSecretBox, type Logger, type WorkerConfig } from '@ai-agents/shared';
+import { createSecretBox, EVENTS_QUEUE, type Logger, type WorkerConfig } from '@ai-agents/shared';
 import type { RedisClient } from '@ai-agents/shared/redis';
 import OpenAI from 'openai';
+import { breakerMetric } from './fair-share/breaker-metric.js';
+import { createFairShare, type FairShare } from './fair-share/fair-share.js';
 import type { WorkerMetrics } from './metrics.js';
 import { createKnowledgeBase } from './pipeline/knowledge-base.js';
-import { createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
+import { budgetedFetch, createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
 import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
 import type { EnhanceDeps } from './processors/enhance-ticket.js';
 
@@ -42,7 +44,8 @@ export function createEnhanceDeps(
     sdp: createTenantClients({
       box,
       timeoutMs: config.sdpTimeoutMs,
-      fetch: metrics ? metrics.countingFetch(wiring.fetch) : wiring.fetch,
+      // Each call inside a job is metered against its tenant's ServiceDesk Plus budget (fair share).
+      fetch: budgetedFetch(metrics ? metrics.countingFetch(wiring.fetch) : wiring.fetch),
       // One Zoho token per Cloud tenant for the whole installation, and the learned note wrapper.
       ...(redis ? { shared: { redis, keyPrefix: config.queuePrefix } } : {}),
       requireHttps: config.isProduction,
@@ -70,17 +73,31 @@ export function createEnhanceDeps(
     box,
     publicBaseUrl: config.publicBaseUrl,
     ...(metrics ? { metrics } : {}),
-    ...(redis
-      ? {
-          sdpRateLimit: createSdpRateLimit({
-            redis,
-            prefix: config.queuePrefix,
-            perMinute: config.sdpRateLimitPerMinute,
-          }),
-        }
-      : {}),
+    ...(redis ? { fairShare: fairShareOf(config, wiring, redis) } : {}),
     alertStorm: config.alertStorm,
     descriptionLimit: config.descriptionLimit,
     ...overrides,
   };
+}
+
+/**
+ * Fair share across every worker of the installation (apps/worker/src/fair-share/): per-tenant slots,
+ * LLM calls in flight, circuit breaker and ServiceDesk Plus budget, all in Redis.
+ */
+function fairShareOf(config: WorkerConfig, wiring: EnhanceWiring, redis: RedisClient): FairShare {
+  const { metrics } = wiring;
+  return createFairShare({
+    redis,
+    queueKey: `${config.queuePrefix}:${EVENTS_QUEUE}`,
+    ...config.fairShare,
+    // Renewed three times per lease while the job runs; a dead worker's slot comes back within it.
+    leaseMs: Math.max(2 * config.lockDurationMs, 30_000),
+    sdpRateLimit: createSdpRateLimit({
+      redis,
+      prefix: config.queuePrefix,
+      perMinute: config.sdpRateLimitPerMinute,
+    }),
+    ...(metrics ? { onBreakerState: breakerMetric(wiring.db, metrics, wiring.logger) } : {}),
+    logger: wiring.logger,
+  });
 }

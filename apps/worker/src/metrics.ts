@@ -1,5 +1,5 @@
 import { inSpan } from '@ai-agents/shared';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 // history: an ingest-history job added its ticket to the history (or skipped a disabled tenant's).
 export type JobOutcome = 'posted' | 'fallback' | 'already_posted' | 'history' | 'retry' | 'failed';
@@ -17,6 +17,16 @@ function countedFetch(counter: Counter<'status'>, inner: typeof fetch): typeof f
       throw error;
     }
   };
+}
+
+/** Each tenant's circuit breaker (fair-share/tenant-breaker.ts), by slug. */
+function breakerGauge(registry: Registry) {
+  return new Gauge({
+    name: 'tenant_circuit_state',
+    help: "Each tenant's ServiceDesk Plus circuit breaker as this worker last saw it, by tenant slug: 0 closed, 1 half-open (one job probes), 2 open (its jobs wait out the cool-down)",
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  });
 }
 
 /**
@@ -71,9 +81,13 @@ export function createWorkerMetrics() {
     labelNames: ['status'] as const,
     registers: [registry],
   });
+  const breaker = breakerGauge(registry);
 
   return {
     registry,
+    observeBreaker(tenant: string, state: 'closed' | 'half_open' | 'open') {
+      breaker.set({ tenant }, state === 'open' ? 2 : state === 'half_open' ? 1 : 0);
+    },
     observeJob(outcome: JobOutcome, seconds: number) {
       jobs.inc({ outcome });
       jobDuration.observe({ outcome }, seconds);

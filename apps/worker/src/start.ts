@@ -13,6 +13,7 @@ import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq
 import { createBacklogRelease } from './backlog-release.js';
 import { upstreamAwareBackoff } from './backoff.js';
 import { createEnhanceDeps } from './enhance-deps.js';
+import type { FairShare } from './fair-share/fair-share.js';
 import type { WorkerProbe } from './http-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { observeJob } from './observe-job.js';
@@ -72,7 +73,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     EVENTS_QUEUE,
     async (job, token) => {
       if (!isJobKind(job.name, processors)) throw new UnrecoverableError(`No processor for job ${job.name}`);
-      return runJob(processors, job.name, job, token, metrics);
+      return runJob(processors, job.name, job, token, metrics, deps.fairShare);
     },
     workerOptions(config, connection),
   );
@@ -176,14 +177,20 @@ async function answers(probe: () => Promise<unknown>): Promise<'ok' | 'unavailab
   }
 }
 
-/** One attempt of a job of kind `kind`, observed (span, duration, outcome). */
+/**
+ * One attempt of a job of kind `kind`, observed (span, duration, outcome), once fair share lets it
+ * run: a job it delays (its tenant over its share, its breaker open, its budget used up) is not an
+ * attempt and is not observed.
+ */
 function runJob<K extends JobKind>(
   processors: Processors,
   kind: K,
   job: Job,
   token: string | undefined,
   metrics: WorkerMetrics,
+  fairShare: FairShare | undefined,
 ) {
   const entry = processors[kind] as ProcessorEntry<K>;
-  return observeJob(job, metrics, () => entry.run(job, token), entry.outcome);
+  const attempt = () => observeJob(job, metrics, () => entry.run(job, token), entry.outcome);
+  return fairShare ? fairShare.run(job, token, kind, attempt) : attempt();
 }

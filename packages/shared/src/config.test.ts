@@ -37,8 +37,8 @@ describe('loadConfig', () => {
   it('accepts by default no more webhooks per tenant than the default ServiceDesk Plus budget processes', () => {
     const api = loadConfig({ ...worker }, 'api');
     const { sdpRateLimitPerMinute } = loadConfig({ ...worker }, 'worker');
-    // Each enhancement job reserves two ServiceDesk Plus calls (fetch the request, post the note).
-    expect(api.webhookRateLimitPerMinute * 2).toBeLessThanOrEqual(sdpRateLimitPerMinute);
+    // Each enhancement job makes at least three ServiceDesk Plus calls (request, knowledge base, note).
+    expect(api.webhookRateLimitPerMinute * 3).toBeLessThanOrEqual(sdpRateLimitPerMinute);
     expect(api.tenantBacklogLimit).toBe(1_000);
   });
 
@@ -48,6 +48,24 @@ describe('loadConfig', () => {
     expect(config.llm.model).toBe('gpt-4o-mini');
     expect(config.queuePrefix).toBe('ai-agents');
     expect(Object.isFrozen(config) && Object.isFrozen(config.llm)).toBe(true);
+  });
+
+  it('gives fair share its defaults and names a bad value', () => {
+    expect(loadConfig({ ...worker }, 'worker').fairShare).toEqual({
+      shareSlots: 4,
+      llmInFlight: 8,
+      breakerFailures: 5,
+      breakerCooldownMs: 30_000,
+    });
+    const found = problems(() =>
+      loadConfig({ ...worker, TENANT_SHARE_SLOTS: '0', BREAKER_COOLDOWN_MS: 'soon' }, 'worker'),
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^TENANT_SHARE_SLOTS:/),
+        expect.stringMatching(/^BREAKER_COOLDOWN_MS:/),
+      ]),
+    );
   });
 
   it('rejects malformed values with the reason', () => {

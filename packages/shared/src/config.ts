@@ -192,7 +192,7 @@ const schemas = {
     ...publicBaseUrl,
     // Accepted webhooks per tenant per minute, across all replicas; a tenant row may override it. The
     // default is what the worker's default ServiceDesk Plus budget processes (SDP_RATE_LIMIT_PER_MINUTE
-    // 300 calls, two per job): a tenant that sends more only grows its backlog.
+    // 450 calls, three sure ones per job): a tenant that sends more only grows its backlog.
     WEBHOOK_RATE_LIMIT_PER_MINUTE: int(150, 1, 1_000_000),
     // Unfinished jobs (waiting, delayed, active) a tenant may have in the queue; past it, its webhooks
     // get 429 until the workers catch up. About 7 minutes of the default SDP budget; at ~2 KB per job
@@ -240,8 +240,28 @@ const schemas = {
     // more lock renewals (every half of it).
     WORKER_LOCK_DURATION_MS: int(30_000, 1_000, 600_000),
     // ServiceDesk Plus calls per tenant per minute across all workers, so one client's ticket burst
-    // cannot use up its SDP API quota (technicians and integrations share it).
-    SDP_RATE_LIMIT_PER_MINUTE: int(300, 1, 100_000),
+    // cannot use up its SDP API quota (technicians and integrations share it). 450: the default 150
+    // webhooks a minute times the three calls every ticket job makes (request, knowledge base, note);
+    // the rarer extras (taxonomy every 15 minutes, a Zoho token an hour) fit in the bucket's slack.
+    SDP_RATE_LIMIT_PER_MINUTE: int(450, 1, 100_000),
+    // Fair share (apps/worker/src/fair-share/): the jobs one tenant may run at once, across all
+    // workers, while another tenant's job waits. 4 of the default 2 × 20 slots: five tenants flooding at
+    // once still leave half the slots to everyone else's first events, and a flooding tenant still has
+    // 4 notes in progress (~50 a minute at 5 s a note, more than its default SDP budget pays for).
+    TENANT_SHARE_SLOTS: int(4, 1, 1000),
+    // LLM calls one tenant may have in flight across all workers, whether others wait or not: the
+    // installation's LLM rate limit (tokens per minute) is shared by every tenant. 8 is a fifth of the
+    // default 2 × 20 slots: a tenant alone with a burst still gets ~8 notes at a time (about 100 a
+    // minute with a 5 s LLM), and cannot take the whole LLM quota from the others.
+    TENANT_LLM_IN_FLIGHT: int(8, 1, 1000),
+    // Per-tenant circuit breaker: after this many consecutive jobs ended by a timeout, connection
+    // failure or 5xx of the tenant's portal, its jobs are delayed (holding no slot) for the cool-down,
+    // then one job probes. 5: a single slow ticket or a deploy's restart (one or two failures) never
+    // opens it; five in a row is a portal that is down.
+    BREAKER_FAILURES: int(5, 1, 1000),
+    // 30 s: long enough that a down portal costs one probe (one SDP_TIMEOUT_MS) per half minute
+    // instead of a slot per job; short enough that a portal back up is used again within half a minute.
+    BREAKER_COOLDOWN_MS: int(30_000, 1_000, 3_600_000),
     ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
     ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
     // Longer descriptions are cut before the LLM sees them; the note says so. At most 4,000: the
@@ -379,6 +399,12 @@ function workerConfig(e: Parsed<'worker'>) {
     similarTicketsLimit: e.SIMILAR_TICKETS_LIMIT,
     lockDurationMs: e.WORKER_LOCK_DURATION_MS,
     sdpRateLimitPerMinute: e.SDP_RATE_LIMIT_PER_MINUTE,
+    fairShare: {
+      shareSlots: e.TENANT_SHARE_SLOTS,
+      llmInFlight: e.TENANT_LLM_IN_FLIGHT,
+      breakerFailures: e.BREAKER_FAILURES,
+      breakerCooldownMs: e.BREAKER_COOLDOWN_MS,
+    },
     alertStorm: {
       enabled: e.ALERT_STORM_DEDUPE === 'true',
       windowSeconds: e.ALERT_STORM_WINDOW_SECONDS,

@@ -1,21 +1,79 @@
-import { takeTokens } from '@ai-agents/shared';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type JobKind, takeTokens } from '@ai-agents/shared';
 import type { RedisClient } from '@ai-agents/shared/redis';
 
-// A job makes two ServiceDesk Plus calls (read the request, post the note); it reserves both before it
-// starts, so a job never stalls half-way with its LLM answer in hand.
-export const SDP_CALLS_PER_JOB = 2;
+/**
+ * The ServiceDesk Plus calls each job kind makes on its ordinary path, reserved before the job starts
+ * so that it rarely stalls half-way with its LLM answer in hand:
+ * - enhance-ticket: read the request, search the knowledge base (none while the tenant's search is
+ *   cached: one call too many reserved then, never one too few), add the note
+ *   (processors/enhance-ticket.ts, pipeline/gather-context.ts, pipeline/post-note.ts);
+ * - ingest-history: read the request, read its resolution (processors/ingest-history.ts).
+ * What a job makes beyond these (taxonomy lists on a cold cache, a Zoho token, the note in the other
+ * wrapper, an applied category, the note list after a crash) is reserved call by call as it is made
+ * (`budgetedFetch`), so a job never calls more than it reserved.
+ */
+export const SDP_CALLS_UP_FRONT: Record<JobKind, number> = {
+  'enhance-ticket': 3,
+  'ingest-history': 2,
+};
+
+// A call past the up-front reservation waits at most this long for its token, then the job fails
+// (and is retried): at the default 300 a minute a token comes back every 200 ms.
+const MAX_CALL_WAIT_MS = 60_000;
+
+interface CallMeter {
+  beforeCall(): Promise<void>;
+}
+
+const currentJob = new AsyncLocalStorage<CallMeter>();
+
+/**
+ * `inner` for the ServiceDesk Plus client: inside a job run by `metered`, each call beyond what the
+ * job reserved first takes one more token from its tenant's budget.
+ */
+export function budgetedFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
+  return async (input, init) => {
+    await currentJob.getStore()?.beforeCall();
+    return inner(input, init);
+  };
+}
 
 /** Per-tenant outbound limit on ServiceDesk Plus calls, shared by every worker through Redis. */
 export function createSdpRateLimit(deps: { redis: RedisClient; prefix: string; perMinute: number }) {
+  const reserve = (tenantId: string, calls: number): Promise<number> =>
+    takeTokens(deps.redis, `${deps.prefix}:ratelimit:sdp:${tenantId}`, { perMinute: deps.perMinute }, calls);
+
+  async function drawOne(tenantId: string): Promise<void> {
+    const deadline = Date.now() + MAX_CALL_WAIT_MS;
+    for (;;) {
+      const waitMs = await reserve(tenantId, 1);
+      if (waitMs <= 0) return;
+      if (Date.now() + waitMs > deadline) throw new Error('ServiceDesk Plus budget used up during the job');
+      await sleep(waitMs);
+    }
+  }
+
   return {
     /** 0 when the calls may go now, otherwise ms until they may (nothing reserved then). */
-    reserve(tenantId: string, calls = SDP_CALLS_PER_JOB): Promise<number> {
-      return takeTokens(
-        deps.redis,
-        `${deps.prefix}:ratelimit:sdp:${tenantId}`,
-        { perMinute: deps.perMinute },
-        calls,
-      );
+    reserve,
+    /**
+     * Runs `work` with `reserved` calls already taken: its further calls through `budgetedFetch`
+     * take a token each before they go.
+     */
+    metered<T>(tenantId: string, reserved: number, work: () => Promise<T>): Promise<T> {
+      let made = 0;
+      let taken = reserved;
+      const meter: CallMeter = {
+        async beforeCall() {
+          made++;
+          if (made <= taken) return;
+          taken++;
+          await drawOne(tenantId);
+        },
+      };
+      return currentJob.run(meter, work);
     },
   };
 }

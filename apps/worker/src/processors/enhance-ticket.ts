@@ -21,7 +21,8 @@ import {
   type SecretBox,
   safeErrorMessage,
 } from '@ai-agents/shared';
-import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { FairShare } from '../fair-share/fair-share.js';
 import { type StageClock, stageClock, type WorkerMetrics } from '../metrics.js';
 import { alertStormKey } from '../pipeline/alert-storm.js';
 import type { GatheredContext } from '../pipeline/context-types.js';
@@ -31,7 +32,6 @@ import { type LlmStepDeps, type LlmStepResult, runLlmStep } from '../pipeline/ll
 import { findPostedNote, type NoteToPost, type PostingRun, postAndRecord } from '../pipeline/post-note.js';
 import { renderNote } from '../pipeline/render-note.js';
 import { sdpLinks } from '../pipeline/sdp-links.js';
-import type { SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
 import { readJobPayload, withFinalSdpRefusals } from './job-errors.js';
 
 export interface EnhanceDeps {
@@ -46,8 +46,11 @@ export interface EnhanceDeps {
   box: SecretBox;
   publicBaseUrl: string;
   metrics?: WorkerMetrics;
-  /** Per-tenant ServiceDesk Plus call budget; none: unlimited. */
-  sdpRateLimit?: SdpRateLimit;
+  /**
+   * Fair share (slots, LLM cap, breaker, SDP budget) across the workers; start.ts runs every job
+   * through it. None: unlimited (processor tests).
+   */
+  fairShare?: FairShare;
   alertStorm?: { enabled: boolean; windowSeconds: number };
   /** Descriptions longer than this are cut before the LLM (and the note says so). */
   descriptionLimit?: number;
@@ -69,11 +72,7 @@ interface Enhancement extends PostingRun {
  * knowledge base, assets), ask the LLM, render, post the note (SDP), record it (Postgres). No
  * database transaction stays open across an HTTP call.
  */
-export async function processEnhanceTicket(
-  job: Job,
-  deps: EnhanceDeps,
-  token?: string,
-): Promise<EnhanceResult> {
+export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise<EnhanceResult> {
   const data = readJobPayload(job);
   const log = deps.logger.child({
     jobId: job.id,
@@ -86,7 +85,6 @@ export async function processEnhanceTicket(
   const claimed = await claimEvent(deps, data, log, clock);
   if ('done' in claimed) return claimed.done;
   const run: Enhancement = { job, data, ...claimed, log, clock, started };
-  await reserveSdpCalls(deps, run, token);
 
   const fail = (message: string) =>
     markFailed({ db: deps.db, tenantId: run.tenant.id }, run.claim.id, message);
@@ -138,21 +136,6 @@ async function claimEvent(
     throw new UnrecoverableError('Tenant is disabled');
   }
   return { tenant, claim };
-}
-
-/**
- * Both ServiceDesk Plus calls of the job from the tenant's budget, before any is made, so a job never
- * stalls half-way with its LLM answer in hand. Over budget, the job goes back to the delayed set
- * without using an attempt.
- */
-async function reserveSdpCalls(deps: EnhanceDeps, run: Enhancement, token: string | undefined) {
-  if (!deps.sdpRateLimit) return;
-  const waitMs = await deps.sdpRateLimit.reserve(run.tenant.id);
-  if (waitMs <= 0) return;
-  run.log.info({ waitMs }, 'tenant ServiceDesk Plus budget used up; delaying the job');
-  if (!token) throw new Error('ServiceDesk Plus rate limit reached');
-  await run.job.moveToDelayed(Date.now() + waitMs, token);
-  throw new DelayedError();
 }
 
 /** A previous attempt stopped after it started posting: the note may already be on the ticket. */
@@ -241,11 +224,14 @@ async function enhancementNote(
       timeoutMs: deps.contextTimeoutMs,
     }),
   );
-  const step: LlmStepResult = await clock.stage('llm', () =>
+  const llmStep = () =>
     runLlmStep(
       { ...deps.llmStep, db: deps.db },
       { tenant, sdp, requestId: data.requestId, subject, description, context, log },
-    ),
+    );
+  // At most the tenant's cap of LLM calls in flight, across all workers.
+  const step: LlmStepResult = await clock.stage('llm', () =>
+    deps.fairShare ? deps.fairShare.withLlmSlot(tenant.id, String(run.job.id), llmStep) : llmStep(),
   );
   const { outcome } = step;
   deps.metrics?.observeBudget(tenant.slug, step.budget.state);

@@ -25,7 +25,7 @@ export type Processors = { [K in JobKind]: ProcessorEntry<K> };
 export function createProcessors(deps: EnhanceDeps): Processors {
   return {
     'enhance-ticket': {
-      run: (job, token) => processEnhanceTicket(job, deps, token),
+      run: (job) => processEnhanceTicket(job, deps),
       outcome: enhanceOutcome,
     },
     'ingest-history': {

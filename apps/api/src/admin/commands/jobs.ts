@@ -1,5 +1,18 @@
-import { findEnhancementByEvent, findWebhookTenant } from '@ai-agents/db';
-import { EVENTS_QUEUE, eventJobSchema } from '@ai-agents/shared';
+import {
+  type FailedEnhancement,
+  findEnhancementByEvent,
+  findWebhookTenant,
+  listFailedEnhancements,
+} from '@ai-agents/db';
+import {
+  creationJobId,
+  EVENT_JOB_OPTIONS,
+  EVENTS_QUEUE,
+  type EventJob,
+  eventJobId,
+  eventJobSchema,
+  jobKindForEvent,
+} from '@ai-agents/shared';
 import { createRedisClient } from '@ai-agents/shared/redis';
 import { type Job, Queue } from 'bullmq';
 import type { Command } from 'commander';
@@ -89,6 +102,60 @@ async function retry(job: Job): Promise<void> {
   await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
 }
 
+/** The tenant's failed enhancements, every one, a page at a time. */
+async function* failedEnhancements(ctx: AdminContext, tenantId: string): AsyncGenerator<FailedEnhancement> {
+  let after: string | undefined;
+  for (;;) {
+    const page = await listFailedEnhancements(
+      { db: ctx.database.db, tenantId },
+      { limit: PAGE, ...(after ? { after } : {}) },
+    );
+    yield* page;
+    if (page.length < PAGE) return;
+    after = page[page.length - 1]?.id;
+  }
+}
+
+/**
+ * One failed event queued again with fresh attempts, under the id the API gives it (a request.created
+ * under its (tenant, request id) id; older jobs may carry the event's id, so that one is looked at
+ * too). A job still in the failed set is retried; one still queued or running is left alone; one gone
+ * (evicted from the capped failed set) is added anew. The enhancement's claim lets the new attempt
+ * take over the failed row, so the ticket still gets one note. Returns the job id, or null if queued.
+ */
+async function requeueFailed(
+  queue: Queue,
+  tenantId: string,
+  failed: FailedEnhancement,
+): Promise<string | null> {
+  const ids =
+    failed.event === 'request.created'
+      ? [creationJobId(tenantId, failed.sdpRequestId), eventJobId(tenantId, failed.eventId)]
+      : [eventJobId(tenantId, failed.eventId)];
+  for (const id of ids) {
+    const job = await queue.getJob(id);
+    if (!job) continue;
+    const state = await job.getState();
+    if (state === 'failed') {
+      await retry(job);
+      return id;
+    }
+    if (state !== 'completed' && state !== 'unknown') return null;
+    // Completed (kept for inspection) while its enhancement failed: make room for a new job.
+    await job.remove();
+  }
+  const data: EventJob = {
+    tenantId,
+    eventId: failed.eventId,
+    event: failed.event,
+    requestId: failed.sdpRequestId,
+    receivedAt: Date.now(),
+  };
+  const [jobId] = ids as [string];
+  await queue.add(jobKindForEvent(failed.event), data, { ...EVENT_JOB_OPTIONS, jobId });
+  return jobId;
+}
+
 export function registerJobsCommands(program: Command): void {
   const jobs = program.command('jobs').description('inspect and retry enhancement jobs that failed for good');
 
@@ -132,18 +199,19 @@ export function registerJobsCommands(program: Command): void {
 
   jobs
     .command('retry-all')
-    .description('move every failed job of one tenant back to the queue')
-    .requiredOption('--tenant <slug>', 'the tenant whose failed jobs to retry')
+    .description(
+      "queue every failed event of one tenant again (from its failed enhancements: other tenants' failures never evict them)",
+    )
+    .requiredOption('--tenant <slug>', 'the tenant whose failed events to retry')
     .action(async (opts: { tenant: string }, command: Command) => {
       await withQueue(command, async (ctx, queue) => {
         const tenantId = await tenantIdOf(ctx, opts.tenant);
         const retried: string[] = [];
-        for await (const job of failedJobs(queue)) {
-          if (job.data?.tenantId !== tenantId) continue;
-          await retry(job);
-          retried.push(String(job.id));
+        for await (const failed of failedEnhancements(ctx, tenantId)) {
+          const jobId = await requeueFailed(queue, tenantId, failed);
+          if (jobId) retried.push(jobId);
         }
-        ctx.print(`${retried.length} failed job(s) of ${opts.tenant} queued again.`, { retried });
+        ctx.print(`${retried.length} failed event(s) of ${opts.tenant} queued again.`, { retried });
       });
     });
 }
