@@ -247,6 +247,32 @@ describe('ServiceDesk Plus client, on-prem', () => {
     }
   });
 
+  it('names where a redirect points without its query, user info or any credential', async () => {
+    // An SSO or load balancer redirect can carry a session ticket, a password in the user info, or
+    // echo the request's own key back in the query; the error message goes to logs and job failures.
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(302, {
+        Location: `https://admin:pa55word-of-proxy@sso.example.com/${KEY}/login?ticket=st-9d8c7b6a5f4e&authtoken=${KEY}#frag`,
+      });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const redirected = createServiceDeskClient({
+        baseUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`,
+        auth: { type: 'onprem', technicianKey: KEY },
+      });
+      const error = await failure(redirected.getRequest('1'));
+      expect(error).toMatchObject({ kind: 'bad_request', httpStatus: 302 });
+      expect(error.message).toContain('redirect to https://sso.example.com/[redacted]/login');
+      for (const secret of [KEY, 'st-9d8c7b6a5f4e', 'pa55word-of-proxy', 'admin:'])
+        expect(error.message).not.toContain(secret);
+    } finally {
+      redirecting.closeAllConnections();
+      await new Promise((resolve) => redirecting.close(resolve));
+    }
+  });
+
   it('rejects a base URL that is not http(s) when the client is created', () => {
     expect(() =>
       createServiceDeskClient({ baseUrl: 'sdp.example.com', auth: { type: 'onprem', technicianKey: KEY } }),
