@@ -69,6 +69,35 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     };
   }
 
+  /**
+   * The lookups now reading the database, by slug. An invalidation marks those of its slug (all, for
+   * every slug) stale: each read its row before the change may have committed, so its answer serves
+   * the request that asked but is not cached; otherwise a lookup that started before `tenant
+   * retire-secret` and finished after its notice would cache the retired secret for the whole TTL.
+   * Holds one entry per lookup in flight, so it stays as small as the number of concurrent requests.
+   */
+  const inFlight = new Map<string, Set<{ stale: boolean }>>();
+
+  async function loadTracked(slug: string): Promise<{ value: WebhookCredentials | null; stale: boolean }> {
+    const fill = { stale: false };
+    const fills = inFlight.get(slug) ?? new Set();
+    inFlight.set(slug, fills.add(fill));
+    try {
+      return { value: await load(slug), stale: fill.stale };
+    } finally {
+      fills.delete(fill);
+      if (fills.size === 0) inFlight.delete(slug);
+    }
+  }
+
+  /** Forgets one slug (or all), and keeps lookups already reading it from caching what they read. */
+  function invalidate(slug?: string) {
+    const stale = slug === undefined ? inFlight.values() : [inFlight.get(slug) ?? new Set()];
+    for (const fills of stale) for (const fill of fills) fill.stale = true;
+    if (slug === undefined) cache.clear();
+    else cache.delete(slug);
+  }
+
   return {
     async lookup(slug: string): Promise<WebhookCredentials | null> {
       const now = Date.now();
@@ -79,8 +108,8 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
         cache.set(slug, cached);
         return cached.value;
       }
-      const value = await load(slug);
-      if (deps.ttlMs > 0) {
+      const { value, stale } = await loadTracked(slug);
+      if (deps.ttlMs > 0 && !stale) {
         cache.delete(slug);
         cache.set(slug, { value, expires: now + deps.ttlMs });
         while (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
@@ -89,12 +118,8 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     },
     /** Credentials no delivery can match, for verifying a delivery to an unknown slug all the same. */
     decoy,
-    /** Forgets one slug (or all): its next lookup reads the database. */
-    invalidate(slug?: string) {
-      if (slug === undefined) cache.clear();
-      else cache.delete(slug);
-    },
-    clear: () => cache.clear(),
+    invalidate,
+    clear: () => invalidate(),
   };
 }
 
