@@ -129,14 +129,15 @@ describe('an operator change during a tenant lookup', () => {
       await notices.subscribe(tenantChangesChannel(prefix));
       const noticed = new Promise((resolve) => notices.once('message', resolve));
 
+      const { rows: before } = await owner.query('select clock_timestamp() as at');
       proxy.holdResponses(true);
       const inFlight = deliver(slow, 'fabrikam', first);
       // Postgres has run the lookup (the connection is idle again) but its answer is held back.
       await waitFor(async () => {
         const { rows } = await owner.query(
           `select 1 from pg_stat_activity where datname = $1 and state = 'idle'
-             and query like '%webhook_tenant%'`,
-          [testDb.name],
+             and query like '%webhook_tenant%' and query_start > $2`,
+          [testDb.name, before[0]?.at],
         );
         return rows.length > 0 ? true : undefined;
       }, 5_000);

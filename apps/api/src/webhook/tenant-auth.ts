@@ -69,31 +69,11 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     };
   }
 
-  /**
-   * The lookups now reading the database, by slug. An invalidation marks those of its slug (all, for
-   * every slug) stale: each read its row before the change may have committed, so its answer serves
-   * the request that asked but is not cached; otherwise a lookup that started before `tenant
-   * retire-secret` and finished after its notice would cache the retired secret for the whole TTL.
-   * Holds one entry per lookup in flight, so it stays as small as the number of concurrent requests.
-   */
-  const inFlight = new Map<string, Set<{ stale: boolean }>>();
-
-  async function loadTracked(slug: string): Promise<{ value: WebhookCredentials | null; stale: boolean }> {
-    const fill = { stale: false };
-    const fills = inFlight.get(slug) ?? new Set();
-    inFlight.set(slug, fills.add(fill));
-    try {
-      return { value: await load(slug), stale: fill.stale };
-    } finally {
-      fills.delete(fill);
-      if (fills.size === 0) inFlight.delete(slug);
-    }
-  }
+  const inFlight = lookupsInFlight();
 
   /** Forgets one slug (or all), and keeps lookups already reading it from caching what they read. */
   function invalidate(slug?: string) {
-    const stale = slug === undefined ? inFlight.values() : [inFlight.get(slug) ?? new Set()];
-    for (const fills of stale) for (const fill of fills) fill.stale = true;
+    inFlight.markStale(slug);
     if (slug === undefined) cache.clear();
     else cache.delete(slug);
   }
@@ -108,7 +88,7 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
         cache.set(slug, cached);
         return cached.value;
       }
-      const { value, stale } = await loadTracked(slug);
+      const { value, stale } = await inFlight.track(slug, () => load(slug));
       if (deps.ttlMs > 0 && !stale) {
         cache.delete(slug);
         cache.set(slug, { value, expires: now + deps.ttlMs });
@@ -124,3 +104,31 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
 }
 
 export type TenantAuth = ReturnType<typeof createTenantAuth>;
+
+/**
+ * The lookups now reading the database, by slug. An invalidation marks those of its slug (all, for
+ * every slug) stale: each read its row before the change may have committed, so its answer serves
+ * the request that asked but is not cached; otherwise a lookup that started before `tenant
+ * retire-secret` and finished after its notice would cache the retired secret for the whole TTL.
+ * Holds one entry per lookup in flight, so it stays as small as the number of concurrent requests.
+ */
+function lookupsInFlight() {
+  const bySlug = new Map<string, Set<{ stale: boolean }>>();
+  return {
+    async track<T>(slug: string, read: () => Promise<T>): Promise<{ value: T; stale: boolean }> {
+      const lookup = { stale: false };
+      const lookups = bySlug.get(slug) ?? new Set();
+      bySlug.set(slug, lookups.add(lookup));
+      try {
+        return { value: await read(), stale: lookup.stale };
+      } finally {
+        lookups.delete(lookup);
+        if (lookups.size === 0) bySlug.delete(slug);
+      }
+    },
+    markStale(slug?: string) {
+      const marked = slug === undefined ? bySlug.values() : [bySlug.get(slug) ?? new Set()];
+      for (const lookups of marked) for (const lookup of lookups) lookup.stale = true;
+    },
+  };
+}
