@@ -12,8 +12,9 @@ import { readRepoFile } from './repo.js';
  * The production Caddyfile, run by a real Caddy (Debian's `caddy` package; `.ci/run` installs it) in
  * front of a stand-in for the API, with only what cannot run here changed: plain HTTP on a free port
  * instead of a certificate for PUBLIC_HOSTNAME, the stand-in instead of `api:3000`, no admin endpoint.
- * The log block is the file's own. Secrets are sent the ways they really travel and looked for in
- * every access line Caddy writes.
+ * The log blocks are the file's own. Secrets are sent the ways they really travel and looked for in
+ * every line Caddy writes: the access log on stdout, and on stderr everything else, the error log
+ * included, which writes each request that failed (the API down) with its headers and URI.
  */
 
 const WEBHOOK_TOKEN = 'tenant-webhook-secret-5b1f0c9e77d2';
@@ -25,6 +26,7 @@ let upstream: Server;
 let caddy: ChildProcess;
 let base: string;
 let output = '';
+let errors = '';
 
 beforeAll(async () => {
   const installed = spawnSync('caddy', ['version']).status === 0;
@@ -57,7 +59,9 @@ beforeAll(async () => {
   caddy.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
-  caddy.stderr?.resume();
+  caddy.stderr?.on('data', (chunk: Buffer) => {
+    errors += chunk.toString();
+  });
   await waitFor(
     async () => ((await fetch(`${base}/health`).catch(() => null))?.status === 200 ? true : undefined),
     15_000,
@@ -67,12 +71,16 @@ beforeAll(async () => {
 
 afterAll(async () => {
   caddy?.kill('SIGTERM');
-  upstream?.closeAllConnections();
-  await new Promise((resolve) => upstream?.close(resolve));
+  if (upstream?.listening) {
+    upstream.closeAllConnections();
+    await new Promise((resolve) => upstream.close(resolve));
+  }
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function accessLines(): Array<{ request: { uri: string; headers: Record<string, string[] | string> } }> {
+type LogLine = { request: { uri: string; headers: Record<string, string[] | string> } };
+
+function accessLines(): LogLine[] {
   return output
     .split('\n')
     .filter((line) => line.includes('"handled request"'))
@@ -80,27 +88,18 @@ function accessLines(): Array<{ request: { uri: string; headers: Record<string, 
     .filter((line) => line.request.uri !== '/health');
 }
 
-describe('Caddy access log (docker/Caddyfile)', () => {
+/** The error log's lines about requests (not /health), from stderr. */
+function errorLines(): LogLine[] {
+  return errors
+    .split('\n')
+    .filter((line) => line.includes('"logger":"http.log.error'))
+    .map((line) => JSON.parse(line) as LogLine)
+    .filter((line) => line.request.uri !== '/health');
+}
+
+describe('Caddy logs (docker/Caddyfile)', () => {
   it('never writes a webhook token, a signature or a feedback token', async () => {
-    await fetch(`${base}/v1/webhooks/servicedesk/contoso`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-webhook-token': WEBHOOK_TOKEN },
-      body: '{}',
-    });
-    await fetch(`${base}/v1/webhooks/servicedesk/contoso`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-webhook-signature': SIGNATURE },
-      body: '{}',
-    });
-    await fetch(`${base}/v1/feedback?token=${FEEDBACK_TOKEN}&helpful=yes`);
-    await fetch(`${base}/v1/feedback`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        referer: `${base}/v1/feedback?token=${FEEDBACK_TOKEN}&helpful=no`,
-      },
-      body: `token=${FEEDBACK_TOKEN}&helpful=no`,
-    });
+    await sendSecretsTheWaysTheyTravel();
     const lines = await waitFor(() => (accessLines().length >= 4 ? accessLines() : undefined), 10_000);
 
     for (const secret of [WEBHOOK_TOKEN, SIGNATURE, FEEDBACK_TOKEN]) expect(output).not.toContain(secret);
@@ -113,4 +112,52 @@ describe('Caddy access log (docker/Caddyfile)', () => {
     );
     expect(form?.request.headers.Referer).toEqual([`${base}/v1/feedback?token=REDACTED&helpful=no`]);
   });
+
+  it('writes neither on stderr while the API is down, where the error log names each failed request', async () => {
+    upstream.closeAllConnections();
+    await new Promise((resolve) => upstream.close(resolve));
+    await waitFor(
+      async () => ((await fetch(`${base}/health`))?.status >= 500 ? true : undefined),
+      15_000,
+      'Caddy to answer without the API',
+    );
+    const before = errorLines().length;
+    await sendSecretsTheWaysTheyTravel();
+    const lines = await waitFor(
+      () => (errorLines().length >= before + 4 ? errorLines().slice(before) : undefined),
+      10_000,
+      'an error line per request',
+    );
+
+    for (const secret of [WEBHOOK_TOKEN, SIGNATURE, FEEDBACK_TOKEN]) {
+      expect(errors).not.toContain(secret);
+      expect(output).not.toContain(secret);
+    }
+    const [token, , link] = lines;
+    expect(token?.request.headers['X-Webhook-Token']).toBe('REDACTED');
+    expect(link?.request.uri).toContain('token=REDACTED');
+  });
 });
+
+/** Both tokens and the signature, each the way ServiceDesk Plus or a technician's browser sends it. */
+async function sendSecretsTheWaysTheyTravel() {
+  await fetch(`${base}/v1/webhooks/servicedesk/contoso`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-webhook-token': WEBHOOK_TOKEN },
+    body: '{}',
+  });
+  await fetch(`${base}/v1/webhooks/servicedesk/contoso`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-webhook-signature': SIGNATURE },
+    body: '{}',
+  });
+  await fetch(`${base}/v1/feedback?token=${FEEDBACK_TOKEN}&helpful=yes`);
+  await fetch(`${base}/v1/feedback`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      referer: `${base}/v1/feedback?token=${FEEDBACK_TOKEN}&helpful=no`,
+    },
+    body: `token=${FEEDBACK_TOKEN}&helpful=no`,
+  });
+}

@@ -277,6 +277,44 @@ describe('production overlay', () => {
     expect(paths).not.toContain('/v1/feedback');
   });
 
+  it("writes neither token into ingress-nginx's access log, by header or by query string", () => {
+    // ingress-nginx's default access log format, log_format upstreaminfo (kubernetes.github.io/
+    // ingress-nginx/user-guide/nginx-configuration/log-format): the request line with its query
+    // string, the Referer, the User-Agent, and no other request header.
+    const FORMAT = `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time $upstream_status $req_id`;
+    // Where each secret travels: the webhook secret in a header of deliveries to /v1/webhooks/, the
+    // feedback token in the URL of GET /v1/feedback and in the Referer of the form's post to it.
+    const carriers = [
+      { path: '/v1/webhooks/', variables: ['$http_x_webhook_token', '$http_x_webhook_signature'] },
+      {
+        path: '/v1/feedback',
+        variables: ['$request', '$request_uri', '$args', '$arg_token', '$http_referer'],
+      },
+    ];
+    type Annotated = K8sObject & {
+      metadata: { annotations?: Record<string, string> };
+      data?: Record<string, string>;
+      spec?: { rules?: Array<{ http: { paths: Array<{ path: string }> } }> };
+    };
+    const objects = rendered as Annotated[];
+    // Nothing here changes the format or adds an nginx snippet that could log otherwise.
+    for (const object of objects) {
+      expect(Object.keys(object.data ?? {}).filter((k) => k.startsWith('log-format'))).toEqual([]);
+      expect(Object.keys(object.metadata.annotations ?? {}).filter((k) => k.endsWith('-snippet'))).toEqual(
+        [],
+      );
+    }
+    const logged = objects
+      .filter((o) => o.kind === 'Ingress')
+      .filter((o) => o.metadata.annotations?.['nginx.ingress.kubernetes.io/enable-access-log'] !== 'false')
+      .flatMap((o) => (o.spec?.rules ?? []).flatMap((r) => r.http.paths.map((p) => p.path)));
+    expect(logged).toContain('/v1/webhooks/');
+    for (const { path, variables } of carriers) {
+      const written = logged.includes(path) ? variables.filter((v) => FORMAT.includes(v)) : [];
+      expect(written, path).toEqual([]);
+    }
+  });
+
   it('sets PUBLIC_BASE_URL to the https Ingress host, which production config accepts', () => {
     const config = find<K8sObject & { data: Record<string, string> }>('ConfigMap', 'ai-agents');
     const host = find<K8sObject & { spec: { rules: Array<{ host: string }> } }>('Ingress', 'ai-agents-api')

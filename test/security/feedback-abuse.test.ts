@@ -133,4 +133,45 @@ describe('feedback on one note', () => {
     expect(statuses).toEqual([201, 200, 201, 429, 429]);
     expect(Number(retryAfter)).toBeGreaterThan(0);
   });
+
+  it('counts an IPv6 host by its /64 and IPv4 in either spelling as one client', async () => {
+    await stack.stopApi();
+    // One proxy hop, as behind Caddy or the Ingress: X-Forwarded-For names the client.
+    await stack.startApi({ FEEDBACK_RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: '1' });
+    const from = async (address: string) => {
+      const res = await fetch(`${stack.apiUrl}/v1/feedback?token=not-a-token`, {
+        headers: { 'x-forwarded-for': address },
+      });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    const rotating = ['2001:db8:7:1::1', '2001:db8:7:1::2', '2001:db8:7:1:a:b:c:d', '2001:db8:7:1:ffff::9'];
+    const statuses: number[] = [];
+    for (const address of rotating) statuses.push(await from(address));
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    // The next /64 is another client.
+    expect(await from('2001:db8:7:2::1')).toBe(401);
+    const mapped = ['::ffff:198.51.100.23', '198.51.100.23', '::ffff:198.51.100.23', '198.51.100.23'];
+    const ipv4: number[] = [];
+    for (const address of mapped) ipv4.push(await from(address));
+    expect(ipv4).toEqual([401, 401, 401, 429]);
+  });
+
+  it('limits the votes through one link, whatever address they come from', async () => {
+    await stack.ticket('VPN drops every hour', 'feedback-2');
+    const [row] = await stack.settled(['feedback-2']);
+    const link = createFeedbackToken(stack.secret, stack.slug, row?.id ?? '');
+    const statuses: number[] = [];
+    for (const client of ['203.0.113.1', '203.0.113.2', '2001:db8:8::1', '203.0.113.4']) {
+      const res = await fetch(`${stack.apiUrl}/v1/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': client },
+        body: JSON.stringify({ token: link, helpful: true }),
+      });
+      statuses.push(res.status);
+      if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      await res.arrayBuffer();
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+  });
 });

@@ -18,6 +18,25 @@ beforeAll(async () => {
 afterAll(() => sdp.close());
 afterEach(() => sdp.clearFaults());
 
+/** The error of a getRequest answered by a server that redirects every request to `location(path)`. */
+async function redirectedFailure(location: (path: string) => string) {
+  const redirecting = createServer((req, res) => {
+    res.writeHead(302, { Location: location(req.url ?? '/') });
+    res.end();
+  });
+  await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+  try {
+    const redirected = createServiceDeskClient({
+      baseUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`,
+      auth: { type: 'onprem', technicianKey: KEY },
+    });
+    return await failure(redirected.getRequest('1'));
+  } finally {
+    redirecting.closeAllConnections();
+    await new Promise((resolve) => redirecting.close(resolve));
+  }
+}
+
 function callsTo(path: string) {
   return sdp.calls.filter((call) => call.path === path);
 }
@@ -223,28 +242,28 @@ describe('ServiceDesk Plus client, on-prem', () => {
     });
     await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
     const target = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
-    const redirecting = createServer((req, res) => {
-      res.writeHead(302, { Location: `${target}${req.url}` });
-      res.end();
-    });
-    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
     try {
-      const redirected = createServiceDeskClient({
-        baseUrl: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`,
-        auth: { type: 'onprem', technicianKey: KEY },
-      });
-      const error = await failure(redirected.getRequest('1'));
+      const error = await redirectedFailure((path) => `${target}${path}`);
       expect(error).toMatchObject({ kind: 'bad_request', httpStatus: 302, retryable: false });
       expect(error.message).toContain(target);
       expect(seenKeys).toEqual([]);
     } finally {
-      redirecting.closeAllConnections();
       elsewhere.closeAllConnections();
-      await Promise.all([
-        new Promise((resolve) => redirecting.close(resolve)),
-        new Promise((resolve) => elsewhere.close(resolve)),
-      ]);
+      await new Promise((resolve) => elsewhere.close(resolve));
     }
+  });
+
+  it('names where a redirect points without its query, user info or any credential', async () => {
+    // An SSO or load balancer redirect can carry a session ticket, a password in the user info, or
+    // echo the request's own key back in the query; the error message goes to logs and job failures.
+    const error = await redirectedFailure(
+      () =>
+        `https://admin:pa55word-of-proxy@sso.example.com/${KEY}/login?ticket=st-9d8c7b6a5f4e&authtoken=${KEY}#frag`,
+    );
+    expect(error).toMatchObject({ kind: 'bad_request', httpStatus: 302 });
+    expect(error.message).toContain('redirect to https://sso.example.com/[redacted]/login');
+    for (const secret of [KEY, 'st-9d8c7b6a5f4e', 'pa55word-of-proxy', 'admin:'])
+      expect(error.message).not.toContain(secret);
   });
 
   it('rejects a base URL that is not http(s) when the client is created', () => {

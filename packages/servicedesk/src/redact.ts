@@ -11,3 +11,20 @@ export function redact(text: string, secrets: readonly string[]): string {
   }
   return out;
 }
+
+/**
+ * A URL from the server (a redirect's Location) as an error message may show it: origin and path,
+ * resolved against `base` when relative, without user info, query or fragment (an SSO redirect
+ * carries a session ticket there, a proxy may echo the request's key), the secrets redacted, at most
+ * 200 characters.
+ */
+export function redactUrl(text: string, base: string, secrets: readonly string[]): string {
+  let url: URL;
+  try {
+    url = new URL(text.slice(0, 2048), base);
+  } catch {
+    return 'an unreadable location';
+  }
+  const hidden = url.search || url.hash ? '?[query removed]' : '';
+  return redact(`${url.origin}${url.pathname}`, secrets).slice(0, 200) + hidden;
+}

@@ -1,4 +1,5 @@
 import { parseJsonLossless, readLimitedText } from '@ai-agents/shared';
+import { redactUrl } from './redact.js';
 import { errorFromResponse } from './response-error.js';
 import { sdpStatusOf } from './response-status.js';
 import { ServiceDeskError } from './service-desk-error.js';
@@ -78,7 +79,8 @@ export async function sendSdpRequest(config: SdpHttpConfig, request: SdpHttpRequ
   }
 
   if (status >= 300 && status < 400) {
-    const location = responseHeaders.get('location') ?? 'an unknown location';
+    const given = responseHeaders.get('location');
+    const location = given === null ? 'an unknown location' : redactUrl(given, url, request.auth.secrets);
     throw new ServiceDeskError(
       `ServiceDesk Plus ${operation} failed: ${status} redirect to ${location}; configure the final URL as the base URL`,
       { kind: 'bad_request', httpStatus: status },

@@ -6,7 +6,11 @@ import { HttpError } from '../errors.js';
 import { authenticateFeedback, tenantForToken } from '../feedback/authenticate-feedback.js';
 import { feedbackBodySchema, parseFeedbackBody, readFeedbackFields } from '../feedback/feedback-input.js';
 import { feedbackErrorPage, feedbackFormPage, feedbackThanksPage } from '../feedback/feedback-page.js';
-import { feedbackRateLimit } from '../feedback/feedback-rate-limit.js';
+import {
+  feedbackLinkRateLimit,
+  feedbackRateLimit,
+  sendFeedbackRefusal,
+} from '../feedback/feedback-rate-limit.js';
 import type { TenantAuth } from '../webhook/tenant-auth.js';
 import { documentedBody, errorBody, errorResponses, SIGNED } from './route-docs.js';
 
@@ -17,7 +21,7 @@ export interface FeedbackRouteOptions {
   /** Prefix of the form's action, so the page works behind a proxy that mounts the API under a path. */
   publicBaseUrl: string;
   metrics?: { observeFeedback(helpful: boolean, source: 'link' | 'signed'): void } | undefined;
-  /** For the rate limit: requests per client address per minute, across replicas. */
+  /** For the rate limits: requests per client (IPv4 address, IPv6 /64) and votes per link, per minute, across replicas. */
   redis: RedisEval;
   /** Not `prefix`: Fastify reads that register option as a route prefix. */
   redisKeyPrefix: string;
@@ -47,7 +51,7 @@ const postFeedbackSchema = {
       404: 'The tenant has no such enhancement',
       415: 'Content-Type is neither JSON nor a form',
       422: 'A field is missing or invalid; the message names it',
-      429: 'Past FEEDBACK_RATE_LIMIT_PER_MINUTE for this client address; retry after Retry-After',
+      429: 'Past FEEDBACK_RATE_LIMIT_PER_MINUTE for this client (IPv4 address or IPv6 /64) or this link; retry after Retry-After',
       503: 'The rate limit (Redis) cannot be checked; retry after Retry-After',
     }),
     '4xx': errorBody,
@@ -85,6 +89,7 @@ const feedbackPageSchema = {
 
 /** POST /v1/feedback: authenticate, read the vote, record it; a form post is answered with a page. */
 function postFeedback(opts: FeedbackRouteOptions) {
+  const limitLink = feedbackLinkRateLimit(opts);
   return async function recordVote(request: PostFeedbackRequest, reply: FastifyReply) {
     const raw = request.body;
     if (!Buffer.isBuffer(raw))
@@ -94,6 +99,7 @@ function postFeedback(opts: FeedbackRouteOptions) {
     try {
       const body = parseFeedbackBody(raw, contentType);
       const auth = await authenticateFeedback(opts, request, raw, body);
+      if (auth.mode === 'link') await limitLink(auth);
       const fields = readFeedbackFields(body, auth.mode);
       const enhancementId = auth.enhancementId ?? fields.enhancementId ?? '';
       const recorded = await recordFeedback(
@@ -107,11 +113,7 @@ function postFeedback(opts: FeedbackRouteOptions) {
       return reply.code(201).send({ status: 'recorded', feedback_id: recorded.id });
     } catch (error) {
       // A browser gets a page it can read; scripts get the JSON error from the app's handler.
-      if (fromForm && error instanceof HttpError)
-        return reply
-          .code(error.statusCode)
-          .type('text/html; charset=utf-8')
-          .send(feedbackErrorPage(error.message));
+      if (fromForm && error instanceof HttpError) return sendFeedbackRefusal(request, reply, error);
       throw error;
     }
   };
@@ -119,6 +121,7 @@ function postFeedback(opts: FeedbackRouteOptions) {
 
 /** GET /v1/feedback?token=…: the confirmation form, or a page saying why the link does not work. */
 function feedbackPage(opts: FeedbackRouteOptions) {
+  const limitLink = feedbackLinkRateLimit(opts);
   return async function showFeedbackForm(request: FeedbackPageRequest, reply: FastifyReply) {
     const token = request.query.token ?? '';
     const html = (status: number, body: string) =>
@@ -130,6 +133,12 @@ function feedbackPage(opts: FeedbackRouteOptions) {
         401,
         feedbackErrorPage(`This feedback link has expired (after ${FEEDBACK_LINK_MAX_AGE_DAYS} days).`),
       );
+    try {
+      await limitLink(found);
+    } catch (error) {
+      if (error instanceof HttpError) return sendFeedbackRefusal(request, reply, error);
+      throw error;
+    }
     const choice = request.query.helpful;
     return html(
       200,

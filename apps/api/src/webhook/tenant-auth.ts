@@ -69,6 +69,15 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     };
   }
 
+  const inFlight = lookupsInFlight();
+
+  /** Forgets one slug (or all), and keeps lookups already reading it from caching what they read. */
+  function invalidate(slug?: string) {
+    inFlight.markStale(slug);
+    if (slug === undefined) cache.clear();
+    else cache.delete(slug);
+  }
+
   return {
     async lookup(slug: string): Promise<WebhookCredentials | null> {
       const now = Date.now();
@@ -79,8 +88,8 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
         cache.set(slug, cached);
         return cached.value;
       }
-      const value = await load(slug);
-      if (deps.ttlMs > 0) {
+      const { value, stale } = await inFlight.track(slug, () => load(slug));
+      if (deps.ttlMs > 0 && !stale) {
         cache.delete(slug);
         cache.set(slug, { value, expires: now + deps.ttlMs });
         while (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
@@ -89,13 +98,37 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     },
     /** Credentials no delivery can match, for verifying a delivery to an unknown slug all the same. */
     decoy,
-    /** Forgets one slug (or all): its next lookup reads the database. */
-    invalidate(slug?: string) {
-      if (slug === undefined) cache.clear();
-      else cache.delete(slug);
-    },
-    clear: () => cache.clear(),
+    invalidate,
+    clear: () => invalidate(),
   };
 }
 
 export type TenantAuth = ReturnType<typeof createTenantAuth>;
+
+/**
+ * The lookups now reading the database, by slug. An invalidation marks those of its slug (all, for
+ * every slug) stale: each read its row before the change may have committed, so its answer serves
+ * the request that asked but is not cached; otherwise a lookup that started before `tenant
+ * retire-secret` and finished after its notice would cache the retired secret for the whole TTL.
+ * Holds one entry per lookup in flight, so it stays as small as the number of concurrent requests.
+ */
+function lookupsInFlight() {
+  const bySlug = new Map<string, Set<{ stale: boolean }>>();
+  return {
+    async track<T>(slug: string, read: () => Promise<T>): Promise<{ value: T; stale: boolean }> {
+      const lookup = { stale: false };
+      const lookups = bySlug.get(slug) ?? new Set();
+      bySlug.set(slug, lookups.add(lookup));
+      try {
+        return { value: await read(), stale: lookup.stale };
+      } finally {
+        lookups.delete(lookup);
+        if (lookups.size === 0) bySlug.delete(slug);
+      }
+    },
+    markStale(slug?: string) {
+      const marked = slug === undefined ? bySlug.values() : [bySlug.get(slug) ?? new Set()];
+      for (const lookups of marked) for (const lookup of lookups) lookup.stale = true;
+    },
+  };
+}
