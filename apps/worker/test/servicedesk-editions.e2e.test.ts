@@ -172,23 +172,48 @@ describe('the worker on on-premises builds', () => {
     expect(posts.map((c) => [c.wrapper, c.status])).toEqual([['note', 200]]);
   });
 
-  it('a build that refuses both documented shapes: given up, the reason keeps both refusals', async () => {
-    const key = 'both-refused-key';
-    // An old build (request_note) that also refuses notify_technician, and names neither wrapper.
+  it('an old strict build (request_note, no notify_technician): the note goes out in its shape, later ones at once', async () => {
+    const key = 'old-strict-build-key';
+    // An old build (request_note) that, like every on-prem page, documents no notify_technician, and
+    // refuses the other wrapper without naming it.
     const sdp = await portal({
       edition: 'onprem',
       technicianKeys: [key],
       noteWrappers: { onprem: 'request_note' },
       quirks: ['documented-note-fields', 'unnamed-wrapper-refusal'],
     });
+    const tenantId = await onpremTenant(sdp, 'old-strict-build', key);
+    const posts = (id: string) =>
+      sdp.calls.filter((c) => c.method === 'POST' && c.path === `/api/v3/requests/${id}/notes`);
+    const first = await enhance(workerDeps(), sdp, tenantId, 'Old strict build');
+    expect(first.error).toBeUndefined();
+    expect(first.row?.status).toBe('posted');
+    expect(first.notes).toHaveLength(1);
+    expect(posts(first.requestId).map((c) => [c.wrapper, c.status])).toEqual([
+      ['note', 400],
+      ['request_note', 200],
+    ]);
+    // Another worker process learns the shape from Redis.
+    const second = await enhance(workerDeps(), sdp, tenantId, 'Old strict build, later');
+    expect(second.row?.status).toBe('posted');
+    expect(posts(second.requestId).map((c) => [c.wrapper, c.status])).toEqual([['request_note', 200]]);
+  });
+
+  it('a note every shape refuses: given up after two posts, the reason keeps both refusals', async () => {
+    const key = 'both-refused-key';
+    const sdp = await portal({ edition: 'onprem', technicianKeys: [key] });
     const tenantId = await onpremTenant(sdp, 'both-refused', key);
+    // The pipeline never posts a note the fake would refuse for its content; a fault answering every
+    // add-note 400 stands for a build that takes none of the documented shapes.
+    sdp.setFault('addNote', { status: 400 });
     const { row, notes, error } = await enhance(workerDeps(), sdp, tenantId, 'Refused twice');
     expect(error).toBeInstanceOf(UnrecoverableError);
     expect(notes).toHaveLength(0);
     expect(row?.status).toBe('failed');
-    expect(row?.error).toContain('400 (4012) Value for description is mandatory [field description]');
-    expect(row?.error).toContain('in the other shape (request_note): 400 (4012) EXTRA_KEY_FOUND_IN_JSON');
-    expect(row?.error).toContain('notify_technician');
+    expect(row?.error).toContain('(in note with the on-premises fields)');
+    expect(row?.error).toContain('then in request_note with the on-premises fields: 400');
+    const posts = sdp.calls.filter((c) => c.method === 'POST' && c.path.endsWith('/notes'));
+    expect(posts.map((c) => c.status)).toEqual([400, 400]);
   });
 
   it('a note refused for another reason is recorded with that reason and given up', async () => {

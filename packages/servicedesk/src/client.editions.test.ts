@@ -119,7 +119,10 @@ describe('the add-note wrapper, on every edition and build', () => {
     const error = await failure(onprem(sdp).addNote(id, { description: '   ' }));
     expect(error).toMatchObject({ kind: 'bad_request', httpStatus: 400, sdpStatusCode: 4012 });
     expect(error.message).toContain('[field description]');
-    expect(error.message).toContain('in the other shape (request_note): 400 (4012) EXTRA_KEY_FOUND_IN_JSON');
+    expect(error.message).toContain('[field description] (in note with the on-premises fields)');
+    expect(error.message).toContain(
+      'then in request_note with the on-premises fields: 400 (4012) EXTRA_KEY_FOUND_IN_JSON',
+    );
     expect(error.sdpFields).toEqual(['description', 'request_note']);
     expect(noteCalls(id).map((c) => [c.wrapper, c.status])).toEqual([
       ['note', 400],
@@ -182,6 +185,85 @@ describe('the add-note shape on a strict portal (documented fields only, unnamed
       ['note', 200],
     ]);
     expect(sdp.notes(id)).toHaveLength(1);
+  });
+});
+
+// Shapes are (wrapper, field set) pairs (note-shapes.ts). An old on-prem build takes request_note and,
+// like every on-prem page, documents no notify_technician; names earlier releases stored a learned
+// shape under must still read as what they meant.
+describe('add-note shapes as (wrapper, field set) pairs', () => {
+  /** An old on-prem build as strict as its page: request_note only, on-prem fields only, silent refusals. */
+  const oldStrictBuild = () =>
+    portal({
+      noteWrappers: { onprem: 'request_note' },
+      quirks: ['documented-note-fields', 'unnamed-wrapper-refusal'],
+    });
+  const remembered = (key: string) => ({ noteShapeMemory: createRedisNoteShapeMemory(redis, key) });
+  const posts = (calls: { wrapper?: string; status: number }[]) => calls.map((c) => [c.wrapper, c.status]);
+
+  it('an old strict build gets its note on the second post, and every worker posts right at once after', async () => {
+    const { sdp, noteCalls } = await oldStrictBuild();
+    const key = `${prefix}:old-build`;
+    const first = sdp.addRequest({ subject: 'Old strict build' });
+    await onprem(sdp, remembered(key)).addNote(first.id, { description: 'First' });
+    expect(posts(noteCalls(first.id))).toEqual([
+      ['note', 400],
+      ['request_note', 200],
+    ]);
+    expect(await redis.get(key)).toBe('request_note:onprem');
+    const second = sdp.addRequest({ subject: 'Old strict build, another worker' });
+    await onprem(sdp, remembered(key)).addNote(second.id, { description: 'Second' });
+    expect(posts(noteCalls(second.id))).toEqual([['request_note', 200]]);
+    expect(sdp.notes().map((n) => n.description)).toEqual(['First', 'Second']);
+  });
+
+  it('a tenant that learned request_note before (sent with notify_technician) gets there in three posts', async () => {
+    const { sdp, noteCalls } = await oldStrictBuild();
+    const key = `${prefix}:old-build-legacy`;
+    await redis.set(key, 'request_note');
+    const { id } = sdp.addRequest({ subject: 'Learned by an earlier release' });
+    await onprem(sdp, remembered(key)).addNote(id, { description: 'Context' });
+    // The refusal named notify_technician, which the next shape drops: one more post is allowed.
+    expect(posts(noteCalls(id))).toEqual([
+      ['request_note', 400],
+      ['note', 400],
+      ['request_note', 200],
+    ]);
+    expect(sdp.notes(id)).toHaveLength(1);
+    expect(await redis.get(key)).toBe('request_note:onprem');
+  });
+
+  it.each([
+    ['note', 'onprem', 'note'],
+    ['request_note', 'cloud', 'request_note'],
+  ] as const)(
+    'a stored %s read on a strict %s portal: posted at once in %s',
+    async (stored, edition, wrapper) => {
+      const { sdp, noteCalls } = await portal({ edition, quirks: STRICT_QUIRKS });
+      const key = `${prefix}:legacy-${stored}`;
+      await redis.set(key, stored);
+      const { id } = sdp.addRequest({ subject: `Stored ${stored}` });
+      await (edition === 'onprem' ? onprem : cloud)(sdp, remembered(key)).addNote(id, {
+        description: 'Context',
+      });
+      expect(posts(noteCalls(id))).toEqual([[wrapper, 200]]);
+    },
+  );
+
+  it('a note every shape refuses, on Cloud, is tried in two shapes, not three, and nothing is learned', async () => {
+    const { sdp, noteCalls } = await portal({ edition: 'cloud', quirks: STRICT_QUIRKS });
+    const { id } = sdp.addRequest({ subject: 'Empty note' });
+    const key = `${prefix}:bound`;
+    const error = await failure(cloud(sdp, remembered(key)).addNote(id, { description: ' ' }));
+    expect(error).toMatchObject({ httpStatus: 400, sdpStatusCode: 4012 });
+    expect(error.message).toContain('(in request_note with the Cloud fields)');
+    expect(error.message).toContain('then in note with the on-premises fields');
+    expect(posts(noteCalls(id))).toEqual([
+      ['request_note', 400],
+      ['note', 400],
+    ]);
+    expect(sdp.notes(id)).toHaveLength(0);
+    expect(await redis.get(key)).toBeNull();
   });
 });
 

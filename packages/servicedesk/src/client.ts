@@ -1,14 +1,7 @@
 import { createCloudSender } from './cloud-sender.js';
 import { idString, isRecord } from './json-shape.js';
-import {
-  addNote,
-  createMemoryNoteShapeMemory,
-  getNote,
-  listNotes,
-  type NewNote,
-  type NoteShapeMemory,
-  type NoteShapes,
-} from './notes.js';
+import { createMemoryNoteShapeMemory, type NoteShapeMemory } from './note-shapes.js';
+import { addNote, getNote, listNotes, type NewNote, type NoteShapes } from './notes.js';
 import { type CloudCredentials, createAccessTokenSource } from './oauth-token.js';
 import { listInfo, pathId } from './request-path.js';
 import {
@@ -328,8 +321,8 @@ export function createServiceDeskClient(opts: ServiceDeskClientOptions): Service
   };
   const send: Send = createAuthorisedSender(http, opts.auth, opts.tokenStore);
   const noteShapes: NoteShapes = {
-    // Each edition's documented shape first (notes.ts cites both pages).
-    documented: opts.auth.type === 'onprem' ? 'note' : 'request_note',
+    // Each edition's documented shape first, then its other shapes (note-shapes.ts cites both pages).
+    edition: opts.auth.type,
     memory: opts.noteShapeMemory ?? createMemoryNoteShapeMemory(),
   };
   const requestList: RequestListState = { filterRefused: false };

@@ -10,7 +10,8 @@ export {
 } from './client.js';
 export { parseServiceDeskAuth } from './credentials.js';
 export { type ResolvedTicket, resolvedTicketFrom } from './history-ticket.js';
-export type { NewNote, NoteShape, NoteShapeMemory } from './notes.js';
+export type { NoteShape, NoteShapeMemory } from './note-shapes.js';
+export type { NewNote } from './notes.js';
 export type { SdpNote, SdpRequest, SdpResolution, SdpSolution } from './sdp-entities.js';
 export { assertSecureServiceDesk, insecureServiceDeskUrls, isHttps } from './secure-url.js';
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';

@@ -1,36 +1,16 @@
 import { isRecord } from './json-shape.js';
+import {
+  NOTE_FIELDS,
+  type NoteShape,
+  type NoteShapeMemory,
+  type SdpEdition,
+  shapeLabel,
+  shapesToTry,
+} from './note-shapes.js';
 import { listInfo, pathId } from './request-path.js';
 import { noteFrom, type SdpNote } from './sdp-entities.js';
 import { invalidResponse, type SdpSend } from './sdp-http.js';
 import { ServiceDeskError } from './service-desk-error.js';
-
-/**
- * The two documented shapes of add-note's input_data, each named by its wrapper key:
- * - `note`: on-premises "Add Request Note" (sdpop-v3-api/requests/request_note.html#add-request-note):
- *   `{"note":{description, show_to_requester, mark_first_response, add_to_linked_requests}}`. That page
- *   documents no `notify_technician`. Current on-prem builds take `note` (so do the
- *   ManageEngine.ServiceDesk.OnPrem PowerShell module and Google SecOps' ServiceDesk Plus V3 integration).
- * - `request_note`: Cloud "Add Request Note" (sdpod-v3-api/requests/request_note.html#add-request-note):
- *   `{"request_note":{…the same, notify_technician}}`. Old on-prem builds take this wrapper too.
- * The names are also what a tenant's learned shape is stored as (readable as the older learned wrapper).
- */
-export type NoteShape = 'note' | 'request_note';
-
-/** Where a tenant's learned note shape is kept, so every process posts right the first time. */
-export interface NoteShapeMemory {
-  get(): Promise<NoteShape | undefined>;
-  remember(shape: NoteShape): Promise<void>;
-}
-
-export function createMemoryNoteShapeMemory(): NoteShapeMemory {
-  let known: NoteShape | undefined;
-  return {
-    get: async () => known,
-    remember: async (shape) => {
-      known = shape;
-    },
-  };
-}
 
 export interface NewNote {
   description: string;
@@ -38,9 +18,9 @@ export interface NewNote {
   showToRequester?: boolean;
 }
 
-/** How a client posts notes: the edition's documented shape first, and where the one that worked is kept. */
+/** How a client posts notes: its edition (which shapes, in which order), and where the one that worked is kept. */
 export interface NoteShapes {
-  documented: NoteShape;
+  edition: SdpEdition;
   memory: NoteShapeMemory;
 }
 
@@ -49,19 +29,18 @@ export interface NoteShapes {
 const NOTES_PAGE_SIZE = 100;
 const MAX_NOTE_PAGES = 10;
 
-/** The fields each shape sends: exactly those its edition's page documents. */
+/** The fields a shape sends: exactly those its field set's page documents (note-shapes.ts). */
 function noteFields(shape: NoteShape, note: NewNote): Record<string, unknown> {
-  const fields: Record<string, unknown> = {
+  const values: Record<string, unknown> = {
     description: note.description,
     show_to_requester: note.showToRequester ?? false,
     // The note is context for whoever picks the ticket up; it must not count as the first response on
-    // the SLA, nor be copied to linked requests.
+    // the SLA, nor be copied to linked requests, nor notify anyone (Cloud only documents the last).
     mark_first_response: false,
     add_to_linked_requests: false,
+    notify_technician: false,
   };
-  // Only Cloud documents notify_technician; a strict on-prem build refuses it (4012 EXTRA_KEY_FOUND_IN_JSON).
-  if (shape === 'request_note') fields.notify_technician = false;
-  return fields;
+  return Object.fromEntries(NOTE_FIELDS[shape.fields].map((key) => [key, values[key]]));
 }
 
 export async function listNotes(send: SdpSend, requestId: string): Promise<SdpNote[]> {
@@ -104,7 +83,7 @@ async function postNote(send: SdpSend, requestId: string, shape: NoteShape, note
     operation,
     method: 'POST',
     path: `/requests/${pathId(operation, requestId)}/notes`,
-    form: { input_data: JSON.stringify({ [shape]: noteFields(shape, note) }) },
+    form: { input_data: JSON.stringify({ [shape.wrapper]: noteFields(shape, note) }) },
   });
   const created = isRecord(body) ? noteFrom(body.request_note ?? body.note) : undefined;
   if (!created) throw invalidResponse(operation, 'note');
@@ -115,27 +94,54 @@ function refusedInput(error: unknown): error is ServiceDeskError {
   return error instanceof ServiceDeskError && error.httpStatus === 400;
 }
 
-/** Both shapes refused: SDP's codes, messages and fields of both answers, the first one's first. */
-function bothShapesRefused(first: ServiceDeskError, second: ServiceDeskError, other: NoteShape) {
-  const secondSaid = second.message.replace(/^ServiceDesk Plus .*? failed: /, '');
-  return new ServiceDeskError(`${first.message}; in the other shape (${other}): ${secondSaid}`, {
-    kind: first.kind,
-    httpStatus: first.httpStatus,
-    sdpStatusCode: first.sdpStatusCode,
-    sdpEnvelopeCode: first.sdpEnvelopeCode,
-    sdpFields: [...first.sdpFields, ...second.sdpFields],
-    sdpMessages: [...first.sdpMessages, ...second.sdpMessages],
-    scopeMismatch: first.scopeMismatch,
-    cause: second,
+interface Refusal {
+  shape: NoteShape;
+  error: ServiceDeskError;
+}
+
+/** Every shape refused: SDP's codes, messages and fields of each answer, the first one's first. */
+function everyShapeRefused([first, ...later]: [Refusal, ...Refusal[]]) {
+  const { error } = first;
+  const laterSaid = later.map(
+    (r) =>
+      `; then in ${shapeLabel(r.shape)}: ${r.error.message.replace(/^ServiceDesk Plus .*? failed: /, '')}`,
+  );
+  return new ServiceDeskError(`${error.message} (in ${shapeLabel(first.shape)})${laterSaid.join('')}`, {
+    kind: error.kind,
+    httpStatus: error.httpStatus,
+    sdpStatusCode: error.sdpStatusCode,
+    sdpEnvelopeCode: error.sdpEnvelopeCode,
+    sdpFields: [first, ...later].flatMap((r) => r.error.sdpFields),
+    sdpMessages: [first, ...later].flatMap((r) => r.error.sdpMessages),
+    scopeMismatch: error.scopeMismatch,
+    cause: later.at(-1)?.error,
   });
 }
 
 /**
- * Posts a note in the tenant's shape (learned, else the edition's documented one). SDP refuses a
- * wrong shape in several ways: naming the wrapper (4012 EXTRA_KEY_FOUND_IN_JSON on `request_note`),
- * naming an undocumented field (`notify_technician`), or naming neither ("Value for description is
- * mandatory"). A refused add-note (HTTP 400) created nothing, so after ANY 400 the other shape is
- * tried once and remembered when it works. A second refusal keeps both of SDP's reasons.
+ * How many posts a note may take: two (the shape tried first, one other), or three when a refusal named
+ * a field inside the wrapper that the next shape drops (e.g. notify_technician): that refusal was about
+ * the fields, not the wrapper, so the wrapper it was sent in still deserves a try without them.
+ */
+function postBudget(refusals: readonly Refusal[], order: readonly NoteShape[]): number {
+  const namedDroppedField = refusals.some(({ shape, error }, i) => {
+    const next = order[i + 1];
+    return (
+      next !== undefined &&
+      error.sdpFields.some(
+        (f) => NOTE_FIELDS[shape.fields].includes(f) && !NOTE_FIELDS[next.fields].includes(f),
+      )
+    );
+  });
+  return Math.min(order.length, namedDroppedField ? 3 : 2);
+}
+
+/**
+ * Posts a note in the tenant's shape (learned, else its edition's documented one). SDP refuses a wrong
+ * shape in several ways: naming the wrapper (4012 EXTRA_KEY_FOUND_IN_JSON on `request_note`), naming an
+ * undocumented field (`notify_technician`), or naming neither ("Value for description is mandatory"). A
+ * refused add-note (HTTP 400) created nothing, so after ANY 400 the next shape of note-shapes.ts is
+ * tried, within postBudget, and the one that works is remembered. The last refusal keeps every reason.
  */
 export async function addNote(
   send: SdpSend,
@@ -143,19 +149,21 @@ export async function addNote(
   requestId: string,
   note: NewNote,
 ): Promise<SdpNote> {
-  const first = (await shapes.memory.get()) ?? shapes.documented;
-  try {
-    return await postNote(send, requestId, first, note);
-  } catch (error) {
-    if (!refusedInput(error)) throw error;
-    const other: NoteShape = first === 'note' ? 'request_note' : 'note';
-    let created: SdpNote;
+  const order = shapesToTry(await shapes.memory.get(), shapes.edition);
+  const refusals: Refusal[] = [];
+  for (const [i, shape] of order.entries()) {
+    if (i >= postBudget(refusals, order)) break;
     try {
-      created = await postNote(send, requestId, other, note);
-    } catch (second) {
-      throw refusedInput(second) ? bothShapesRefused(error, second, other) : second;
+      const created = await postNote(send, requestId, shape, note);
+      if (i > 0) await shapes.memory.remember(shape);
+      return created;
+    } catch (error) {
+      if (!refusedInput(error)) throw error;
+      refusals.push({ shape, error });
     }
-    await shapes.memory.remember(other);
-    return created;
   }
+  const [first, ...later] = refusals;
+  // Unreachable without a refusal: the budget is at least one post and every shape either returns or throws.
+  if (!first) throw invalidResponse(`POST note on request ${requestId}`, 'note');
+  throw everyShapeRefused([first, ...later]);
 }

@@ -1,6 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type RedisEval, redisScript } from '@ai-agents/shared';
-import type { NoteShape, NoteShapeMemory } from './notes.js';
+import {
+  type NoteShape,
+  type NoteShapeMemory,
+  noteShapeFromStored,
+  storedNoteShapeName,
+} from './note-shapes.js';
 
 /** An access token and when to stop using it (shortly before it expires). */
 export interface StoredToken {
@@ -167,17 +172,17 @@ export function createRedisTokenStore(redis: RedisEval, keyPrefix: string, ciphe
 const NOTE_SHAPE_MEMORY_MS = 30 * 24 * 60 * 60_000;
 
 /**
- * The tenant's learned add-note shape in Redis, shared by every worker (see notes.ts, addNote). A shape
- * is stored as its wrapper's name, so a wrapper learned before shapes existed still reads as its shape.
+ * The tenant's learned add-note shape in Redis, shared by every worker (see notes.ts, addNote), under
+ * the names of note-shapes.ts: values stored by earlier releases (`note`, `request_note`) read as the
+ * shapes they were posted in.
  */
 export function createRedisNoteShapeMemory(redis: RedisEval, key: string): NoteShapeMemory {
   return {
     async get() {
-      const raw = await GET(redis, [key], []);
-      return raw === 'note' || raw === 'request_note' ? raw : undefined;
+      return noteShapeFromStored(await GET(redis, [key], []));
     },
     async remember(shape: NoteShape) {
-      await PUT(redis, [key], [shape, NOTE_SHAPE_MEMORY_MS]);
+      await PUT(redis, [key], [storedNoteShapeName(shape), NOTE_SHAPE_MEMORY_MS]);
     },
   };
 }

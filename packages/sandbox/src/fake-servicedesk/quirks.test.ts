@@ -77,6 +77,27 @@ describe('the strict sandbox portal', () => {
     expect(refusal(named.body)).toMatchObject({ status_code: 4012, field: 'request_note' });
   });
 
+  it('can be an old on-prem build: request_note only, and still no notify_technician in it', async () => {
+    const old = await startFakeServiceDesk({
+      edition: 'onprem',
+      noteWrappers: { onprem: 'request_note' },
+      quirks: ['documented-note-fields', 'unnamed-wrapper-refusal'],
+    });
+    try {
+      const { id } = old.addRequest({ subject: 'Old build' });
+      const path = `/requests/${id}/notes`;
+      const cloudFields = await call(old, path, { request_note: { ...FIELDS, notify_technician: false } });
+      expect(refusal(cloudFields.body)).toMatchObject({ status_code: 4012, field: 'notify_technician' });
+      const otherWrapper = await call(old, path, { note: FIELDS });
+      expect(refusal(otherWrapper.body)).toMatchObject({ status_code: 4012, field: 'description' });
+      expect(old.notes(id)).toHaveLength(0);
+      expect((await call(old, path, { request_note: FIELDS })).status).toBe(200);
+      expect(old.notes(id)).toHaveLength(1);
+    } finally {
+      await old.close();
+    }
+  });
+
   it('gives requests and notes 18-digit ids, written as JSON numbers', async () => {
     const { id } = strict.addRequest({ subject: 'Long ids' });
     expect(id).toMatch(/^\d{18}$/);
