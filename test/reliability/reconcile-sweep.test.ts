@@ -1,7 +1,8 @@
 import { waitFor } from '@ai-agents/sandbox';
 import { RECONCILE_SCHEDULER_ID } from '@ai-agents/shared';
 import type { RunningWorker } from '@ai-agents/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { admin } from '../../apps/api/test/support/run-admin.js';
 import { type Stack, startStack } from '../kit/stack.js';
 
 /**
@@ -81,6 +82,26 @@ describe('the reconcile sweep', () => {
     expect(await completed('reconcile-tenant')).toBeGreaterThan(3);
     expect(notesOn(olderRequestId)).toBe(0);
     expect((await stack.rows()).filter((r) => r.sdpRequestId === olderRequestId)).toHaveLength(0);
+  });
+
+  it('investigates that backlog on purpose with `tenant reconcile --since`', async () => {
+    vi.stubEnv('DATABASE_URL', stack.env.DATABASE_URL);
+    vi.stubEnv('ENCRYPTION_KEY', stack.env.ENCRYPTION_KEY);
+    vi.stubEnv('REDIS_URL', stack.env.REDIS_URL);
+    vi.stubEnv('QUEUE_PREFIX', stack.env.QUEUE_PREFIX);
+    try {
+      const since = new Date(stack.tenant.createdAt.getTime() - 2 * 3600_000).toISOString();
+      const { code } = await admin('tenant', 'reconcile', stack.slug, '--since', since);
+      expect(code).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    await waitFor(
+      () => (notesOn(olderRequestId) > 0 ? true : undefined),
+      20_000,
+      'the backlog ticket to get its note',
+    );
+    expect(notesOn(olderRequestId)).toBe(1);
   });
 
   it('runs one sweep per tenant per tick with two workers, and an idle tenant costs one list call per sweep', async () => {
