@@ -1,4 +1,5 @@
-import { waitFor } from '@ai-agents/sandbox';
+import { setTenantStatus } from '@ai-agents/db';
+import { startFakeServiceDesk, TECHNICIAN_KEY, waitFor } from '@ai-agents/sandbox';
 import { RECONCILE_SCHEDULER_ID } from '@ai-agents/shared';
 import type { RunningWorker } from '@ai-agents/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -18,8 +19,10 @@ const listCalls = () =>
   stack.sdp.calls.filter((c) => c.method === 'GET' && c.path === '/api/v3/requests').length;
 const notesOn = (requestId: string) => stack.sdp.notes(requestId).length;
 
-async function completed(name: string): Promise<number> {
-  return (await stack.queue.getJobs(['completed'])).filter((j) => j.name === name).length;
+/** Completed jobs of a kind; for sweeps, of the stack's own tenant unless another is named. */
+async function completed(name: string, tenantId = stack.tenantId): Promise<number> {
+  const jobs = (await stack.queue.getJobs(['completed'])).filter((j) => j.name === name);
+  return name === 'reconcile-tenant' ? jobs.filter((j) => j.data.tenantId === tenantId).length : jobs.length;
 }
 
 async function missedCount(): Promise<number> {
@@ -102,6 +105,33 @@ describe('the reconcile sweep', () => {
       'the backlog ticket to get its note',
     );
     expect(notesOn(olderRequestId)).toBe(1);
+  });
+
+  it('poll mode: a tenant that sends no webhook at all gets one note per ticket, from its SDP budget', async () => {
+    const portal = await startFakeServiceDesk({ technicianKeys: [TECHNICIAN_KEY] });
+    try {
+      const { tenant } = await stack.addTenant({ sdpBaseUrl: portal.url, technicianKey: TECHNICIAN_KEY });
+      const ids = ['Mailbox full', 'Monitor flickers', 'Badge reader offline'].map(
+        (subject) => portal.addRequest({ subject, description: `<p>${subject}</p>` }).id,
+      );
+      await waitFor(
+        () => (ids.every((id) => portal.notes(id).length > 0) ? true : undefined),
+        20_000,
+        'every poll-mode ticket to get its note',
+      );
+      const sweeps = await completed('reconcile-tenant', tenant.id);
+      await waitFor(
+        async () => ((await completed('reconcile-tenant', tenant.id)) >= sweeps + 2 ? true : undefined),
+        15_000,
+        'two more sweeps',
+      );
+      expect(ids.map((id) => portal.notes(id).length)).toEqual([1, 1, 1]);
+      // The list calls came out of the tenant's ServiceDesk Plus budget (its token bucket in Redis).
+      expect(await stack.redis.exists(`${stack.queuePrefix}:ratelimit:sdp:${tenant.id}`)).toBe(1);
+      await setTenantStatus({ db: stack.database.db, tenantId: tenant.id }, 'disabled', 'test');
+    } finally {
+      await portal.close();
+    }
   });
 
   it('runs one sweep per tenant per tick with two workers, and an idle tenant costs one list call per sweep', async () => {
