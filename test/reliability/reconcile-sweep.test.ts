@@ -1,4 +1,4 @@
-import { setTenantStatus } from '@ai-agents/db';
+import { loadReconcileCursor, setTenantStatus } from '@ai-agents/db';
 import { startFakeServiceDesk, TECHNICIAN_KEY, waitFor } from '@ai-agents/sandbox';
 import { RECONCILE_SCHEDULER_ID } from '@ai-agents/shared';
 import type { RunningWorker } from '@ai-agents/worker';
@@ -64,6 +64,24 @@ describe('the reconcile sweep', () => {
     expect(notesOn(id)).toBe(1);
     expect((await stack.rows()).filter((r) => r.sdpRequestId === id)).toHaveLength(1);
     expect(await missedCount()).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps the cursor at our clock when the portal stamps a request in the future', async () => {
+    const ahead = Date.now() + 86_400_000;
+    const { id } = stack.sdp.addRequest({
+      subject: 'Portal clock a day ahead',
+      created_time: { value: String(ahead), display_value: new Date(ahead).toISOString() },
+    });
+    await waitFor(
+      () => (notesOn(id) > 0 ? true : undefined),
+      20_000,
+      'the future-stamped ticket to get its note',
+    );
+    const cursor = await loadReconcileCursor({ db: stack.database.db, tenantId: stack.tenantId });
+    expect(cursor?.sweptTo.getTime()).toBeLessThanOrEqual(Date.now());
+    // A request stamped by the right clock afterwards is still found.
+    const next = stack.sdp.addRequest({ subject: 'Clock fixed again' }).id;
+    await waitFor(() => (notesOn(next) > 0 ? true : undefined), 20_000, 'the next ticket to get its note');
   });
 
   it('gives a ticket both webhooked and swept one note', async () => {

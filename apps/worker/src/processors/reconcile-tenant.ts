@@ -104,14 +104,20 @@ async function readAllPages(deps: ReconcileDeps, sweep: Sweep, target: SweepQueu
   return false;
 }
 
-/** One page: queue what no enhancement covers, then move the cursor to the page's last created_time. */
+/**
+ * One page: queue what no enhancement covers, then move the cursor to the page's last created_time,
+ * but never past our own clock: a portal whose clock runs ahead would otherwise push the cursor
+ * beyond the overlap, and the next requests, stamped by a corrected clock, would never be listed.
+ */
 async function handlePage(deps: ReconcileDeps, sweep: Sweep, target: SweepQueue, requests: SdpRequest[]) {
   sweep.listed += requests.length;
   const ids = requests.map((r) => r.id);
   const unseen = await requestsWithoutEnhancement({ db: deps.db, tenantId: sweep.tenant.id }, ids);
   sweep.queued += await queueMissedRequests(target, sweep.tenant.id, unseen);
   const last = lastCreated(requests);
-  if (last !== undefined) await advanceReconcileCursor({ db: deps.db, tenantId: sweep.tenant.id }, last);
+  if (last === undefined) return;
+  const to = new Date(Math.min(last.getTime(), Date.now()));
+  await advanceReconcileCursor({ db: deps.db, tenantId: sweep.tenant.id }, to);
 }
 
 /** The latest created_time on the page (SDP's epoch ms), or undefined when none carries one. */
