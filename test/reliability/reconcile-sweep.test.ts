@@ -84,6 +84,25 @@ describe('the reconcile sweep', () => {
     await waitFor(() => (notesOn(next) > 0 ? true : undefined), 20_000, 'the next ticket to get its note');
   });
 
+  it('notes what was created while the portal list failed once it answers again, failing no job', async () => {
+    stack.sdp.setFault('listRequests', { status: 503 });
+    const { id } = stack.sdp.addRequest({ subject: 'Created during a portal outage' });
+    try {
+      const sweeps = await completed('reconcile-tenant');
+      await waitFor(
+        async () => ((await completed('reconcile-tenant')) >= sweeps + 2 ? true : undefined),
+        15_000,
+        'two sweeps during the outage',
+      );
+      expect(notesOn(id)).toBe(0);
+      expect((await stack.queue.getFailed()).filter((j) => j.name.startsWith('reconcile'))).toEqual([]);
+    } finally {
+      stack.sdp.clearFaults();
+    }
+    await waitFor(() => (notesOn(id) > 0 ? true : undefined), 20_000, 'the note after the outage');
+    expect(notesOn(id)).toBe(1);
+  });
+
   it('gives a ticket both webhooked and swept one note', async () => {
     const { request, res } = await stack.ticket('Printer jammed', 'evt-both-1');
     expect(res.status).toBe(202);
