@@ -25,6 +25,16 @@ async function completed(name: string, tenantId = stack.tenantId): Promise<numbe
   return name === 'reconcile-tenant' ? jobs.filter((j) => j.data.tenantId === tenantId).length : jobs.length;
 }
 
+/** Waits until `n` more jobs of the kind have completed (sweeps: of the stack's tenant unless named). */
+async function moreCompleted(name: string, n: number, tenantId = stack.tenantId): Promise<void> {
+  const before = await completed(name, tenantId);
+  await waitFor(
+    async () => ((await completed(name, tenantId)) >= before + n ? true : undefined),
+    15_000,
+    `${n} more ${name} jobs`,
+  );
+}
+
 async function missedCount(): Promise<number> {
   let total = 0;
   for (const w of workers) {
@@ -55,12 +65,7 @@ describe('the reconcile sweep', () => {
     const { id } = stack.sdp.addRequest({ subject: 'Webhook never sent', description: '<p>Disk full</p>' });
     await waitFor(() => (notesOn(id) > 0 ? true : undefined), 20_000, 'the swept ticket to get its note');
     // Several more sweeps read it again (overlap window): still one note, one enhancement.
-    const sweeps = await completed('reconcile-tenant');
-    await waitFor(
-      async () => ((await completed('reconcile-tenant')) >= sweeps + 3 ? true : undefined),
-      15_000,
-      'three more sweeps',
-    );
+    await moreCompleted('reconcile-tenant', 3);
     expect(notesOn(id)).toBe(1);
     expect((await stack.rows()).filter((r) => r.sdpRequestId === id)).toHaveLength(1);
     expect(await missedCount()).toBeGreaterThanOrEqual(1);
@@ -88,12 +93,7 @@ describe('the reconcile sweep', () => {
     stack.sdp.setFault('listRequests', { status: 503 });
     const { id } = stack.sdp.addRequest({ subject: 'Created during a portal outage' });
     try {
-      const sweeps = await completed('reconcile-tenant');
-      await waitFor(
-        async () => ((await completed('reconcile-tenant')) >= sweeps + 2 ? true : undefined),
-        15_000,
-        'two sweeps during the outage',
-      );
+      await moreCompleted('reconcile-tenant', 2);
       expect(notesOn(id)).toBe(0);
       expect((await stack.queue.getFailed()).filter((j) => j.name.startsWith('reconcile'))).toEqual([]);
     } finally {
@@ -107,12 +107,7 @@ describe('the reconcile sweep', () => {
     const { request, res } = await stack.ticket('Printer jammed', 'evt-both-1');
     expect(res.status).toBe(202);
     await waitFor(() => (notesOn(request.id) > 0 ? true : undefined), 20_000, 'the note');
-    const sweeps = await completed('reconcile-tenant');
-    await waitFor(
-      async () => ((await completed('reconcile-tenant')) >= sweeps + 3 ? true : undefined),
-      15_000,
-      'three more sweeps',
-    );
+    await moreCompleted('reconcile-tenant', 3);
     expect(notesOn(request.id)).toBe(1);
     const posted = (await stack.rows()).filter((r) => r.sdpRequestId === request.id && r.status === 'posted');
     expect(posted).toHaveLength(1);
@@ -156,12 +151,7 @@ describe('the reconcile sweep', () => {
         20_000,
         'every poll-mode ticket to get its note',
       );
-      const sweeps = await completed('reconcile-tenant', tenant.id);
-      await waitFor(
-        async () => ((await completed('reconcile-tenant', tenant.id)) >= sweeps + 2 ? true : undefined),
-        15_000,
-        'two more sweeps',
-      );
+      await moreCompleted('reconcile-tenant', 2, tenant.id);
       expect(ids.map((id) => portal.notes(id).length)).toEqual([1, 1, 1]);
       // The list calls came out of the tenant's ServiceDesk Plus budget (its token bucket in Redis).
       expect(await stack.redis.exists(`${stack.queuePrefix}:ratelimit:sdp:${tenant.id}`)).toBe(1);
