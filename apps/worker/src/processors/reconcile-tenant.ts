@@ -71,7 +71,9 @@ export async function processReconcileTenant(job: Job, deps: ReconcileDeps): Pro
   try {
     const complete = await readAllPages(deps, sweep, target);
     const { listed, queued, pages } = sweep;
-    sweep.log.info({ listed, queued, pages, complete }, 'tenant swept');
+    // An idle tenant's sweep every interval is routine: logged at debug, unless it found something.
+    const level = queued > 0 || !complete ? 'info' : 'debug';
+    sweep.log[level]({ listed, queued, pages, complete }, 'tenant swept');
     return { outcome: 'swept', listed, queued, pages, complete };
   } catch (error) {
     // The next tick is the retry: a portal that is down or refuses the key fails no job (a failed sweep
