@@ -13,7 +13,7 @@ import {
   ServiceDeskError,
   type TenantClients,
 } from '@ai-agents/servicedesk';
-import { type Logger, reconcileTenantSchema, safeErrorMessage } from '@ai-agents/shared';
+import { eventJobSchema, type Logger, reconcileTenantSchema, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerMetrics } from '../metrics.js';
 import type { SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
@@ -139,7 +139,8 @@ async function readAllPages(deps: ReconcileDeps, sweep: Sweep, target: SweepQueu
  */
 async function handlePage(deps: ReconcileDeps, sweep: Sweep, target: SweepQueue, requests: SdpRequest[]) {
   sweep.listed += requests.length;
-  const ids = requests.map((r) => r.id);
+  // Only ids a job can carry (the job contract's digits, as SDP's are): any other could never be noted.
+  const ids = requests.map((r) => r.id).filter((id) => eventJobSchema.shape.requestId.safeParse(id).success);
   const unseen = await requestsWithoutEnhancement({ db: deps.db, tenantId: sweep.tenant.id }, ids);
   sweep.queued += await queueMissedRequests(target, sweep.tenant.id, unseen);
   const last = lastCreated(requests);
