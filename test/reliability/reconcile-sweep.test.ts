@@ -1,6 +1,6 @@
 import { loadReconcileCursor, setTenantStatus } from '@ai-agents/db';
 import { startFakeServiceDesk, TECHNICIAN_KEY, waitFor } from '@ai-agents/sandbox';
-import { RECONCILE_SCHEDULER_ID } from '@ai-agents/shared';
+import { EVENTS_QUEUE, RECONCILE_SCHEDULER_ID, tenantBacklogKey } from '@ai-agents/shared';
 import type { RunningWorker } from '@ai-agents/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admin } from '../../apps/api/test/support/run-admin.js';
@@ -69,6 +69,10 @@ describe('the reconcile sweep', () => {
     expect(notesOn(id)).toBe(1);
     expect((await stack.rows()).filter((r) => r.sdpRequestId === id)).toHaveLength(1);
     expect(await missedCount()).toBeGreaterThanOrEqual(1);
+    // The swept job was counted in the tenant's backlog and released when it finished, as a webhook's is.
+    expect(await stack.redis.zcard(tenantBacklogKey(stack.queuePrefix, EVENTS_QUEUE, stack.tenantId))).toBe(
+      0,
+    );
   });
 
   it('keeps the cursor at our clock when the portal stamps a request in the future', async () => {
