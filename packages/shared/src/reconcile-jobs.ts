@@ -53,8 +53,9 @@ function hashed(prefix: string, ...parts: string[]): string {
  * worker pods there are, a tenant has one scheduled sweep waiting or running at a time; a slow portal
  * makes ticks skip it, never pile up. An operator's sweep (`since` given) has its own key, so it is
  * never swallowed by a scheduled one. The job id is per tick (`at`), so finished sweeps stay
- * inspectable without blocking the next. One attempt: a failed sweep moves no cursor, and the next
- * tick is its retry.
+ * inspectable without blocking the next (at most 1,000 kept: the Redis they take stays bounded with
+ * many tenants). One attempt: a failed sweep leaves the cursor where its last page put it, and the
+ * next tick is its retry.
  */
 export function tenantSweepJob(job: ReconcileTenantJob, at: number): QueuedJobSpec<ReconcileTenantJob> {
   const kind = job.since === undefined ? 'scheduled' : 'operator';
