@@ -262,6 +262,12 @@ const schemas = {
     // 30 s: long enough that a down portal costs one probe (one SDP_TIMEOUT_MS) per half minute
     // instead of a slot per job; short enough that a portal back up is used again within half a minute.
     BREAKER_COOLDOWN_MS: int(30_000, 1_000, 3_600_000),
+    // How often every active tenant's portal is swept for requests no webhook brought (the
+    // reconcile sweep, docs/reliability.md); 0 turns the sweep off. Two minutes costs an idle tenant
+    // one list call per 120 s (0.3% of the default SDP budget) and bounds how late a ticket whose
+    // webhook was lost, or a poll-mode tenant's ticket, gets its note. At most an hour: longer breaks
+    // the promise of a note "within one interval" in any useful sense.
+    RECONCILE_INTERVAL_SECONDS: int(120, 0, 3_600),
     ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
     ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
     // Longer descriptions are cut before the LLM sees them; the note says so. At most 4,000: the
@@ -405,6 +411,7 @@ function workerConfig(e: Parsed<'worker'>) {
       breakerFailures: e.BREAKER_FAILURES,
       breakerCooldownMs: e.BREAKER_COOLDOWN_MS,
     },
+    reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
     alertStorm: {
       enabled: e.ALERT_STORM_DEDUPE === 'true',
       windowSeconds: e.ALERT_STORM_WINDOW_SECONDS,

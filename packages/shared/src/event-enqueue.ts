@@ -70,10 +70,13 @@ export function eventJobKey(queue: Pick<EventQueue, 'name' | 'opts'>, jobId: str
  * A job already stored (or stored within EVENT_DEDUPE_TTL_MS) makes this a no-op.
  */
 export async function storeEventJob(queue: EventQueue, job: EventJob): Promise<string> {
+  const opts = eventJobOptions(job);
+  await queue.add(jobKindForEvent(job.event), job, opts);
+  return opts.jobId;
+}
+
+/** The BullMQ options of an event's job, for every producer (the API, the reconcile sweep). */
+export function eventJobOptions(job: Pick<EventJob, 'tenantId' | 'event' | 'eventId' | 'requestId'>) {
   const jobId = jobIdForEvent(job);
-  await queue.add(jobKindForEvent(job.event), job, {
-    jobId,
-    deduplication: { id: jobId, ttl: EVENT_DEDUPE_TTL_MS },
-  });
-  return jobId;
+  return { jobId, deduplication: { id: jobId, ttl: EVENT_DEDUPE_TTL_MS } };
 }

@@ -17,6 +17,11 @@ import type { RedisClient } from '@ai-agents/shared/redis';
 export const SDP_CALLS_UP_FRONT: Record<JobKind, number> = {
   'enhance-ticket': 3,
   'ingest-history': 2,
+  // A tick only reads Postgres and queues jobs.
+  'reconcile-tick': 0,
+  // A tenant's sweep reserves each page's list call itself (reserveSweepCall in
+  // processors/reconcile-tenant.ts), so that over budget it stops instead of waiting.
+  'reconcile-tenant': 0,
 };
 
 // A call past the up-front reservation waits at most this long for its token, then the job fails
@@ -25,6 +30,8 @@ const MAX_CALL_WAIT_MS = 60_000;
 
 interface CallMeter {
   beforeCall(): Promise<void>;
+  /** Calls the job reserved itself, as it went: they are not drawn again when made. */
+  prepaid(calls: number): void;
 }
 
 const currentJob = new AsyncLocalStorage<CallMeter>();
@@ -38,6 +45,14 @@ export function budgetedFetch(inner: typeof fetch = globalThis.fetch): typeof fe
     await currentJob.getStore()?.beforeCall();
     return inner(input, init);
   };
+}
+
+/**
+ * Tells the running job's meter that `calls` more were reserved by the job itself (the sweep reserves
+ * page by page), so budgetedFetch does not take a second token for them. Outside a metered job: nothing.
+ */
+export function countReservedCalls(calls: number): void {
+  currentJob.getStore()?.prepaid(calls);
 }
 
 /** Per-tenant outbound limit on ServiceDesk Plus calls, shared by every worker through Redis. */
@@ -71,6 +86,9 @@ export function createSdpRateLimit(deps: { redis: RedisClient; prefix: string; p
           if (made <= taken) return;
           taken++;
           await drawOne(tenantId);
+        },
+        prepaid(calls) {
+          taken += calls;
         },
       };
       return currentJob.run(meter, work);
