@@ -13,6 +13,8 @@ export * from './history/similar-tickets.js';
 export * from './inventory/find-assets.js';
 export * from './inventory/import.js';
 export * from './migrate.js';
+export * from './reconcile/cursor.js';
+export * from './reconcile/unseen-requests.js';
 export * from './role-check.js';
 export * from './schema/index.js';
 export * from './tenants/create.js';

@@ -82,6 +82,8 @@ const TABLE_GRANTS: Record<string, string> = {
   system_inventory: 'SELECT, INSERT, UPDATE, DELETE',
   // The SDP backfill's resume cursor.
   history_import_cursors: 'SELECT, INSERT, UPDATE, DELETE',
+  // The reconcile sweep's cursor: read and moved forward by the worker.
+  reconcile_cursors: 'SELECT, INSERT, UPDATE',
   // Append-only: the application can add to the audit trail but never rewrite it.
   audit_log: 'SELECT, INSERT',
   // Feedback is a record of what technicians said: added, never edited by the application.

@@ -84,6 +84,8 @@ describe('the application role cannot get around row-level security', () => {
       { table: 'feedback', privileges: ['SELECT', 'INSERT'] },
       // The SDP backfill's resume point.
       { table: 'history_import_cursors', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+      // The reconcile sweep's cursor: moved forward, never deleted (the tenant's deletion cascades).
+      { table: 'reconcile_cursors', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
       { table: 'system_inventory', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
       { table: 'tenants', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
       { table: 'ticket_history', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },

@@ -89,6 +89,7 @@ describe('schema walk: every table holding tenant data is protected', () => {
       'public.enhancements',
       'public.feedback',
       'public.history_import_cursors',
+      'public.reconcile_cursors',
       'public.system_inventory',
       'public.tenants',
       'public.ticket_history',

@@ -85,6 +85,11 @@ export interface ServiceDeskClient {
    * resolved after `since`. `startIndex` is 1-based, as in SDP's list_info.
    */
   listRequests(page: ListRequestsPage): Promise<{ requests: SdpRequest[]; hasMore: boolean }>;
+  /**
+   * One page of every request created after `since` (any status), oldest first by creation: the
+   * reconcile sweep's list. `startIndex` is 1-based, as in SDP's list_info.
+   */
+  listCreatedRequests(page: CreatedRequestsPage): Promise<{ requests: SdpRequest[]; hasMore: boolean }>;
   /** Knowledge-base solutions whose title or description contains any of `keywords`. */
   searchSolutions(keywords: string[], options?: { rowCount?: number }): Promise<SdpSolution[]>;
   /** A harmless read that proves the URL and credentials work. */
@@ -93,6 +98,13 @@ export interface ServiceDeskClient {
 
 export interface ListRequestsPage {
   since?: Date | undefined;
+  startIndex: number;
+  /** At most 100 (SDP's limit). */
+  rowCount: number;
+}
+
+export interface CreatedRequestsPage {
+  since: Date;
   startIndex: number;
   /** At most 100 (SDP's limit). */
   rowCount: number;
@@ -358,13 +370,33 @@ function resolvedRequestsListInfo(page: ListRequestsPage) {
   };
 }
 
+/**
+ * Requests created after `since`, whatever their status, oldest first: the "Get List Request" call
+ * (on-premises sdpop-v3-api/requests/request.html, Cloud sdpod-v3-api/requests/request.html) with a
+ * `created_time` "greater than" criterion in epoch milliseconds, as list_info's search_criteria takes
+ * times on both editions (sdpop-v3-api / sdpod-v3-api getting-started/input-data.html: row_count at
+ * most 100, sort_field, sort_order "asc"/"desc"). Ascending creation order is what makes paging by
+ * start_index safe while tickets arrive: a new ticket joins the end of the list, never a page already read.
+ */
+function createdRequestsListInfo(page: CreatedRequestsPage) {
+  return {
+    row_count: Math.min(Math.max(page.rowCount, 1), 100),
+    start_index: page.startIndex,
+    sort_field: 'created_time',
+    sort_order: 'asc',
+    get_total_count: false,
+    search_criteria: [
+      { field: 'created_time', condition: 'greater than', value: String(page.since.getTime()) },
+    ],
+  };
+}
+
 async function listRequests(
   send: Send,
   state: RequestListState,
-  page: ListRequestsPage,
+  listInfo: Record<string, unknown>,
 ): Promise<{ requests: SdpRequest[]; hasMore: boolean }> {
   const operation = 'GET requests';
-  const listInfo = resolvedRequestsListInfo(page);
   // Without filter_by, SDP lists within the technician's default view, which on most portals hides
   // closed (and often resolved) requests. The "All_Requests" view holds every request; a build that
   // does not know that view name refuses it (400, naming filter_by), and then the status criteria
@@ -462,7 +494,8 @@ export function createServiceDeskClient(opts: ServiceDeskClientOptions): Service
     listNotes: (requestId) => listNotes(send, requestId),
     addNote: (requestId, note) => addNote(send, wrappers, requestId, note),
     getResolution: (requestId) => getResolution(send, requestId),
-    listRequests: (page) => listRequests(send, requestList, page),
+    listRequests: (page) => listRequests(send, requestList, resolvedRequestsListInfo(page)),
+    listCreatedRequests: (page) => listRequests(send, requestList, createdRequestsListInfo(page)),
     searchSolutions: (keywords, options) => searchSolutions(send, keywords, options),
     ping: () => ping(send),
   };

@@ -16,7 +16,15 @@ import {
   WRONG_ACCEPT,
   wrongWrapper,
 } from './editions.js';
-import { listFilter, pageOf, requestedPage, searchCriteria } from './list-info.js';
+import {
+  listFilter,
+  malformedCriterion,
+  pageOf,
+  requestedOrder,
+  requestedPage,
+  searchCriteria,
+  sortedBy,
+} from './list-info.js';
 import { createTokenIssuer, type SandboxOAuthClient } from './oauth-tokens.js';
 import {
   faultBody,
@@ -27,7 +35,7 @@ import {
   sdpFailure,
   tokenFaultBody,
 } from './sdp-answers.js';
-import { matchesCriteria, type NewSolution, type StoredSolution } from './solutions.js';
+import { fieldOf, matchesCriteria, type NewSolution, type StoredSolution } from './solutions.js';
 import {
   createTicketStore,
   type NewStoredNote,
@@ -490,18 +498,7 @@ async function answeredByFault(
 function listCall(state: FakeState, route: Route, { url, answer }: Exchange) {
   const page = requestedPage(url.searchParams);
   if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
-  if (route.name === 'listRequests') {
-    const criteria = searchCriteria(url.searchParams);
-    const view = listFilter(url.searchParams);
-    if (view !== undefined && !state.listViews.has(view))
-      return answer(400, sdpFailure(4001, `Invalid filter_by name ${view}`, 'filter_by'));
-    const showAll = view === 'All_Requests' || (view === undefined && state.opts.defaultListView === 'all');
-    const inView = (r: SdpRequestRecord) =>
-      showAll || !PENDING_HIDES.has(String(r.status?.name ?? '').toLowerCase());
-    const matching = state.store.listRequests().filter((r) => inView(r) && matchesCriteria(r, criteria));
-    const { rows, list_info } = pageOf(matching, page);
-    return answer(200, { requests: rows.map(requestSummary), response_status: [SUCCESS], list_info });
-  }
+  if (route.name === 'listRequests') return listRequestsCall(state, page, { url, answer });
   if (route.name === 'listSolutions') {
     const criteria = searchCriteria(url.searchParams);
     const { rows, list_info } = pageOf(
@@ -514,6 +511,32 @@ function listCall(state: FakeState, route: Route, { url, answer }: Exchange) {
   const all = named(state.taxonomy[entity], entity === 'categories' ? 301 : 401);
   const { rows, list_info } = pageOf(all, page);
   return answer(200, { [entity]: rows, response_status: [SUCCESS], list_info });
+}
+
+/**
+ * "Get List Request" (sdpop-v3-api / sdpod-v3-api requests/request.html): the view (filter_by), the
+ * search criteria and the order of list_info, refusing what SDP refuses (an unknown view, a
+ * malformed criterion or order, more than 100 rows) with 4001 naming the field.
+ */
+function listRequestsCall(
+  state: FakeState,
+  page: { rowCount: number; startIndex: number },
+  { url, answer }: Pick<Exchange, 'url' | 'answer'>,
+) {
+  const order = requestedOrder(url.searchParams);
+  if (order && 'error' in order) return answer(400, sdpFailure(4001, order.error, order.field));
+  const badCriterion = malformedCriterion(url.searchParams);
+  if (badCriterion) return answer(400, sdpFailure(4001, badCriterion, 'search_criteria'));
+  const criteria = searchCriteria(url.searchParams);
+  const view = listFilter(url.searchParams);
+  if (view !== undefined && !state.listViews.has(view))
+    return answer(400, sdpFailure(4001, `Invalid filter_by name ${view}`, 'filter_by'));
+  const showAll = view === 'All_Requests' || (view === undefined && state.opts.defaultListView === 'all');
+  const inView = (r: SdpRequestRecord) =>
+    showAll || !PENDING_HIDES.has(String(r.status?.name ?? '').toLowerCase());
+  const matching = state.store.listRequests().filter((r) => inView(r) && matchesCriteria(r, criteria));
+  const { rows, list_info } = pageOf(sortedBy(matching, order, fieldOf), page);
+  return answer(200, { requests: rows.map(requestSummary), response_status: [SUCCESS], list_info });
 }
 
 /** The calls on one request: read, update, resolution, list notes, add a note. */

@@ -63,3 +63,71 @@ export function listFilter(query: URLSearchParams): string | undefined {
   const filter = info.filter_by;
   return isRecord(filter) && typeof filter.name === 'string' ? filter.name : undefined;
 }
+
+export interface ListOrder {
+  field: string;
+  order: 'asc' | 'desc';
+}
+
+/**
+ * `list_info.sort_field` / `sort_order`: undefined when the call asks for no order (the portal's
+ * own), an error message for an order SDP does not take. The input-data page of both editions
+ * (sdpop-v3-api and sdpod-v3-api, getting-started/input-data.html) gives sort_order as "asc/desc"
+ * and row_count as at most 100; a call outside that is refused as an invalid value (4001), not
+ * silently read some other way.
+ */
+export function requestedOrder(
+  query: URLSearchParams,
+): ListOrder | undefined | { error: string; field: string } {
+  const input = parseJson(query.get('input_data') ?? '{}');
+  const info = isRecord(input) && isRecord(input.list_info) ? input.list_info : {};
+  if (
+    info.row_count !== undefined &&
+    !(Number.isInteger(info.row_count) && (info.row_count as number) <= MAX_ROW_COUNT)
+  )
+    return { error: `Invalid value for row_count (at most ${MAX_ROW_COUNT})`, field: 'row_count' };
+  const { sort_field: field, sort_order: order } = info;
+  if (order !== undefined && order !== 'asc' && order !== 'desc')
+    return { error: 'Invalid value for sort_order', field: 'sort_order' };
+  if (field === undefined) return undefined;
+  if (typeof field !== 'string' || field.trim() === '')
+    return { error: 'Invalid value for sort_field', field: 'sort_field' };
+  return { field, order: order ?? 'asc' };
+}
+
+/** A search criterion SDP cannot evaluate (no field or condition), as a refusal message, or undefined. */
+export function malformedCriterion(query: URLSearchParams): string | undefined {
+  const input = parseJson(query.get('input_data') ?? '{}');
+  const info = isRecord(input) && isRecord(input.list_info) ? input.list_info : {};
+  const raw = info.search_criteria;
+  if (raw === undefined) return undefined;
+  const list = Array.isArray(raw) ? raw : [raw];
+  for (const c of list) {
+    if (!isRecord(c) || typeof c.field !== 'string' || typeof c.condition !== 'string')
+      return 'Invalid value for search_criteria';
+    // Times are compared as epoch milliseconds: a date string is not a time SDP can compare.
+    if (c.condition === 'greater than' && c.field.endsWith('_time') && !/^\d+$/.test(String(c.value)))
+      return `Invalid value for ${c.field}`;
+  }
+  return undefined;
+}
+
+/** `items` in the order asked for, by the dotted field's value (times by their epoch ms). */
+export function sortedBy<T>(
+  items: readonly T[],
+  order: ListOrder | undefined,
+  fieldValue: (item: T, field: string) => unknown,
+): T[] {
+  if (!order) return [...items];
+  const sign = order.order === 'desc' ? -1 : 1;
+  const key = (item: T) => {
+    const v = fieldValue(item, order.field);
+    return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  };
+  return [...items].sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    if (typeof x === 'number' && typeof y === 'number') return sign * (x - y);
+    return sign * String(x ?? '').localeCompare(String(y ?? ''));
+  });
+}

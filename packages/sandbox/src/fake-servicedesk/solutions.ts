@@ -16,7 +16,7 @@ export interface StoredSolution {
 }
 
 /** A dotted field of a record (`status.name`), as search_criteria names it. */
-function fieldOf(record: unknown, field: string): unknown {
+export function fieldOf(record: unknown, field: string): unknown {
   let value: unknown = record;
   for (const part of field.split('.')) value = isRecord(value) ? value[part] : undefined;
   // SDP times are { value: "<epoch ms>" }; criteria compare the value.
