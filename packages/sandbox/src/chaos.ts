@@ -48,7 +48,7 @@ if (!Number.isInteger(RECONCILE_SECONDS) || RECONCILE_SECONDS < 1 || RECONCILE_S
   usageError('--reconcile-seconds must be a whole number from 1 to 60');
 
 /** The name of the worker's counter of tickets the sweep found that no webhook had delivered. */
-const SWEEP_FOUND_METRIC = 'aiagents_reconcile_missed_tickets_total';
+const SWEEP_FOUND_METRIC = 'reconcile_missed_tickets_total';
 // One ticket every 100 ms (the run's stream lasts EVENTS / 10 s); the API stays away for 5 s of it.
 const PACE_MS = 100;
 const API_OUTAGE_SECONDS = 5;
