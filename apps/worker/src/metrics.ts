@@ -2,7 +2,15 @@ import { inSpan } from '@ai-agents/shared';
 import { Counter, Histogram, Registry } from 'prom-client';
 
 // history: an ingest-history job added its ticket to the history (or skipped a disabled tenant's).
-export type JobOutcome = 'posted' | 'fallback' | 'already_posted' | 'history' | 'retry' | 'failed';
+// reconcile: a reconcile tick fanned out, or a tenant's sweep read its portal (reconcile-*.ts).
+export type JobOutcome =
+  | 'posted'
+  | 'fallback'
+  | 'already_posted'
+  | 'history'
+  | 'reconcile'
+  | 'retry'
+  | 'failed';
 export type Stage = 'sdp_fetch' | 'context' | 'llm' | 'post_note';
 
 /** `inner`, counting every call in `counter` by its HTTP status, or "error" when no answer arrived. */
@@ -19,6 +27,21 @@ function countedFetch(counter: Counter<'status'>, inner: typeof fetch): typeof f
   };
 }
 
+/** The reconcile sweep's counter: a rising count on a tenant that sends webhooks means its trigger is broken. */
+function reconcileMetrics(registry: Registry) {
+  const missed = new Counter({
+    name: 'reconcile_missed_tickets_total',
+    help: 'Tickets the reconcile sweep found and queued that no webhook had delivered, by tenant slug',
+    labelNames: ['tenant'] as const,
+    registers: [registry],
+  });
+  return {
+    observeReconcileMissed(tenant: string, tickets: number) {
+      missed.inc({ tenant }, tickets);
+    },
+  };
+}
+
 /**
  * The worker's Prometheus metrics, one registry per worker. Labels come from closed sets, the
  * configured model names and the slugs of existing tenants (read from the database, never from a
@@ -28,7 +51,7 @@ export function createWorkerMetrics() {
   const registry = new Registry();
   const jobs = new Counter({
     name: 'enhance_jobs_total',
-    help: 'Job attempts by outcome (posted, fallback = context-only note, already_posted, history = a resolved ticket ingested, retry, failed = given up)',
+    help: 'Job attempts by outcome (posted, fallback = context-only note, already_posted, history = a resolved ticket ingested, reconcile = a sweep tick or tenant sweep, retry, failed = given up)',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -92,6 +115,7 @@ export function createWorkerMetrics() {
     observeBudget(tenant: string, state: 'ok' | 'soft' | 'hard') {
       llmBudget.inc({ tenant, state });
     },
+    ...reconcileMetrics(registry),
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
     countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
       return countedFetch(sdpRequests, inner);

@@ -1,5 +1,11 @@
 import { openServiceDatabase } from '@ai-agents/db';
-import { EVENTS_QUEUE, type JobKind, type Logger, type WorkerConfig } from '@ai-agents/shared';
+import {
+  EVENT_JOB_OPTIONS,
+  EVENTS_QUEUE,
+  type JobKind,
+  type Logger,
+  type WorkerConfig,
+} from '@ai-agents/shared';
 // A subpath of its own: only the worker loads undici; the API does not need it.
 import { createHttpFetch } from '@ai-agents/shared/http-fetch';
 import {
@@ -9,7 +15,7 @@ import {
   type RedisClient,
   waitForRedis,
 } from '@ai-agents/shared/redis';
-import { type Job, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
+import { type Job, Queue, UnrecoverableError, Worker, type WorkerOptions } from 'bullmq';
 import { createBacklogRelease } from './backlog-release.js';
 import { upstreamAwareBackoff } from './backoff.js';
 import { createEnhanceDeps } from './enhance-deps.js';
@@ -17,6 +23,7 @@ import type { WorkerProbe } from './http-server.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { observeJob } from './observe-job.js';
 import { createProcessors, isJobKind, type ProcessorEntry, type Processors } from './processors/index.js';
+import { scheduleReconcile } from './reconcile/scheduler.js';
 
 export interface RunningWorker {
   worker: Worker;
@@ -58,13 +65,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   const metrics = createWorkerMetrics();
   // Calls to ServiceDesk Plus and the LLM share one keep-alive pool, without the global fetch's overhead.
   const http = createHttpFetch();
-  const deps = createEnhanceDeps(config, {
-    db: database.db,
-    logger,
-    redis: connection,
-    fetch: http.fetch,
-    metrics,
-  });
+  const queue = openSweepQueue(config, connection, logger);
+  const deps = createEnhanceDeps(
+    config,
+    { db: database.db, logger, redis: connection, fetch: http.fetch, metrics },
+    { sweepQueue: { queue, redis: connection } },
+  );
+  const reconcile = await scheduleReconcile(queue, config.reconcileIntervalSeconds);
+  logger.info({ reconcile, intervalSeconds: config.reconcileIntervalSeconds }, 'reconcile sweep');
 
   const processors = createProcessors(deps);
 
@@ -94,10 +102,22 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     },
     async close() {
       await worker.close();
+      await queue.close();
       connection.disconnect();
       await Promise.all([database.close(), http.close()]);
     },
   };
+}
+
+/** The reconcile sweep's producer side: its scheduler, the tick's fan-out, the jobs it queues. */
+function openSweepQueue(config: WorkerConfig, connection: RedisClient, logger: Logger): Queue {
+  const queue = new Queue(EVENTS_QUEUE, {
+    connection,
+    prefix: config.queuePrefix,
+    defaultJobOptions: EVENT_JOB_OPTIONS,
+  });
+  queue.on('error', (error) => logger.warn({ err: error }, 'queue error'));
+  return queue;
 }
 
 /** One Worker's options: the lock and stall settings and the backoff that heeds an upstream's Retry-After. */

@@ -37,14 +37,17 @@ const scopeOf = (tenantId: string) => ({ db: database.db, tenantId });
 describe('the reconcile cursor', () => {
   it('starts when the tenant is added, and only moves forward', async () => {
     const { tenant } = await testTenant(database.db, box);
-    expect(await loadReconcileCursor(scopeOf(tenant.id))).toEqual(tenant.createdAt);
+    expect(await loadReconcileCursor(scopeOf(tenant.id))).toEqual({
+      sweptTo: tenant.createdAt,
+      addedAt: tenant.createdAt,
+    });
 
     const later = new Date(tenant.createdAt.getTime() + 60_000);
     await advanceReconcileCursor(scopeOf(tenant.id), later);
-    expect(await loadReconcileCursor(scopeOf(tenant.id))).toEqual(later);
+    expect((await loadReconcileCursor(scopeOf(tenant.id)))?.sweptTo).toEqual(later);
     // A --since sweep over an older range leaves the later cursor where it is.
     await advanceReconcileCursor(scopeOf(tenant.id), new Date(tenant.createdAt.getTime() - 86_400_000));
-    expect(await loadReconcileCursor(scopeOf(tenant.id))).toEqual(later);
+    expect((await loadReconcileCursor(scopeOf(tenant.id)))?.sweptTo).toEqual(later);
   });
 
   it("is each tenant's own: another tenant's scope neither sees nor moves it", async () => {
@@ -52,7 +55,7 @@ describe('the reconcile cursor', () => {
     const { tenant: b } = await testTenant(database.db, box);
     const aLater = new Date(a.createdAt.getTime() + 5_000);
     await advanceReconcileCursor(scopeOf(a.id), aLater);
-    expect(await loadReconcileCursor(scopeOf(b.id))).toEqual(b.createdAt);
+    expect((await loadReconcileCursor(scopeOf(b.id)))?.sweptTo).toEqual(b.createdAt);
     // Outside a tenant's transaction the application role can write no cursor at all.
     await expect(
       database.pool.query('insert into reconcile_cursors (tenant_id, swept_to) values ($1, now())', [a.id]),

@@ -66,6 +66,9 @@ export async function startSandbox(options: SandboxOptions = {}) {
     LLM_MAX_RETRIES: '1',
     LLM_TIMEOUT_MS: '5000',
     SDP_TIMEOUT_MS: '5000',
+    // No reconcile sweep unless a test asks for one: tests count ServiceDesk Plus calls and jobs
+    // exactly, and a sweep adds a list call per tick (test/reliability/reconcile-sweep.test.ts sets it).
+    RECONCILE_INTERVAL_SECONDS: '0',
     ...options.env,
   };
   return {

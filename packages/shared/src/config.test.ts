@@ -42,6 +42,16 @@ describe('loadConfig', () => {
     expect(api.tenantBacklogLimit).toBe(1_000);
   });
 
+  it('sweeps every 120 s by default, 0 turns the sweep off, and refuses an interval past an hour', () => {
+    expect(loadConfig({ ...worker }, 'worker').reconcileIntervalSeconds).toBe(120);
+    expect(
+      loadConfig({ ...worker, RECONCILE_INTERVAL_SECONDS: '0' }, 'worker').reconcileIntervalSeconds,
+    ).toBe(0);
+    expect(() => loadConfig({ ...worker, RECONCILE_INTERVAL_SECONDS: '7200' }, 'worker')).toThrow(
+      /RECONCILE_INTERVAL_SECONDS/,
+    );
+  });
+
   it('applies defaults and returns a frozen, typed object', () => {
     const config = loadConfig({ ...worker }, 'worker');
     expect(config.concurrency).toBe(20);

@@ -242,6 +242,12 @@ const schemas = {
     // ServiceDesk Plus calls per tenant per minute across all workers, so one client's ticket burst
     // cannot use up its SDP API quota (technicians and integrations share it).
     SDP_RATE_LIMIT_PER_MINUTE: int(300, 1, 100_000),
+    // How often every active tenant's portal is swept for requests no webhook brought (the
+    // reconcile sweep, docs/reliability.md); 0 turns the sweep off. Two minutes costs an idle tenant
+    // one list call per 120 s (0.3% of the default SDP budget) and bounds how late a ticket whose
+    // webhook was lost, or a poll-mode tenant's ticket, gets its note. At most an hour: longer breaks
+    // the promise of a note "within one interval" in any useful sense.
+    RECONCILE_INTERVAL_SECONDS: int(120, 0, 3_600),
     ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
     ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
     // Longer descriptions are cut before the LLM sees them; the note says so. At most 4,000: the
@@ -379,6 +385,7 @@ function workerConfig(e: Parsed<'worker'>) {
     similarTicketsLimit: e.SIMILAR_TICKETS_LIMIT,
     lockDurationMs: e.WORKER_LOCK_DURATION_MS,
     sdpRateLimitPerMinute: e.SDP_RATE_LIMIT_PER_MINUTE,
+    reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
     alertStorm: {
       enabled: e.ALERT_STORM_DEDUPE === 'true',
       windowSeconds: e.ALERT_STORM_WINDOW_SECONDS,

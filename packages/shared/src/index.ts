@@ -5,6 +5,7 @@ export * from './jobs.js';
 export * from './llm-prices.js';
 export * from './logger.js';
 export * from './lossless-json.js';
+export * from './reconcile-jobs.js';
 export * from './redis-policy.js';
 export * from './redis-url.js';
 export * from './response-limit.js';

@@ -19,6 +19,12 @@ const EVENTS_OF_KIND = {
   'enhance-ticket': ['request.created'],
   /** The ticket joins the tenant's resolved-ticket history. */
   'ingest-history': ['request.resolved', 'request.closed'],
+  /**
+   * The reconcile sweep (reconcile-jobs.ts): made by a BullMQ job scheduler and by the operator, never
+   * by a webhook, so these kinds add no webhook event. A tick fans out one tenant sweep per active tenant.
+   */
+  'reconcile-tick': [],
+  'reconcile-tenant': [],
 } as const;
 
 /**
@@ -53,6 +59,20 @@ export const eventJobSchema = z.object({
 
 export type EventJob = z.infer<typeof eventJobSchema>;
 
+/** A reconcile tick carries nothing: it reads the active tenants when it runs. */
+export const reconcileTickSchema = z.object({});
+
+export const reconcileTenantSchema = z.object({
+  tenantId: z.uuid(),
+  /**
+   * Epoch ms: sweep the requests created after this moment instead of after the tenant's cursor minus
+   * the overlap (`tenant reconcile <slug> --since`). Absent for the scheduled sweep.
+   */
+  since: z.number().int().nonnegative().optional(),
+});
+
+export type ReconcileTenantJob = z.infer<typeof reconcileTenantSchema>;
+
 /**
  * Every job kind in one place: its name, the events that produce it and its payload's schema. The
  * API names a job by its event (jobKindForEvent); the worker's processor map is typed over this
@@ -61,6 +81,8 @@ export type EventJob = z.infer<typeof eventJobSchema>;
 export const JOB_KINDS = {
   'enhance-ticket': { events: EVENTS_OF_KIND['enhance-ticket'], payload: eventJobSchema },
   'ingest-history': { events: EVENTS_OF_KIND['ingest-history'], payload: eventJobSchema },
+  'reconcile-tick': { events: EVENTS_OF_KIND['reconcile-tick'], payload: reconcileTickSchema },
+  'reconcile-tenant': { events: EVENTS_OF_KIND['reconcile-tenant'], payload: reconcileTenantSchema },
 } as const satisfies Record<keyof typeof EVENTS_OF_KIND, { events: readonly string[]; payload: z.ZodType }>;
 
 export type JobKind = keyof typeof JOB_KINDS;
@@ -68,6 +90,8 @@ export type JobPayload<K extends JobKind> = z.infer<(typeof JOB_KINDS)[K]['paylo
 
 export const ENHANCE_JOB = 'enhance-ticket' satisfies JobKind;
 export const HISTORY_JOB = 'ingest-history' satisfies JobKind;
+export const RECONCILE_TICK_JOB = 'reconcile-tick' satisfies JobKind;
+export const RECONCILE_TENANT_JOB = 'reconcile-tenant' satisfies JobKind;
 
 /** The job kind a webhook event (one of WEBHOOK_EVENTS) becomes. */
 export function jobKindForEvent(event: string): JobKind {

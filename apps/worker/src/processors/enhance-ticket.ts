@@ -32,6 +32,7 @@ import { findPostedNote, type NoteToPost, type PostingRun, postAndRecord } from 
 import { renderNote } from '../pipeline/render-note.js';
 import { sdpLinks } from '../pipeline/sdp-links.js';
 import type { SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
+import type { SweepQueue } from '../reconcile/queue-missed.js';
 import { readJobPayload, withFinalSdpRefusals } from './job-errors.js';
 
 export interface EnhanceDeps {
@@ -51,6 +52,8 @@ export interface EnhanceDeps {
   alertStorm?: { enabled: boolean; windowSeconds: number };
   /** Descriptions longer than this are cut before the LLM (and the note says so). */
   descriptionLimit?: number;
+  /** The events queue the reconcile sweep queues into (reconcile-*.ts); the worker sets it. */
+  sweepQueue?: SweepQueue;
 }
 
 export type EnhanceResult =

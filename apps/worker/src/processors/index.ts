@@ -3,11 +3,15 @@ import type { Job } from 'bullmq';
 import type { JobOutcome } from '../metrics.js';
 import { type EnhanceDeps, type EnhanceResult, processEnhanceTicket } from './enhance-ticket.js';
 import { type IngestHistoryResult, processIngestHistory } from './ingest-history.js';
+import { processReconcileTenant, type ReconcileTenantResult } from './reconcile-tenant.js';
+import { processReconcileTick, type ReconcileTickResult } from './reconcile-tick.js';
 
 /** What each job kind's processor returns (BullMQ stores it as the job's return value). */
 export interface JobResults {
   'enhance-ticket': EnhanceResult;
   'ingest-history': IngestHistoryResult;
+  'reconcile-tick': ReconcileTickResult;
+  'reconcile-tenant': ReconcileTenantResult;
 }
 
 export interface ProcessorEntry<K extends JobKind> {
@@ -32,6 +36,8 @@ export function createProcessors(deps: EnhanceDeps): Processors {
       run: (job) => processIngestHistory(job, deps),
       outcome: historyOutcome,
     },
+    'reconcile-tick': { run: (job) => processReconcileTick(job, deps), outcome: reconcileOutcome },
+    'reconcile-tenant': { run: (job) => processReconcileTenant(job, deps), outcome: reconcileOutcome },
   };
 }
 
@@ -43,6 +49,10 @@ export function enhanceOutcome(result: EnhanceResult): JobOutcome {
 
 export function historyOutcome(_result: IngestHistoryResult): JobOutcome {
   return 'history';
+}
+
+export function reconcileOutcome(_result: ReconcileTickResult | ReconcileTenantResult): JobOutcome {
+  return 'reconcile';
 }
 
 export function isJobKind(name: string, processors: Processors): name is JobKind {

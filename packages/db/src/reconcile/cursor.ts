@@ -13,20 +13,29 @@ import { inTenant, type TenantScope } from '../with-tenant.js';
  */
 export const RECONCILE_OVERLAP_MS = 10 * 60_000;
 
+export interface ReconcileCursor {
+  /** The created_time up to which the portal was swept (the tenant's creation before a first sweep). */
+  sweptTo: Date;
+  /**
+   * When the tenant was added: no scheduled sweep reads before it, overlap or not, so adding a tenant
+   * never investigates its backlog (`tenant reconcile --since` does, on purpose).
+   */
+  addedAt: Date;
+}
+
 /**
- * The created_time up to which the tenant's portal was swept: its cursor, or the moment the tenant
- * was added when no sweep has run yet (so adding a tenant never investigates its backlog). Null when
- * the tenant does not exist. One statement, under the tenant's row-level security.
+ * The tenant's sweep cursor, or null when the tenant does not exist. A tenant no sweep has run for
+ * yet is swept from the moment it was added. One statement, under the tenant's row-level security.
  */
-export async function loadReconcileCursor(scope: TenantScope): Promise<Date | null> {
+export async function loadReconcileCursor(scope: TenantScope): Promise<ReconcileCursor | null> {
   const rows = await inTenant(scope, 'statement', (tx) =>
-    tx.execute<{ swept_to: string | Date }>(sql`
-      select coalesce(c.swept_to, t.created_at) as swept_to
+    tx.execute<{ swept_to: string | Date; added_at: string | Date }>(sql`
+      select coalesce(c.swept_to, t.created_at) as swept_to, t.created_at as added_at
         from tenants t left join reconcile_cursors c on c.tenant_id = t.id
        where t.id = ${scope.tenantId}`),
   );
   const row = rows.rows[0];
-  return row ? new Date(row.swept_to) : null;
+  return row ? { sweptTo: new Date(row.swept_to), addedAt: new Date(row.added_at) } : null;
 }
 
 /**

@@ -7,6 +7,7 @@ import { CsvFormatError, importHistoryCsv } from '../../history/csv-history.js';
 import { type BackfillProgress, backfillFromSdp } from '../../history/sdp-backfill.js';
 import { importInventoryCsv } from '../../inventory/csv-inventory.js';
 import { type AdminContext, AdminError, withContext, withSharedServiceDesk } from '../context.js';
+import { dateOption } from './options.js';
 
 async function tenantBySlug(db: Db, slug: string): Promise<TenantRow> {
   const found = await findWebhookTenant(db, slug);
@@ -25,11 +26,7 @@ async function readableFile(path: string): Promise<string> {
 }
 
 function parseSince(value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime()))
-    throw new AdminError(`--since must be a date (e.g. 2025-01-31), got "${value}"`, 2);
-  return date;
+  return value === undefined ? undefined : dateOption(value, '--since');
 }
 
 async function csvImport<T>(run: () => Promise<T>): Promise<T> {

@@ -22,7 +22,7 @@ interface FailedJobView {
 }
 
 /** Runs `fn` with the enhancement queue; jobs commands need Redis, which other admin commands do not. */
-async function withQueue<T>(command: Command, fn: (ctx: AdminContext, queue: Queue) => Promise<T>) {
+export async function withQueue<T>(command: Command, fn: (ctx: AdminContext, queue: Queue) => Promise<T>) {
   return withContext(command, async (ctx) => {
     if (!ctx.config.redisUrl)
       throw new AdminError('REDIS_URL is required for jobs commands (the queue lives in Redis)', 2);

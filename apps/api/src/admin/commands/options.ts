@@ -11,6 +11,14 @@ export function requireHttps(url: string, flag: string): void {
     throw new AdminError(`${flag} must be https in production (NODE_ENV=production), got "${url}"`, 2);
 }
 
+/** A date or time (ISO 8601, e.g. 2025-01-31 or 2025-01-31T08:00Z), or a usage error (exit 2) naming the flag. */
+export function dateOption(value: string, flag: string): Date {
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime()))
+    throw new AdminError(`${flag} must be a date (e.g. 2025-01-31), got "${value}"`, 2);
+  return date;
+}
+
 /** An http(s) URL without trailing slashes, or a usage error (exit 2) naming the flag. */
 export function httpUrl(value: string, flag: string): string {
   try {

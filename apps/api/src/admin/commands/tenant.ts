@@ -7,6 +7,7 @@ import { httpUrl, requireHttps, SLUG } from './options.js';
 import { registerTenantChangeCommands } from './tenant-change.js';
 import { registerTenantCredentialsCommand } from './tenant-credentials.js';
 import { registerTenantInspectCommands } from './tenant-inspect.js';
+import { registerTenantReconcileCommand } from './tenant-reconcile.js';
 
 export function registerTenantCommands(program: Command, io: AdminIo): void {
   const tenant = program.command('tenant').description('manage tenants (client companies)');
@@ -84,6 +85,7 @@ export function registerTenantCommands(program: Command, io: AdminIo): void {
   registerTenantInspectCommands(tenant);
   registerTenantChangeCommands(tenant);
   registerTenantCredentialsCommand(tenant, io);
+  registerTenantReconcileCommand(tenant);
 }
 
 /** A flag kept only to refuse it with the way to pass the secret instead (refuseSecretFlags). */
