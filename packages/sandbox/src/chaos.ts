@@ -20,6 +20,7 @@ import { seedBacklog } from './chaos/backlog.js';
 import { apiOutage, redisRestart, workerKill } from './chaos/faults.js';
 import { counterTotal } from './chaos/metrics.js';
 import { onboardChaosTenant, startChaosBackends, startChaosServices } from './chaos/stack.js';
+import { notesBroughtBySweep } from './chaos/sweep-notes.js';
 import { type ChaosTicket, createAndDeliver } from './chaos/timeline.js';
 import { printVerdict, tally } from './chaos/verdict.js';
 import type { FakeServiceDesk } from './fake-servicedesk/index.js';
@@ -72,7 +73,7 @@ async function main(cleanups: (() => Promise<unknown>)[]): Promise<number> {
   // The last backlog ticket is a second old; onboarding comes a second later still.
   await sleep(1_000);
   const encryptionKey = randomEncryptionKey();
-  const secret = await onboardChaosTenant(backends.database, sdp.url, encryptionKey);
+  const { tenantId, secret } = await onboardChaosTenant(backends.database, sdp.url, encryptionKey);
   const services = await startChaosServices(backends, encryptionKey, RECONCILE_SECONDS);
   cleanups.push(() => Promise.all([services.api.stop('SIGKILL'), services.worker.stop('SIGKILL')]));
   say(
@@ -102,7 +103,12 @@ async function main(cleanups: (() => Promise<unknown>)[]): Promise<number> {
   await waitForNotes(sdp, tickets);
   await readCounter();
 
-  const verdict = tally(sdp, tickets, backlog, sweepCounter);
+  const sweptNotes = await notesBroughtBySweep(
+    backends.database.appUrl,
+    tenantId,
+    tickets.map((t) => t.requestId),
+  );
+  const verdict = tally(sdp, tickets, backlog, { notes: sweptNotes, counter: sweepCounter });
   printVerdict(verdict);
   say(verdict.pass ? 'PASS: every ticket got exactly one note, and no backlog ticket got one' : 'FAIL');
   if (!verdict.pass)

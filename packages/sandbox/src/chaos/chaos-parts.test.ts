@@ -55,7 +55,7 @@ describe('the chaos tally', () => {
       });
       const tickets = [ticket('sent', [202]), ticket('dropped', []), ticket('api-away', ['unreachable'])];
       for (const t of tickets) sdp.addNote(t.requestId, { description: 'Investigation' });
-      const ok = tally(sdp, tickets, backlog, 2);
+      const ok = tally(sdp, tickets, backlog, { notes: 2, counter: 2 });
       expect(ok).toMatchObject({
         pass: true,
         caught_by_sweep: 2,
@@ -64,10 +64,13 @@ describe('the chaos tally', () => {
       });
 
       sdp.addNote(backlog[0] as string, { description: 'Investigation of an old ticket' });
-      expect(tally(sdp, tickets, backlog, 2)).toMatchObject({ pass: false, backlog_noted: 1 });
+      expect(tally(sdp, tickets, backlog, { notes: 2, counter: 2 })).toMatchObject({
+        pass: false,
+        backlog_noted: 1,
+      });
       const second = tickets[1] as ChaosTicket;
       sdp.addNote(second.requestId, { description: 'Second note' });
-      expect(tally(sdp, tickets, [], 2)).toMatchObject({ pass: false, duplicates: 1 });
+      expect(tally(sdp, tickets, [], { notes: 2, counter: 2 })).toMatchObject({ pass: false, duplicates: 1 });
     } finally {
       await sdp.close();
     }

@@ -38,7 +38,7 @@ export async function startChaosBackends(cleanups: (() => Promise<unknown>)[]) {
   return { database, redis, sdp, llm };
 }
 
-/** Onboards the chaos tenant (its reconcile cursor starts now) and returns its webhook secret. */
+/** Onboards the chaos tenant (its reconcile cursor starts now): its id and webhook secret. */
 export async function onboardChaosTenant(database: TestDatabase, sdpUrl: string, encryptionKey: string) {
   const db = createDatabase({ url: database.appUrl, max: 2 });
   try {
@@ -51,7 +51,7 @@ export async function onboardChaosTenant(database: TestDatabase, sdpUrl: string,
       actor: 'chaos',
     });
     if (created.outcome === 'slug_taken') throw new Error('the chaos tenant already exists');
-    return created.webhookSecret;
+    return { tenantId: created.tenant.id, secret: created.webhookSecret };
   } finally {
     await db.close();
   }

@@ -44,17 +44,19 @@ function subjectOf(i: number): string {
 /**
  * Creates tickets in the fake portal at a steady pace, each followed by its webhook as ServiceDesk Plus
  * would fire it: once, never retried; a share dropped (never sent) and a share sent twice, the second
- * copy up to 3 s later. The faults start at their ticket counts and overlap the stream, so tickets keep
- * being created while the API or Redis is away. Resolves when every delivery and fault has finished.
+ * copy up to 3 s later. Each fault starts at its ticket count, or when the one before it has ended
+ * (one fault at a time, so each is seen alone), and overlaps the stream: tickets keep being created
+ * while the API or Redis is away. Resolves when every delivery and fault has finished.
  */
 export async function createAndDeliver(opts: TimelineOptions): Promise<ChaosTicket[]> {
   const tickets: ChaosTicket[] = [];
   const pending: Promise<unknown>[] = [];
+  let faults: Promise<void> = Promise.resolve();
   const deliver = async (ticket: ChaosTicket) => {
     ticket.answers.push(await deliverOnce(opts.webhookUrl, opts.secret, ticket));
   };
   for (let i = 0; i < opts.tickets; i++) {
-    for (const fault of opts.faults) if (fault.at === i) pending.push(fault.run());
+    for (const fault of opts.faults) if (fault.at === i) faults = faults.then(() => fault.run());
     const request = opts.sdp.addRequest({ subject: subjectOf(i), description: `<p>Chaos ticket ${i}</p>` });
     const ticket: ChaosTicket = {
       requestId: request.id,
@@ -70,6 +72,6 @@ export async function createAndDeliver(opts: TimelineOptions): Promise<ChaosTick
     }
     await sleep(opts.paceMs);
   }
-  await Promise.all(pending);
+  await Promise.all([...pending, faults]);
   return tickets;
 }

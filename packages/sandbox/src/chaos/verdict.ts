@@ -13,6 +13,7 @@ export interface ChaosVerdict {
   duplicates: number;
   lost: number;
   caught_by_sweep: number;
+  notes_from_sweep: number;
   sweep_counter: number | undefined;
   backlog_tickets: number;
   backlog_noted: number;
@@ -24,7 +25,7 @@ export function tally(
   sdp: FakeServiceDesk,
   tickets: ChaosTicket[],
   backlog: string[],
-  sweepCounter: number | undefined,
+  sweep: { notes: number; counter: number | undefined },
 ): ChaosVerdict {
   const notesOf = (requestId: string) => sdp.notes(requestId).length;
   const answers = tickets.flatMap((t) => t.answers);
@@ -45,7 +46,8 @@ export function tally(
     lost,
     // No webhook of these was ever accepted, so only the sweep can have brought them in.
     caught_by_sweep: unaccepted.filter((t) => notesOf(t.requestId) > 0).length,
-    sweep_counter: sweepCounter,
+    notes_from_sweep: sweep.notes,
+    sweep_counter: sweep.counter,
     backlog_tickets: backlog.length,
     backlog_noted: backlogNoted,
     pass: notes === tickets.length && duplicates === 0 && lost === 0 && backlogNoted === 0,
@@ -65,7 +67,8 @@ export function printVerdict(v: ChaosVerdict): void {
   console.log(`notes posted:                 ${v.notes_posted}`);
   console.log(`duplicates:                   ${v.duplicates}`);
   console.log(`lost:                         ${v.lost}`);
-  console.log(`caught by the sweep:          ${v.caught_by_sweep}`);
+  console.log(`caught by the sweep:          ${v.caught_by_sweep} (tickets with no webhook in, noted)`);
+  console.log(`  notes the sweep's jobs made: ${v.notes_from_sweep}`);
   console.log(`  sweep counter (/metrics):   ${v.sweep_counter ?? 'unavailable'}`);
   console.log(`backlog tickets noted:        ${v.backlog_noted} of ${v.backlog_tickets}`);
   console.log(JSON.stringify(v));
