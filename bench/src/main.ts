@@ -68,7 +68,7 @@ const PROFILES = {
     endToEnd: { ticketsPerSecond: 20, durationSec: 5, llmLatencyMs: 200 },
     counts: { webhooks: 100, jobs: 100 },
     retrieval: { totalTickets: 10_000, tenants: 25, largeTenant: 2_000, queries: 150, maxSeconds: 3 },
-    sweep: { tenants: 200, busy: 3, intervalSec: 10 },
+    sweep: { tenants: 200, busy: 3, intervalSec: 5 },
     watchdogSec: 115,
   },
 } as const;
