@@ -6,9 +6,10 @@
  * Before the tenant is onboarded, the portal already holds a backlog of tickets (created from a day to
  * a second before). Then tickets are created at a steady pace, each followed by one signed webhook, as
  * ServiceDesk Plus fires them: never retried, whatever the answer (SDP does not redeliver; issue 21).
- * 10% of the webhooks are never sent and 30% are sent twice; ServiceDesk Plus fails 10% of reads with
- * 503 and answers 10% of note posts with 429, the LLM fails 10% of calls; the worker is SIGKILLed
- * once, the API is stopped for some seconds while tickets keep coming, and Redis restarts once.
+ * 10% of the webhooks are never sent and 30% are sent twice; ServiceDesk Plus fails 10% of reads (the
+ * sweep's list calls included) with 503 and answers 10% of note posts with 429, the LLM fails 10% of
+ * calls; the worker is SIGKILLed once, the API is stopped for some seconds while tickets keep coming,
+ * and Redis restarts once.
  *
  * Prints what was sent, accepted and lost on the way, the notes, and how many tickets the sweep caught;
  * exits 1 unless every ticket created while the tenant was active has exactly one note and no backlog
@@ -66,6 +67,7 @@ async function main(cleanups: (() => Promise<unknown>)[]): Promise<number> {
   const backends = await startChaosBackends(cleanups);
   const { sdp, llm, redis } = backends;
   sdp.setFault('getRequest', { failRate: 0.1, status: 503 });
+  sdp.setFault('listRequests', { failRate: 0.1, status: 503 });
   sdp.setFault('addNote', { failRate: 0.1, status: 429, retryAfterSeconds: 1 });
   llm.setFault({ failRate: 0.1, status: 500 });
 
