@@ -213,7 +213,13 @@ describe('every metric and label they name is exported by a running API and work
     stack = await startStack();
     await stack.startApi();
     const workerPort = await freePort();
-    await stack.spawnWorker({ WORKER_HTTP_PORT: String(workerPort), WORKER_HTTP_HOST: '127.0.0.1' });
+    await stack.spawnWorker({
+      WORKER_HTTP_PORT: String(workerPort),
+      WORKER_HTTP_HOST: '127.0.0.1',
+      // A ticket no webhook brings, found by the sweep: reconcile_missed_tickets_total gets its series.
+      RECONCILE_INTERVAL_SECONDS: '1',
+    });
+    stack.sdp.addRequest({ subject: 'Scanner on floor one is offline' });
     // Traffic that makes every labelled series appear: accepted, duplicate and rejected webhooks, a
     // note (ServiceDesk Plus calls, LLM tokens and cost, a budget decision), feedback from its link.
     const { request, res } = await stack.ticket('Printer on floor two prints blank pages', 'evt-dash-1');
@@ -234,8 +240,10 @@ describe('every metric and label they name is exported by a running API and work
     const api = await (await fetch(`${stack.apiUrl}/metrics`)).text();
     const worker = await waitFor(async () => {
       const text = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
-      return text.includes('llm_cost_usd_total{') ? text : undefined;
-    }, 10_000);
+      return text.includes('llm_cost_usd_total{') && text.includes('reconcile_missed_tickets_total{')
+        ? text
+        : undefined;
+    }, 15_000);
     scraped = new Map([...exported(api), ...exported(worker)]);
   }, 90_000);
 

@@ -348,6 +348,7 @@ describe('production overlay', () => {
         'AiAgentsQueueBacklogAge',
         'AiAgentsEnhancementFailureRate',
         'AiAgentsDeadLetterGrowth',
+        'AiAgentsWebhookTriggerBroken',
       ]),
     );
     const exported = `${readRepoFile('apps/api/src/metrics.ts')}\n${readRepoFile('apps/worker/src/metrics.ts')}`;

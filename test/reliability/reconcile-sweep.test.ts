@@ -1,4 +1,4 @@
-import { setTenantStatus } from '@ai-agents/db';
+import { loadReconcileCursor, setTenantStatus } from '@ai-agents/db';
 import { startFakeServiceDesk, TECHNICIAN_KEY, waitFor } from '@ai-agents/sandbox';
 import { RECONCILE_SCHEDULER_ID } from '@ai-agents/shared';
 import type { RunningWorker } from '@ai-agents/worker';
@@ -23,6 +23,16 @@ const notesOn = (requestId: string) => stack.sdp.notes(requestId).length;
 async function completed(name: string, tenantId = stack.tenantId): Promise<number> {
   const jobs = (await stack.queue.getJobs(['completed'])).filter((j) => j.name === name);
   return name === 'reconcile-tenant' ? jobs.filter((j) => j.data.tenantId === tenantId).length : jobs.length;
+}
+
+/** Waits until `n` more jobs of the kind have completed (sweeps: of the stack's tenant unless named). */
+async function moreCompleted(name: string, n: number, tenantId = stack.tenantId): Promise<void> {
+  const before = await completed(name, tenantId);
+  await waitFor(
+    async () => ((await completed(name, tenantId)) >= before + n ? true : undefined),
+    15_000,
+    `${n} more ${name} jobs`,
+  );
 }
 
 async function missedCount(): Promise<number> {
@@ -55,27 +65,49 @@ describe('the reconcile sweep', () => {
     const { id } = stack.sdp.addRequest({ subject: 'Webhook never sent', description: '<p>Disk full</p>' });
     await waitFor(() => (notesOn(id) > 0 ? true : undefined), 20_000, 'the swept ticket to get its note');
     // Several more sweeps read it again (overlap window): still one note, one enhancement.
-    const sweeps = await completed('reconcile-tenant');
-    await waitFor(
-      async () => ((await completed('reconcile-tenant')) >= sweeps + 3 ? true : undefined),
-      15_000,
-      'three more sweeps',
-    );
+    await moreCompleted('reconcile-tenant', 3);
     expect(notesOn(id)).toBe(1);
     expect((await stack.rows()).filter((r) => r.sdpRequestId === id)).toHaveLength(1);
     expect(await missedCount()).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps the cursor at our clock when the portal stamps a request in the future', async () => {
+    const ahead = Date.now() + 86_400_000;
+    const { id } = stack.sdp.addRequest({
+      subject: 'Portal clock a day ahead',
+      created_time: { value: String(ahead), display_value: new Date(ahead).toISOString() },
+    });
+    await waitFor(
+      () => (notesOn(id) > 0 ? true : undefined),
+      20_000,
+      'the future-stamped ticket to get its note',
+    );
+    const cursor = await loadReconcileCursor({ db: stack.database.db, tenantId: stack.tenantId });
+    expect(cursor?.sweptTo.getTime()).toBeLessThanOrEqual(Date.now());
+    // A request stamped by the right clock afterwards is still found.
+    const next = stack.sdp.addRequest({ subject: 'Clock fixed again' }).id;
+    await waitFor(() => (notesOn(next) > 0 ? true : undefined), 20_000, 'the next ticket to get its note');
+  });
+
+  it('notes what was created while the portal list failed once it answers again, failing no job', async () => {
+    stack.sdp.setFault('listRequests', { status: 503 });
+    const { id } = stack.sdp.addRequest({ subject: 'Created during a portal outage' });
+    try {
+      await moreCompleted('reconcile-tenant', 2);
+      expect(notesOn(id)).toBe(0);
+      expect((await stack.queue.getFailed()).filter((j) => j.name.startsWith('reconcile'))).toEqual([]);
+    } finally {
+      stack.sdp.clearFaults();
+    }
+    await waitFor(() => (notesOn(id) > 0 ? true : undefined), 20_000, 'the note after the outage');
+    expect(notesOn(id)).toBe(1);
   });
 
   it('gives a ticket both webhooked and swept one note', async () => {
     const { request, res } = await stack.ticket('Printer jammed', 'evt-both-1');
     expect(res.status).toBe(202);
     await waitFor(() => (notesOn(request.id) > 0 ? true : undefined), 20_000, 'the note');
-    const sweeps = await completed('reconcile-tenant');
-    await waitFor(
-      async () => ((await completed('reconcile-tenant')) >= sweeps + 3 ? true : undefined),
-      15_000,
-      'three more sweeps',
-    );
+    await moreCompleted('reconcile-tenant', 3);
     expect(notesOn(request.id)).toBe(1);
     const posted = (await stack.rows()).filter((r) => r.sdpRequestId === request.id && r.status === 'posted');
     expect(posted).toHaveLength(1);
@@ -119,12 +151,7 @@ describe('the reconcile sweep', () => {
         20_000,
         'every poll-mode ticket to get its note',
       );
-      const sweeps = await completed('reconcile-tenant', tenant.id);
-      await waitFor(
-        async () => ((await completed('reconcile-tenant', tenant.id)) >= sweeps + 2 ? true : undefined),
-        15_000,
-        'two more sweeps',
-      );
+      await moreCompleted('reconcile-tenant', 2, tenant.id);
       expect(ids.map((id) => portal.notes(id).length)).toEqual([1, 1, 1]);
       // The list calls came out of the tenant's ServiceDesk Plus budget (its token bucket in Redis).
       expect(await stack.redis.exists(`${stack.queuePrefix}:ratelimit:sdp:${tenant.id}`)).toBe(1);

@@ -7,13 +7,17 @@ import {
   requestsWithoutEnhancement,
   type TenantRow,
 } from '@ai-agents/db';
-import type { SdpRequest, ServiceDeskClient, TenantClients } from '@ai-agents/servicedesk';
-import { type Logger, reconcileTenantSchema } from '@ai-agents/shared';
+import {
+  type SdpRequest,
+  type ServiceDeskClient,
+  ServiceDeskError,
+  type TenantClients,
+} from '@ai-agents/servicedesk';
+import { type Logger, reconcileTenantSchema, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerMetrics } from '../metrics.js';
 import type { SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
 import { queueMissedRequests, type SweepQueue } from '../reconcile/queue-missed.js';
-import { withFinalSdpRefusals } from './job-errors.js';
 
 export interface ReconcileDeps {
   db: Db;
@@ -27,6 +31,8 @@ export interface ReconcileDeps {
 
 export type ReconcileTenantResult =
   | { outcome: 'swept'; listed: number; queued: number; pages: number; complete: boolean }
+  /** The portal refused or did not answer: the sweep stopped, and the next tick goes on from the cursor. */
+  | { outcome: 'portal_error'; kind: string; listed: number; queued: number }
   | { outcome: 'skipped'; reason: string };
 
 // SDP's largest page. A scheduled sweep reads at most 10 pages (1,000 requests, created since the
@@ -58,32 +64,54 @@ interface Sweep {
 export async function processReconcileTenant(job: Job, deps: ReconcileDeps): Promise<ReconcileTenantResult> {
   const parsed = reconcileTenantSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError('Invalid reconcile job payload');
-  const { tenantId, since } = parsed.data;
-  if (!deps.sweepQueue) throw new UnrecoverableError('This worker has no queue to sweep into');
+  const target = deps.sweepQueue;
+  if (!target) throw new UnrecoverableError('This worker has no queue to sweep into');
+  const sweep = await openSweep(deps, job, parsed.data.tenantId, parsed.data.since);
+  if ('outcome' in sweep) return sweep;
+  try {
+    const complete = await readAllPages(deps, sweep, target);
+    const { listed, queued, pages } = sweep;
+    // An idle tenant's sweep every interval is routine: logged at debug, unless it found something.
+    const level = queued > 0 || !complete ? 'info' : 'debug';
+    sweep.log[level]({ listed, queued, pages, complete }, 'tenant swept');
+    return { outcome: 'swept', listed, queued, pages, complete };
+  } catch (error) {
+    // The next tick is the retry: a portal that is down or refuses the key fails no job (a failed sweep
+    // every interval would fill the failed set and page as dead-letter growth); it is logged instead,
+    // and `tenant check` names the problem. Postgres and Redis failures are thrown, as for any job.
+    if (!(error instanceof ServiceDeskError)) throw error;
+    sweep.log.warn(
+      { kind: error.kind, httpStatus: error.httpStatus },
+      `sweep stopped: ${safeErrorMessage(error)}`,
+    );
+    return { outcome: 'portal_error', kind: error.kind, listed: sweep.listed, queued: sweep.queued };
+  } finally {
+    if (sweep.queued > 0) deps.metrics?.observeReconcileMissed(sweep.tenant.slug, sweep.queued);
+  }
+}
+
+/** The sweep's starting point, or why there is none (the tenant is gone or disabled). */
+async function openSweep(
+  deps: ReconcileDeps,
+  job: Job,
+  tenantId: string,
+  since: number | undefined,
+): Promise<Sweep | Extract<ReconcileTenantResult, { outcome: 'skipped' }>> {
   const scope = { db: deps.db, tenantId };
   const [tenant, cursor] = await Promise.all([loadTenant(scope), loadReconcileCursor(scope)]);
   if (!tenant || !cursor) return { outcome: 'skipped', reason: 'tenant no longer exists' };
   if (tenant.status !== 'active') return { outcome: 'skipped', reason: 'tenant is disabled' };
-  const log = deps.logger.child({ jobId: job.id, tenantId });
-  const sweep: Sweep = {
+  const scheduledSince = Math.max(cursor.sweptTo.getTime() - RECONCILE_OVERLAP_MS, cursor.addedAt.getTime());
+  return {
     tenant,
     sdp: deps.sdp.forTenant(tenant),
-    since:
-      since !== undefined
-        ? new Date(since)
-        : new Date(Math.max(cursor.sweptTo.getTime() - RECONCILE_OVERLAP_MS, cursor.addedAt.getTime())),
+    since: new Date(since ?? scheduledSince),
     operator: since !== undefined,
-    log,
+    log: deps.logger.child({ jobId: job.id, tenantId }),
     listed: 0,
     queued: 0,
     pages: 0,
   };
-  const complete = await withFinalSdpRefusals(log, () =>
-    readAllPages(deps, sweep, deps.sweepQueue as SweepQueue),
-  );
-  if (sweep.queued > 0) deps.metrics?.observeReconcileMissed(tenant.slug, sweep.queued);
-  log.info({ listed: sweep.listed, queued: sweep.queued, pages: sweep.pages, complete }, 'tenant swept');
-  return { outcome: 'swept', listed: sweep.listed, queued: sweep.queued, pages: sweep.pages, complete };
 }
 
 /** Reads the sweep's pages; true when it reached the end of the list, false when it stopped early. */
@@ -104,14 +132,20 @@ async function readAllPages(deps: ReconcileDeps, sweep: Sweep, target: SweepQueu
   return false;
 }
 
-/** One page: queue what no enhancement covers, then move the cursor to the page's last created_time. */
+/**
+ * One page: queue what no enhancement covers, then move the cursor to the page's last created_time,
+ * but never past our own clock: a portal whose clock runs ahead would otherwise push the cursor
+ * beyond the overlap, and the next requests, stamped by a corrected clock, would never be listed.
+ */
 async function handlePage(deps: ReconcileDeps, sweep: Sweep, target: SweepQueue, requests: SdpRequest[]) {
   sweep.listed += requests.length;
   const ids = requests.map((r) => r.id);
   const unseen = await requestsWithoutEnhancement({ db: deps.db, tenantId: sweep.tenant.id }, ids);
   sweep.queued += await queueMissedRequests(target, sweep.tenant.id, unseen);
   const last = lastCreated(requests);
-  if (last !== undefined) await advanceReconcileCursor({ db: deps.db, tenantId: sweep.tenant.id }, last);
+  if (last === undefined) return;
+  const to = new Date(Math.min(last.getTime(), Date.now()));
+  await advanceReconcileCursor({ db: deps.db, tenantId: sweep.tenant.id }, to);
 }
 
 /** The latest created_time on the page (SDP's epoch ms), or undefined when none carries one. */
