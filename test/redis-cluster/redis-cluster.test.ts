@@ -5,6 +5,7 @@ import {
   startPrivateRedisCluster,
   waitFor,
 } from '@ai-agents/sandbox';
+import { RECONCILE_SCHEDULER_ID } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { admin } from '../../apps/api/test/support/run-admin.js';
 import { suiteCanRun } from '../kit/needs-program.js';
@@ -86,6 +87,21 @@ if (suiteCanRun(missing.length > 0 ? MISSING : undefined, 'needs redis-server an
       expect(rows.every((r) => r.status === 'posted')).toBe(true);
       for (const s of sent) expect(stack.sdp.notes(s.request.id)).toHaveLength(1);
       expect((await fetch(`${stack.apiUrl}/ready`)).status).toBe(200);
+    });
+
+    it('sweeps through the cluster: a ticket no webhook brought gets its note', async () => {
+      const sweeping = await stack.startWorker({ RECONCILE_INTERVAL_SECONDS: '1' });
+      try {
+        const { id } = stack.sdp.addRequest({ subject: 'Scanner offline, webhook lost' });
+        await waitFor(() => (stack.sdp.notes(id).length > 0 ? true : undefined), 20_000, 'the swept note');
+        expect(stack.sdp.notes(id)).toHaveLength(1);
+        // The job scheduler lives under the hash-tagged prefix too, on the queue's primary.
+        const scheduler = await cluster.keysOn(queueNode, `*${stack.env.QUEUE_PREFIX}*repeat*`);
+        expect(scheduler.length).toBeGreaterThan(0);
+      } finally {
+        await stack.queue.removeJobScheduler(RECONCILE_SCHEDULER_ID);
+        await sweeping.close();
+      }
     });
 
     it('admin jobs lists, retries one and retries all failed jobs through the cluster', async () => {

@@ -16,6 +16,7 @@ import {
   loadTenantAndClaim,
   MIGRATIONS_FOLDER,
   requestsWithoutEnhancement,
+  setTenantStatus,
 } from '../src/index.js';
 
 let testDb: TestDatabase;
@@ -48,6 +49,16 @@ describe('the reconcile cursor', () => {
     // A --since sweep over an older range leaves the later cursor where it is.
     await advanceReconcileCursor(scopeOf(tenant.id), new Date(tenant.createdAt.getTime() - 86_400_000));
     expect((await loadReconcileCursor(scopeOf(tenant.id)))?.sweptTo).toEqual(later);
+  });
+
+  it('starts again when a disabled tenant is enabled: the disabled time is not investigated', async () => {
+    const { tenant } = await testTenant(database.db, box);
+    await setTenantStatus(scopeOf(tenant.id), 'disabled', 'test');
+    const enabledAt = Date.now();
+    await setTenantStatus(scopeOf(tenant.id), 'active', 'test');
+    const cursor = await loadReconcileCursor(scopeOf(tenant.id));
+    expect(cursor?.sweptTo.getTime()).toBeGreaterThanOrEqual(enabledAt);
+    expect(cursor?.addedAt).toEqual(tenant.createdAt);
   });
 
   it("is each tenant's own: another tenant's scope neither sees nor moves it", async () => {

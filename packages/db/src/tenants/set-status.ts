@@ -1,5 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
+import { advanceReconcileCursor } from '../reconcile/cursor.js';
 import { tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 
@@ -7,7 +8,9 @@ export type SetStatusResult = { outcome: 'updated' } | { outcome: 'not_found' };
 
 /**
  * Enables or disables a tenant: a disabled tenant's webhooks are refused and its queued jobs fail.
- * A transaction: the audit entry is written only when the tenant's row was.
+ * Enabling moves its reconcile cursor to now, as adding it did: the tickets of the disabled time are
+ * not investigated unasked (`tenant reconcile --since` does). A transaction: the audit entry (and the
+ * cursor) are written only when the tenant's row was.
  */
 export async function setTenantStatus(
   scope: TenantScope,
@@ -22,6 +25,7 @@ export async function setTenantStatus(
       .where(eq(tenants.id, tenantId))
       .returning({ id: tenants.id });
     if (updated.length === 0) return { outcome: 'not_found' };
+    if (status === 'active') await advanceReconcileCursor({ ...scope, tx }, new Date());
     await recordAudit(
       { ...scope, tx },
       { actor, action: status === 'active' ? 'tenant.enabled' : 'tenant.disabled' },
