@@ -4,6 +4,7 @@ import type { CountsResult } from './scenarios/counts.js';
 import type { EndToEndResult } from './scenarios/end-to-end.js';
 import type { IntakeResult } from './scenarios/intake.js';
 import type { RetrievalResult } from './scenarios/retrieval.js';
+import type { SweepResult } from './scenarios/sweep.js';
 import type { WorkerPipelineResult } from './scenarios/worker-pipeline.js';
 
 export interface MachineInfo {
@@ -31,6 +32,7 @@ export interface BenchResults {
     counts?: CountsResult;
     retrieval?: RetrievalResult;
     retrievalAtScale?: RetrievalResult;
+    sweep?: SweepResult;
     memory?: { peakRssMb: Record<string, number> };
   };
   /** Scenarios that threw, with the reason; their targets count as missed. */

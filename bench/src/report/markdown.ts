@@ -1,5 +1,6 @@
 import type { LoadResult } from '../load.js';
 import type { BenchResults } from '../results.js';
+import type { SweepResult } from '../scenarios/sweep.js';
 
 const n = (v: number | undefined, digits = 1) =>
   v === undefined || !Number.isFinite(v)
@@ -24,6 +25,15 @@ export function targetsTable(r: BenchResults): string {
 
 function loadRow(name: string, l: LoadResult): string {
   return `| ${name} | ${n(l.requestsPerSecond, 0)} | ${n(l.p50Ms)} | ${n(l.p99Ms)} | ${l.requests.toLocaleString('en-US')} | ${l.errors} | ${n(l.cpuMicrosPerRequest, 0)} |`;
+}
+
+function sweepSection(s: SweepResult): string[] {
+  return [
+    `## 9. Reconcile sweep (${s.tenants.toLocaleString('en-US')} tenants, ${s.busyTenants} with one new ticket, one worker, every ${s.intervalSec} s)`,
+    '',
+    `SDP calls per idle tenant per interval, counted in the fake portal's call log (all of the idle tenants share one portal): **${n(s.callsPerIdleTenantPerInterval, 3)}** in the second sweep, ${n(s.firstSweepCallsPerIdleTenant, 3)} in the first. Each sweep, from its first list call to its last: ${s.sweepSeconds.map((v) => `${n(v, 1)} s`).join(', ')}; the second began ${n(s.observedIntervalSec, 1)} s after the first. The busy tenants' new tickets (no webhook sent) had their notes ${n(s.newTicketsNotedSec, 1)} s after the first sweep began.`,
+    '',
+  ];
 }
 
 /** bench/results/latest.md: what ran, where, and every number the targets were checked on. */
@@ -138,6 +148,7 @@ export function markdownSummary(r: BenchResults): string {
       '',
     );
   }
+  if (r.scenarios.sweep) out.push(...sweepSection(r.scenarios.sweep));
   if (r.failures.length > 0) {
     out.push('## Failures', '', ...r.failures.map((f) => `- ${f.scenario}: ${f.error}`), '');
   }

@@ -4,6 +4,7 @@ import { type BenchResults, resultsName } from '../results.js';
 import type { ConcurrencyLevel } from '../scenarios/concurrency.js';
 import type { CountsResult } from '../scenarios/counts.js';
 import type { RetrievalResult } from '../scenarios/retrieval.js';
+import type { SweepResult } from '../scenarios/sweep.js';
 import { checkTargets } from './targets.js';
 
 const load = (requestsPerSecond: number, p99Ms: number, errors = 0): LoadResult => ({
@@ -203,6 +204,46 @@ describe('checkTargets', () => {
       'retrieval p95, 2,000 tickets in one tenant': null,
       'retrieval p95, 10,000 tickets over 25 tenants': null,
     });
+  });
+});
+
+describe('checkTargets for the reconcile sweep', () => {
+  const sweep = (over: Partial<SweepResult>): SweepResult => ({
+    tenants: 1_005,
+    idleTenants: 1_000,
+    busyTenants: 5,
+    intervalSec: 30,
+    callsPerIdleTenantPerInterval: 1,
+    firstSweepCallsPerIdleTenant: 1,
+    sweepSeconds: [12, 9],
+    observedIntervalSec: 30,
+    newTicketsNotedSec: 14,
+    ...over,
+  });
+
+  it('holds an idle tenant to one SDP call per interval and 1,000 tenants to 60 s a sweep', () => {
+    expect(verdicts(results({ sweep: sweep({}) }))).toEqual({
+      'SDP calls per idle tenant per sweep interval': true,
+      'time to sweep 1,005 tenants (5 with a new ticket)': true,
+      'sweep start → note on each new ticket': null,
+    });
+    // A second call per tenant (1.001: one tenant in a thousand), a tenant not swept (0.999), the slowest sweep over 60 s.
+    for (const calls of [1.001, 0.999, 2])
+      expect(verdicts(results({ sweep: sweep({ callsPerIdleTenantPerInterval: calls }) }))).toMatchObject({
+        'SDP calls per idle tenant per sweep interval': false,
+      });
+    expect(verdicts(results({ sweep: sweep({ sweepSeconds: [12, 60.5] }) }))).toMatchObject({
+      'time to sweep 1,005 tenants (5 with a new ticket)': false,
+    });
+  });
+
+  it('reports the time of a smaller sweep (--quick) without checking it', () => {
+    const quick = checkTargets(
+      results({ sweep: sweep({ tenants: 203, idleTenants: 200, busyTenants: 3, sweepSeconds: [90] }) }),
+    );
+    const time = quick.find((t) => t.name === 'time to sweep 203 tenants (3 with a new ticket)');
+    expect(time?.pass).toBeNull();
+    expect(time?.measured).toBe('90.0 s (sweeps: 90.0 s)');
   });
 });
 

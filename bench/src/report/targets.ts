@@ -1,5 +1,6 @@
 import type { BenchResults } from '../results.js';
 import type { ConcurrencyLevel } from '../scenarios/concurrency.js';
+import type { SweepResult } from '../scenarios/sweep.js';
 
 export interface TargetCheck {
   name: string;
@@ -21,6 +22,10 @@ export const FAST_LLM_MS = 500;
 /** Tickets at which the retrieval targets apply; smaller runs (--quick) report without checking. */
 const RETRIEVAL_ONE_TENANT = 50_000;
 const RETRIEVAL_AT_SCALE = { tickets: 250_000, tenants: 25 };
+/** Tenants at which the sweep-time target applies; --quick sweeps fewer and reports without checking. */
+const SWEEP_TENANTS = 1_000;
+/** Half the default RECONCILE_INTERVAL_SECONDS (120): every tenant is swept well before the next tick. */
+const SWEEP_MAX_SECONDS = 60;
 
 const context = (name: string, measured: string, note?: string): TargetCheck => ({
   name,
@@ -45,11 +50,43 @@ export function findLevel(
 const share = (l: ConcurrencyLevel) =>
   `${fmt(l.shareOfIdeal * 100, 0)}% (${fmt(l.measuredPerSecond, 0)} of ${fmt(l.idealPerSecond, 0)}/s)`;
 
+/**
+ * The reconcile sweep: one SDP call per idle tenant per interval (its list call, counted in the fake
+ * portal's log: fewer means a tenant was not swept, more a call the sweep could do without), and every
+ * tenant swept within half the default interval.
+ */
+function sweepChecks(sweep: SweepResult | undefined): TargetCheck[] {
+  if (!sweep) return [];
+  const full = sweep.tenants >= SWEEP_TENANTS;
+  const slowest = Math.max(...sweep.sweepSeconds);
+  return [
+    {
+      name: 'SDP calls per idle tenant per sweep interval',
+      target: '1',
+      measured: `${fmt(sweep.callsPerIdleTenantPerInterval, 3)} (first sweep ${fmt(sweep.firstSweepCallsPerIdleTenant, 3)})`,
+      pass: sweep.callsPerIdleTenantPerInterval === 1,
+    },
+    {
+      name: `time to sweep ${thousands(sweep.tenants)} tenants (${sweep.busyTenants} with a new ticket)`,
+      target: `≤ ${SWEEP_MAX_SECONDS} s at ${thousands(SWEEP_TENANTS)}`,
+      measured: `${fmt(slowest, 1)} s (sweeps: ${sweep.sweepSeconds.map((s) => fmt(s, 1)).join(', ')} s)`,
+      pass: full ? slowest <= SWEEP_MAX_SECONDS : null,
+      ...(full ? {} : { note: `fewer than ${thousands(SWEEP_TENANTS)} tenants in this mode: not checked` }),
+    },
+    context(
+      'sweep start → note on each new ticket',
+      `${fmt(sweep.newTicketsNotedSec, 1)} s`,
+      `interval ${sweep.intervalSec} s, observed ${fmt(sweep.observedIntervalSec, 1)} s`,
+    ),
+  ];
+}
+
 /** The targets, checked against one run's numbers, with the context rows between them. */
 export function checkTargets(r: BenchResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const { intake, workerPipeline, concurrency, endToEnd, counts, retrieval, retrievalAtScale, memory } =
     r.scenarios;
+  checks.push(...sweepChecks(r.scenarios.sweep));
   if (intake) {
     checks.push({
       name: 'intake vs reference + guarantees',
