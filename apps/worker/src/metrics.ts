@@ -3,12 +3,14 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 // history: an ingest-history job added its ticket to the history (or skipped a disabled tenant's).
 // reconcile: a reconcile tick fanned out, or a tenant's sweep read its portal (reconcile-*.ts).
+// retention: the daily retention job ran (retention-sweep.ts).
 export type JobOutcome =
   | 'posted'
   | 'fallback'
   | 'already_posted'
   | 'history'
   | 'reconcile'
+  | 'retention'
   | 'retry'
   | 'failed';
 export type Stage = 'sdp_fetch' | 'context' | 'llm' | 'post_note';
@@ -53,6 +55,24 @@ function reconcileMetrics(registry: Registry) {
 }
 
 /**
+ * Rows the daily retention job removed, by table (RETENTION_TABLES: a closed set; no tenant label, so
+ * the series count does not grow with tenants). `feedback_comments` counts comments cleared.
+ */
+function retentionMetrics(registry: Registry) {
+  const removed = new Counter({
+    name: 'retention_rows_removed_total',
+    help: 'Rows the retention job removed past their age, by table (feedback_comments: comments cleared, votes kept)',
+    labelNames: ['table'] as const,
+    registers: [registry],
+  });
+  return {
+    observeRetentionRemoved(table: string, rows: number) {
+      removed.inc({ table }, rows);
+    },
+  };
+}
+
+/**
  * The worker's Prometheus metrics, one registry per worker. Labels come from closed sets, the
  * configured model names and the slugs of existing tenants (read from the database, never from a
  * payload), so the series count stays bounded.
@@ -61,7 +81,7 @@ export function createWorkerMetrics() {
   const registry = new Registry();
   const jobs = new Counter({
     name: 'enhance_jobs_total',
-    help: 'Job attempts by outcome (posted, fallback = context-only note, already_posted, history = a resolved ticket ingested, reconcile = a sweep tick or tenant sweep, retry, failed = given up)',
+    help: 'Job attempts by outcome (posted, fallback = context-only note, already_posted, history = a resolved ticket ingested, reconcile = a sweep tick or tenant sweep, retention = the daily retention job, retry, failed = given up)',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -130,6 +150,7 @@ export function createWorkerMetrics() {
       llmBudget.inc({ tenant, state });
     },
     ...reconcileMetrics(registry),
+    ...retentionMetrics(registry),
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
     countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
       return countedFetch(sdpRequests, inner);
