@@ -54,6 +54,41 @@ function reconcileMetrics(registry: Registry) {
   };
 }
 
+/** LLM tokens, estimated spend and budget decisions, by tenant slug and model. */
+function llmMetrics(registry: Registry) {
+  const llmTokens = new Counter({
+    name: 'llm_tokens_total',
+    help: 'LLM tokens used, by tenant slug, requested model and type (prompt or completion)',
+    labelNames: ['tenant', 'model', 'type'] as const,
+    registers: [registry],
+  });
+  const llmCost = new Counter({
+    name: 'llm_cost_usd_total',
+    help: 'Estimated LLM spend in US dollars (LLM_PRICES), by tenant slug and requested model',
+    labelNames: ['tenant', 'model'] as const,
+    registers: [registry],
+  });
+  const llmBudget = new Counter({
+    name: 'llm_budget_decisions_total',
+    help: 'Monthly token budget decisions per job by tenant slug: ok, soft (cheaper model), hard (no LLM call)',
+    labelNames: ['tenant', 'state'] as const,
+    registers: [registry],
+  });
+  return {
+    observeTokens(tenant: string, model: string, prompt: number | null, completion: number | null) {
+      if (prompt) llmTokens.inc({ tenant, model, type: 'prompt' }, prompt);
+      if (completion) llmTokens.inc({ tenant, model, type: 'completion' }, completion);
+    },
+    observeCost(tenant: string, model: string, usd: number | null) {
+      // Counted also when 0, so a tenant on a free model still has a series.
+      if (usd !== null && Number.isFinite(usd) && usd >= 0) llmCost.inc({ tenant, model }, usd);
+    },
+    observeBudget(tenant: string, state: 'ok' | 'soft' | 'hard') {
+      llmBudget.inc({ tenant, state });
+    },
+  };
+}
+
 /**
  * Rows the daily retention job removed, by table (RETENTION_TABLES: a closed set; no tenant label, so
  * the series count does not grow with tenants). `feedback_comments` counts comments cleared.
@@ -100,24 +135,6 @@ export function createWorkerMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
-  const llmTokens = new Counter({
-    name: 'llm_tokens_total',
-    help: 'LLM tokens used, by tenant slug, requested model and type (prompt or completion)',
-    labelNames: ['tenant', 'model', 'type'] as const,
-    registers: [registry],
-  });
-  const llmCost = new Counter({
-    name: 'llm_cost_usd_total',
-    help: 'Estimated LLM spend in US dollars (LLM_PRICES), by tenant slug and requested model',
-    labelNames: ['tenant', 'model'] as const,
-    registers: [registry],
-  });
-  const llmBudget = new Counter({
-    name: 'llm_budget_decisions_total',
-    help: 'Monthly token budget decisions per job by tenant slug: ok, soft (cheaper model), hard (no LLM call)',
-    labelNames: ['tenant', 'state'] as const,
-    registers: [registry],
-  });
   const sdpRequests = new Counter({
     name: 'sdp_requests_total',
     help: 'ServiceDesk Plus API calls by HTTP status ("error" when no answer arrived: timeout, refused, reset)',
@@ -138,17 +155,7 @@ export function createWorkerMetrics() {
     observeStage(stage: Stage, seconds: number) {
       stageDuration.observe({ stage }, seconds);
     },
-    observeTokens(tenant: string, model: string, prompt: number | null, completion: number | null) {
-      if (prompt) llmTokens.inc({ tenant, model, type: 'prompt' }, prompt);
-      if (completion) llmTokens.inc({ tenant, model, type: 'completion' }, completion);
-    },
-    observeCost(tenant: string, model: string, usd: number | null) {
-      // Counted also when 0, so a tenant on a free model still has a series.
-      if (usd !== null && Number.isFinite(usd) && usd >= 0) llmCost.inc({ tenant, model }, usd);
-    },
-    observeBudget(tenant: string, state: 'ok' | 'soft' | 'hard') {
-      llmBudget.inc({ tenant, state });
-    },
+    ...llmMetrics(registry),
     ...reconcileMetrics(registry),
     ...retentionMetrics(registry),
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
