@@ -256,6 +256,20 @@ describe('the floors the database keeps whatever the caller asks', () => {
   });
 });
 
+describe('the functions behind retention', () => {
+  it('remove nothing outside a tenant transaction: the app role cannot reach across tenants with them', async () => {
+    const tenant = await newTenant();
+    await addAudit(tenant, 'ancient', daysBefore(new Date(), 900));
+    const { rows } = await database.db.execute<{ n: number }>(
+      sql`select retention_remove_audit(now(), 10000) as n`,
+    );
+    expect(rows[0]?.n).toBe(0);
+    expect(await column(tenant, sql`select action from audit_log where action = 'ancient'`)).toEqual([
+      'ancient',
+    ]);
+  });
+});
+
 describe('monthsBefore', () => {
   it('clamps to the last day of a shorter month, as Postgres intervals do', () => {
     expect(iso(monthsBefore(new Date('2026-03-31T10:00:00Z'), 1))).toBe('2026-02-28T10:00:00.000Z');
