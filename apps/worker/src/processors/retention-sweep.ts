@@ -27,10 +27,11 @@ export interface RetentionSettings {
 }
 
 /**
- * 1,000 rows per statement: a batch of history tickets also removes their postings (about 50 each)
- * through the delete trigger, some 50,000 index rows, well inside the role's 30 s statement timeout
- * and short enough that the tenant's index lock (ticket_index_lock) never holds a webhook's insert
- * for long.
+ * 1,000 rows per statement: the batch of the CSV history import (apps/api/src/history/csv-history.ts),
+ * whose insert trigger does the same index work in the other direction (a ticket's postings and the
+ * tenant's term statistics), so a batch stays within the role's 30 s statement timeout wherever an
+ * import does, and the tenant's index lock (ticket_index_lock) is never held longer than an import
+ * holds it. Each batch commits on its own.
  */
 export const RETENTION_BATCH_SIZE = 1_000;
 
