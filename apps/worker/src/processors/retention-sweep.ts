@@ -48,7 +48,8 @@ export async function processRetentionSweep(job: Job, deps: RetentionDeps): Prom
   if (!retentionSweepSchema.safeParse(job.data ?? {}).success)
     throw new UnrecoverableError('Invalid retention job payload');
   if (!deps.retention) throw new UnrecoverableError('This worker has no retention settings');
-  const now = new Date(job.timestamp || Date.now());
+  // When it runs, not when the scheduler made it (the next day's job is made a day ahead).
+  const now = new Date();
   const batchSize = deps.retention.batchSize ?? RETENTION_BATCH_SIZE;
   const removed: RemovedRows = {};
   const tenants = await listTenants(deps.db);
