@@ -76,6 +76,7 @@ export function createEnhanceDeps(
     ...(redis ? { fairShare: fairShareOf(config, wiring, redis) } : {}),
     alertStorm: config.alertStorm,
     descriptionLimit: config.descriptionLimit,
+    retention: { defaults: config.retention },
     ...overrides,
   };
 }

@@ -3,12 +3,14 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 // history: an ingest-history job added its ticket to the history (or skipped a disabled tenant's).
 // reconcile: a reconcile tick fanned out, or a tenant's sweep read its portal (reconcile-*.ts).
+// retention: the daily retention job ran (retention-sweep.ts).
 export type JobOutcome =
   | 'posted'
   | 'fallback'
   | 'already_posted'
   | 'history'
   | 'reconcile'
+  | 'retention'
   | 'retry'
   | 'failed';
 export type Stage = 'sdp_fetch' | 'context' | 'llm' | 'post_note';
@@ -52,34 +54,8 @@ function reconcileMetrics(registry: Registry) {
   };
 }
 
-/**
- * The worker's Prometheus metrics, one registry per worker. Labels come from closed sets, the
- * configured model names and the slugs of existing tenants (read from the database, never from a
- * payload), so the series count stays bounded.
- */
-export function createWorkerMetrics() {
-  const registry = new Registry();
-  const jobs = new Counter({
-    name: 'enhance_jobs_total',
-    help: 'Job attempts by outcome (posted, fallback = context-only note, already_posted, history = a resolved ticket ingested, reconcile = a sweep tick or tenant sweep, retry, failed = given up)',
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-  });
-  const jobDuration = new Histogram({
-    name: 'enhance_job_duration_seconds',
-    help: 'Duration of enhancement job attempts by outcome',
-    labelNames: ['outcome'] as const,
-    // Dominated by the LLM: seconds to a minute, longer with retries.
-    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300],
-    registers: [registry],
-  });
-  const stageDuration = new Histogram({
-    name: 'enhance_stage_duration_seconds',
-    help: 'Duration of each pipeline stage: sdp_fetch, context (similar tickets), llm, post_note',
-    labelNames: ['stage'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers: [registry],
-  });
+/** LLM tokens, estimated spend and budget decisions, by tenant slug and model. */
+function llmMetrics(registry: Registry) {
   const llmTokens = new Counter({
     name: 'llm_tokens_total',
     help: 'LLM tokens used, by tenant slug, requested model and type (prompt or completion)',
@@ -96,6 +72,67 @@ export function createWorkerMetrics() {
     name: 'llm_budget_decisions_total',
     help: 'Monthly token budget decisions per job by tenant slug: ok, soft (cheaper model), hard (no LLM call)',
     labelNames: ['tenant', 'state'] as const,
+    registers: [registry],
+  });
+  return {
+    observeTokens(tenant: string, model: string, prompt: number | null, completion: number | null) {
+      if (prompt) llmTokens.inc({ tenant, model, type: 'prompt' }, prompt);
+      if (completion) llmTokens.inc({ tenant, model, type: 'completion' }, completion);
+    },
+    observeCost(tenant: string, model: string, usd: number | null) {
+      // Counted also when 0, so a tenant on a free model still has a series.
+      if (usd !== null && Number.isFinite(usd) && usd >= 0) llmCost.inc({ tenant, model }, usd);
+    },
+    observeBudget(tenant: string, state: 'ok' | 'soft' | 'hard') {
+      llmBudget.inc({ tenant, state });
+    },
+  };
+}
+
+/**
+ * Rows the daily retention job removed, by table (RETENTION_TABLES: a closed set; no tenant label, so
+ * the series count does not grow with tenants). `feedback_comments` counts comments cleared.
+ */
+function retentionMetrics(registry: Registry) {
+  const removed = new Counter({
+    name: 'retention_rows_removed_total',
+    help: 'Rows the retention job removed past their age, by table (feedback_comments: comments cleared, votes kept)',
+    labelNames: ['table'] as const,
+    registers: [registry],
+  });
+  return {
+    observeRetentionRemoved(table: string, rows: number) {
+      removed.inc({ table }, rows);
+    },
+  };
+}
+
+/**
+ * The worker's Prometheus metrics, one registry per worker. Labels come from closed sets, the
+ * configured model names and the slugs of existing tenants (read from the database, never from a
+ * payload), so the series count stays bounded.
+ */
+export function createWorkerMetrics() {
+  const registry = new Registry();
+  const jobs = new Counter({
+    name: 'enhance_jobs_total',
+    help: 'Job attempts by outcome (posted, fallback = context-only note, already_posted, history = a resolved ticket ingested, reconcile = a sweep tick or tenant sweep, retention = the daily retention job, retry, failed = given up)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const jobDuration = new Histogram({
+    name: 'enhance_job_duration_seconds',
+    help: 'Duration of enhancement job attempts by outcome',
+    labelNames: ['outcome'] as const,
+    // Dominated by the LLM: seconds to a minute, longer with retries.
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300],
+    registers: [registry],
+  });
+  const stageDuration = new Histogram({
+    name: 'enhance_stage_duration_seconds',
+    help: 'Duration of each pipeline stage: sdp_fetch, context (similar tickets), llm, post_note',
+    labelNames: ['stage'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
   const sdpRequests = new Counter({
@@ -118,18 +155,9 @@ export function createWorkerMetrics() {
     observeStage(stage: Stage, seconds: number) {
       stageDuration.observe({ stage }, seconds);
     },
-    observeTokens(tenant: string, model: string, prompt: number | null, completion: number | null) {
-      if (prompt) llmTokens.inc({ tenant, model, type: 'prompt' }, prompt);
-      if (completion) llmTokens.inc({ tenant, model, type: 'completion' }, completion);
-    },
-    observeCost(tenant: string, model: string, usd: number | null) {
-      // Counted also when 0, so a tenant on a free model still has a series.
-      if (usd !== null && Number.isFinite(usd) && usd >= 0) llmCost.inc({ tenant, model }, usd);
-    },
-    observeBudget(tenant: string, state: 'ok' | 'soft' | 'hard') {
-      llmBudget.inc({ tenant, state });
-    },
+    ...llmMetrics(registry),
     ...reconcileMetrics(registry),
+    ...retentionMetrics(registry),
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
     countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
       return countedFetch(sdpRequests, inner);

@@ -25,6 +25,7 @@ import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { observeJob } from './observe-job.js';
 import { createProcessors, isJobKind, type ProcessorEntry, type Processors } from './processors/index.js';
 import { scheduleReconcile } from './reconcile/scheduler.js';
+import { scheduleRetention } from './retention/scheduler.js';
 
 export interface RunningWorker {
   worker: Worker;
@@ -74,6 +75,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   );
   const reconcile = await scheduleReconcile(queue, config.reconcileIntervalSeconds);
   logger.info({ reconcile, intervalSeconds: config.reconcileIntervalSeconds }, 'reconcile sweep');
+  await scheduleRetention(queue);
 
   const processors = createProcessors(deps);
 

@@ -100,6 +100,11 @@ const DEFINER_FUNCTIONS = [
   // Billing and feedback reports across tenants: aggregates only.
   'tenant_usage(timestamptz, timestamptz)',
   'feedback_rates(timestamptz)',
+  // Retention (migration 0012): the only deletes of audit entries, enhancements and feedback
+  // comments, by age and above each function's floor, of the tenant the transaction is scoped to.
+  'retention_remove_audit(timestamptz, integer)',
+  'retention_clear_feedback_comments(timestamptz, integer)',
+  'retention_remove_enhancements(timestamptz, integer)',
 ];
 
 async function ensureAppRole(client: pg.Client, role: string, password: string | undefined): Promise<void> {

@@ -119,6 +119,11 @@ describe('the application role cannot get around row-level security', () => {
     ).toEqual([
       // Aggregates for metrics and billing: counts, tokens and cost per tenant, no text.
       { name: 'feedback_rates', config: ['search_path=pg_catalog, public'] },
+      // Retention (migration 0012): the only deletes of audit entries, enhancements and feedback
+      // comments, by age above each function's floor, of the tenant the transaction is scoped to.
+      { name: 'retention_clear_feedback_comments', config: ['search_path=pg_catalog, public'] },
+      { name: 'retention_remove_audit', config: ['search_path=pg_catalog, public'] },
+      { name: 'retention_remove_enhancements', config: ['search_path=pg_catalog, public'] },
       { name: 'tenant_directory', config: ['search_path=pg_catalog, public'] },
       { name: 'tenant_usage', config: ['search_path=pg_catalog, public'] },
       { name: 'webhook_tenant', config: ['search_path=pg_catalog, public'] },

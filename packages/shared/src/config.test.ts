@@ -52,6 +52,31 @@ describe('loadConfig', () => {
     );
   });
 
+  it('keeps everything for ever by default, and refuses enhancement retention below the floor', () => {
+    expect(loadConfig({ ...worker }, 'worker').retention).toEqual({
+      historyMonths: 0,
+      enhancementDays: 0,
+      auditDays: 0,
+      feedbackCommentDays: 0,
+    });
+    const set = {
+      RETENTION_HISTORY_MONTHS: '24',
+      RETENTION_ENHANCEMENT_DAYS: '400',
+      RETENTION_AUDIT_DAYS: '365',
+    };
+    expect(loadConfig({ ...worker, ...set }, 'worker').retention).toMatchObject({
+      historyMonths: 24,
+      enhancementDays: 400,
+      auditDays: 365,
+    });
+    expect(() => loadConfig({ ...worker, RETENTION_ENHANCEMENT_DAYS: '3' }, 'worker')).toThrow(
+      /RETENTION_ENHANCEMENT_DAYS.*at least 7/,
+    );
+    expect(() => loadConfig({ ...worker, RETENTION_AUDIT_DAYS: '-1' }, 'worker')).toThrow(
+      /RETENTION_AUDIT_DAYS/,
+    );
+  });
+
   it('applies defaults and returns a frozen, typed object', () => {
     const config = loadConfig({ ...worker }, 'worker');
     expect(config.concurrency).toBe(20);

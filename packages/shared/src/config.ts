@@ -8,6 +8,7 @@ import {
   type RedisMode,
   RedisUrlError,
 } from './redis-url.js';
+import { MAX_RETENTION_DAYS, MAX_RETENTION_MONTHS, MIN_ENHANCEMENT_DAYS } from './retention.js';
 
 /**
  * Every environment variable the processes read, parsed once at startup.
@@ -116,6 +117,24 @@ function redisProblems(env: Env): string[] {
   const problem = redisUrlProblem(env.REDIS_URL, mode as RedisMode);
   return problem ? [`REDIS_URL: ${problem}`] : [];
 }
+
+/**
+ * The installation's retention defaults (docs/data-lifecycle.md), applied daily by the worker; a
+ * tenant's own setting (`tenant retention`) beats them. 0 keeps for ever: the default of each, so an
+ * upgrade removes nothing until an operator decides. Read by the worker (which applies them) and the
+ * admin CLI (which shows a tenant's effective policy).
+ */
+const retention = {
+  RETENTION_HISTORY_MONTHS: int(0, 0, MAX_RETENTION_MONTHS),
+  // 0, or at least MIN_ENHANCEMENT_DAYS: an enhancement is how the reconcile sweep knows a ticket
+  // was handled (packages/shared/src/retention.ts).
+  RETENTION_ENHANCEMENT_DAYS: int(0, 0, MAX_RETENTION_DAYS).refine(
+    (n) => n === 0 || n >= MIN_ENHANCEMENT_DAYS,
+    `must be 0 (keep) or at least ${MIN_ENHANCEMENT_DAYS}`,
+  ),
+  RETENTION_AUDIT_DAYS: int(0, 0, MAX_RETENTION_DAYS),
+  RETENTION_FEEDBACK_COMMENT_DAYS: int(0, 0, MAX_RETENTION_DAYS),
+};
 
 const encryption = {
   ENCRYPTION_KEY: base64Key,
@@ -268,6 +287,7 @@ const schemas = {
     // webhook was lost, or a poll-mode tenant's ticket, gets its note. At most an hour: longer breaks
     // the promise of a note "within one interval" in any useful sense.
     RECONCILE_INTERVAL_SECONDS: int(120, 0, 3_600),
+    ...retention,
     ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
     ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
     // Longer descriptions are cut before the LLM sees them; the note says so. At most 4,000: the
@@ -286,6 +306,7 @@ const schemas = {
     SDP_TIMEOUT_MS: int(15_000, 1_000, 120_000),
     // The SDP backfill's pace: on-prem portals share their capacity with technicians at work.
     SDP_BACKFILL_REQUESTS_PER_SECOND: int(5, 1, 100),
+    ...retention,
     // A tenant's ServiceDesk Plus credentials for `tenant add` and `tenant set-credentials`: from the
     // environment (or standard input), never from flags, which show in `ps` and shell history.
     SDP_TECHNICIAN_KEY: z.string().optional(),
@@ -412,6 +433,7 @@ function workerConfig(e: Parsed<'worker'>) {
       breakerCooldownMs: e.BREAKER_COOLDOWN_MS,
     },
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
+    retention: retentionConfig(e),
     alertStorm: {
       enabled: e.ALERT_STORM_DEDUPE === 'true',
       windowSeconds: e.ALERT_STORM_WINDOW_SECONDS,
@@ -419,6 +441,16 @@ function workerConfig(e: Parsed<'worker'>) {
     descriptionLimit: e.TICKET_DESCRIPTION_LIMIT,
     contextSourceTimeoutMs: e.CONTEXT_SOURCE_TIMEOUT_MS,
     kbCacheTtlMs: e.KB_CACHE_TTL_MS,
+  };
+}
+
+/** The installation's retention defaults (0: keep for ever), in the shape of a tenant's policy. */
+function retentionConfig(e: Parsed<'worker'> | Parsed<'admin'>) {
+  return {
+    historyMonths: e.RETENTION_HISTORY_MONTHS,
+    enhancementDays: e.RETENTION_ENHANCEMENT_DAYS,
+    auditDays: e.RETENTION_AUDIT_DAYS,
+    feedbackCommentDays: e.RETENTION_FEEDBACK_COMMENT_DAYS,
   };
 }
 
@@ -435,6 +467,7 @@ function adminConfig(e: Parsed<'admin'>) {
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     sdpTimeoutMs: e.SDP_TIMEOUT_MS,
     backfillRequestsPerSecond: e.SDP_BACKFILL_REQUESTS_PER_SECOND,
+    retention: retentionConfig(e),
     sdpCredentialEnv: {
       SDP_TECHNICIAN_KEY: e.SDP_TECHNICIAN_KEY,
       SDP_CLIENT_ID: e.SDP_CLIENT_ID,

@@ -10,6 +10,7 @@ export * from './reconcile-jobs.js';
 export * from './redis-policy.js';
 export * from './redis-url.js';
 export * from './response-limit.js';
+export * from './retention.js';
 export * from './secret-box.js';
 export * from './signature.js';
 export * from './telemetry.js';

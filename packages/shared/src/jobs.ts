@@ -25,6 +25,8 @@ const EVENTS_OF_KIND = {
    */
   'reconcile-tick': [],
   'reconcile-tenant': [],
+  /** Retention (retention.ts): made once a day by a BullMQ job scheduler, never by a webhook. */
+  'retention-sweep': [],
 } as const;
 
 /**
@@ -73,6 +75,9 @@ export const reconcileTenantSchema = z.object({
 
 export type ReconcileTenantJob = z.infer<typeof reconcileTenantSchema>;
 
+/** The daily retention job carries nothing: it reads every tenant's policy when it runs. */
+export const retentionSweepSchema = z.object({});
+
 /**
  * Every job kind in one place: its name, the events that produce it and its payload's schema. The
  * API names a job by its event (jobKindForEvent); the worker's processor map is typed over this
@@ -83,6 +88,7 @@ export const JOB_KINDS = {
   'ingest-history': { events: EVENTS_OF_KIND['ingest-history'], payload: eventJobSchema },
   'reconcile-tick': { events: EVENTS_OF_KIND['reconcile-tick'], payload: reconcileTickSchema },
   'reconcile-tenant': { events: EVENTS_OF_KIND['reconcile-tenant'], payload: reconcileTenantSchema },
+  'retention-sweep': { events: EVENTS_OF_KIND['retention-sweep'], payload: retentionSweepSchema },
 } as const satisfies Record<keyof typeof EVENTS_OF_KIND, { events: readonly string[]; payload: z.ZodType }>;
 
 export type JobKind = keyof typeof JOB_KINDS;
@@ -92,6 +98,7 @@ export const ENHANCE_JOB = 'enhance-ticket' satisfies JobKind;
 export const HISTORY_JOB = 'ingest-history' satisfies JobKind;
 export const RECONCILE_TICK_JOB = 'reconcile-tick' satisfies JobKind;
 export const RECONCILE_TENANT_JOB = 'reconcile-tenant' satisfies JobKind;
+export const RETENTION_JOB = 'retention-sweep' satisfies JobKind;
 
 /** The job kind a webhook event (one of WEBHOOK_EVENTS) becomes. */
 export function jobKindForEvent(event: string): JobKind {

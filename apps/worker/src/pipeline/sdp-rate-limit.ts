@@ -22,6 +22,8 @@ export const SDP_CALLS_UP_FRONT: Record<JobKind, number> = {
   // A tenant's sweep reserves each page's list call itself (reserveSweepCall in
   // processors/reconcile-tenant.ts), so that over budget it stops instead of waiting.
   'reconcile-tenant': 0,
+  // Retention only reads and deletes Postgres rows.
+  'retention-sweep': 0,
 };
 
 // A call past the up-front reservation waits at most this long for its token, then the job fails

@@ -34,6 +34,7 @@ import { renderNote } from '../pipeline/render-note.js';
 import { sdpLinks } from '../pipeline/sdp-links.js';
 import type { SweepQueue } from '../reconcile/queue-missed.js';
 import { readJobPayload, withFinalSdpRefusals } from './job-errors.js';
+import type { RetentionSettings } from './retention-sweep.js';
 
 export interface EnhanceDeps {
   db: Db;
@@ -57,6 +58,8 @@ export interface EnhanceDeps {
   descriptionLimit?: number;
   /** The events queue the reconcile sweep queues into (reconcile-*.ts); the worker sets it. */
   sweepQueue?: SweepQueue;
+  /** The installation's retention defaults for the daily retention job (retention-sweep.ts). */
+  retention?: RetentionSettings;
 }
 
 export type EnhanceResult =

@@ -5,6 +5,7 @@ import { type EnhanceDeps, type EnhanceResult, processEnhanceTicket } from './en
 import { type IngestHistoryResult, processIngestHistory } from './ingest-history.js';
 import { processReconcileTenant, type ReconcileTenantResult } from './reconcile-tenant.js';
 import { processReconcileTick, type ReconcileTickResult } from './reconcile-tick.js';
+import { processRetentionSweep, type RetentionSweepResult } from './retention-sweep.js';
 
 /** What each job kind's processor returns (BullMQ stores it as the job's return value). */
 export interface JobResults {
@@ -12,6 +13,7 @@ export interface JobResults {
   'ingest-history': IngestHistoryResult;
   'reconcile-tick': ReconcileTickResult;
   'reconcile-tenant': ReconcileTenantResult;
+  'retention-sweep': RetentionSweepResult;
 }
 
 export interface ProcessorEntry<K extends JobKind> {
@@ -38,6 +40,7 @@ export function createProcessors(deps: EnhanceDeps): Processors {
     },
     'reconcile-tick': { run: (job) => processReconcileTick(job, deps), outcome: reconcileOutcome },
     'reconcile-tenant': { run: (job) => processReconcileTenant(job, deps), outcome: reconcileOutcome },
+    'retention-sweep': { run: (job) => processRetentionSweep(job, deps), outcome: () => 'retention' },
   };
 }
 

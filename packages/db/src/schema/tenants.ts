@@ -36,6 +36,12 @@ export const tenants = pgTable(
     budgetModel: text('budget_model'),
     // Accepted webhooks per minute for this tenant; null: the installation's WEBHOOK_RATE_LIMIT_PER_MINUTE.
     webhookRateLimitPerMinute: integer('webhook_rate_limit_per_minute'),
+    // Retention (`tenant retention`, applied daily by the worker's retention job): null follows the
+    // installation's RETENTION_* default, 0 keeps for ever whatever the default, N removes past N.
+    retentionHistoryMonths: integer('retention_history_months'),
+    retentionEnhancementDays: integer('retention_enhancement_days'),
+    retentionAuditDays: integer('retention_audit_days'),
+    retentionFeedbackCommentDays: integer('retention_feedback_comment_days'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -52,6 +58,17 @@ export const tenants = pgTable(
     check(
       'tenants_webhook_rate_limit_positive',
       sql`${t.webhookRateLimitPerMinute} is null or ${t.webhookRateLimitPerMinute} > 0`,
+    ),
+    check('tenants_retention_history_months_range', sql`${t.retentionHistoryMonths} between 0 and 1200`),
+    // 0 (keep) or at least the floor of packages/db/src/retention/policy.ts (MIN_ENHANCEMENT_DAYS).
+    check(
+      'tenants_retention_enhancement_days_range',
+      sql`${t.retentionEnhancementDays} = 0 or ${t.retentionEnhancementDays} between 7 and 36500`,
+    ),
+    check('tenants_retention_audit_days_range', sql`${t.retentionAuditDays} between 0 and 36500`),
+    check(
+      'tenants_retention_feedback_comment_days_range',
+      sql`${t.retentionFeedbackCommentDays} between 0 and 36500`,
     ),
   ],
 );

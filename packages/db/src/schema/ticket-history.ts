@@ -32,6 +32,8 @@ export const ticketHistory = pgTable(
   (t) => [
     unique('ticket_history_tenant_external_unique').on(t.tenantId, t.externalId),
     index('ticket_history_search_idx').using('gin', t.search),
+    // Retention finds a tenant's tickets past their age in batches (packages/db/src/retention/).
+    index('ticket_history_tenant_age_idx').on(t.tenantId, sql`coalesce(${t.resolvedAt}, ${t.createdAt})`),
   ],
 );
 

@@ -23,6 +23,11 @@ export interface TenantSettings {
   budgetSoftLimitPercent?: number;
   /** null: the installation's LLM_BUDGET_MODEL. */
   budgetModel?: string | null;
+  // Retention (`tenant retention`): null follows the installation's RETENTION_* default, 0 keeps for ever.
+  retentionHistoryMonths?: number | null;
+  retentionEnhancementDays?: number | null;
+  retentionAuditDays?: number | null;
+  retentionFeedbackCommentDays?: number | null;
 }
 
 /**

@@ -29,3 +29,20 @@ export function httpUrl(value: string, flag: string): string {
   }
   throw new AdminError(`${flag} must be an http(s) URL, got "${value}"`, 2);
 }
+
+/** A number from `min` to `max` (a whole one when `integer`), or a usage error (exit 2) naming the flag. */
+export function numberOption(
+  value: string,
+  flag: string,
+  min: number,
+  max: number,
+  integer: boolean,
+): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n)))
+    throw new AdminError(
+      `${flag} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got "${value}"`,
+      2,
+    );
+  return n;
+}

@@ -1,20 +1,11 @@
 import { type TenantSettings, updateTenantSettings } from '@ai-agents/db';
 import type { Command } from 'commander';
 import { AdminError, tenantBySlug, withContext } from '../context.js';
+import { numberOption as number } from './options.js';
 
 function onOff(value: string, flag: string): boolean {
   if (value === 'on' || value === 'off') return value === 'on';
   throw new AdminError(`${flag} must be on or off, got "${value}"`, 2);
-}
-
-function number(value: string, flag: string, min: number, max: number, integer: boolean): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n)))
-    throw new AdminError(
-      `${flag} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got "${value}"`,
-      2,
-    );
-  return n;
 }
 
 interface Options {

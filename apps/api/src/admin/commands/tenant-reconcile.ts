@@ -1,7 +1,7 @@
-import { findTenantBySlug } from '@ai-agents/db';
+import { effectiveRetention, findTenantBySlug, loadRetentionOverrides } from '@ai-agents/db';
 import { tenantSweepJob } from '@ai-agents/shared';
 import type { Command } from 'commander';
-import { AdminError } from '../context.js';
+import { type AdminContext, AdminError } from '../context.js';
 import { withQueue } from './jobs.js';
 import { dateOption } from './options.js';
 
@@ -28,6 +28,7 @@ export function registerTenantReconcileCommand(tenant: Command): void {
         if (!found) throw new AdminError(`no tenant with slug "${slug}"`);
         if (found.status !== 'active')
           throw new AdminError(`tenant "${slug}" is disabled; enable it first (tenant enable ${slug})`);
+        await refuseBeforeRetention(ctx, found.id, since);
         const spec = tenantSweepJob({ tenantId: found.id, since: since.getTime() }, Date.now());
         const job = await queue.add(spec.name, spec.data, spec.opts);
         const queued = job.id === spec.opts.jobId;
@@ -39,4 +40,20 @@ export function registerTenantReconcileCommand(tenant: Command): void {
         );
       });
     });
+}
+
+/**
+ * A sweep knows a request was handled by its enhancement; retention removes enhancements older than
+ * the tenant's enhancement days (docs/data-lifecycle.md), so a sweep from before then would
+ * investigate those requests again and post a second note on each.
+ */
+async function refuseBeforeRetention(ctx: AdminContext, tenantId: string, since: Date): Promise<void> {
+  const overrides = await loadRetentionOverrides({ db: ctx.database.db, tenantId });
+  if (!overrides) return;
+  const days = effectiveRetention(ctx.config.retention, overrides).enhancementDays;
+  if (days > 0 && since.getTime() < Date.now() - days * 86_400_000)
+    throw new AdminError(
+      `--since is more than ${days} days ago: enhancements older than that are removed by retention, so their tickets would get a second note`,
+      2,
+    );
 }

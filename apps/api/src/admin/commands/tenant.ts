@@ -8,6 +8,7 @@ import { registerTenantChangeCommands } from './tenant-change.js';
 import { registerTenantCredentialsCommand } from './tenant-credentials.js';
 import { registerTenantInspectCommands } from './tenant-inspect.js';
 import { registerTenantReconcileCommand } from './tenant-reconcile.js';
+import { registerTenantRetentionCommand } from './tenant-retention.js';
 
 export function registerTenantCommands(program: Command, io: AdminIo): void {
   const tenant = program.command('tenant').description('manage tenants (client companies)');
@@ -86,6 +87,7 @@ export function registerTenantCommands(program: Command, io: AdminIo): void {
   registerTenantChangeCommands(tenant);
   registerTenantCredentialsCommand(tenant, io);
   registerTenantReconcileCommand(tenant);
+  registerTenantRetentionCommand(tenant);
 }
 
 /** A flag kept only to refuse it with the way to pass the secret instead (refuseSecretFlags). */
