@@ -1,4 +1,4 @@
-import { removeAsRetentionDoes } from '@ai-agents/sandbox';
+import { removeAsRetentionDoes, waitFor } from '@ai-agents/sandbox';
 import { takeTokens } from '@ai-agents/shared';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Stack, startRunningStack } from '../kit/stack.js';
@@ -156,8 +156,12 @@ describe('one note per ticket', () => {
     const body = { event: 'request.created', event_id: t.eventId, request: { id: t.requestId } };
     // The completed job is gone as retention removes it (removeAsRetentionDoes), and the API is a
     // new process.
-    const finished = (await stack.queue.getJobs(['completed'])).find((j) => j.data.eventId === t.eventId);
-    expect(finished).toBeDefined();
+    // The row is posted a moment before BullMQ moves the job to the completed set: wait for both.
+    const finished = await waitFor(
+      async () => (await stack.queue.getJobs(['completed'])).find((j) => j.data.eventId === t.eventId),
+      15_000,
+      'the completed job',
+    );
     await removeAsRetentionDoes(
       stack.redis,
       { prefix: stack.queue.opts.prefix ?? 'bull', name: stack.queue.name },
