@@ -1,44 +1,31 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTestTls } from '@ai-agents/sandbox';
+import { ConfigError, loadConfig, MAX_CA_FILE_BYTES, readCaBundle } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
-import { MAX_CA_FILE_BYTES, readCaBundle } from './extra-ca.js';
+
+// EXTRA_CA_FILE as the configuration reads it; test/deploy/extra-ca.test.ts runs the processes with it.
 
 let dir = '';
 let ca = '';
 let caKey = '';
+let removeTls = async () => {};
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'extra-ca-'));
-  // A private CA as an operator's PKI makes one (openssl is what the TLS tests use too).
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=Contoso Internal Root',
-    ],
-    { cwd: dir, stdio: 'ignore' },
-  );
-  ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
-  caKey = readFileSync(join(dir, 'ca.key'), 'utf8');
+  // A private CA as an operator's PKI makes one (openssl, as the other TLS tests).
+  const made = await createTestTls();
+  if (!made) throw new Error('openssl is needed for the EXTRA_CA_FILE tests (apt-get install openssl)');
+  removeTls = made.remove;
+  ca = made.ca;
+  caKey = readFileSync(join(made.dir, 'ca.key'), 'utf8');
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  await removeTls();
+});
 
 function file(name: string, content: string | Buffer): string {
   const path = join(dir, name);
