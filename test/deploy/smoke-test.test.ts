@@ -25,6 +25,7 @@ interface DemoStack {
 const databaseName = `aiagents_smoke_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 let demo: ChildProcess;
 let stack: DemoStack;
+let demoLog: () => string;
 
 /** The script as an operator runs it; asynchronous, so the proxy below answers meanwhile. */
 function smokeWith(env: Record<string, string>, ...args: string[]) {
@@ -71,6 +72,7 @@ async function startPublicProxy(apiUrl: string): Promise<{ url: string; server: 
 beforeAll(async () => {
   const started = spawnDemo(databaseName, '--keep-running');
   demo = started.child;
+  demoLog = started.log;
   // The demo prints exactly one JSON line on stdout once the stack is up (its progress goes to stderr).
   stack = await new Promise<DemoStack>((resolve, reject) => {
     const lines = createInterface({ input: demo.stdout as NodeJS.ReadableStream });
@@ -147,6 +149,17 @@ describe('scripts/smoke-test.sh against the demo stack', () => {
       proxy.server.closeAllConnections();
       await new Promise((resolve) => proxy.server.close(resolve));
     }
+  });
+
+  it("the note's feedback link opens on the demo's own API, not on localhost:3000", async () => {
+    const link = /"helpful\? Yes" link, served by this demo's API: (\S+)/.exec(demoLog())?.[1];
+    expect(link, demoLog()).toMatch(
+      new RegExp(`^${stack.api_url.replaceAll('.', '\\.')}/v1/feedback\\?token=`),
+    );
+    // What a technician's click shows: the feedback page, not a connection error.
+    const page = await fetch(link as string);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
   it('the worker of the stack serves /health, /ready and its metrics', async () => {
