@@ -1,4 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { createTestTls, REPO_ROOT, TECHNICIAN_KEY, type TestTls, waitFor } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../kit/stack.js';
@@ -14,8 +15,7 @@ beforeAll(async () => {
   const made = await createTestTls();
   if (!made) throw new Error('openssl is needed for the private CA test (apt-get install openssl)');
   certs = made;
-  const tls = { cert: certs.certFile, key: certs.keyFile };
-  const pem = { cert: await read(tls.cert), key: await read(tls.key) };
+  const pem = { cert: await readFile(certs.certFile, 'utf8'), key: await readFile(certs.keyFile, 'utf8') };
   stack = await startStack({ sdp: { technicianKeys: [TECHNICIAN_KEY], tls: pem }, llm: { tls: pem } });
   await stack.startApi();
 });
@@ -24,11 +24,6 @@ afterAll(async () => {
   await stack?.close();
   await certs?.remove();
 });
-
-async function read(path: string): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  return readFile(path, 'utf8');
-}
 
 /**
  * `tenant check` as an operator runs it: the built CLI, its own process. Asynchronous: the fake
@@ -54,7 +49,7 @@ describe('a ServiceDesk Plus and an LLM behind a private certificate authority',
     expect(res.status).toBe(202);
     await waitFor(
       () => (worker.output().includes('UNABLE_TO_VERIFY_LEAF_SIGNATURE') ? true : undefined),
-      20_000,
+      45_000,
       'the worker to report the unverified certificate',
     );
     expect(stack.sdp.notes(request.id)).toHaveLength(0);
@@ -64,13 +59,13 @@ describe('a ServiceDesk Plus and an LLM behind a private certificate authority',
     expect(check.status).toBe(1);
     expect(check.stderr).toContain('network error (UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     expect(check.stderr).toContain('Trust it with EXTRA_CA_FILE');
-  });
+  }, 120_000);
 
   it('with EXTRA_CA_FILE the note is posted over verified TLS, and tenant check passes', async () => {
     await stack.spawnWorker({ EXTRA_CA_FILE: certs.caFile });
     const { request, res } = await stack.ticket('Printer on floor 3 offline', 'ca-trusted');
     expect(res.status).toBe(202);
-    const [row] = await stack.settled(['ca-trusted'], 30_000);
+    const [row] = await stack.settled(['ca-trusted'], 60_000);
     expect(row?.status).toBe('posted');
     expect(stack.sdp.notes(request.id)).toHaveLength(1);
     // The LLM was asked over the same verified TLS (the note is the model's, not the fallback).
@@ -79,7 +74,7 @@ describe('a ServiceDesk Plus and an LLM behind a private certificate authority',
     const check = await tenantCheck({ EXTRA_CA_FILE: certs.caFile });
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
-  });
+  }, 120_000);
 
   it('a worker whose EXTRA_CA_FILE is not mounted does not start, and says which file', () => {
     const missing = `${certs.dir}/not-mounted.pem`;
@@ -91,5 +86,5 @@ describe('a ServiceDesk Plus and an LLM behind a private certificate authority',
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`- EXTRA_CA_FILE: ${missing} cannot be read (ENOENT)`);
-  });
+  }, 60_000);
 });
