@@ -324,3 +324,20 @@ describe('docker-compose.prod.yml (single-host production)', () => {
     }
   });
 });
+
+describe('docker-compose.prod.yml: a private certificate authority', () => {
+  it('passes EXTRA_CA_FILE to the api (admin CLI) and worker, and its commented mount lands where the example points', () => {
+    for (const name of ['api', 'worker']) {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's interpolation, read as written.
+      expect(prod.services[name]?.environment?.EXTRA_CA_FILE).toBe('${EXTRA_CA_FILE:-}');
+    }
+    // Optional: commented out, so a host without a private CA needs no file; uncommented, read-only.
+    const mount = readRepoFile('docker-compose.prod.yml').match(
+      /^ {2}# {3}- \.\/extra-ca\.pem:(\S+):ro$/m,
+    )?.[1];
+    expect(mount).toBe('/etc/ai-agents/ca/extra-ca.pem');
+    expect(readRepoFile('.env.prod.example')).toMatch(
+      new RegExp(`set ${mount?.replaceAll('.', '\\.')} here\\.[^\\n]*\\n(#[^\\n]*\\n)*EXTRA_CA_FILE=\\n`),
+    );
+  });
+});

@@ -68,6 +68,7 @@ interface Container {
   livenessProbe?: { httpGet?: { path: string } };
   readinessProbe?: { httpGet?: { path: string } };
   lifecycle?: { preStop?: { sleep?: { seconds: number } } };
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
 }
 interface PodSpec {
   serviceAccountName: string;
@@ -77,6 +78,7 @@ interface PodSpec {
   topologySpreadConstraints?: unknown[];
   initContainers?: Container[];
   containers: Container[];
+  volumes?: Array<{ name: string; configMap?: { name: string; optional?: boolean } }>;
 }
 interface DeploymentObject extends K8sObject {
   spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { spec: PodSpec } };
@@ -342,6 +344,32 @@ describe('production overlay', () => {
     expect(JSON.stringify(apiIngress?.spec)).toContain('"kubernetes.io/metadata.name":"ingress-nginx"');
     const egressPorts = policies.flatMap((p) => (p.spec.egress ?? []).flatMap((e) => e.ports ?? []));
     expect([...new Set(egressPorts.map((p) => p.port))].sort((a, b) => a - b)).toEqual([53, 443, 5432, 6379]);
+  });
+
+  it('mounts the optional private-CA ConfigMap read-only in every container, where EXTRA_CA_FILE points', () => {
+    const settings = find<{ data: Record<string, string> }>('ConfigMap', 'ai-agents').data;
+    // Off by default; the documented value lies inside the mount.
+    expect(settings.EXTRA_CA_FILE).toBe('');
+    const documented = readRepoFile('deploy/k8s/base/configmap.yaml').match(
+      /set (\/etc\/\S+\.pem) here/,
+    )?.[1];
+    expect(documented).toBe('/etc/ai-agents/ca/extra-ca.pem');
+    for (const deployment of deployments) {
+      const pod = deployment.spec.template.spec;
+      expect(pod.volumes).toContainEqual({
+        name: 'extra-ca',
+        configMap: { name: 'ai-agents-extra-ca', optional: true },
+      });
+      for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
+        const mount = container.volumeMounts?.find((m) => m.name === 'extra-ca');
+        expect(mount, `${deployment.metadata.name}/${container.name}`).toEqual({
+          name: 'extra-ca',
+          mountPath: '/etc/ai-agents/ca',
+          readOnly: true,
+        });
+        expect(documented?.startsWith(`${mount?.mountPath}/`)).toBe(true);
+      }
+    }
   });
 
   it('has a Secret template with every key the pods read, and no values', () => {

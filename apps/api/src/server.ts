@@ -1,7 +1,15 @@
-import { asyncStdout, createLogger, loadConfigOrExit, startTelemetry } from '@ai-agents/shared';
+import {
+  asyncStdout,
+  createLogger,
+  loadConfigOrExit,
+  startTelemetry,
+  trustExtraCertificateAuthorities,
+} from '@ai-agents/shared';
 import closeWithGrace from 'close-with-grace';
 
 const config = loadConfigOrExit(process.env, 'api');
+// Before any connection: the OTLP exporter, or Postgres and Redis over TLS, may sit behind a private CA.
+trustExtraCertificateAuthorities(config.extraCaCertificates);
 
 // One line per request: written asynchronously, so logging does not block the event loop on write().
 const logger = createLogger({ name: 'api', level: config.logLevel }, asyncStdout());

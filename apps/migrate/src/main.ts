@@ -1,5 +1,5 @@
 import { runMigrations } from '@ai-agents/db';
-import { ConfigError, createLogger, loadConfig } from '@ai-agents/shared';
+import { ConfigError, createLogger, loadConfig, trustExtraCertificateAuthorities } from '@ai-agents/shared';
 
 /**
  * Applies migrations and the application role's grants, then exits: 0 when the schema is current,
@@ -17,6 +17,8 @@ async function main(): Promise<number> {
     }
     throw error;
   }
+  // A Postgres whose TLS certificate a private CA signed (sslmode=verify-full).
+  trustExtraCertificateAuthorities(config.extraCaCertificates);
   const logger = createLogger({ name: 'migrate', level: config.logLevel });
   try {
     await runMigrations({

@@ -1,7 +1,14 @@
-import { createLogger, loadConfigOrExit, startTelemetry } from '@ai-agents/shared';
+import {
+  createLogger,
+  loadConfigOrExit,
+  startTelemetry,
+  trustExtraCertificateAuthorities,
+} from '@ai-agents/shared';
 import closeWithGrace from 'close-with-grace';
 
 const config = loadConfigOrExit(process.env, 'worker');
+// Before any connection: an on-premises ServiceDesk Plus (or the LLM) behind a private CA (EXTRA_CA_FILE).
+trustExtraCertificateAuthorities(config.extraCaCertificates);
 
 const logger = createLogger({ name: 'worker', level: config.logLevel });
 // Tracing starts before the worker's modules load, so pg, ioredis and fetch are instrumented.

@@ -110,6 +110,12 @@ function noteAsText(html: string): string {
     .trim();
 }
 
+/** The note's first feedback link (its "Yes"), as a technician's browser would open it. */
+function feedbackLink(html: string): string | undefined {
+  const href = /href="([^"]*\/v1\/feedback\?[^"]*)"/.exec(html)?.[1];
+  return href?.replaceAll('&amp;', '&');
+}
+
 async function shutdown(): Promise<void> {
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups.length = 0;
@@ -198,6 +204,8 @@ async function main(): Promise<void> {
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: `ai-agents-demo-${slug}`,
     ENCRYPTION_KEY: encryptionKey,
+    // The note's feedback links point here: this demo's own API, not the default localhost:3000.
+    PUBLIC_BASE_URL: apiUrl,
   };
 
   const api = await run(`starting the API on ${apiUrl}`, async () => {
@@ -274,6 +282,8 @@ async function main(): Promise<void> {
   process.stderr.write(
     `\n── Internal note posted on request ${request.id} (${edition === 'cloud' ? 'Cloud' : 'on-premises'} portal, show_to_requester: ${note.show_to_requester}) ──\n${noteAsText(note.description)}\n\n`,
   );
+  const feedback = feedbackLink(note.description);
+  if (feedback) say(`the note's "helpful? Yes" link, served by this demo's API: ${feedback}`);
 
   if (keepRunning) {
     process.stdout.write(

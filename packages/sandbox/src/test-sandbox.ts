@@ -1,6 +1,6 @@
 import { createDatabase, type Database } from '@ai-agents/db';
 import { createSecretBox, type SecretBox } from '@ai-agents/shared';
-import { type FakeLlm, startFakeLlm } from './fake-llm/index.js';
+import { type FakeLlm, type FakeLlmOptions, startFakeLlm } from './fake-llm/index.js';
 import {
   type FakeServiceDesk,
   type FakeServiceDeskOptions,
@@ -22,6 +22,8 @@ export interface SandboxOptions {
   env?: Record<string, string>;
   /** The fake ServiceDesk Plus; default: on-premises, accepting TECHNICIAN_KEY. */
   sdp?: FakeServiceDeskOptions;
+  /** The fake LLM; default: http on 127.0.0.1. */
+  llm?: FakeLlmOptions;
   /** The tenant's ServiceDesk Plus base URL (default: the fake's own URL), e.g. through a TCP proxy. */
   sdpUrl?: (sdp: FakeServiceDesk) => string;
   /** The tenant; default: contoso, on-premises with TECHNICIAN_KEY on the fake. */
@@ -43,7 +45,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
   const sdp: FakeServiceDesk = await startFakeServiceDesk(
     options.sdp ?? { technicianKeys: [TECHNICIAN_KEY] },
   );
-  const llm: FakeLlm = await startFakeLlm();
+  const llm: FakeLlm = await startFakeLlm(options.llm);
   const encryptionKey = randomEncryptionKey();
   const box: SecretBox = createSecretBox(encryptionKey);
   const { tenant, webhookSecret } = await testTenant(database.db, box, {

@@ -8,14 +8,30 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && error.name === 'TimeoutError';
 }
 
+/**
+ * OpenSSL's codes (as Node reports them) for a certificate chain that ends at no trusted root: what
+ * a portal behind a private certificate authority answers until EXTRA_CA_FILE names that authority.
+ */
+const UNTRUSTED_CHAIN_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+]);
+
 /** undici reports "fetch failed" and keeps the useful part (ECONNREFUSED, ENOTFOUND...) in `cause`. */
 function networkDetail(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   if (isRecord(cause) || cause instanceof Error) {
     const code = 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
     const message = 'message' in cause && typeof cause.message === 'string' ? cause.message : undefined;
-    if (message) return code && !message.includes(code) ? `${code} ${message}` : message;
-    if (code) return code;
+    const hint =
+      code && UNTRUSTED_CHAIN_CODES.has(code)
+        ? '; signed by a private certificate authority? Trust it with EXTRA_CA_FILE'
+        : '';
+    if (message) return `${code && !message.includes(code) ? `${code} ${message}` : message}${hint}`;
+    if (code) return `${code}${hint}`;
   }
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isDevelopmentSecret } from './development-values.js';
+import { CaBundleError, readCaBundle } from './extra-ca.js';
 import { DEFAULT_LLM_PRICES, modelPricesSchema } from './llm-prices.js';
 import {
   effectiveQueuePrefix,
@@ -78,6 +79,23 @@ const base64Key = z
 const common = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // A PEM bundle of private certificate authorities trusted besides the system's, for every outbound
+  // TLS connection (ServiceDesk Plus, Zoho accounts, the LLM, Postgres or Redis over TLS). Read and
+  // checked here, so a missing or wrong file stops the process with the other configuration errors
+  // (extra-ca.ts says why NODE_EXTRA_CA_CERTS alone is not enough). Empty counts as unset.
+  EXTRA_CA_FILE: z
+    .string()
+    .default('')
+    .transform((path, ctx): readonly string[] => {
+      if (path === '') return [];
+      try {
+        return readCaBundle(path);
+      } catch (error) {
+        if (!(error instanceof CaBundleError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+        return z.NEVER;
+      }
+    }),
 };
 
 const database = {
@@ -345,7 +363,13 @@ type ConfigFor<C extends Component> = C extends 'api'
       : MigrateConfig;
 
 function commonConfig(e: Parsed<Component>) {
-  return { nodeEnv: e.NODE_ENV, isProduction: e.NODE_ENV === 'production', logLevel: e.LOG_LEVEL };
+  return {
+    nodeEnv: e.NODE_ENV,
+    isProduction: e.NODE_ENV === 'production',
+    logLevel: e.LOG_LEVEL,
+    // EXTRA_CA_FILE's certificates (PEM); the entry point trusts them (trustExtraCertificateAuthorities).
+    extraCaCertificates: e.EXTRA_CA_FILE,
+  };
 }
 
 function serviceConfig(e: Parsed<'api'> | Parsed<'worker'>) {

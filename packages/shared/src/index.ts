@@ -1,6 +1,7 @@
 export * from './config.js';
 export * from './development-values.js';
 export * from './event-enqueue.js';
+export * from './extra-ca.js';
 export * from './feedback-token.js';
 export * from './jobs.js';
 export * from './llm-prices.js';

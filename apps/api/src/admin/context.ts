@@ -1,7 +1,13 @@
 import type { Readable } from 'node:stream';
 import { createDatabase, type Database, findTenantBySlug, type TenantSummary } from '@ai-agents/db';
 import type { TenantClientDeps } from '@ai-agents/servicedesk';
-import { type AdminConfig, createSecretBox, loadConfig, type SecretBox } from '@ai-agents/shared';
+import {
+  type AdminConfig,
+  createSecretBox,
+  loadConfig,
+  type SecretBox,
+  trustExtraCertificateAuthorities,
+} from '@ai-agents/shared';
 import { createRedisClient } from '@ai-agents/shared/redis';
 import type { Command } from 'commander';
 import { terminalJson, terminalText } from './terminal-text.js';
@@ -39,6 +45,8 @@ export interface AdminContext {
 export async function withContext<T>(command: Command, fn: (ctx: AdminContext) => Promise<T>): Promise<T> {
   const options = command.optsWithGlobals<{ json?: boolean; actor?: string }>();
   const config = loadConfig(process.env, 'admin');
+  // `tenant check` and `tenant add` reach an on-premises portal behind a private CA (EXTRA_CA_FILE).
+  trustExtraCertificateAuthorities(config.extraCaCertificates);
   const database = createDatabase({ url: config.databaseUrl, max: 2, applicationName: 'ai-agents-admin' });
   const json = Boolean(options.json);
   try {

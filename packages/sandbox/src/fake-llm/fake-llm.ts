@@ -14,6 +14,8 @@ export interface FakeLlmOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** PEM certificate and key: answer over https, as OpenAI and most in-house gateways do. */
+  tls?: { cert: string; key: string };
 }
 
 export interface LlmCall {
@@ -67,6 +69,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   const server = await startHttpServer((req, res) => handle(state, req, res), {
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
+    ...(opts.tls ? { tls: opts.tls } : {}),
   });
   return {
     url: `${server.url}/v1`,
