@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import pg from 'pg';
 
@@ -133,7 +134,7 @@ async function loadTestcontainers() {
 async function startPostgres(image: string, say?: (line: string) => void): Promise<Started> {
   const { GenericContainer, Wait } = await loadTestcontainers();
   say?.(`nothing answers for Postgres: starting ${image} with testcontainers`);
-  const password = crypto.randomUUID();
+  const password = randomUUID();
   const container = await new GenericContainer(image)
     .withEnvironment({ POSTGRES_PASSWORD: password, PGDATA: '/var/lib/postgresql/data/pgdata' })
     // Throwaway data: in memory, and no fsync (the official image passes these flags to postgres).
