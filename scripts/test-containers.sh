@@ -96,12 +96,27 @@ fi
 
 # ---- 2. images ----------------------------------------------------------------------------------
 
+# What makes a stand-in: the entrypoint and the package list. Recorded as a label on the image, so a
+# stand-in left by an older version of this script is replaced, and an official image (no label) kept.
+STANDIN_PACKAGES=postgresql-15,redis-server
+STANDIN_KEY=$( (
+  echo "$SUITE $STANDIN_PACKAGES"
+  cat "$ROOT/scripts/postgres-standin-entrypoint.sh"
+) | sha256sum | cut -c1-12)
+
+usable() {
+  local label
+  label=$(engine image inspect --format '{{index .Config.Labels "ai-agents.standin"}}' "$1" 2>/dev/null) || return 1
+  [ -z "$label" ] || [ "$label" = "$STANDIN_KEY" ] || [ "$label" = "<no value>" ]
+}
+
 present_or_pulled() {
-  engine image inspect "$1" >/dev/null 2>&1 && return
+  usable "$1" && return
   timeout 120 "${ENGINE_COMMAND[@]}" pull -q "$1" >/dev/null 2>&1
 }
 
-# A Debian root filesystem with PostgreSQL 15 and Redis, as a tarball (cached).
+# A Debian root filesystem with Debian's PostgreSQL 15 and Redis, as a tarball (cached: debootstrap
+# takes minutes).
 standin_rootfs() {
   local cache="$ROOT/.tools/images" tarball
   tarball="$cache/debian-$SUITE-postgresql-redis.tar"
@@ -111,8 +126,8 @@ standin_rootfs() {
     mkdir -p "$cache"
     local dir
     dir=$(mktemp -d "$cache/rootfs.XXXXXX")
-    echo "debootstrap --variant=minbase --include=postgresql-15,redis-server $SUITE ${DEBIAN_MIRROR:-}" >&2
-    if ! debootstrap --variant=minbase --include=postgresql-15,redis-server "$SUITE" "$dir" \
+    echo "debootstrap --variant=minbase --include=$STANDIN_PACKAGES $SUITE ${DEBIAN_MIRROR:-}" >&2
+    if ! debootstrap --variant=minbase --include="$STANDIN_PACKAGES" "$SUITE" "$dir" \
       ${DEBIAN_MIRROR:+"$DEBIAN_MIRROR"} >"$WORK/debootstrap.log" 2>&1; then
       tail -n 20 "$WORK/debootstrap.log" >&2
       rm -rf "$dir"
@@ -121,10 +136,22 @@ standin_rootfs() {
     # No cluster of the package's own (the entrypoint makes one in PGDATA), no caches or documentation.
     rm -rf "$dir"/etc/postgresql/15/main "$dir"/var/lib/postgresql/15 "$dir"/var/cache/apt/archives/*.deb \
       "$dir"/var/lib/apt/lists/* "$dir"/usr/share/doc/* "$dir"/usr/share/man/* "$dir"/usr/share/locale/* "$dir"/dev/*
-    install -m 755 "$ROOT/scripts/postgres-standin-entrypoint.sh" "$dir/usr/local/bin/docker-entrypoint.sh"
     tar --numeric-owner -C "$dir" -cf "$tarball.partial" .
     mv "$tarball.partial" "$tarball"
     rm -rf "$dir"
+  fi
+  echo "$tarball"
+}
+
+# The cached root filesystem plus this checkout's entrypoint, as one tarball for import.
+standin_tarball() {
+  local tarball="$WORK/standin.tar"
+  if [ ! -f "$tarball" ]; then
+    cp "$(standin_rootfs)" "$tarball.partial"
+    mkdir -p "$WORK/entry/usr/local/bin"
+    install -m 755 "$ROOT/scripts/postgres-standin-entrypoint.sh" "$WORK/entry/usr/local/bin/docker-entrypoint.sh"
+    tar --numeric-owner --owner=0 --group=0 -C "$WORK/entry" -rf "$tarball.partial" ./usr/local/bin/docker-entrypoint.sh
+    mv "$tarball.partial" "$tarball"
   fi
   echo "$tarball"
 }
@@ -135,7 +162,8 @@ import_standin() {
   local name=$1 full
   shift
   case "$name" in */*) full=$name ;; *) full=docker.io/library/$name ;; esac
-  engine import "$@" "$(standin_rootfs)" "$full" >"$WORK/import.log" 2>&1 || {
+  engine import --change "LABEL ai-agents.standin=$STANDIN_KEY" "$@" "$(standin_tarball)" "$full" \
+    >"$WORK/import.log" 2>&1 || {
     cat "$WORK/import.log" >&2
     fail "could not import the stand-in $full"
   }
@@ -143,13 +171,21 @@ import_standin() {
 }
 
 say "images $POSTGRES_IMAGE and $REDIS_IMAGE"
-present_or_pulled "$POSTGRES_IMAGE" && echo "$POSTGRES_IMAGE: present or pulled" ||
+if present_or_pulled "$POSTGRES_IMAGE"; then
+  echo "$POSTGRES_IMAGE: present or pulled"
+else
   import_standin "$POSTGRES_IMAGE" --change 'ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/bin:/usr/bin:/bin' \
     --change 'ENV PGDATA=/var/lib/postgresql/data' --change 'ENTRYPOINT ["docker-entrypoint.sh"]' \
     --change 'CMD ["postgres"]' --change 'EXPOSE 5432' --change 'STOPSIGNAL SIGINT'
-present_or_pulled "$REDIS_IMAGE" && echo "$REDIS_IMAGE: present or pulled" ||
+fi
+if present_or_pulled "$REDIS_IMAGE"; then
+  echo "$REDIS_IMAGE: present or pulled"
+else
+  # The official image's redis-server accepts connections from outside the container; Debian's keeps
+  # protected mode on, which refuses them without a password.
   import_standin "$REDIS_IMAGE" --change 'USER redis' --change 'WORKDIR /var/lib/redis' --change 'EXPOSE 6379' \
     --change 'CMD ["redis-server", "--bind", "*", "-::*", "--protected-mode", "no"]'
+fi
 
 # ---- 3. the test files, with nothing where the tests look -----------------------------------------
 
