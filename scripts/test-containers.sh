@@ -73,7 +73,8 @@ start_podman_service() {
   . "$ROOT/scripts/podman-store.sh"
   use_podman_store "$ROOT"
   local socket="$WORK/podman.sock"
-  engine system service --time=0 "unix://$socket" >"$WORK/podman-service.log" 2>&1 &
+  # Started directly, not through engine(): $! is then podman itself, which cleanup stops.
+  "${ENGINE_COMMAND[@]}" system service --time=0 "unix://$socket" >"$WORK/podman-service.log" 2>&1 &
   SERVICE_PID=$!
   export DOCKER_HOST="unix://$socket"
   for _ in $(seq 1 50); do
