@@ -172,6 +172,9 @@ async function startRedis(image: string, say?: (line: string) => void): Promise<
   const { GenericContainer, Wait } = await loadTestcontainers();
   say?.(`nothing answers for Redis: starting ${image} with testcontainers`);
   const container = await new GenericContainer(image)
+    // Throwaway data: no snapshots, whose failed background save would make Redis refuse writes
+    // (stop-writes-on-bgsave-error); outside connections allowed, as the official image allows them.
+    .withCommand(['redis-server', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'])
     .withExposedPorts(6379)
     .withWaitStrategy(Wait.forListeningPorts())
     .withStartupTimeout(CONTAINER_START_TIMEOUT_MS)
