@@ -20,6 +20,8 @@ export default defineConfig({
   },
   test: {
     include: ['{apps,packages}/*/{src,test}/**/*.test.ts', 'bench/src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Postgres and Redis for the whole run: the local servers, or containers (test/kit/global-setup.ts).
+    globalSetup: ['test/kit/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration files each create their own database and queue names, so they may run in parallel;

@@ -122,24 +122,10 @@ case "$ENGINE" in
       apt_install podman runc ||
         cannot_run "no Docker daemon answers and Podman with runc is not installed (apt-get install podman runc, as root)"
     fi
-    # A store and configuration of this script's own: nothing it builds or starts mixes with other
-    # Podman users of the machine, and everything in it may be removed. The default runtime crun
-    # fails on this kind of machine's cgroups, so runc; containers cannot raise their open-files limit
-    # here, so no default ulimits; cgroupfs, as there is no systemd.
-    PODMAN_HOME="$ROOT/.tools/containers"
-    mkdir -p "$PODMAN_HOME/storage" "$PODMAN_HOME/run" "$PODMAN_HOME/tmp"
-    cat >"$PODMAN_HOME/containers.conf" <<EOF
-[containers]
-default_ulimits = []
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "runc"
-tmp_dir = "$PODMAN_HOME/tmp"
-EOF
-    export CONTAINERS_CONF="$PODMAN_HOME/containers.conf"
-    ENGINE_COMMAND=(podman --root "$PODMAN_HOME/storage" --runroot "$PODMAN_HOME/run" --runtime runc)
+    # A store of the repository's own, runc, cgroupfs, no default ulimits (scripts/podman-store.sh).
+    # shellcheck source=scripts/podman-store.sh
+    . "$ROOT/scripts/podman-store.sh"
+    use_podman_store "$ROOT"
     ;;
   *) cannot_run "CONTAINER_ENGINE must be docker or podman, got \"$ENGINE\"" ;;
 esac

@@ -12,6 +12,7 @@ import { addHistory, createDatabase, createTenant, ensureDatabase } from '@ai-ag
 import { createSecretBox, signWebhook } from '@ai-agents/shared';
 import { DEMO_HISTORY, DEMO_TICKET } from './demo-tickets.js';
 import { startFakeLlm, startFakeServiceDesk } from './index.js';
+import { findOrStartServices, testServiceSettings } from './test-services.js';
 import {
   freePort,
   LOCAL_APP_PASSWORD,
@@ -41,8 +42,6 @@ const DEMO_OAUTH = {
   refreshToken: '1000.demo-refresh-token',
 };
 const env = process.env;
-const databaseUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/ai_agents_demo';
-const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const useOpenAi = Boolean(env.OPENAI_API_KEY);
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -121,7 +120,25 @@ async function shutdown(): Promise<void> {
   cleanups.length = 0;
 }
 
+/**
+ * DATABASE_URL / REDIS_URL when given; else the local servers when they answer; else Postgres and
+ * Redis containers started with testcontainers (test-services.ts, the images the tests use), stopped
+ * when the demo ends: a newcomer with Node and a container engine needs nothing else.
+ */
+async function findServices(): Promise<{ databaseUrl: string; redisUrl: string }> {
+  const services = await findOrStartServices({
+    ...testServiceSettings(env),
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    say,
+  });
+  cleanups.push(() => services.stop());
+  const databaseUrl = env.DATABASE_URL ?? withDatabase(services.databaseUrl, 'ai_agents_demo');
+  return { databaseUrl, redisUrl: services.redisUrl };
+}
+
 async function main(): Promise<void> {
+  const { databaseUrl, redisUrl } = await run('finding Postgres and Redis', findServices);
   const databaseName = new URL(databaseUrl).pathname.slice(1) || 'ai_agents_demo';
   const ownerUrl = withDatabase(databaseUrl, databaseName);
   const appUrl = withDatabase(databaseUrl, databaseName, {

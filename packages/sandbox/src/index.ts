@@ -7,5 +7,6 @@ export * from './private-redis-cluster.js';
 export { seededRandom } from './seeded-random.js';
 export * from './tcp-proxy.js';
 export * from './test-sandbox.js';
+export * from './test-services.js';
 export * from './test-tenant.js';
 export * from './testing.js';

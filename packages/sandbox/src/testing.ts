@@ -8,7 +8,8 @@ import { dropDatabase, ensureDatabase, runMigrations } from '@ai-agents/db';
 
 /**
  * Real Postgres and Redis for integration tests: TEST_DATABASE_URL / TEST_REDIS_URL when set, the
- * local servers otherwise. Each test file gets its own database and queue prefix, so files can run
+ * local servers otherwise. Under vitest both are always set: its global setup found the local servers
+ * or started containers (test-services.ts, test/kit/global-setup.ts). Each test file gets its own database and queue prefix, so files can run
  * in parallel and again without cleaning up after each other.
  */
 
