@@ -59,7 +59,7 @@ export async function saveTicketVectors(
   await inTenant(scope, 'statement', (tx) =>
     tx.execute(sql`
       insert into ticket_vectors (tenant_id, history_id, model_id, vector)
-      select ${scope.tenantId}, h, ${modelId}, v from unnest(${ids}::uuid[], ${blobs}::bytea[]) as t(h, v)
+      select ${scope.tenantId}, h, ${modelId}, v from unnest(${sql.param(ids)}::uuid[], ${sql.param(blobs)}::bytea[]) as t(h, v)
       on conflict (tenant_id, model_id, history_id) do update set vector = excluded.vector`),
   );
 }

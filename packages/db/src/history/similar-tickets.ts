@@ -52,7 +52,7 @@ export async function historyTicketsByExternalIds(
   const result = await inTenant(scope, 'statement', (tx) =>
     tx.execute<{ external_id: string; subject: string; resolution: string; category: string | null }>(sql`
       select external_id, subject, resolution, category from ticket_history
-       where external_id = any(${externalIds}::text[])`),
+       where external_id = any(${sql.param(externalIds)}::text[])`),
   );
   const byId = new Map(result.rows.map((r) => [r.external_id, r]));
   return externalIds.flatMap((id) => {
