@@ -105,6 +105,12 @@ export function createWorkerMetrics() {
     registers: [registry],
   });
   const breaker = breakerGauge(registry);
+  const bm25Only = new Counter({
+    name: 'retrieval_bm25_only_total',
+    help: 'Similar-ticket searches answered by BM25 alone, by reason (no_model, small_history, embedder_failed, embedder_timeout)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
 
   return {
     registry,
@@ -130,6 +136,7 @@ export function createWorkerMetrics() {
       llmBudget.inc({ tenant, state });
     },
     ...reconcileMetrics(registry),
+    bm25Only,
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
     countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
       return countedFetch(sdpRequests, inner);

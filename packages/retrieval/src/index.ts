@@ -9,6 +9,7 @@ export {
 } from './fusion.js';
 export { fitLsa, LSA_DIMENSIONS, type LsaModel, lsaEmbedder, lsaRefitDue } from './lsa.js';
 export { decodeLsaFit, encodeLsaFit } from './lsa-fit-blob.js';
+export { createRetrieval, type Retrieval } from './retrieval.js';
 export {
   type Bm25OnlyReason,
   type FusedSearchOptions,
