@@ -1,5 +1,6 @@
 import {
   dropEmbeddingModelsExcept,
+  historySize,
   historyTexts,
   historyWithoutVectors,
   listEmbeddingModels,
@@ -10,6 +11,7 @@ import {
 import type { Embedder } from './embedder.js';
 import { fitLsa, lsaEmbedder, lsaRefitDue } from './lsa.js';
 import { decodeLsaFit, encodeLsaFit } from './lsa-fit-blob.js';
+import { MIN_HISTORY_FOR_EMBEDDINGS } from './similar-tickets.js';
 
 /*
  * A tenant's embeddings kept in step with its history: fit (LSA) at backfill and CSV import, refit
@@ -30,21 +32,23 @@ export async function currentLsaEmbedder(scope: TenantScope): Promise<Embedder |
 /**
  * Fits a new LSA model on the tenant's whole history when there is none yet, `force` is set, or the
  * history has grown by a fifth since the fit; then embeds the whole history under it and drops older
- * models. Returns the model id now in use.
+ * models. Returns the model id now in use, or null while the history is too small to fit on.
  */
 export async function refreshTenantLsa(
   scope: TenantScope,
   options: { force?: boolean } = {},
 ): Promise<string | null> {
-  const history = await historyTexts(scope);
-  if (history.length === 0) return null;
   const [newest] = await listEmbeddingModels(scope);
   // An embeddings-API model is the tenant's choice: re-embedding it is that embedder's job.
   if (newest && !newest.fit) return newest.modelId;
-  if (newest && !options.force && !lsaRefitDue(newest, history.length)) {
-    await embedMissing(scope, lsaEmbedder(decodeLsaFit(newest.fit ?? Buffer.alloc(0))));
+  // Checked on the history's size (one row) first: this runs after every ticket added.
+  if (newest?.fit && !options.force && !lsaRefitDue(newest, await historySize(scope))) {
+    await embedMissing(scope, lsaEmbedder(decodeLsaFit(newest.fit)));
     return newest.modelId;
   }
+  const history = await historyTexts(scope);
+  // Too few tickets to learn which words go together: BM25 alone until there are more.
+  if (history.length < MIN_HISTORY_FOR_EMBEDDINGS) return null;
   const model = fitLsa(history.map((h) => h.text));
   await saveEmbeddingModel(scope, {
     modelId: model.modelId,

@@ -23,6 +23,7 @@ export interface TruncatedSvd {
 
 export function truncatedSvd(rows: SparseRow[], termCount: number, k: number, seed = 1): TruncatedSvd {
   const l = Math.min(k + OVERSAMPLING, termCount);
+  if (l === 0) return { components: new Float32Array(0), k: 0 };
   let z = orthonormalColumns(gaussianBlock(termCount, l, seed), termCount, l);
   for (let i = 0; i < ITERATIONS; i++) z = orthonormalColumns(gram(rows, z, termCount, l), termCount, l);
   // Rayleigh-Ritz: eigenvectors of Zᵀ XᵀX Z rotate Z onto the singular directions, largest first.

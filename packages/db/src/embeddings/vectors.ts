@@ -25,6 +25,14 @@ export async function historyTexts(scope: TenantScope): Promise<HistoryText[]> {
   return result.rows.map((r) => ({ historyId: r.id, externalId: r.external_id, text: r.text }));
 }
 
+/** How many tickets the tenant's history holds (kept by the ticket_history triggers; one row read). */
+export async function historySize(scope: TenantScope): Promise<number> {
+  const result = await inTenant(scope, 'statement', (tx) =>
+    tx.execute<{ docs: string | number | null }>(sql`select (select docs from ticket_history_stats) as docs`),
+  );
+  return Number(result.rows[0]?.docs ?? 0);
+}
+
 /** History tickets without a vector under `modelId` (new since the fit, or all after a model change). */
 export async function historyWithoutVectors(
   scope: TenantScope,
