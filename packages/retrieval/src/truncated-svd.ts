@@ -12,8 +12,9 @@ import type { SparseRow } from './tf-idf.js';
  */
 
 const OVERSAMPLING = 10;
-// Four passes give the top-100 subspace of a 50,000-ticket history to within the eval's noise.
-const ITERATIONS = 4;
+// Two passes: leave-one-out on dev, LSA alone scores precision@5 0.725 with two and 0.722 with four,
+// and each pass costs two sparse products over the whole history.
+const ITERATIONS = 2;
 
 export interface TruncatedSvd {
   /** terms × k, row-major: a term's loadings on the k components. */
