@@ -26,6 +26,9 @@ export interface EvalRow {
   id: string;
   text: string;
   label: string;
+  /** The history ticket a query must not find (itself, or the ticket a paraphrase was written from). */
+  excludeId?: string;
+  language?: string;
 }
 
 export interface Rankings {
@@ -43,8 +46,9 @@ export async function evalEmbedder(name: EmbedderName, history: EvalRow[]): Prom
   );
 }
 
-/** Both rankings for every query row; cosine is empty without an embedder. */
+/** Both rankings for every query row over the history; cosine is empty without an embedder. */
 export async function collectRankings(
+  history: EvalRow[],
   rows: EvalRow[],
   embedder: Embedder | null,
   bm25: (row: EvalRow) => Promise<Ranked[]>,
@@ -52,15 +56,19 @@ export async function collectRankings(
 ): Promise<Rankings[]> {
   const index = embedder
     ? new VectorIndex(
-        rows.map((r) => r.id),
-        await embedder.embed(rows.map((r) => r.text)),
+        history.map((r) => r.id),
+        await embedder.embed(history.map((r) => r.text)),
         embedder.dimensions,
       )
     : null;
   const byId = new Map<string, Rankings>();
   await forEach(rows, async (row) => {
     const cosine = index
-      ? index.search((await (embedder as Embedder).embed([row.text]))[0] as Float32Array, CANDIDATES, row.id)
+      ? index.search(
+          (await (embedder as Embedder).embed([row.text]))[0] as Float32Array,
+          CANDIDATES,
+          row.excludeId ?? row.id,
+        )
       : [];
     byId.set(row.id, { row, bm25: await bm25(row), cosine });
   });
@@ -99,4 +107,27 @@ export function bestWeight(
     if (precision > best.precision + 1e-9) best = { weight, precision };
   }
   return best;
+}
+
+/** precision@5 per language of the queries (and over all of them). */
+export function paraphraseReport(
+  rankings: Rankings[],
+  labels: Map<string, string>,
+  config: FusionConfig,
+): Record<string, number> {
+  const languages = [...new Set(rankings.map((r) => r.row.language ?? '?'))].sort();
+  const report: Record<string, number> = { all: round3(precisionAt5(rankings, labels, config)) };
+  for (const language of languages)
+    report[language] = round3(
+      precisionAt5(
+        rankings.filter((r) => (r.row.language ?? '?') === language),
+        labels,
+        config,
+      ),
+    );
+  return report;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

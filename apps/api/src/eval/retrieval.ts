@@ -21,8 +21,10 @@ import {
   collectRankings,
   EMBEDDERS,
   type EmbedderName,
+  type EvalRow,
   evalEmbedder,
   FUSIONS,
+  paraphraseReport,
   precisionAt5,
 } from './retrieval-fusion.js';
 
@@ -33,6 +35,9 @@ import {
  *   npm run eval:retrieval -- --csv FILE            precision@5 (leave-one-out) of what an installation
  *       gets by default: the LSA embedder fused with BM25 (weighted, BM25 weight LSA_BM25_WEIGHT)
  *     [--embedder lsa|openai|none] [--fusion weighted|rrf|none] [--bm25-weight W]
+ *     [--paraphrases FILE]   also precision@5 per language of paraphrases (columns id,source_id,
+ *       language,text,topic_group) asked of the same history, the source ticket left out; the set of
+ *       80 (English, German, French, Spanish) is apps/api/src/eval/data/multilingual-paraphrases.csv
  *     [--sweep]   also the BM25 weight (0, 0.1, … 1) with the best precision@5: how the default was chosen
  *   npm run bench:retrieval -- --csv FILE [--tickets 50000] [--queries 1000]
  * A developer tool like the test helpers: it reads TEST_DATABASE_URL / DATABASE_URL (an admin
@@ -60,6 +65,7 @@ async function main(): Promise<void> {
       fusion: { type: 'string', default: 'weighted' },
       'bm25-weight': { type: 'string', default: String(LSA_BM25_WEIGHT) },
       sweep: { type: 'boolean', default: false },
+      paraphrases: { type: 'string' },
       // Leaves the scratch database in place (its name on stderr) to inspect query plans.
       'keep-database': { type: 'boolean', default: false },
     },
@@ -89,6 +95,7 @@ interface EvalOptions {
   fusion: FusionMethod;
   bm25Weight: number;
   sweep: boolean;
+  paraphrases?: string;
 }
 
 function evalOptions(values: {
@@ -96,6 +103,7 @@ function evalOptions(values: {
   fusion?: string;
   'bm25-weight'?: string;
   sweep?: boolean;
+  paraphrases?: string;
 }) {
   const embedder = values.embedder as EmbedderName;
   const fusion = values.fusion as FusionMethod;
@@ -104,7 +112,8 @@ function evalOptions(values: {
     throw new UsageError(`--embedder must be one of ${EMBEDDERS.join(', ')}`);
   if (!FUSIONS.includes(fusion)) throw new UsageError(`--fusion must be one of ${FUSIONS.join(', ')}`);
   if (!(bm25Weight >= 0 && bm25Weight <= 1)) throw new UsageError('--bm25-weight must be between 0 and 1');
-  return { embedder, fusion, bm25Weight, sweep: values.sweep === true } satisfies EvalOptions;
+  const paraphrases = values.paraphrases ? { paraphrases: values.paraphrases } : {};
+  return { embedder, fusion, bm25Weight, sweep: values.sweep === true, ...paraphrases } satisfies EvalOptions;
 }
 
 async function evaluate(
@@ -123,18 +132,21 @@ async function evaluate(
   const embedder = await evalEmbedder(options.embedder, rows);
   process.stderr.write(`embedder ready in ${Date.now() - started} ms; querying…\n`);
   const scope = { db: scratch.app.db, tenantId };
-  const rankings = await collectRankings(
-    rows,
-    embedder,
-    async (row) =>
-      (await findSimilarTickets(scope, row.text, { limit: CANDIDATES, excludeExternalId: row.id })).map(
-        (t) => ({
-          id: t.externalId,
-          score: t.score,
-        }),
-      ),
-    (items, fn) => forEachConcurrently(items, 4, fn),
-  );
+  const rank = (queries: EvalRow[]) =>
+    collectRankings(
+      rows,
+      queries,
+      embedder,
+      async (row) =>
+        (
+          await findSimilarTickets(scope, row.text, {
+            limit: CANDIDATES,
+            excludeExternalId: row.excludeId ?? row.id,
+          })
+        ).map((t) => ({ id: t.externalId, score: t.score })),
+      (items, fn) => forEachConcurrently(items, 4, fn),
+    );
+  const rankings = await rank(rows);
   const labels = new Map(rows.map((r) => [r.id, r.label]));
   const fusion = embedder ? options.fusion : 'none';
   const configuration = {
@@ -150,6 +162,16 @@ async function evaluate(
     ...(options.sweep && embedder && { best_weighted: roundWeight(bestWeight(rankings, labels)) }),
   };
   process.stdout.write(`${JSON.stringify(report)}\n`);
+  if (options.paraphrases) {
+    const paraphrases = await readParaphrases(options.paraphrases);
+    const byLanguage = paraphraseReport(await rank(paraphrases), labels, {
+      fusion,
+      bm25Weight: options.bm25Weight,
+    });
+    process.stdout.write(
+      `${JSON.stringify({ file: options.paraphrases, configuration, 'precision@5': byLanguage })}\n`,
+    );
+  }
 }
 
 function roundWeight(best: { weight: number; precision: number }) {
@@ -252,6 +274,22 @@ async function readLabelled(file: string): Promise<LabelledRow[]> {
   if (!first || !('id' in first) || !('text' in first) || !('topic_group' in first))
     throw new UsageError(`${file} must have the columns id,text,topic_group and at least one row`);
   return records.map((r) => ({ id: r.id as string, text: r.text as string, label: r.topic_group as string }));
+}
+
+async function readParaphrases(file: string): Promise<EvalRow[]> {
+  const records = parse(await readFile(file), { columns: true, bom: true, skip_empty_lines: true }) as Record<
+    string,
+    string
+  >[];
+  if (!records[0] || !('source_id' in records[0]) || !('language' in records[0]))
+    throw new UsageError(`${file} must have the columns id,source_id,language,text,topic_group`);
+  return records.map((r) => ({
+    id: r.id as string,
+    text: r.text as string,
+    label: r.topic_group as string,
+    excludeId: r.source_id as string,
+    language: r.language as string,
+  }));
 }
 
 async function forEachConcurrently<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>) {
