@@ -17,7 +17,7 @@ import { MIN_HISTORY_FOR_EMBEDDINGS } from './similar-tickets.js';
  * A tenant's embeddings kept in step with its history: fit (LSA) at backfill and CSV import, refit
  * when the history has grown by about a fifth, re-embed on a model change. Runs in background jobs,
  * never on a note's path: until the new model's vectors are all written, retrieval keeps the previous
- * model (or BM25 alone), because the previous model is dropped only at the end.
+ * model (or BM25 alone), because the new model is recorded, and the previous one dropped, only then.
  */
 
 // Vectors written per statement: 500 × 400 bytes keeps a statement well under a megabyte.
@@ -50,13 +50,16 @@ export async function refreshTenantLsa(
   // Too few tickets to learn which words go together: BM25 alone until there are more.
   if (history.length < MIN_HISTORY_FOR_EMBEDDINGS) return null;
   const model = fitLsa(history.map((h) => h.text));
+  // Vectors first, the model row after: the worker uses the newest model row, so it goes on with
+  // the previous model until every ticket has a vector under the new one.
+  await embedMissing(scope, lsaEmbedder(model));
   await saveEmbeddingModel(scope, {
     modelId: model.modelId,
     dimensions: model.dimensions,
     fittedOn: model.fittedOn,
     fit: encodeLsaFit(model),
   });
-  await embedMissing(scope, lsaEmbedder(model));
+  // Also removes vectors a refit interrupted half-way left without a model row.
   await dropEmbeddingModelsExcept(scope, model.modelId);
   return model.modelId;
 }
