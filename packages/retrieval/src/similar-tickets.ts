@@ -34,6 +34,7 @@ export interface FusedSearchOptions {
   cache: VectorCache;
   fusion?: FusionMethod;
   bm25Weight?: number;
+  /** For the query's embedding and, on a cold cache, the load of the tenant's vectors. */
   timeoutMs: number;
   /** Called once when the search fell back to BM25 alone: the caller counts it in a metric. */
   onBm25Only?: (reason: Bm25OnlyReason) => void;
@@ -83,17 +84,24 @@ async function rankByMeaning(
 ): Promise<{ id: string; score: number }[] | Bm25OnlyReason> {
   const { embedder } = options;
   if (!embedder) return 'no_model';
-  const index = await options.cache.index(scope, embedder.modelId, embedder.dimensions);
-  if (index.size < MIN_HISTORY_FOR_EMBEDDINGS) return 'small_history';
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'embedder_timeout'>((resolve) => {
     timer = setTimeout(() => resolve('embedder_timeout'), options.timeoutMs);
   });
+  // The vectors' first load (20 MB at 50,000 tickets) counts against the same time: a note never
+  // waits for it past the timeout, and the load goes on to fill the cache for the next note.
+  const index = options.cache.index(scope, embedder.modelId, embedder.dimensions);
+  const vector = embedder.embed([text]).then((v) => v[0]);
+  // Observed below or not at all (after a timeout): never an unhandled rejection.
+  index.catch(() => {});
+  vector.catch(() => {});
   try {
-    const vector = await Promise.race([embedder.embed([text]).then((v) => v[0]), timeout]);
-    if (vector === 'embedder_timeout') return vector;
-    if (!vector || vector.length !== embedder.dimensions) return 'embedder_failed';
-    return index.search(vector, CANDIDATES, options.excludeExternalId);
+    const ready = await Promise.race([Promise.all([index, vector]), timeout]);
+    if (ready === 'embedder_timeout') return ready;
+    const [loaded, query] = ready;
+    if (loaded.size < MIN_HISTORY_FOR_EMBEDDINGS) return 'small_history';
+    if (!query || query.length !== embedder.dimensions) return 'embedder_failed';
+    return loaded.search(query, CANDIDATES, options.excludeExternalId);
   } catch {
     return 'embedder_failed';
   } finally {

@@ -19,6 +19,8 @@ interface Entry {
 
 export class VectorCache {
   private readonly entries = new Map<string, Entry>();
+  // One load per tenant and model at a time, however many notes ask meanwhile.
+  private readonly loading = new Map<string, Promise<VectorIndex>>();
   private bytes = 0;
 
   constructor(private readonly options: VectorCacheOptions) {}
@@ -32,7 +34,21 @@ export class VectorCache {
       this.entries.set(key, hit);
       return hit.index;
     }
-    const stored = await loadTicketVectors(scope, modelId);
+    const pending = this.loading.get(key);
+    if (pending) return pending;
+    const load = this.load(scope, modelId, dimensions, key).finally(() => this.loading.delete(key));
+    this.loading.set(key, load);
+    return load;
+  }
+
+  private async load(
+    scope: TenantScope,
+    modelId: string,
+    dimensions: number,
+    key: string,
+  ): Promise<VectorIndex> {
+    // Without the caller's transaction: the load outlives a note that gave up waiting for it.
+    const stored = await loadTicketVectors({ db: scope.db, tenantId: scope.tenantId }, modelId);
     const index = new VectorIndex(
       stored.map((s) => s.externalId),
       stored.map((s) => s.vector),
