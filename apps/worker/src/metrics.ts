@@ -39,6 +39,26 @@ function breakerGauge(registry: Registry) {
   });
 }
 
+/** ServiceDesk Plus calls by HTTP status. */
+function sdpRequestsCounter(registry: Registry) {
+  return new Counter({
+    name: 'sdp_requests_total',
+    help: 'ServiceDesk Plus API calls by HTTP status ("error" when no answer arrived: timeout, refused, reset)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+}
+
+/** Similar-ticket searches that fell back to BM25 alone (packages/retrieval's Bm25OnlyReason). */
+function bm25OnlyCounter(registry: Registry) {
+  return new Counter({
+    name: 'retrieval_bm25_only_total',
+    help: 'Similar-ticket searches answered by BM25 alone, by reason (no_model, small_history, embedder_failed, embedder_timeout)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+}
+
 /** The reconcile sweep's counter: a rising count on a tenant that sends webhooks means its trigger is broken. */
 function reconcileMetrics(registry: Registry) {
   const missed = new Counter({
@@ -135,12 +155,7 @@ export function createWorkerMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
-  const sdpRequests = new Counter({
-    name: 'sdp_requests_total',
-    help: 'ServiceDesk Plus API calls by HTTP status ("error" when no answer arrived: timeout, refused, reset)',
-    labelNames: ['status'] as const,
-    registers: [registry],
-  });
+  const sdpRequests = sdpRequestsCounter(registry);
   const breaker = breakerGauge(registry);
 
   return {
@@ -158,6 +173,7 @@ export function createWorkerMetrics() {
     ...llmMetrics(registry),
     ...reconcileMetrics(registry),
     ...retentionMetrics(registry),
+    bm25Only: bm25OnlyCounter(registry),
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
     countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
       return countedFetch(sdpRequests, inner);

@@ -79,6 +79,8 @@ describe('the application role cannot get around row-level security', () => {
       { table: '__drizzle_migrations', privileges: [] },
       // Append-only audit trail.
       { table: 'audit_log', privileges: ['SELECT', 'INSERT'] },
+      // Similar tickets by meaning: models and vectors replaced on a refit, the old ones deleted.
+      { table: 'embedding_models', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
       { table: 'enhancements', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
       // Technicians' verdicts: added, never rewritten.
       { table: 'feedback', privileges: ['SELECT', 'INSERT'] },
@@ -93,6 +95,7 @@ describe('the application role cannot get around row-level security', () => {
       { table: 'ticket_history_stats', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
       { table: 'ticket_term_stats', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
       { table: 'ticket_terms', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+      { table: 'ticket_vectors', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
     ]);
   });
 

@@ -86,6 +86,7 @@ describe('schema walk: every table holding tenant data is protected', () => {
   it('finds the tenant tables of the schema', async () => {
     expect(await tenantTables(owner)).toEqual([
       'public.audit_log',
+      'public.embedding_models',
       'public.enhancements',
       'public.feedback',
       'public.history_import_cursors',
@@ -96,6 +97,7 @@ describe('schema walk: every table holding tenant data is protected', () => {
       'public.ticket_history_stats',
       'public.ticket_term_stats',
       'public.ticket_terms',
+      'public.ticket_vectors',
     ]);
   });
 
