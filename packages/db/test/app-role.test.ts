@@ -79,6 +79,8 @@ describe('the application role cannot get around row-level security', () => {
       { table: '__drizzle_migrations', privileges: [] },
       // Append-only audit trail.
       { table: 'audit_log', privileges: ['SELECT', 'INSERT'] },
+      // What embeddings API calls cost: a bill, added and never rewritten.
+      { table: 'embedding_usage', privileges: ['SELECT', 'INSERT'] },
       { table: 'enhancements', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
       // Technicians' verdicts: added, never rewritten.
       { table: 'feedback', privileges: ['SELECT', 'INSERT'] },
