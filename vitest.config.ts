@@ -14,6 +14,7 @@ export default defineConfig({
       '@ai-agents/db': src('./packages/db/src/index.ts'),
       '@ai-agents/servicedesk': src('./packages/servicedesk/src/index.ts'),
       '@ai-agents/sandbox': src('./packages/sandbox/src/index.ts'),
+      '@ai-agents/retrieval': src('./packages/retrieval/src/index.ts'),
       '@ai-agents/api': src('./apps/api/src/index.ts'),
       '@ai-agents/worker': src('./apps/worker/src/index.ts'),
     },

@@ -218,8 +218,9 @@ async function main(): Promise<number> {
       results.scenarios.counts = await runCounts(s, profile.counts, say);
     });
     await attempt('retrieval', async (s) => {
-      const { oneTenant, atScale } = await runRetrieval(s, profile.retrieval, say);
+      const { oneTenant, atScale, embedding } = await runRetrieval(s, profile.retrieval, say);
       results.scenarios.retrieval = oneTenant;
+      results.scenarios.retrievalByMeaning = embedding;
       results.scenarios.retrievalAtScale = atScale;
     });
     await attempt('sweep', async (s) => {

@@ -4,6 +4,7 @@ import type { CountsResult } from './scenarios/counts.js';
 import type { EndToEndResult } from './scenarios/end-to-end.js';
 import type { IntakeResult } from './scenarios/intake.js';
 import type { RetrievalResult } from './scenarios/retrieval.js';
+import type { EmbeddingRetrievalResult } from './scenarios/retrieval-embedding.js';
 import type { SweepResult } from './scenarios/sweep.js';
 import type { WorkerPipelineResult } from './scenarios/worker-pipeline.js';
 
@@ -32,6 +33,8 @@ export interface BenchResults {
     counts?: CountsResult;
     retrieval?: RetrievalResult;
     retrievalAtScale?: RetrievalResult;
+    /** The one-tenant history's LSA fit, and retrieval with the embedding scan and fusion included. */
+    retrievalByMeaning?: EmbeddingRetrievalResult;
     sweep?: SweepResult;
     memory?: { peakRssMb: Record<string, number> };
   };

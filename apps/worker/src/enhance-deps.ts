@@ -1,4 +1,5 @@
 import type { Db } from '@ai-agents/db';
+import { createRetrieval } from '@ai-agents/retrieval';
 import { createTenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
 import { createSecretBox, EVENTS_QUEUE, type Logger, type WorkerConfig } from '@ai-agents/shared';
 import type { RedisClient } from '@ai-agents/shared/redis';
@@ -52,6 +53,7 @@ export function createEnhanceDeps(
     }),
     logger: wiring.logger,
     similarLimit: config.similarTicketsLimit,
+    retrieval: createRetrieval(metrics ? { onBm25Only: (reason) => metrics.bm25Only.inc({ reason }) } : {}),
     knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: ticketHtmlToText }),
     contextTimeoutMs: config.contextSourceTimeoutMs,
     llmStep: {

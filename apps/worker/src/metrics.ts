@@ -38,6 +38,25 @@ function breakerGauge(registry: Registry) {
 }
 
 /** The reconcile sweep's counter: a rising count on a tenant that sends webhooks means its trigger is broken. */
+function sdpRequestsCounter(registry: Registry) {
+  return new Counter({
+    name: 'sdp_requests_total',
+    help: 'ServiceDesk Plus API calls by HTTP status ("error" when no answer arrived: timeout, refused, reset)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+}
+
+/** Similar-ticket searches that fell back to BM25 alone (packages/retrieval's Bm25OnlyReason). */
+function bm25OnlyCounter(registry: Registry) {
+  return new Counter({
+    name: 'retrieval_bm25_only_total',
+    help: 'Similar-ticket searches answered by BM25 alone, by reason (no_model, small_history, embedder_failed, embedder_timeout)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+}
+
 function reconcileMetrics(registry: Registry) {
   const missed = new Counter({
     name: 'reconcile_missed_tickets_total',
@@ -98,12 +117,7 @@ export function createWorkerMetrics() {
     labelNames: ['tenant', 'state'] as const,
     registers: [registry],
   });
-  const sdpRequests = new Counter({
-    name: 'sdp_requests_total',
-    help: 'ServiceDesk Plus API calls by HTTP status ("error" when no answer arrived: timeout, refused, reset)',
-    labelNames: ['status'] as const,
-    registers: [registry],
-  });
+  const sdpRequests = sdpRequestsCounter(registry);
   const breaker = breakerGauge(registry);
 
   return {
@@ -130,6 +144,7 @@ export function createWorkerMetrics() {
       llmBudget.inc({ tenant, state });
     },
     ...reconcileMetrics(registry),
+    bm25Only: bm25OnlyCounter(registry),
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
     countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
       return countedFetch(sdpRequests, inner);

@@ -140,6 +140,14 @@ export function markdownSummary(r: BenchResults): string {
       '',
     );
   }
+  const byMeaning = r.scenarios.retrievalByMeaning;
+  if (byMeaning)
+    out.push(
+      `## 7b. Retrieval by meaning (LSA, ${byMeaning.historyTickets.toLocaleString('en-US')} tickets in one tenant, ${byMeaning.queries} queries)`,
+      '',
+      `LSA fit ${n(byMeaning.fitSeconds, 1)} s (target < 10 s), resident set grew ${n(byMeaning.fitRssMb, 0)} MB (target < 200 MB); embedding and storing the history ${n(byMeaning.embedSeconds, 1)} s. The worker's search (BM25 + vector scan + fusion): p50 **${n(byMeaning.p50Ms)} ms**, p95 **${n(byMeaning.p95Ms)} ms**, p99 ${n(byMeaning.p99Ms)} ms.`,
+      '',
+    );
   if (memory) {
     out.push(
       '## 8. Memory (peak RSS, VmHWM, during 1–4)',

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { type DatasetRow, loadDataset, resampleTickets, seeded } from '../dataset.js';
 import type { Stack } from '../stack.js';
 import { percentile } from '../stats.js';
+import { type EmbeddingRetrievalResult, runEmbeddingRetrieval } from './retrieval-embedding.js';
 
 export interface RetrievalResult {
   historyTickets: number;
@@ -121,7 +122,7 @@ export async function runRetrieval(
   stack: Stack,
   opts: { totalTickets: number; tenants: number; largeTenant: number; queries: number; maxSeconds: number },
   say: (m: string) => void,
-): Promise<{ oneTenant: RetrievalResult; atScale: RetrievalResult }> {
+): Promise<{ oneTenant: RetrievalResult; atScale: RetrievalResult; embedding: EmbeddingRetrievalResult }> {
   const rows = loadDataset();
   const loadStart = performance.now();
   const small = opts.tenants - 1;
@@ -164,7 +165,15 @@ export async function runRetrieval(
     `retrieval: up to ${opts.queries} queries (at most ${opts.maxSeconds} s), each to a random tenant of ${opts.tenants}`,
   );
   const all = await measureQueries(stack.database.appUrl, tenantIds, rows, opts);
+  const embedding = await runEmbeddingRetrieval(
+    stack.database.appUrl,
+    tenantIds[0] as string,
+    rows,
+    opts,
+    say,
+  );
   return {
+    embedding,
     oneTenant: summary(opts.largeTenant, 1, one.samples, loadSeconds, opts.totalTickets),
     atScale: summary(opts.totalTickets, opts.tenants, all.samples, loadSeconds, opts.totalTickets),
   };

@@ -84,6 +84,9 @@ const TABLE_GRANTS: Record<string, string> = {
   history_import_cursors: 'SELECT, INSERT, UPDATE, DELETE',
   // The reconcile sweep's cursor: read and moved forward by the worker.
   reconcile_cursors: 'SELECT, INSERT, UPDATE',
+  // Similar tickets by meaning: written at backfill, import and refit; old models are deleted.
+  ticket_vectors: 'SELECT, INSERT, UPDATE, DELETE',
+  embedding_models: 'SELECT, INSERT, UPDATE, DELETE',
   // Append-only: the application can add to the audit trail but never rewrite it.
   audit_log: 'SELECT, INSERT',
   // What embeddings API calls cost each tenant: added and summed, never rewritten (it is a bill).

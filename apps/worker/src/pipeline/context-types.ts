@@ -1,11 +1,12 @@
-import type { SimilarTicket } from '@ai-agents/db';
+import type { SimilarTicket as Bm25Ticket } from '@ai-agents/db';
 
 /*
  * What the context step (gather-context.ts) hands to the LLM step and the note: the similar tickets,
  * knowledge-base solutions and assets it found, and the sources that were unavailable.
  */
 
-export type { SimilarTicket };
+/** A similar resolved ticket; `byMeaning` when found by meaning rather than by shared words. */
+export type SimilarTicket = Bm25Ticket & { byMeaning?: boolean };
 
 /** A ServiceDesk Plus knowledge-base solution. */
 export interface Solution {

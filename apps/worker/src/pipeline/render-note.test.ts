@@ -25,6 +25,8 @@ const context: GatheredContext = {
       resolution: 'Cleared cached credentials and re-created the Outlook profile.',
       category: 'Email',
       score: 0.9,
+      // Shown because of its meaning, not its words: the technician is told.
+      byMeaning: true,
     },
     {
       externalId: '9002',
@@ -73,6 +75,7 @@ describe('note shapes (golden files)', () => {
     expect(html.indexOf('AI investigation')).toBeLessThan(html.indexOf('Likely cause'));
     expect(html).toContain('https://sdp.contoso.example/WorkOrder.do?woMode=viewWO&amp;woID=9001');
     expect(html).not.toContain('#9002');
+    expect(html).toMatch(/#9001<\/a> <i>\(found by meaning\)<\/i> Outlook prompts/);
     expect(html).toContain(noteMarker(enhancementId));
   });
 

@@ -55,7 +55,7 @@ function similarSection(tickets: SimilarTicket[], links: SdpLinks): string {
   if (tickets.length === 0) return '<p><b>Similar resolved tickets:</b> no similar past tickets found.</p>';
   const items = tickets.map(
     (t) =>
-      `<li>${link(links.request(t.externalId), `#${t.externalId}`)} ${escapeHtml(truncate(t.subject, 160))}${
+      `<li>${link(links.request(t.externalId), `#${t.externalId}`)}${t.byMeaning ? ' <i>(found by meaning)</i>' : ''} ${escapeHtml(truncate(t.subject, 160))}${
         t.resolution ? ` — <i>resolution:</i> ${escapeHtml(truncate(t.resolution, 300))}` : ''
       }</li>`,
   );

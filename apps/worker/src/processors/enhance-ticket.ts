@@ -7,6 +7,7 @@ import {
   markPosted,
   type TenantRow,
 } from '@ai-agents/db';
+import type { Retrieval } from '@ai-agents/retrieval';
 import {
   type SdpRequest,
   type ServiceDeskClient,
@@ -40,6 +41,8 @@ export interface EnhanceDeps {
   sdp: TenantClients;
   logger: Logger;
   similarLimit: number;
+  /** Similar tickets by words and meaning (packages/retrieval); without it, BM25 alone. */
+  retrieval?: Retrieval;
   knowledgeBase: KnowledgeBase;
   contextTimeoutMs: number;
   llmStep: Omit<LlmStepDeps, 'db'>;
@@ -224,6 +227,7 @@ async function enhancementNote(
       knowledgeBase: deps.knowledgeBase,
       logger: log,
       similarLimit: deps.similarLimit,
+      ...(deps.retrieval && { retrieval: deps.retrieval }),
       timeoutMs: deps.contextTimeoutMs,
     }),
   );

@@ -1,6 +1,7 @@
-import { addHistory, type Db, loadTenant } from '@ai-agents/db';
+import { addHistory, type Db, loadTenant, type TenantScope } from '@ai-agents/db';
+import { refreshTenantLsa } from '@ai-agents/retrieval';
 import { resolvedTicketFrom, type TenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
-import type { Logger } from '@ai-agents/shared';
+import { type Logger, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { readJobPayload, withFinalSdpRefusals } from './job-errors.js';
 
@@ -34,6 +35,20 @@ export async function processIngestHistory(job: Job, deps: IngestHistoryDeps): P
     const ticket = resolvedTicketFrom(request, resolution, ticketHtmlToText);
     await addHistory({ db: deps.db, tenantId: tenant.id }, [ticket]);
     log.info({ event: data.event }, 'resolved ticket added to history');
+    await refreshEmbeddings({ db: deps.db, tenantId: tenant.id }, log);
     return { outcome: 'added', requestId: data.requestId };
   });
+}
+
+/**
+ * Embeds the new ticket, and refits the tenant's LSA model once its history has grown by a fifth
+ * (a few seconds at 50,000 tickets; this is a background job, no note waits for it). A failure is
+ * logged, not retried: the ticket is in the history, BM25 finds it, and the next ingest embeds it.
+ */
+async function refreshEmbeddings(scope: TenantScope, log: Logger): Promise<void> {
+  try {
+    await refreshTenantLsa(scope);
+  } catch (error) {
+    log.warn({ reason: safeErrorMessage(error) }, 'similar-by-meaning model not refreshed');
+  }
 }

@@ -42,3 +42,23 @@ export async function findSimilarTickets(
     score: Number(r.score),
   }));
 }
+
+/** History tickets by external id, in the order asked (missing ones left out), scored 0. */
+export async function historyTicketsByExternalIds(
+  scope: TenantScope,
+  externalIds: string[],
+): Promise<SimilarTicket[]> {
+  if (externalIds.length === 0) return [];
+  const result = await inTenant(scope, 'statement', (tx) =>
+    tx.execute<{ external_id: string; subject: string; resolution: string; category: string | null }>(sql`
+      select external_id, subject, resolution, category from ticket_history
+       where external_id = any(${sql.param(externalIds)}::text[])`),
+  );
+  const byId = new Map(result.rows.map((r) => [r.external_id, r]));
+  return externalIds.flatMap((id) => {
+    const r = byId.get(id);
+    return r
+      ? [{ externalId: id, subject: r.subject, resolution: r.resolution, category: r.category, score: 0 }]
+      : [];
+  });
+}

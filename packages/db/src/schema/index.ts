@@ -8,3 +8,4 @@ export * from './system-inventory.js';
 export * from './tenants.js';
 export * from './ticket-history.js';
 export * from './ticket-terms.js';
+export * from './ticket-vectors.js';

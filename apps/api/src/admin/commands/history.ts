@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { type Db, findWebhookTenant, loadTenant, type TenantRow } from '@ai-agents/db';
+import { refreshTenantLsa } from '@ai-agents/retrieval';
 import { createTenantClients } from '@ai-agents/servicedesk';
 import type { Command } from 'commander';
 import { CsvFormatError, importHistoryCsv } from '../../history/csv-history.js';
@@ -110,6 +111,21 @@ async function backfillHistoryFromSdp(
   );
 }
 
+/**
+ * Fits the tenant's LSA model on the history just imported (or refits it when the history grew by a
+ * fifth) and embeds every ticket, so the first notes already find similar tickets by meaning.
+ */
+async function fitSimilarByMeaning(ctx: AdminContext, tenant: TenantRow): Promise<void> {
+  const started = Date.now();
+  const modelId = await refreshTenantLsa({ db: ctx.database.db, tenantId: tenant.id });
+  ctx.print(
+    modelId
+      ? `Similar tickets by meaning: model ${modelId} ready in ${Math.round((Date.now() - started) / 100) / 10} s.`
+      : 'Similar tickets by meaning: no history to fit on yet.',
+    { tenant: tenant.slug, embedding_model: modelId },
+  );
+}
+
 /** `history import`: from a CSV file or, with --from-sdp, from the tenant's ServiceDesk Plus. */
 async function importHistory(opts: HistoryImportOptions, command: Command): Promise<void> {
   if (Boolean(opts.csv) === Boolean(opts.fromSdp))
@@ -119,8 +135,9 @@ async function importHistory(opts: HistoryImportOptions, command: Command): Prom
   const file = opts.csv ? await readableFile(opts.csv) : undefined;
   await withContext(command, async (ctx) => {
     const tenant = await tenantBySlug(ctx.database.db, opts.tenant);
-    if (file) return importHistoryFromCsv(ctx, tenant, file);
-    return backfillHistoryFromSdp(ctx, tenant, { since, restart: Boolean(opts.restart) });
+    if (file) await importHistoryFromCsv(ctx, tenant, file);
+    else await backfillHistoryFromSdp(ctx, tenant, { since, restart: Boolean(opts.restart) });
+    await fitSimilarByMeaning(ctx, tenant);
   });
 }
 

@@ -9,7 +9,8 @@ CREATE TABLE "embedding_usage" (
 --> statement-breakpoint
 ALTER TABLE "tenants" ADD COLUMN "embedding_model" text;--> statement-breakpoint
 ALTER TABLE "embedding_usage" ADD CONSTRAINT "embedding_usage_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE INDEX "embedding_usage_tenant_created_idx" ON "embedding_usage" USING btree ("tenant_id","created_at");--> statement-breakpoint
+CREATE INDEX "embedding_usage_tenant_created_idx" ON "embedding_usage" USING btree ("tenant_id","created_at");
+--> statement-breakpoint
 ALTER TABLE embedding_usage ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE embedding_usage FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 CREATE POLICY embedding_usage_select ON embedding_usage FOR SELECT USING (tenant_id = current_tenant_id());--> statement-breakpoint

@@ -1,0 +1,89 @@
+import { sql } from 'drizzle-orm';
+import { inTenant, type TenantScope } from '../with-tenant.js';
+
+/*
+ * Data operations of similar-tickets-by-meaning (schema/ticket-vectors.ts): the tenant's history as
+ * text to embed, its vectors per model, and its embedding models. All under row-level security.
+ */
+
+// The embedder reads a ticket's opening, as BM25's query does (history/similar-tickets.ts).
+const MAX_EMBED_CHARS = 4_000;
+
+export interface HistoryText {
+  historyId: string;
+  externalId: string;
+  text: string;
+}
+
+/** The tenant's history as the embedder reads it (subject and description), by external id. */
+export async function historyTexts(scope: TenantScope): Promise<HistoryText[]> {
+  const result = await inTenant(scope, 'statement', (tx) =>
+    tx.execute<{ id: string; external_id: string; text: string }>(sql`
+      select id, external_id, left(subject || ' ' || description, ${MAX_EMBED_CHARS}) as text
+        from ticket_history order by external_id`),
+  );
+  return result.rows.map((r) => ({ historyId: r.id, externalId: r.external_id, text: r.text }));
+}
+
+/** How many tickets the tenant's history holds (kept by the ticket_history triggers; one row read). */
+export async function historySize(scope: TenantScope): Promise<number> {
+  const result = await inTenant(scope, 'statement', (tx) =>
+    tx.execute<{ docs: string | number | null }>(sql`select (select docs from ticket_history_stats) as docs`),
+  );
+  return Number(result.rows[0]?.docs ?? 0);
+}
+
+/** History tickets without a vector under `modelId` (new since the fit, or all after a model change). */
+export async function historyWithoutVectors(
+  scope: TenantScope,
+  modelId: string,
+  limit: number,
+): Promise<HistoryText[]> {
+  const result = await inTenant(scope, 'statement', (tx) =>
+    tx.execute<{ id: string; external_id: string; text: string }>(sql`
+      select h.id, h.external_id, left(h.subject || ' ' || h.description, ${MAX_EMBED_CHARS}) as text
+        from ticket_history h
+       where not exists (select 1 from ticket_vectors v where v.history_id = h.id and v.model_id = ${modelId})
+       order by h.external_id limit ${limit}`),
+  );
+  return result.rows.map((r) => ({ historyId: r.id, externalId: r.external_id, text: r.text }));
+}
+
+export interface StoredVector {
+  historyId: string;
+  externalId: string;
+  vector: Float32Array;
+}
+
+/** Stores (or replaces) vectors of history tickets under `modelId`, in one statement. */
+export async function saveTicketVectors(
+  scope: TenantScope,
+  modelId: string,
+  vectors: { historyId: string; vector: Float32Array }[],
+): Promise<void> {
+  if (vectors.length === 0) return;
+  const ids = vectors.map((v) => v.historyId);
+  const blobs = vectors.map(({ vector }) => Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
+  await inTenant(scope, 'statement', (tx) =>
+    tx.execute(sql`
+      insert into ticket_vectors (tenant_id, history_id, model_id, vector)
+      select ${scope.tenantId}, h, ${modelId}, v from unnest(${sql.param(ids)}::uuid[], ${sql.param(blobs)}::bytea[]) as t(h, v)
+      on conflict (tenant_id, model_id, history_id) do update set vector = excluded.vector`),
+  );
+}
+
+/** Every vector of the tenant under `modelId`, with its ticket's external id. */
+export async function loadTicketVectors(scope: TenantScope, modelId: string): Promise<StoredVector[]> {
+  const result = await inTenant(scope, 'statement', (tx) =>
+    tx.execute<{ history_id: string; external_id: string; vector: Buffer }>(sql`
+      select v.history_id, h.external_id, v.vector from ticket_vectors v
+        join ticket_history h on h.id = v.history_id
+       where v.model_id = ${modelId} order by h.external_id`),
+  );
+  return result.rows.map((r) => ({
+    historyId: r.history_id,
+    externalId: r.external_id,
+    // Copied out: a Float32Array needs an aligned buffer of its own.
+    vector: new Float32Array(Uint8Array.from(r.vector).buffer),
+  }));
+}

@@ -1,0 +1,22 @@
+export type { Embedder } from './embedder.js';
+export {
+  type Fused,
+  type FusionMethod,
+  type FusionOptions,
+  fuse,
+  LSA_BM25_WEIGHT,
+  type Ranked,
+} from './fusion.js';
+export { fitLsa, LSA_DIMENSIONS, type LsaModel, lsaEmbedder, lsaRefitDue } from './lsa.js';
+export { decodeLsaFit, encodeLsaFit } from './lsa-fit-blob.js';
+export { createRetrieval, type Retrieval } from './retrieval.js';
+export {
+  type Bm25OnlyReason,
+  type FusedSearchOptions,
+  findSimilarFused,
+  MIN_HISTORY_FOR_EMBEDDINGS,
+  type SimilarByMeaning,
+} from './similar-tickets.js';
+export { currentLsaEmbedder, embedMissing, refreshTenantLsa } from './tenant-embeddings.js';
+export { VectorCache, type VectorCacheOptions } from './vector-cache.js';
+export { type Neighbour, VectorIndex } from './vector-index.js';

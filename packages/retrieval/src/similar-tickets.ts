@@ -1,0 +1,102 @@
+import {
+  findSimilarTickets,
+  historyTicketsByExternalIds,
+  type SimilarTicket,
+  type TenantScope,
+} from '@ai-agents/db';
+import type { Embedder } from './embedder.js';
+import { type FusionMethod, fuse, LSA_BM25_WEIGHT } from './fusion.js';
+import type { VectorCache } from './vector-cache.js';
+
+/*
+ * Similar resolved tickets by words and by meaning: BM25 (Postgres) and cosine over the tenant's
+ * vectors (scanned in the worker's VectorCache), fused. BM25 alone, with the reason reported, when
+ * the tenant has no model yet, its history is small, or the embedder fails or is too slow.
+ */
+
+// Below this many embedded tickets LSA has too little co-occurrence to learn from, and BM25 alone
+// is as good (issue 26's reference measured LSA's gain on histories of thousands).
+export const MIN_HISTORY_FOR_EMBEDDINGS = 200;
+// Each ranking contributes its first 100 to the fusion (the reference measurement's setting).
+const CANDIDATES = 100;
+
+export type Bm25OnlyReason = 'no_model' | 'small_history' | 'embedder_failed' | 'embedder_timeout';
+
+export interface SimilarByMeaning extends SimilarTicket {
+  /** Shown because of its meaning: not among BM25's results (the note marks it). */
+  byMeaning: boolean;
+}
+
+export interface FusedSearchOptions {
+  limit: number;
+  excludeExternalId?: string;
+  embedder: Embedder | null;
+  cache: VectorCache;
+  fusion?: FusionMethod;
+  bm25Weight?: number;
+  timeoutMs: number;
+  /** Called once when the search fell back to BM25 alone: the caller counts it in a metric. */
+  onBm25Only?: (reason: Bm25OnlyReason) => void;
+}
+
+export async function findSimilarFused(
+  scope: TenantScope,
+  text: string,
+  options: FusedSearchOptions,
+): Promise<SimilarByMeaning[]> {
+  const bm25 = await findSimilarTickets(scope, text, {
+    limit: CANDIDATES,
+    excludeExternalId: options.excludeExternalId,
+  });
+  const wordsOnly = () => bm25.slice(0, options.limit).map((t) => ({ ...t, byMeaning: false }));
+  const cosine = await rankByMeaning(scope, text, options);
+  if (typeof cosine === 'string') {
+    options.onBm25Only?.(cosine);
+    return wordsOnly();
+  }
+  const fused = fuse(
+    bm25.map((t) => ({ id: t.externalId, score: t.score })),
+    cosine,
+    {
+      method: options.fusion ?? 'weighted',
+      limit: options.limit,
+      bm25Weight: options.bm25Weight ?? LSA_BM25_WEIGHT,
+    },
+  );
+  const known = new Map(bm25.map((t) => [t.externalId, t]));
+  const fetched = await historyTicketsByExternalIds(
+    scope,
+    fused.filter((f) => !known.has(f.id)).map((f) => f.id),
+  );
+  for (const t of fetched) known.set(t.externalId, t);
+  return fused.flatMap((f) => {
+    const t = known.get(f.id);
+    return t ? [{ ...t, score: f.score, byMeaning: f.byMeaning }] : [];
+  });
+}
+
+/** The cosine ranking, or why there is none. */
+async function rankByMeaning(
+  scope: TenantScope,
+  text: string,
+  options: FusedSearchOptions,
+): Promise<{ id: string; score: number }[] | Bm25OnlyReason> {
+  const { embedder } = options;
+  if (!embedder) return 'no_model';
+  const index = await options.cache.index(scope, embedder.modelId, embedder.dimensions);
+  if (index.size < MIN_HISTORY_FOR_EMBEDDINGS) return 'small_history';
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'embedder_timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('embedder_timeout'), options.timeoutMs);
+  });
+  try {
+    const vector = await Promise.race([embedder.embed([text]).then((v) => v[0]), timeout]);
+    if (vector === 'embedder_timeout') return vector;
+    if (!vector || vector.length !== embedder.dimensions) return 'embedder_failed';
+    return index.search(vector, CANDIDATES, options.excludeExternalId);
+  } catch {
+    return 'embedder_failed';
+  } finally {
+    clearTimeout(timer);
+  }
+}
