@@ -237,7 +237,7 @@ const schemas = {
     // What finds similar tickets by meaning besides shared words (docs/context.md): lsa (per tenant,
     // no outside call), openai (an OpenAI-compatible /v1/embeddings at OPENAI_BASE_URL with
     // OPENAI_API_KEY; multilingual, billed per token), none (BM25 only). Read here for the API
-    // embedder (apps/worker/src/embeddings/); createRetrieval() does not choose by it yet (issue 26).
+    // embedder (packages/retrieval/src/); createRetrieval() does not choose by it yet (issue 26).
     EMBEDDER: z.enum(['lsa', 'openai', 'none']).default('lsa'),
     // EMBEDDER=openai: the model (a tenant may name its own); its price comes from LLM_PRICES.
     EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),

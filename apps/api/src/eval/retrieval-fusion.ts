@@ -42,7 +42,7 @@ export async function evalEmbedder(name: EmbedderName, history: EvalRow[]): Prom
   if (name === 'none') return null;
   if (name === 'lsa') return lsaEmbedder(fitLsa(history.map((r) => r.text)));
   throw new Error(
-    '--embedder openai needs the embeddings-API embedder and EMBEDDINGS_API_KEY (issue 26, 1b)',
+    '--embedder openai needs the embeddings-API embedder (createApiEmbedder in @ai-agents/retrieval) wired into this eval (issue 26, 1b)',
   );
 }
 

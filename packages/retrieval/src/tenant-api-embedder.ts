@@ -1,8 +1,8 @@
 import { type Db, recordEmbeddingUsage } from '@ai-agents/db';
-import type { Embedder } from '@ai-agents/retrieval';
 import { estimateCost, type WorkerConfig } from '@ai-agents/shared';
 import OpenAI from 'openai';
 import { createApiEmbedder } from './api-embedder.js';
+import type { Embedder } from './embedder.js';
 
 /** What the embeddings API embedders of all tenants share: one client, the settings, the prices. */
 export interface ApiEmbedderDeps {

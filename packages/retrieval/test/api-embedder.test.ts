@@ -3,12 +3,8 @@ import { fakeEmbedding, type Sandbox, startFakeLlm, startSandbox } from '@ai-age
 import { loadConfig } from '@ai-agents/shared';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApiEmbedderOptions,
-  createApiEmbedder,
-  MAX_INPUT_CHARS,
-} from '../src/embeddings/api-embedder.js';
-import { apiEmbedderDeps, tenantApiEmbedder } from '../src/embeddings/tenant-embedder.js';
+import { type ApiEmbedderOptions, createApiEmbedder, MAX_INPUT_CHARS } from '../src/api-embedder.js';
+import { apiEmbedderDeps, tenantApiEmbedder } from '../src/tenant-api-embedder.js';
 
 // The embeddings API embedder against the sandbox's fake /v1/embeddings (real HTTP, OpenAI's limits
 // and refusals), and its cost in the tenant's budget and the usage report against real Postgres.

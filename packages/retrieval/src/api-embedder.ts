@@ -1,5 +1,5 @@
-import type { Embedder } from '@ai-agents/retrieval';
 import type OpenAI from 'openai';
+import type { Embedder } from './embedder.js';
 
 /*
  * An embedder over an OpenAI-compatible POST /v1/embeddings, through the openai package, after
