@@ -114,7 +114,7 @@ describe('admin commands: bad input and help', () => {
     }
     expect(await admin('tenant', 'set', 'fabrikam')).toMatchObject({
       code: 2,
-      err: 'error: nothing to change: give at least one of --name, --sdp-url, --model, --token-mode\n',
+      err: 'error: nothing to change: give at least one of --name, --sdp-url, --model, --embedding-model, --token-mode\n',
     });
     expect(await admin('tenant', 'set', 'fabrikam', '--sdp-url', 'sdp.fabrikam')).toMatchObject({
       code: 2,
@@ -165,6 +165,22 @@ describe('admin commands: bad input and help', () => {
     expect(JSON.parse(reset.out)).toEqual({ slug: 'fabrikam', changed: ['llmModel'] });
     const shown = JSON.parse((await admin('--json', 'tenant', 'show', 'fabrikam')).out);
     expect(shown).toMatchObject({ slug: 'fabrikam', model: null, sdp_url: 'https://sdp.fabrikam.example' });
+  });
+
+  it('set --embedding-model gives a tenant its own embeddings API model, and "default" takes it back', async () => {
+    const own = await admin(
+      '--json',
+      'tenant',
+      'set',
+      'fabrikam',
+      '--embedding-model',
+      'text-embedding-3-large',
+    );
+    expect(JSON.parse(own.out)).toEqual({ slug: 'fabrikam', changed: ['embeddingModel'] });
+    const reset = await admin('--json', 'tenant', 'set', 'fabrikam', '--embedding-model', 'default');
+    expect(JSON.parse(reset.out)).toEqual({ slug: 'fabrikam', changed: ['embeddingModel'] });
+    const empty = await admin('tenant', 'set', 'fabrikam', '--embedding-model', ' ');
+    expect(empty).toMatchObject({ code: 2, err: 'error: --embedding-model must not be empty\n' });
   });
 });
 

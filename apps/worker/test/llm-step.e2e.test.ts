@@ -126,7 +126,8 @@ describe('suggested category and priority', () => {
     sdp.setTaxonomy({ categories: ['Messaging', 'Network'], priorities: ['P3 - Normal', 'P1 - Critical'] });
     const tenant = await addTenant();
     const { html, row, requestId } = await enhance(tenant.id, outlook);
-    // The fake model picks the first allowed value: proof the choice came from the portal's list.
+    // Neither value is backed by the similar tickets ("Email"), so the fake model picks the first
+    // allowed one: proof the choice came from the portal's list.
     expect(row).toMatchObject({
       suggestedCategory: 'Messaging',
       suggestedPriority: 'P3 - Normal',
@@ -138,8 +139,8 @@ describe('suggested category and priority', () => {
   });
 
   it('a category is written to the ticket when enabled, the model is confident enough and the similar tickets agree', async () => {
-    // The tenant's history ticket is in "Email"; the fake model picks the first allowed value.
-    sdp.setTaxonomy({ categories: ['Email', 'Messaging'], priorities: ['P3 - Normal'] });
+    // The tenant's history ticket is in "Email"; the fake model suggests what the similar tickets carry.
+    sdp.setTaxonomy({ categories: ['Messaging', 'Email'], priorities: ['P3 - Normal'] });
     const eager = await addTenant({ autoApplySuggestions: true, autoApplyMinConfidence: 0.4 });
     const applied = await enhance(eager.id, outlook);
     expect(sdp.request(applied.requestId)?.category).toEqual({ name: 'Email' });
@@ -150,9 +151,12 @@ describe('suggested category and priority', () => {
       'category <b>Email</b> (applied to this ticket), priority <b>P3 - Normal</b> (not applied)',
     );
 
-    // A category the similar tickets do not carry is not applied, however confident the model.
+    // A category the similar tickets do not carry is not applied, however confident the model. The
+    // fake grounds its suggestion in the similar tickets ("Email"), so this model is told otherwise.
     sdp.setTaxonomy({ categories: ['Messaging', 'Email'], priorities: ['P3 - Normal'] });
-    const disagreeing = await enhance(eager.id, outlook);
+    llm.answerWith({ suggested_category: 'Messaging' });
+    const disagreeing = await enhance(eager.id, outlook).finally(() => llm.answerWith(null));
+    expect(disagreeing.row.suggestedCategory).toBe('Messaging');
     expect(sdp.request(disagreeing.requestId)?.category).toBeUndefined();
     expect(disagreeing.row.suggestionsApplied).toBe(false);
 

@@ -32,5 +32,6 @@ export * from './tenants/update.js';
 export * from './tenants/webhook-limit.js';
 export * from './tenants/webhook-lookup.js';
 export * from './tenants/webhook-secret.js';
+export * from './usage/embedding-usage.js';
 export * from './usage/monthly.js';
 export * from './with-tenant.js';

@@ -89,6 +89,8 @@ const TABLE_GRANTS: Record<string, string> = {
   embedding_models: 'SELECT, INSERT, UPDATE, DELETE',
   // Append-only: the application can add to the audit trail but never rewrite it.
   audit_log: 'SELECT, INSERT',
+  // What embeddings API calls cost each tenant: added and summed, never rewritten (it is a bill).
+  embedding_usage: 'SELECT, INSERT',
   // Feedback is a record of what technicians said: added, never edited by the application.
   feedback: 'SELECT, INSERT',
 };

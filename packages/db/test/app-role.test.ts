@@ -79,8 +79,10 @@ describe('the application role cannot get around row-level security', () => {
       { table: '__drizzle_migrations', privileges: [] },
       // Append-only audit trail.
       { table: 'audit_log', privileges: ['SELECT', 'INSERT'] },
-      // Similar tickets by meaning: models and vectors replaced on a refit, the old ones deleted.
+      // Per-tenant embedder fits (LSA), replaced on a refit.
       { table: 'embedding_models', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+      // What embeddings API calls cost: a bill, added and never rewritten.
+      { table: 'embedding_usage', privileges: ['SELECT', 'INSERT'] },
       { table: 'enhancements', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
       // Technicians' verdicts: added, never rewritten.
       { table: 'feedback', privileges: ['SELECT', 'INSERT'] },
@@ -95,6 +97,7 @@ describe('the application role cannot get around row-level security', () => {
       { table: 'ticket_history_stats', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
       { table: 'ticket_term_stats', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
       { table: 'ticket_terms', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+      // History vectors per embedder model, rewritten on a re-embed.
       { table: 'ticket_vectors', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
     ]);
   });

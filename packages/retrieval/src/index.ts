@@ -1,3 +1,10 @@
+export {
+  type ApiEmbedderOptions,
+  batchesOf,
+  createApiEmbedder,
+  MAX_BATCH_CHARS,
+  MAX_INPUT_CHARS,
+} from './api-embedder.js';
 export type { Embedder } from './embedder.js';
 export {
   type Fused,
@@ -17,6 +24,7 @@ export {
   MIN_HISTORY_FOR_EMBEDDINGS,
   type SimilarByMeaning,
 } from './similar-tickets.js';
+export { type ApiEmbedderDeps, apiEmbedderDeps, tenantApiEmbedder } from './tenant-api-embedder.js';
 export { currentLsaEmbedder, embedMissing, refreshTenantLsa } from './tenant-embeddings.js';
 export { VectorCache, type VectorCacheOptions } from './vector-cache.js';
 export { type Neighbour, VectorIndex } from './vector-index.js';

@@ -1,3 +1,4 @@
+export { DEMO_HISTORY, DEMO_TICKET } from './demo-tickets.js';
 export * from './fake-llm/index.js';
 export * from './fake-servicedesk/index.js';
 export type { FaultPlan } from './fault-plan.js';

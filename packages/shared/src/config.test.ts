@@ -85,6 +85,28 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config) && Object.isFrozen(config.llm)).toBe(true);
   });
 
+  it('gives the embedder its defaults and names a bad value', () => {
+    expect(loadConfig({ ...worker }, 'worker').embeddings).toEqual({
+      embedder: 'lsa',
+      model: 'text-embedding-3-small',
+      dimensions: undefined,
+      timeoutMs: 10_000,
+      maxRetries: 2,
+      batchSize: 128,
+    });
+    const openai = { ...worker, EMBEDDER: 'openai', EMBEDDING_MODEL: 'bge-m3', EMBEDDING_DIMENSIONS: '1024' };
+    expect(loadConfig(openai, 'worker').embeddings).toMatchObject({ embedder: 'openai', dimensions: 1024 });
+    const found = problems(() =>
+      loadConfig({ ...worker, EMBEDDER: 'bert', EMBEDDING_BATCH_SIZE: '5000' }, 'worker'),
+    );
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^EMBEDDER:/),
+        expect.stringMatching(/^EMBEDDING_BATCH_SIZE:/),
+      ]),
+    );
+  });
+
   it('gives fair share its defaults and names a bad value', () => {
     expect(loadConfig({ ...worker }, 'worker').fairShare).toEqual({
       shareSlots: 4,

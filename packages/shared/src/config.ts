@@ -271,6 +271,27 @@ const schemas = {
     LLM_PRICES: llmPrices,
     // Tokens of ticket and context sent per note (estimated as characters / 4).
     LLM_PROMPT_TOKEN_BUDGET: int(3_000, 500, 100_000),
+    // What finds similar tickets by meaning besides shared words (docs/context.md): lsa (per tenant,
+    // no outside call), openai (an OpenAI-compatible /v1/embeddings at OPENAI_BASE_URL with
+    // OPENAI_API_KEY; multilingual, billed per token), none (BM25 only). Read here for the API
+    // embedder (packages/retrieval/src/); createRetrieval() does not choose by it yet (issue 26).
+    EMBEDDER: z.enum(['lsa', 'openai', 'none']).default('lsa'),
+    // EMBEDDER=openai: the model (a tenant may name its own); its price comes from LLM_PRICES.
+    EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),
+    // Required for a model OpenAI does not list; shortens text-embedding-3-* vectors (fewer bytes
+    // stored and scanned). Empty counts as unset.
+    EMBEDDING_DIMENSIONS: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.coerce.number().int().min(1).max(4_096).optional(),
+    ),
+    // Per request: a ticket's query is one short text (~100 ms at OpenAI); a batch of history a few
+    // seconds. A slower answer is a failure, and retrieval falls back to shared words.
+    EMBEDDING_TIMEOUT_MS: int(10_000, 500, 120_000),
+    // Retries of 408/409/429/5xx and connection errors, with the client's backoff (honours retry-after).
+    EMBEDDING_MAX_RETRIES: int(2, 0, 10),
+    // Texts per request when history is embedded: 128 tickets of ~1,000 characters is ~32,000 tokens,
+    // far under the API's 300,000 per request, and a failed request loses little work. At most 2048.
+    EMBEDDING_BATCH_SIZE: int(128, 1, 2_048),
     // How long a tenant's ServiceDesk Plus categories and priorities are reused.
     TAXONOMY_CACHE_TTL_MS: int(15 * 60_000, 0, 24 * 60 * 60_000),
     // A killed worker's jobs are recovered once their lock lapses; lower means faster recovery but
@@ -443,6 +464,14 @@ function workerConfig(e: Parsed<'worker'>) {
       budgetModel: e.LLM_BUDGET_MODEL,
       prices: e.LLM_PRICES,
       promptTokenBudget: e.LLM_PROMPT_TOKEN_BUDGET,
+    },
+    embeddings: {
+      embedder: e.EMBEDDER,
+      model: e.EMBEDDING_MODEL,
+      dimensions: e.EMBEDDING_DIMENSIONS,
+      timeoutMs: e.EMBEDDING_TIMEOUT_MS,
+      maxRetries: e.EMBEDDING_MAX_RETRIES,
+      batchSize: e.EMBEDDING_BATCH_SIZE,
     },
     taxonomyCacheTtlMs: e.TAXONOMY_CACHE_TTL_MS,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/+$/, ''),

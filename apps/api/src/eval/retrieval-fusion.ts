@@ -42,7 +42,7 @@ export async function evalEmbedder(name: EmbedderName, history: EvalRow[]): Prom
   if (name === 'none') return null;
   if (name === 'lsa') return lsaEmbedder(fitLsa(history.map((r) => r.text)));
   throw new Error(
-    '--embedder openai needs the embeddings-API embedder (issue 26, point 1b), not in this build yet',
+    '--embedder openai needs the embeddings-API embedder (createApiEmbedder in @ai-agents/retrieval) wired into this eval (issue 26, 1b)',
   );
 }
 

@@ -1,4 +1,5 @@
 export * from './audit-log.js';
+export * from './embedding-usage.js';
 export * from './enhancements.js';
 export * from './feedback.js';
 export * from './history-import-cursors.js';

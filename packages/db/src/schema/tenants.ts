@@ -22,6 +22,8 @@ export const tenants = pgTable(
     webhookTokenEnabled: boolean('webhook_token_enabled').notNull().default(false),
     // Null: the installation's LLM_MODEL.
     llmModel: text('llm_model'),
+    // The embeddings API model when EMBEDDER=openai; null: the installation's EMBEDDING_MODEL.
+    embeddingModel: text('embedding_model'),
     // PII is replaced by placeholders before ticket text leaves for the LLM; on unless turned off.
     piiRedaction: boolean('pii_redaction').notNull().default(true),
     // Suggested category/priority are written to the ticket only when enabled and the model is at

@@ -9,6 +9,8 @@ export interface TenantSettings {
   sdpBaseUrl?: string;
   /** null: back to the installation's LLM_MODEL. */
   llmModel?: string | null;
+  /** The embeddings API model when EMBEDDER=openai; null: the installation's EMBEDDING_MODEL. */
+  embeddingModel?: string | null;
   webhookTokenEnabled?: boolean;
   /** Accepted webhooks per minute; null: the installation's WEBHOOK_RATE_LIMIT_PER_MINUTE. */
   webhookRateLimitPerMinute?: number | null;

@@ -1,5 +1,7 @@
 import { and, eq, gte, lt, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.js';
+import { embeddingUsage } from '../schema/embedding-usage.js';
 import { enhancements } from '../schema/enhancements.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 
@@ -10,24 +12,32 @@ export function monthWindow(at: Date): { from: Date; to: Date } {
   return { from, to };
 }
 
-/** Tokens (in + out) the tenant's enhancements used in the month of `at`. Under RLS. */
-export async function monthlyTokensUsed(scope: TenantScope, at: Date = new Date()): Promise<number> {
+/** Rows of the tenant created in [from, to), for a table with tenant_id and created_at. */
+function ofTenantIn(table: { tenantId: AnyPgColumn; createdAt: AnyPgColumn }, tenantId: string, at: Date) {
   const { from, to } = monthWindow(at);
-  const [row] = await inTenant(scope, 'statement', (tx) =>
-    tx
+  return and(eq(table.tenantId, tenantId), gte(table.createdAt, from), lt(table.createdAt, to));
+}
+
+/**
+ * Tokens the tenant used in the month of `at`: its enhancements' LLM tokens (in + out) and its
+ * embeddings API tokens, one budget for both. Under RLS, in one statement.
+ */
+export async function monthlyTokensUsed(scope: TenantScope, at: Date = new Date()): Promise<number> {
+  const result = await inTenant(scope, 'statement', (tx) => {
+    const llm = tx
       .select({
         tokens: sql<string>`coalesce(sum(coalesce(${enhancements.tokensIn}, 0) + coalesce(${enhancements.tokensOut}, 0)), 0)`,
       })
       .from(enhancements)
-      .where(
-        and(
-          eq(enhancements.tenantId, scope.tenantId),
-          gte(enhancements.createdAt, from),
-          lt(enhancements.createdAt, to),
-        ),
-      ),
-  );
-  return Number(row?.tokens ?? 0);
+      .where(ofTenantIn(enhancements, scope.tenantId, at));
+    const embeddings = tx
+      .select({ tokens: sql<string>`coalesce(sum(${embeddingUsage.tokens}), 0)` })
+      .from(embeddingUsage)
+      .where(ofTenantIn(embeddingUsage, scope.tenantId, at));
+    // One statement (one round trip on the worker's hot path): the two sums as scalar subqueries.
+    return tx.execute<{ tokens: string }>(sql`select (${llm}) + (${embeddings}) as tokens`);
+  });
+  return Number(result.rows[0]?.tokens ?? 0);
 }
 
 export interface TenantUsage {
@@ -37,7 +47,10 @@ export interface TenantUsage {
   llmCalls: number;
   tokensIn: number;
   tokensOut: number;
+  /** LLM and embeddings API together. */
   costUsd: number;
+  embeddingTokens: number;
+  embeddingCostUsd: number;
 }
 
 /**
@@ -54,6 +67,8 @@ export async function tenantUsage(db: Db, from: Date, to: Date): Promise<TenantU
     tokens_in: string;
     tokens_out: string;
     cost_usd: string;
+    embedding_tokens: string;
+    embedding_cost_usd: string;
   }>(sql`select * from tenant_usage(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`);
   return result.rows.map((r) => ({
     slug: r.slug,
@@ -63,5 +78,7 @@ export async function tenantUsage(db: Db, from: Date, to: Date): Promise<TenantU
     tokensIn: Number(r.tokens_in),
     tokensOut: Number(r.tokens_out),
     costUsd: Number(r.cost_usd),
+    embeddingTokens: Number(r.embedding_tokens),
+    embeddingCostUsd: Number(r.embedding_cost_usd),
   }));
 }

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { appendCall } from '../call-log.js';
-import { createFaultBoard, type FaultPlan } from '../fault-plan.js';
+import { createFaultBoard, type FaultDecision, type FaultPlan } from '../fault-plan.js';
 import { readBody, sendJson } from '../http-io.js';
 import { startHttpServer } from '../http-server.js';
 import { isRecord, parseJson } from '../json-value.js';
 import { answerSandboxControl } from '../sandbox-control.js';
 import { answerContent, completionBody, invalidContent, promptOf } from './chat-completion.js';
+import { embeddingsBody, parseEmbeddingRequest } from './embeddings.js';
 import { faultError, openAiError } from './openai-errors.js';
 
 export interface FakeLlmOptions {
@@ -16,6 +17,18 @@ export interface FakeLlmOptions {
   host?: string;
   /** PEM certificate and key: answer over https, as OpenAI and most in-house gateways do. */
   tls?: { cert: string; key: string };
+  /** When set, any other bearer key is refused with OpenAI's 401 (invalid_api_key); else any key passes. */
+  apiKey?: string;
+}
+
+export type LlmRoute = 'chat' | 'embeddings';
+
+export interface EmbeddingCall {
+  model: string;
+  /** How many texts the request held (0 when it was not a list). */
+  inputs: number;
+  /** 0 when the call was deliberately never answered (hang fault). */
+  status: number;
 }
 
 export interface LlmCall {
@@ -32,7 +45,10 @@ export interface FakeLlm {
   calls: LlmCall[];
   /** The prompt text (all messages) of the last 100 chat calls, oldest first: what left for the LLM. */
   prompts: string[];
-  setFault(plan: FaultPlan): void;
+  /** /v1/embeddings calls, oldest first, last 10,000. */
+  embeddingCalls: EmbeddingCall[];
+  /** A fault on one route, or on both (the default). */
+  setFault(plan: FaultPlan, route?: LlmRoute | 'all'): void;
   clearFaults(): void;
   /**
    * Fields every structured answer takes from now on (null: none), whatever the prompt says: a model
@@ -50,8 +66,10 @@ const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 /** What one fake LLM holds: its faults, the calls and prompts it saw, a forced answer. */
 interface LlmState {
-  faults: ReturnType<typeof createFaultBoard<'chat'>>;
+  faults: ReturnType<typeof createFaultBoard<LlmRoute>>;
+  apiKey: string | undefined;
   calls: LlmCall[];
+  embeddingCalls: EmbeddingCall[];
   prompts: string[];
   sequence: number;
   forced: Record<string, unknown> | null;
@@ -60,8 +78,10 @@ interface LlmState {
 /** An OpenAI-compatible chat-completions endpoint that answers deterministically from the prompt. */
 export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> {
   const state: LlmState = {
-    faults: createFaultBoard<'chat'>(),
+    faults: createFaultBoard<LlmRoute>(),
+    apiKey: opts.apiKey,
     calls: [],
+    embeddingCalls: [],
     prompts: [],
     sequence: 0,
     forced: null,
@@ -75,7 +95,8 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     url: `${server.url}/v1`,
     calls: state.calls,
     prompts: state.prompts,
-    setFault: (plan) => state.faults.set('all', plan),
+    embeddingCalls: state.embeddingCalls,
+    setFault: (plan, route = 'all') => state.faults.set(route, plan),
     answerWith: (fields) => {
       state.forced = fields;
     },
@@ -84,14 +105,40 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   };
 }
 
+function routeOf(body: unknown): LlmRoute | 'all' {
+  const route = isRecord(body) ? body.route : undefined;
+  return route === 'chat' || route === 'embeddings' ? route : 'all';
+}
+
 function control(state: LlmState, req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
   return answerSandboxControl(res, route, {
     calls: state.calls,
     clearFaults: () => state.faults.clear(),
-    // Same body as the fake SDP's ({ route, plan }); the LLM has one route, so `route` is optional.
-    setFault: (body) => state.faults.set('all', (isRecord(body) ? body.plan : undefined) as FaultPlan),
+    // Same body as the fake SDP's ({ route, plan }); `route` is "chat", "embeddings" or absent (both).
+    setFault: (body) =>
+      state.faults.set(routeOf(body), (isRecord(body) ? body.plan : undefined) as FaultPlan),
     body: async () => parseJson(await readBody(req, MAX_BODY_BYTES)),
   });
+}
+
+type Answer = (status: number, body: unknown, headers?: Record<string, string>) => void;
+
+/**
+ * Applies a fault's latency, then its outcome: a hang is logged with status 0 and never answered, a
+ * failure is answered in OpenAI's error shape (with retry-after on a 429). True when it answered.
+ */
+async function faultAnswered(fault: FaultDecision, answer: Answer, hung: () => void): Promise<boolean> {
+  if (fault.outcome.type === 'hang') {
+    hung();
+    return true;
+  }
+  if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { ref: false });
+  if (fault.outcome.type !== 'fail') return false;
+  const { status } = fault.outcome;
+  const retryAfter =
+    fault.outcome.retryAfterSeconds ?? (status === 429 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
+  answer(status, faultError(status), retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) });
+  return true;
 }
 
 /** One request, checked in the order OpenAI's API does: the route, faults, the key, the body. */
@@ -100,6 +147,7 @@ async function handle(state: LlmState, req: IncomingMessage, res: ServerResponse
   const { pathname } = new URL(req.url ?? '/', 'http://sandbox.invalid');
   const path = pathname.replace(/\/+$/, '');
   if (path.startsWith('/_sandbox/')) return control(state, req, res, `${method} ${path}`);
+  if (method === 'POST' && path === '/v1/embeddings') return embeddings(state, req, res);
   if (method !== 'POST' || path !== '/v1/chat/completions') {
     return sendJson(res, 404, openAiError(`Invalid URL (${method} ${pathname})`, 'invalid_request_error'));
   }
@@ -116,22 +164,13 @@ async function handle(state: LlmState, req: IncomingMessage, res: ServerResponse
   };
 
   const fault = state.faults.decide('chat');
-  if (fault.outcome.type === 'hang') {
-    appendCall(state.calls, { model, promptChars: prompt.length, status: 0 });
+  if (
+    await faultAnswered(fault, answer, () =>
+      appendCall(state.calls, { model, promptChars: prompt.length, status: 0 }),
+    )
+  )
     return;
-  }
-  if (fault.latencyMs > 0) await sleep(fault.latencyMs, undefined, { ref: false });
-  if (fault.outcome.type === 'fail') {
-    const { status } = fault.outcome;
-    const retryAfter =
-      fault.outcome.retryAfterSeconds ?? (status === 429 ? DEFAULT_RETRY_AFTER_SECONDS : undefined);
-    return answer(
-      status,
-      faultError(status),
-      retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) },
-    );
-  }
-  const refusal = refusalOf(req, request, model);
+  const refusal = refusalOf(state, req, request, model);
   if (refusal) return answer(refusal.status, refusal.body);
   const content =
     fault.outcome.type === 'invalid_output'
@@ -140,12 +179,8 @@ async function handle(state: LlmState, req: IncomingMessage, res: ServerResponse
   return answer(200, completionBody(model, prompt, content, ++state.sequence));
 }
 
-/** What OpenAI refuses before it looks at the prompt: no key, a body that is not a chat request. */
-function refusalOf(
-  req: IncomingMessage,
-  request: unknown,
-  model: string,
-): { status: 400 | 401; body: unknown } | null {
+/** OpenAI's 401s: no bearer key, or (when the fake was given one) a different key. */
+function keyRefusal(state: LlmState, req: IncomingMessage): { status: 401; body: unknown } | null {
   const bearer = /^Bearer\s+(\S+)/.exec(req.headers.authorization ?? '');
   if (!bearer) {
     return {
@@ -157,6 +192,20 @@ function refusalOf(
       ),
     };
   }
+  // The real message echoes a masked key; the fake names none, so no key reaches a test log.
+  if (state.apiKey !== undefined && bearer[1] !== state.apiKey) return { status: 401, body: faultError(401) };
+  return null;
+}
+
+/** What OpenAI refuses before it looks at the prompt: a bad key, a body that is not a chat request. */
+function refusalOf(
+  state: LlmState,
+  req: IncomingMessage,
+  request: unknown,
+  model: string,
+): { status: 400 | 401; body: unknown } | null {
+  const key = keyRefusal(state, req);
+  if (key) return key;
   const invalid = (message: string) => ({
     status: 400 as const,
     body: openAiError(message, 'invalid_request_error'),
@@ -176,4 +225,23 @@ function obey(state: LlmState, content: string): string {
   if (!isRecord(parsed)) return content;
   for (const [key, value] of Object.entries(state.forced)) if (key in parsed) parsed[key] = value;
   return JSON.stringify(parsed);
+}
+
+/** POST /v1/embeddings: faults first (as for chat), then the key, then what OpenAI refuses. */
+async function embeddings(state: LlmState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const request = parseJson(await readBody(req, MAX_BODY_BYTES));
+  const model = isRecord(request) && typeof request.model === 'string' ? request.model : '';
+  const inputs = isRecord(request) ? request.input : undefined;
+  const count = Array.isArray(inputs) ? inputs.length : typeof inputs === 'string' ? 1 : 0;
+  const answer: Answer = (status, body, headers) => {
+    appendCall(state.embeddingCalls, { model, inputs: count, status });
+    sendJson(res, status, body, headers);
+  };
+  const hung = () => appendCall(state.embeddingCalls, { model, inputs: count, status: 0 });
+  if (await faultAnswered(state.faults.decide('embeddings'), answer, hung)) return;
+  const key = keyRefusal(state, req);
+  if (key) return answer(key.status, key.body);
+  const parsed = parseEmbeddingRequest(request);
+  if ('body' in parsed) return answer(parsed.status, parsed.body);
+  return answer(200, embeddingsBody(parsed));
 }

@@ -1,1 +1,9 @@
-export { type FakeLlm, type FakeLlmOptions, type LlmCall, startFakeLlm } from './fake-llm.js';
+export { EMBEDDING_MODELS, fakeEmbedding } from './embeddings.js';
+export {
+  type EmbeddingCall,
+  type FakeLlm,
+  type FakeLlmOptions,
+  type LlmCall,
+  type LlmRoute,
+  startFakeLlm,
+} from './fake-llm.js';

@@ -12,10 +12,24 @@ export interface PromptFacts {
   markers: ReadonlyMap<string, readonly string[]>;
   /** A hash of the prompt, for choices that should vary between prompts but not between runs. */
   seed: number;
+  /** The context items: lines that open with a `[kind:id]` marker, in prompt order (most relevant first). */
+  context: readonly ContextItem[];
+}
+
+/** One context line, e.g. `[ticket:T1] Subject (category: Email) — resolution: Cleared the cache.` */
+export interface ContextItem {
+  text: string;
+  /** From `(category: X)`, if the line has one. */
+  category?: string;
+  /** From `resolution: Y` to the end of the line, if the line has one. */
+  resolution?: string;
 }
 
 const MARKER = /\[([A-Za-z][\w-]*):([^\]\s]+)\]/g;
 const MAX_SUBJECT_CHARS = 120;
+// A prompt lists a handful of context items; the cap keeps a runaway prompt linear and the answer short.
+const MAX_CONTEXT_ITEMS = 50;
+const CONTEXT_LINE = /^[ \t]*\[[A-Za-z][\w-]*:[^\]\s]+\]/;
 
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
@@ -38,6 +52,19 @@ export function markerKind(kind: string): string {
   return kind.toLowerCase().replaceAll('-', '_');
 }
 
+/** Lines that open with a marker, with the category and resolution they name. */
+function contextItems(prompt: string): ContextItem[] {
+  const items: ContextItem[] = [];
+  for (const line of prompt.split('\n')) {
+    if (items.length >= MAX_CONTEXT_ITEMS) break;
+    if (!CONTEXT_LINE.test(line)) continue;
+    const category = /\(category:[ \t]*([^)]+)\)/i.exec(line)?.[1]?.trim();
+    const resolution = /\bresolution:[ \t]*(\S.*)$/i.exec(line)?.[1]?.trim();
+    items.push({ text: line.trim(), category, resolution });
+  }
+  return items;
+}
+
 export function factsFrom(prompt: string): PromptFacts {
   const markers = new Map<string, string[]>();
   for (const [, kind = '', id = ''] of prompt.matchAll(MARKER)) {
@@ -57,5 +84,6 @@ export function factsFrom(prompt: string): PromptFacts {
     language: /^([a-z]{2,3}(?:-[A-Za-z]{2})?)\b/.exec(field(prompt, 'Language') ?? '')?.[1] ?? 'en',
     markers,
     seed: fnv1a(prompt),
+    context: contextItems(prompt),
   };
 }

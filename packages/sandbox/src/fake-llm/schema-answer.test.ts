@@ -28,8 +28,8 @@ describe('answerForSchema', () => {
     expect(answerForSchema(schema, facts)).toEqual({
       title: 'Disk full on FS01',
       steps: [
-        { action: 'Action: Disk full on FS01', minutes: 5 },
-        { action: 'Action: Disk full on FS01', minutes: 5 },
+        { action: 'Disk full on FS01', minutes: 5 },
+        { action: 'Disk full on FS01', minutes: 5 },
       ],
       owner: 'requester@sandbox.invalid',
       score: 5.5,
@@ -68,5 +68,47 @@ describe('answerForSchema: language', () => {
 
   it('answers English when the prompt names no language', () => {
     expect(answerForSchema(schema, facts)).toEqual({ language: 'en' });
+  });
+});
+
+describe('answerForSchema: grounded in the context, never repeating a label', () => {
+  const prompt = [
+    'Allowed categories: Desktop Hardware; Email; Network',
+    'Subject: Outlook keeps asking for the password',
+    '[ticket:41] Password prompt in Outlook (category: Email) — resolution: Recreated the Outlook profile.',
+    '[ticket:42] Shared mailbox missing (category: Email) — resolution: Re-added the permission.',
+    '[ticket:43] Dock not charging (category: Desktop Hardware) — resolution: Replaced the dock.',
+  ].join('\n');
+  const schema = {
+    type: 'object',
+    properties: {
+      likely_cause: { type: 'string' },
+      root_cause: { type: 'string' },
+      next_steps: { type: 'array', items: { type: 'string' } },
+      suggested_category: {
+        anyOf: [{ type: 'string', enum: ['Desktop Hardware', 'Email', 'Network'] }, { type: 'null' }],
+      },
+      owner_team: { type: 'string' },
+    },
+  };
+
+  it("takes the cause from the most similar ticket's resolution and the category the similar tickets carry", () => {
+    const answer = answerForSchema(schema, factsFrom(prompt)) as Record<string, unknown>;
+    expect(answer.likely_cause).toContain('Recreated the Outlook profile.');
+    expect(answer.root_cause).toContain('Recreated the Outlook profile.');
+    expect((answer.next_steps as string[])[0]).toContain('Recreated the Outlook profile.');
+    expect(answer.suggested_category).toBe('Email');
+    // No value starts with its own field's name ("Likely cause: …", "Owner team: …").
+    for (const [key, value] of Object.entries(answer)) {
+      const label = key.replaceAll('_', ' ');
+      expect(String(value).toLowerCase().startsWith(label)).toBe(false);
+    }
+  });
+
+  it('falls back to the first allowed value and an honest cause when the context backs nothing', () => {
+    const bare = factsFrom('Allowed categories: Desktop Hardware; Email\nSubject: Printer jams');
+    const answer = answerForSchema(schema, bare) as Record<string, unknown>;
+    expect(answer.suggested_category).toBe('Desktop Hardware');
+    expect(answer.likely_cause).toMatch(/^Not clear from the context/);
   });
 });

@@ -86,7 +86,7 @@ function valueFor(raw: unknown, name: string, ctx: Context): unknown {
   const schema = resolve(raw, ctx);
   const inner: Context = { ...ctx, depth: ctx.depth + 1 };
   if ('const' in schema) return schema.const;
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return enumChoice(schema.enum, ctx.facts);
   const branches = Array.isArray(schema.anyOf)
     ? schema.anyOf
     : Array.isArray(schema.oneOf)
@@ -120,6 +120,33 @@ function valueFor(raw: unknown, name: string, ctx: Context): unknown {
     default:
       return stringFor(schema, textFor(name, ctx.facts), ctx.facts);
   }
+}
+
+/**
+ * The allowed value the prompt's context backs most: a category the similar tickets carry (counted
+ * twice), else one their text mentions; the first value when the context backs none (ties: the
+ * earlier value). A real model grounds a suggestion the same way rather than taking the list's head.
+ */
+function enumChoice(values: unknown[], facts: PromptFacts): unknown {
+  let best: unknown = values[0];
+  let bestScore = 0;
+  for (const value of values) {
+    if (typeof value !== 'string' || value === '') continue;
+    const wanted = value.toLowerCase();
+    let score = 0;
+    for (const item of facts.context) {
+      if (item.category?.toLowerCase() === wanted) score += 2;
+      else if (item.text.toLowerCase().includes(wanted)) score += 1;
+    }
+    if (score > bestScore) [best, bestScore] = [value, score];
+  }
+  return best;
+}
+
+/** The resolution of the most relevant context item that records one. */
+function bestResolution(facts: PromptFacts): string | undefined {
+  return facts.context.find((item) => item.resolution && !/^not recorded\b/i.test(item.resolution))
+    ?.resolution;
 }
 
 function singular(word: string): string {
@@ -174,29 +201,31 @@ function numberFor(schema: JsonRecord, integer: boolean): number {
   return exclusiveMax ? high - 1 : high;
 }
 
-function humanise(name: string): string {
-  const words = name
-    .replace(/([a-z])([A-Z])/g, '$1 $2')
-    .replaceAll('_', ' ')
-    .trim()
-    .toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
 function textFor(name: string, facts: PromptFacts): string {
   const key = name.toLowerCase();
   if (key === 'language' || key === 'lang' || key === 'locale' || key.endsWith('_language'))
     return facts.language;
   if (/subject|title|headline/.test(key)) return facts.subject;
+  if (/cause|diagnos|hypothes/.test(key)) {
+    // A renderer puts the field's label in front: the value never repeats it.
+    const resolution = bestResolution(facts);
+    return resolution
+      ? `Probably the same as in the most similar resolved ticket, which was fixed by: ${resolution}`
+      : `Not clear from the context; "${facts.subject}" needs a first look.`;
+  }
   if (
     key === '' ||
     /summary|description|note|body|text|analysis|explanation|reason|rationale|answer|content|message|comment/.test(
       key,
     )
   ) {
-    return `The requester reports "${facts.subject}". Sandbox answer derived from ${facts.lines} lines of context.`;
+    const found = facts.context.length;
+    const context =
+      found === 0 ? 'Nothing similar in the context.' : `${found} item(s) of the context look related.`;
+    return `The requester reports "${facts.subject}". ${context} (Sandbox answer; no model was called.)`;
   }
-  return `${humanise(name)}: ${facts.subject}`;
+  // Any other text field: what the ticket is about, without the field's name (a renderer adds that).
+  return facts.subject;
 }
 
 function listTexts(name: string, facts: PromptFacts): string[] {
@@ -208,8 +237,11 @@ function listTexts(name: string, facts: PromptFacts): string[] {
       'What changed shortly before the problem began?',
     ];
   }
+  const resolution = bestResolution(facts);
   return [
-    `Check the reported issue: ${facts.subject}`,
+    resolution
+      ? `Try what resolved the most similar ticket: ${resolution}`
+      : `Check the reported issue: ${facts.subject}`,
     `Confirm the scope and impact with ${who}`,
     `Review recent changes related to ${facts.subject}`,
   ];

@@ -1,5 +1,7 @@
 export { ALL_WORKER_SCOPES, type Edition, SDP_V3_ACCEPT } from './editions.js';
 export {
+  DEFAULT_CATEGORIES,
+  DEFAULT_PRIORITIES,
   DEFAULT_TECHNICIAN_KEY,
   type FakeServiceDesk,
   type FakeServiceDeskOptions,

@@ -17,7 +17,15 @@ interface SetOptions {
   name?: string;
   sdpUrl?: string;
   model?: string;
+  embeddingModel?: string;
   tokenMode?: 'on' | 'off';
+}
+
+/** A model flag's value: "default" is the installation's model (null); empty is refused. */
+function modelFlag(value: string | undefined, flag: string): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new AdminError(`${flag} must not be empty`, 2);
+  return value === 'default' ? null : value;
 }
 
 /** `tenant disable|enable <slug>`. */
@@ -42,15 +50,14 @@ function settingsFrom(opts: SetOptions): TenantSettings {
   const settings: TenantSettings = {
     name: opts.name,
     sdpBaseUrl: opts.sdpUrl === undefined ? undefined : httpUrl(opts.sdpUrl, '--sdp-url'),
-    llmModel: opts.model === undefined ? undefined : opts.model === 'default' ? null : opts.model,
+    llmModel: modelFlag(opts.model, '--model'),
+    embeddingModel: modelFlag(opts.embeddingModel, '--embedding-model'),
     webhookTokenEnabled: opts.tokenMode === undefined ? undefined : opts.tokenMode === 'on',
   };
   if (opts.name !== undefined && opts.name.trim() === '') throw new AdminError('--name must not be empty', 2);
-  if (opts.model !== undefined && opts.model.trim() === '')
-    throw new AdminError('--model must not be empty', 2);
   if (Object.values(settings).every((v) => v === undefined)) {
     throw new AdminError(
-      'nothing to change: give at least one of --name, --sdp-url, --model, --token-mode',
+      'nothing to change: give at least one of --name, --sdp-url, --model, --embedding-model, --token-mode',
       2,
     );
   }
@@ -146,6 +153,10 @@ export function registerTenantChangeCommands(tenant: Command): void {
     .option('--name <name>', 'display name')
     .option('--sdp-url <url>', 'ServiceDesk Plus base URL')
     .option('--model <model>', 'LLM model for this tenant; "default" for the installation default')
+    .option(
+      '--embedding-model <model>',
+      'embeddings API model for this tenant (EMBEDDER=openai); "default" for EMBEDDING_MODEL',
+    )
     .addOption(
       new Option(
         '--token-mode <on|off>',

@@ -26,7 +26,9 @@ function table(rows: string[][]): string {
 export function registerUsageCommand(program: Command): void {
   program
     .command('usage')
-    .description('LLM tokens and estimated cost per tenant for one calendar month (UTC), for billing')
+    .description(
+      'LLM and embeddings API tokens and estimated cost per tenant for one calendar month (UTC), for billing',
+    )
     .option('--month <YYYY-MM>', 'the month (default: the current one)')
     .action(async (opts: { month?: string }, command: Command) => {
       const month = parseMonth(opts.month);
@@ -40,8 +42,9 @@ export function registerUsageCommand(program: Command): void {
             tokensIn: sum.tokensIn + u.tokensIn,
             tokensOut: sum.tokensOut + u.tokensOut,
             costUsd: sum.costUsd + u.costUsd,
+            embeddingTokens: sum.embeddingTokens + u.embeddingTokens,
           }),
-          { enhancements: 0, llmCalls: 0, tokensIn: 0, tokensOut: 0, costUsd: 0 },
+          { enhancements: 0, llmCalls: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, embeddingTokens: 0 },
         );
         const row = (name: string, u: typeof total) => [
           name,
@@ -49,12 +52,13 @@ export function registerUsageCommand(program: Command): void {
           String(u.llmCalls),
           String(u.tokensIn),
           String(u.tokensOut),
+          String(u.embeddingTokens),
           u.costUsd.toFixed(6),
         ];
         const human = [
-          `LLM usage for ${month.label} (UTC)`,
+          `LLM and embeddings usage for ${month.label} (UTC)`,
           table([
-            ['tenant', 'notes', 'llm calls', 'tokens in', 'tokens out', 'cost USD'],
+            ['tenant', 'notes', 'llm calls', 'tokens in', 'tokens out', 'embedding tokens', 'cost USD'],
             ...usage.map((u) => row(u.slug, u)),
             row('TOTAL', total),
           ]),
@@ -68,6 +72,8 @@ export function registerUsageCommand(program: Command): void {
             llm_calls: u.llmCalls,
             tokens_in: u.tokensIn,
             tokens_out: u.tokensOut,
+            embedding_tokens: u.embeddingTokens,
+            embedding_cost_usd: Number(u.embeddingCostUsd.toFixed(10)),
             cost_usd: Number(u.costUsd.toFixed(6)),
           })),
           total: {
@@ -75,6 +81,7 @@ export function registerUsageCommand(program: Command): void {
             llm_calls: total.llmCalls,
             tokens_in: total.tokensIn,
             tokens_out: total.tokensOut,
+            embedding_tokens: total.embeddingTokens,
             cost_usd: Number(total.costUsd.toFixed(6)),
           },
         });
