@@ -42,7 +42,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ai-agents-caddy-'));
   const caddyfile = readRepoFile('docker/Caddyfile')
     .replace(/^\{\n/m, '{\n\tadmin off\n')
-    .replace('reverse_proxy api:3000', `reverse_proxy 127.0.0.1:${upstreamPort}`);
+    .replace('reverse_proxy api:3000', `reverse_proxy 127.0.0.1:${upstreamPort}`)
+    // Held requests would wait 30 s for an API that this file stops for good.
+    .replace('lb_try_duration 30s', 'lb_try_duration 1s');
   expect(caddyfile).toContain('admin off');
   await writeFile(join(dir, 'Caddyfile'), caddyfile);
   caddy = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
@@ -53,6 +55,7 @@ beforeAll(async () => {
       XDG_CONFIG_HOME: dir,
       PUBLIC_HOSTNAME: base,
       ACME_EMAIL: 'ops@msp.example',
+      CADDY_GLOBAL_OPTIONS: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
