@@ -190,7 +190,12 @@ describe('docker-compose.prod.yml (single-host production)', () => {
 
   it('publishes only the TLS reverse proxy', () => {
     for (const [name, service] of services) {
-      if (name === 'caddy') expect(service.ports).toEqual(['80:80', '443:443', '443:443/udp']);
+      if (name === 'caddy')
+        expect(service.ports).toEqual([
+          `$${'{'}HTTP_PUBLISH:-80}:80`,
+          `$${'{'}HTTPS_PUBLISH:-443}:443`,
+          `$${'{'}HTTPS_PUBLISH:-443}:443/udp`,
+        ]);
       else expect(service.ports, `${name} publishes no port`).toBeUndefined();
     }
     expect(readRepoFile('docker/Caddyfile')).toMatch(
