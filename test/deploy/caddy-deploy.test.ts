@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRepoFile } from './repo.js';
+import { startProductionCaddy } from './production-caddy.js';
 
 /**
  * A deploy replaces the api container while Caddy keeps running (docs/deploying.md, "Deploying a new
@@ -31,26 +31,10 @@ function startApi(): Promise<Server> {
 }
 
 beforeAll(async () => {
-  if (spawnSync('caddy', ['version']).status !== 0)
-    throw new Error('caddy is not installed (apt-get install caddy)');
   apiPort = await freePort();
   base = `http://127.0.0.1:${await freePort()}`;
   dir = await mkdtemp(join(tmpdir(), 'ai-agents-caddy-deploy-'));
-  const caddyfile = readRepoFile('docker/Caddyfile')
-    .replace(/^\{\n/m, '{\n\tadmin off\n')
-    .replace('reverse_proxy api:3000', `reverse_proxy 127.0.0.1:${apiPort}`);
-  await writeFile(join(dir, 'Caddyfile'), caddyfile);
-  caddy = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: dir,
-      XDG_DATA_HOME: dir,
-      XDG_CONFIG_HOME: dir,
-      PUBLIC_HOSTNAME: base,
-      ACME_EMAIL: 'ops@msp.example',
-    },
-    stdio: 'ignore',
-  });
+  caddy = await startProductionCaddy({ dir, base, upstreamPort: apiPort });
   await waitFor(
     async () => ((await fetch(`${base}/proxy-health`).catch(() => null))?.status === 200 ? true : undefined),
     15_000,
