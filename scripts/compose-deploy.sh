@@ -21,7 +21,7 @@ probe() {
 # alone. The new version is this one's images under a second tag.
 deploy_under_probe() {
   local target caddy_before caddy_after id status
-  for target in migrate api worker; do engine tag "$(app_image "$target")" "$(app_image "$target" "$NEXT_VERSION")"; done
+  for target in migrate api worker; do next_image "$target"; done
   for _ in $(seq 1 "$PROBE_TICKETS"); do new_ticket "Probe ticket during a deploy" >>"$WORK/probe-tickets" || fail "sandbox ticket"; done
   caddy_before=$(container_of caddy)
   : >"$WORK/probe.out"
@@ -52,11 +52,19 @@ deploy_under_probe() {
   wait_all_noted "$(cut -d' ' -f1 "$WORK/probe.out")"
 }
 
-# runs_version SERVICE TAG: the service's container runs that tag (Podman may prefix localhost/).
+# A new version of TARGET: this version's image with a label more, so its image id differs.
+next_image() {
+  printf 'FROM %s\nLABEL org.opencontainers.image.version=%s\n' "$(app_image "$1")" "$NEXT_VERSION" >"$WORK/Containerfile.next"
+  engine build -q -f "$WORK/Containerfile.next" -t "$(app_image "$1" "$NEXT_VERSION")" "$WORK" >/dev/null 2>"$WORK/next.log" ||
+    { cat "$WORK/next.log" >&2; fail "could not make $(app_image "$1" "$NEXT_VERSION")"; }
+}
+
+# runs_version SERVICE TAG: the service's container runs that tag's image (compared by image id).
 runs_version() {
-  local image
-  image=$(engine inspect --format '{{.Config.Image}}' "$(container_of "$1")" 2>/dev/null)
-  [[ "$image" == *"$(app_image "$1" "$2")" ]]
+  local running wanted
+  running=$(engine inspect --format '{{.Image}}' "$(container_of "$1")" 2>/dev/null)
+  wanted=$(engine image inspect --format '{{.Id}}' "$(app_image "$1" "$2")" 2>/dev/null)
+  [ -n "$wanted" ] && [ "${running#sha256:}" = "${wanted#sha256:}" ]
 }
 
 # Every ticket gets its note: from its webhook, or from the reconcile sweep when the webhook was lost.

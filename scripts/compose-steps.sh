@@ -108,7 +108,8 @@ start_sandbox() {
     -p "127.0.0.1:$SDP_PORT:8081" -v "$TEST_CA_DIR:/tls:ro" \
     -e SANDBOX_HOST=0.0.0.0 -e SANDBOX_SDP_PORT=8081 -e SANDBOX_LLM_PORT=8082 \
     -e SANDBOX_TLS_CERT_FILE=/tls/cert.pem -e SANDBOX_TLS_KEY_FILE=/tls/key.pem \
-    -e NODE_EXTRA_CA_CERTS=/tls/ca.pem "$(app_image sandbox)" >/dev/null || fail "could not start the sandbox"
+    -e NODE_EXTRA_CA_CERTS=/tls/ca.pem "$(app_image sandbox)" >/dev/null 2>"$WORK/sandbox-run.log" ||
+    { cat "$WORK/sandbox-run.log" >&2; fail "could not start the sandbox"; }
   for _ in $(seq 1 60); do
     sandbox_curl -sf --max-time 2 "https://127.0.0.1:$SDP_PORT/_sandbox/calls" >/dev/null 2>&1 && {
       ok "sandbox ServiceDesk Plus on https://sandbox:8081 (private CA)"
