@@ -2,7 +2,7 @@
 # Sourced by scripts/test-compose.sh: its steps, each a function. Needs the functions and variables of
 # scripts/compose-tools.sh and test-compose.sh.
 
-app_image() { printf '%s/%s:%s' "${IMAGE_REPOSITORY:-ai-agents}" "$1" "${2:-$VERSION}"; }
+app_image() { printf '%s/%s:%s' "$IMAGE_REPOSITORY" "$1" "${2:-$VERSION}"; }
 
 # The images `npm run test:images` kept (KEEP_IMAGES=1, same tag), else built as docs/deploying.md
 # says, with docker-compose.build.yml (the sandbox image too: the test's fake ServiceDesk Plus).
@@ -47,7 +47,7 @@ REDIS_PASSWORD=$(openssl rand -hex 32)
 ENCRYPTION_KEY=$(openssl rand -base64 32)
 OPENAI_API_KEY=sandbox
 OPENAI_BASE_URL=http://sandbox:8082/v1
-IMAGE_REPOSITORY=${IMAGE_REPOSITORY:-ai-agents}
+IMAGE_REPOSITORY=$IMAGE_REPOSITORY
 AI_AGENTS_VERSION=$VERSION
 WORKER_CONCURRENCY=4
 RECONCILE_INTERVAL_SECONDS=10

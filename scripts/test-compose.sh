@@ -45,6 +45,10 @@ PROJECT=ai-agents-compose-$RUN_ID
 COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo local)
 VERSION=${AI_AGENTS_VERSION:-test-$COMMIT}
 NEXT_VERSION=$VERSION-next-$RUN_ID
+IMAGE_REPOSITORY=${IMAGE_REPOSITORY:-ai-agents}
+# Compose takes a variable of the shell over the same one in --env-file: the .env.prod this run
+# writes and edits must be the only source, as on an operator's host.
+unset AI_AGENTS_VERSION
 PUBLIC_HOSTNAME=ai-agents.compose.test
 WORK=$(mktemp -d -t ai-agents-compose.XXXXXX)
 chmod 700 "$WORK"
