@@ -120,5 +120,5 @@ backup_and_restore() {
   for service in postgres redis api worker caddy; do wait_healthy "$service"; done
   start_sandbox
   while [ "$(new_ticket "Numbering catches up with the portal before the restore")" -le "$last_id" ]; do :; done
-  ok "restored into a fresh stack; tenant $SLUG and its credentials came back with it"
+  ok "restored into a fresh stack (scripts/restore.sh)"
 }

@@ -120,6 +120,7 @@ rollback_checks
 
 say "6. backup, a fresh stack, restore"
 backup_and_restore
+# The restored tenant: its webhook secret is accepted and its ServiceDesk Plus key decrypts.
 check_note_after_webhook "Printer queue stuck after restore"
 
 say "passed"
