@@ -85,7 +85,8 @@ compose_for_scripts() { echo "${COMPOSE_COMMAND[*]} -p $PROJECT --project-direct
 start_engine_api() {
   [ "$ENGINE" = podman ] || return 0
   local socket="$WORK/podman.sock"
-  engine system service --time=0 "unix://$socket" >"$WORK/podman-service.log" 2>&1 &
+  # Started directly, not through engine(): $! is then podman's own pid, which cleanup stops.
+  "${ENGINE_COMMAND[@]}" system service --time=0 "unix://$socket" >"$WORK/podman-service.log" 2>&1 &
   SERVICE_PID=$!
   export DOCKER_HOST="unix://$socket"
   for _ in $(seq 1 50); do [ -S "$socket" ] && break; sleep 0.2; done
