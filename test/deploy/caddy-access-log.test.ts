@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from '@ai-agents/sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRepoFile } from './repo.js';
+import { startProductionCaddy } from './production-caddy.js';
 
 /**
  * The production Caddyfile, run by a real Caddy (Debian's `caddy` package; `.ci/run` installs it) in
@@ -29,8 +29,6 @@ let output = '';
 let errors = '';
 
 beforeAll(async () => {
-  const installed = spawnSync('caddy', ['version']).status === 0;
-  if (!installed) throw new Error('caddy is not installed (apt-get install caddy; .ci/run does it)');
   upstream = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.end('{}'));
@@ -40,21 +38,12 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   dir = await mkdtemp(join(tmpdir(), 'ai-agents-caddy-'));
-  const caddyfile = readRepoFile('docker/Caddyfile')
-    .replace(/^\{\n/m, '{\n\tadmin off\n')
-    .replace('reverse_proxy api:3000', `reverse_proxy 127.0.0.1:${upstreamPort}`);
-  expect(caddyfile).toContain('admin off');
-  await writeFile(join(dir, 'Caddyfile'), caddyfile);
-  caddy = spawn('caddy', ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: dir,
-      XDG_DATA_HOME: dir,
-      XDG_CONFIG_HOME: dir,
-      PUBLIC_HOSTNAME: base,
-      ACME_EMAIL: 'ops@msp.example',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  caddy = await startProductionCaddy({
+    dir,
+    base,
+    upstreamPort,
+    // Held requests would wait 30 s for an API that this file stops for good.
+    edit: (caddyfile) => caddyfile.replace('lb_try_duration 30s', 'lb_try_duration 1s'),
   });
   caddy.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();

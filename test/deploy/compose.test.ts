@@ -68,11 +68,13 @@ const KEY = Buffer.from(Array.from({ length: 32 }, (_, i) => (i * 37 + 11) % 256
 const dev = readYaml('docker-compose.yml') as ComposeFile;
 const prod = readYaml('docker-compose.prod.yml') as ComposeFile;
 const prodText = readRepoFile('docker-compose.prod.yml');
+const build = readYaml('docker-compose.build.yml') as ComposeFile;
 
 describe('compose files', () => {
   it.each([
     ['docker-compose.yml', dev],
     ['docker-compose.prod.yml', prod],
+    ['docker-compose.build.yml', build],
   ])('%s is valid against the Compose Specification', (_name, document) => {
     expect(validateCompose(document)).toEqual([]);
   });
@@ -188,7 +190,12 @@ describe('docker-compose.prod.yml (single-host production)', () => {
 
   it('publishes only the TLS reverse proxy', () => {
     for (const [name, service] of services) {
-      if (name === 'caddy') expect(service.ports).toEqual(['80:80', '443:443', '443:443/udp']);
+      if (name === 'caddy')
+        expect(service.ports).toEqual([
+          `$${'{'}HTTP_PUBLISH:-80}:80`,
+          `$${'{'}HTTPS_PUBLISH:-443}:443`,
+          `$${'{'}HTTPS_PUBLISH:-443}:443/udp`,
+        ]);
       else expect(service.ports, `${name} publishes no port`).toBeUndefined();
     }
     expect(readRepoFile('docker/Caddyfile')).toMatch(
@@ -220,7 +227,38 @@ describe('docker-compose.prod.yml (single-host production)', () => {
       expect(prod.services[name]?.depends_on?.migrate?.condition).toBe('service_completed_successfully');
       expect(prod.services[name]?.depends_on?.redis?.condition).toBe('service_healthy');
     }
-    expect(prod.services.caddy?.depends_on?.api?.condition).toBe('service_healthy');
+    // A deploy replaces the api without touching the proxy, which holds requests meanwhile.
+    expect(prod.services.caddy?.depends_on).toBeUndefined();
+    expect(readRepoFile('docker/Caddyfile')).toMatch(/reverse_proxy api:3000 \{[^}]*lb_try_duration 30s/);
+  });
+
+  it('runs images and never builds them; docker-compose.build.yml builds the same tags', () => {
+    for (const [name, service] of services)
+      expect(service.build, `${name} has a build section`).toBeUndefined();
+    for (const name of ['migrate', 'api', 'worker']) {
+      expect((prod.services[name] as { pull_policy?: string }).pull_policy, name).toBe('missing');
+      const built = build.services[name] as Service & { build?: { target?: string } };
+      expect(built?.image, name).toBe(prod.services[name]?.image);
+      expect(built?.build?.target, name).toBe(name);
+    }
+    expect(Object.keys(build.services).sort()).toEqual(['api', 'migrate', 'worker']);
+  });
+
+  it('reports Caddy healthy only over TLS for PUBLIC_HOSTNAME, from a path Caddy answers itself', () => {
+    const caddy = prod.services.caddy as Service & { extra_hosts?: string[] };
+    // A compose interpolation, not a JavaScript one.
+    const host = `$${'{'}PUBLIC_HOSTNAME:?set PUBLIC_HOSTNAME}`;
+    expect(caddy.extra_hosts).toEqual([`${host}:127.0.0.1`]);
+    expect(caddy.healthcheck?.test).toEqual([
+      'CMD',
+      'wget',
+      '-q',
+      '-O',
+      '/dev/null',
+      '--no-check-certificate',
+      `https://${host}/proxy-health`,
+    ]);
+    expect(readRepoFile('docker/Caddyfile')).toContain('respond /proxy-health 200');
   });
 
   it('keeps postgres and redis on named volumes', () => {
