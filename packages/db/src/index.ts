@@ -20,6 +20,8 @@ export * from './schema/index.js';
 export * from './tenants/create.js';
 export * from './tenants/credentials.js';
 export * from './tenants/directory.js';
+export * from './tenants/erase.js';
+export * from './tenants/tenant-tables.js';
 export * from './tenants/load.js';
 export * from './tenants/reencrypt.js';
 export * from './tenants/set-status.js';

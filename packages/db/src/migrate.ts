@@ -88,6 +88,8 @@ const TABLE_GRANTS: Record<string, string> = {
   audit_log: 'SELECT, INSERT',
   // Feedback is a record of what technicians said: added, never edited by the application.
   feedback: 'SELECT, INSERT',
+  // Who erased which tenant when (tenant erase): written only through the erasure_* functions.
+  erasure_log: 'SELECT',
 };
 
 /**
@@ -100,6 +102,12 @@ const DEFINER_FUNCTIONS = [
   // Billing and feedback reports across tenants: aggregates only.
   'tenant_usage(timestamptz, timestamptz)',
   'feedback_rates(timestamptz)',
+  // Tenant erasure (tenant erase): each refuses unless the transaction is scoped to the tenant and the
+  // tenant is disabled (migration 0012_tenant_erasure).
+  'erasure_begin(uuid, text)',
+  'erasure_delete_batch(uuid, text, integer)',
+  'erasure_count(uuid, text)',
+  'erasure_finish(uuid, integer)',
 ];
 
 async function ensureAppRole(client: pg.Client, role: string, password: string | undefined): Promise<void> {

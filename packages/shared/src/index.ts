@@ -17,3 +17,4 @@ export * from './tenant-backlog.js';
 export * from './tenant-invalidation.js';
 export * from './token-bucket.js';
 export * from './webhook-token.js';
+export * from './tenant-redis-keys.js';

@@ -1,5 +1,6 @@
 export * from './audit-log.js';
 export * from './enhancements.js';
+export * from './erasure-log.js';
 export * from './feedback.js';
 export * from './history-import-cursors.js';
 export * from './reconcile-cursors.js';

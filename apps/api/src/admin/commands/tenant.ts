@@ -6,6 +6,7 @@ import { delugeSnippet } from '../deluge-snippet.js';
 import { httpUrl, requireHttps, SLUG } from './options.js';
 import { registerTenantChangeCommands } from './tenant-change.js';
 import { registerTenantCredentialsCommand } from './tenant-credentials.js';
+import { registerTenantEraseCommand } from './tenant-erase.js';
 import { registerTenantInspectCommands } from './tenant-inspect.js';
 import { registerTenantReconcileCommand } from './tenant-reconcile.js';
 
@@ -86,6 +87,7 @@ export function registerTenantCommands(program: Command, io: AdminIo): void {
   registerTenantChangeCommands(tenant);
   registerTenantCredentialsCommand(tenant, io);
   registerTenantReconcileCommand(tenant);
+  registerTenantEraseCommand(tenant);
 }
 
 /** A flag kept only to refuse it with the way to pass the secret instead (refuseSecretFlags). */
