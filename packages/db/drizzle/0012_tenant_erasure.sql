@@ -33,34 +33,52 @@ BEGIN
   END IF;
 END $$;
 --> statement-breakpoint
+-- Every tenant table: each table of public with a tenant_id column (as findTenantTables() finds them).
+CREATE FUNCTION erasure_tenant_tables() RETURNS SETOF text
+  LANGUAGE sql STABLE
+  SET search_path = pg_catalog, public
+  AS $$
+  SELECT c.relname::text FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+     AND a.attname = 'tenant_id' AND NOT a.attisdropped
+   ORDER BY 1 $$;
+--> statement-breakpoint
 CREATE FUNCTION erasure_table_check(p_table text) RETURNS void
   LANGUAGE plpgsql STABLE
   SET search_path = pg_catalog, public
   AS $$
 BEGIN
-  IF NOT EXISTS (
-    SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND c.relname = p_table AND c.relkind IN ('r', 'p')
-       AND a.attname = 'tenant_id' AND NOT a.attisdropped
-  ) THEN
+  IF p_table NOT IN (SELECT public.erasure_tenant_tables()) THEN
     RAISE EXCEPTION 'erasure: % is not a tenant table', p_table;
   END IF;
 END $$;
 --> statement-breakpoint
--- Starts (or, after a crash, continues) the erasure of a disabled tenant: its one audit record.
+-- Starts (or, after a crash, continues) the erasure of a disabled tenant: its one audit record, with
+-- the tenant's rows per table as they are when it starts. Counted here, not as batches delete them:
+-- ticket_history's trigger deletes the search index's rows with their tickets, which no batch counts.
 CREATE FUNCTION erasure_begin(p_tenant uuid, p_actor text) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, public
   AS $$
+DECLARE
+  t text;
+  found_rows bigint;
+  counts jsonb := '{"tenants": 1}';
 BEGIN
   PERFORM public.erasure_check(p_tenant);
-  INSERT INTO public.erasure_log (erased_tenant_id, slug, actor)
-  SELECT id, slug, p_actor FROM public.tenants WHERE id = p_tenant
-  ON CONFLICT (erased_tenant_id) DO UPDATE SET runs = erasure_log.runs + 1;
+  IF EXISTS (SELECT 1 FROM public.erasure_log WHERE erased_tenant_id = p_tenant) THEN
+    UPDATE public.erasure_log SET runs = runs + 1 WHERE erased_tenant_id = p_tenant;
+    RETURN;
+  END IF;
+  FOR t IN SELECT public.erasure_tenant_tables() LOOP
+    EXECUTE format('SELECT count(*) FROM public.%I WHERE tenant_id = $1', t) INTO found_rows USING p_tenant;
+    counts := counts || jsonb_build_object(t, found_rows);
+  END LOOP;
+  INSERT INTO public.erasure_log (erased_tenant_id, slug, actor, rows_deleted)
+  SELECT id, slug, p_actor, counts FROM public.tenants WHERE id = p_tenant;
 END $$;
 --> statement-breakpoint
--- Deletes at most p_limit rows of the tenant from one table and counts them in its erasure record,
--- in the caller's transaction: a crash loses neither rows nor counts, a re-run continues.
+-- Deletes at most p_limit rows of the tenant from one table, in the caller's (short) transaction.
 CREATE FUNCTION erasure_delete_batch(p_tenant uuid, p_table text, p_limit integer) RETURNS integer
   LANGUAGE plpgsql SECURITY DEFINER
   SET search_path = pg_catalog, public
@@ -74,12 +92,6 @@ BEGIN
     'DELETE FROM public.%I WHERE ctid = ANY (ARRAY(SELECT ctid FROM public.%I WHERE tenant_id = $1 LIMIT $2))',
     p_table, p_table) USING p_tenant, p_limit;
   GET DIAGNOSTICS deleted = ROW_COUNT;
-  IF deleted > 0 THEN
-    UPDATE public.erasure_log
-       SET rows_deleted = jsonb_set(rows_deleted, ARRAY[p_table],
-                                    to_jsonb(coalesce((rows_deleted ->> p_table)::bigint, 0) + deleted))
-     WHERE erased_tenant_id = p_tenant;
-  END IF;
   RETURN deleted;
 END $$;
 --> statement-breakpoint
@@ -115,11 +127,7 @@ DECLARE
   left_rows bigint;
 BEGIN
   PERFORM public.erasure_check(p_tenant);
-  FOR t IN
-    SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-       AND a.attname = 'tenant_id' AND NOT a.attisdropped
-  LOOP
+  FOR t IN SELECT public.erasure_tenant_tables() LOOP
     EXECUTE format('SELECT count(*) FROM public.%I WHERE tenant_id = $1', t) INTO left_rows USING p_tenant;
     IF left_rows > 0 THEN
       RAISE EXCEPTION 'erasure: table % still holds % rows of the tenant', t, left_rows;
@@ -127,8 +135,7 @@ BEGIN
   END LOOP;
   DELETE FROM public.tenants WHERE id = p_tenant;
   UPDATE public.erasure_log
-     SET rows_deleted = jsonb_set(rows_deleted, '{tenants}', to_jsonb(coalesce((rows_deleted ->> 'tenants')::bigint, 0) + 1)),
-         redis_keys_deleted = redis_keys_deleted + p_redis_keys, finished_at = now()
+     SET redis_keys_deleted = redis_keys_deleted + p_redis_keys, finished_at = now()
    WHERE erased_tenant_id = p_tenant;
 END $$;
 --> statement-breakpoint

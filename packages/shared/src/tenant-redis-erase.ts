@@ -3,9 +3,20 @@ import { isCluster } from './redis-client.js';
 import { type TenantKeyScope, tenantKeyCatchAll, tenantKeyPatterns } from './tenant-redis-keys.js';
 
 /** What erasure needs of a BullMQ Queue (structural, so this package does not depend on BullMQ). */
+/** Every state BullMQ 6 keeps a job in (a paused queue's jobs wait in `waiting`); `active` jobs are locked by a worker and removed by a re-run. */
+const JOB_STATES = [
+  'waiting',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'active',
+  'failed',
+  'completed',
+] as const;
+
 export interface TenantJobQueue {
   getJobs(
-    types: string[],
+    types: (typeof JOB_STATES)[number][],
     start: number,
     end: number,
     asc?: boolean,
@@ -14,8 +25,6 @@ export interface TenantJobQueue {
   remove(jobId: string): Promise<number>;
 }
 
-/** Every state BullMQ keeps a job in; `active` jobs are locked and removed by a re-run. */
-const JOB_STATES = ['waiting', 'paused', 'delayed', 'prioritized', 'waiting-children', 'active', 'failed', 'completed'];
 /** Jobs read per call: bounds memory for a queue of any size (each job's hash is read whole). */
 const JOB_PAGE = 500;
 /** Keys per SCAN step and per UNLINK. */

@@ -13,7 +13,7 @@ export const erasureLog = pgTable('erasure_log', {
   erasedTenantId: uuid('erased_tenant_id').notNull().unique(),
   slug: text('slug').notNull(),
   actor: text('actor').notNull(),
-  // Table name → rows deleted, added to in the same transaction as each batch's delete.
+  // Table name → the tenant's rows in it when the erasure began (tenants: 1); every one is deleted.
   rowsDeleted: jsonb('rows_deleted').$type<Record<string, number>>().notNull().default({}),
   redisKeysDeleted: integer('redis_keys_deleted').notNull().default(0),
   // A re-run after a crash continues the same record.

@@ -4,6 +4,7 @@ import {
   type EraseRowsOptions,
   eraseTenantRows,
   findErasure,
+  findErasureOf,
   findTenantBySlug,
   finishErasure,
   type TenantScope,
@@ -20,6 +21,13 @@ import { withQueue } from './jobs.js';
 export interface ErasureProof {
   rows: Record<string, number>;
   redis: { jobs: number; keys: number };
+}
+
+/** What an erasure runs on: the CLI's context, the queue and its Redis connection. */
+export interface ErasureDeps {
+  ctx: AdminContext;
+  queue: Queue;
+  redis: RedisClient;
 }
 
 interface ErasureResult {
@@ -40,7 +48,9 @@ export function registerTenantEraseCommand(tenant: Command): void {
     .action(async (slug: string, opts: { confirm: string }, command: Command) => {
       if (opts.confirm !== slug)
         throw new AdminError(`--confirm must repeat the slug exactly ("${slug}"); nothing was erased`, 2);
-      await withQueue(command, async (ctx, queue) => printResult(ctx, await eraseBySlug(ctx, queue, slug)));
+      await withQueue(command, async (ctx, queue, redis) =>
+        printResult(ctx, await eraseBySlug({ ctx, queue, redis }, slug)),
+      );
     });
 }
 
@@ -50,30 +60,32 @@ export function registerTenantEraseCommand(tenant: Command): void {
  * was running when the first pass ran wrote since), and last the tenants row with the record's end.
  */
 export async function eraseBySlug(
-  ctx: AdminContext,
-  queue: Queue,
+  on: ErasureDeps,
   slug: string,
   options: EraseRowsOptions = {},
 ): Promise<ErasureResult> {
+  const { ctx, queue, redis } = on;
   const tenant = await findTenantBySlug(ctx.database.db, slug);
-  if (!tenant) return alreadyErased(ctx, queue, slug);
+  if (!tenant) return alreadyErased(on, slug);
   if (tenant.status !== 'disabled')
-    throw new AdminError(`tenant "${slug}" is active; disable it first (tenant disable ${slug}), then erase it`);
+    throw new AdminError(
+      `tenant "${slug}" is active; disable it first (tenant disable ${slug}), then erase it`,
+    );
   const scope: TenantScope = { db: ctx.database.db, tenantId: tenant.id };
   const redisScope = { prefix: ctx.config.queuePrefix, queueName: EVENTS_QUEUE, tenantId: tenant.id };
-  const redis = (await queue.client) as RedisClient;
   await beginErasure(scope, ctx.actor);
   const first = await eraseTenantRedis(redis, queue, redisScope);
-  const rowsDeleted = await eraseTenantRows(scope, options);
+  await eraseTenantRows(scope, options);
   const second = await eraseTenantRedis(redis, queue, redisScope);
   const jobsRemoved = first.jobsRemoved + second.jobsRemoved;
   const keysDeleted = first.keysDeleted + second.keysDeleted;
   if (second.jobsLocked === 0) await finishErasure(scope, jobsRemoved + keysDeleted);
-  const left = await proof(ctx, queue, tenant.id);
+  const left = await proof(on, tenant.id);
+  const record = await findErasureOf(ctx.database.db, tenant.id);
   return {
     slug,
     tenantId: tenant.id,
-    rowsDeleted,
+    rowsDeleted: record?.rowsDeleted ?? {},
     redisJobsRemoved: jobsRemoved,
     redisKeysDeleted: keysDeleted,
     left,
@@ -82,14 +94,14 @@ export async function eraseBySlug(
 }
 
 /** A slug with no tenant: erased before (its record says so; the proof is counted again), or unknown. */
-async function alreadyErased(ctx: AdminContext, queue: Queue, slug: string): Promise<ErasureResult> {
-  const record = await findErasure(ctx.database.db, slug);
+async function alreadyErased(on: ErasureDeps, slug: string): Promise<ErasureResult> {
+  const record = await findErasure(on.ctx.database.db, slug);
   if (!record?.finishedAt) throw new AdminError(`no tenant with slug "${slug}" (see: tenant list)`);
-  const left = await proof(ctx, queue, record.erasedTenantId);
+  const left = await proof(on, record.erasedTenantId);
   return {
     slug,
     tenantId: record.erasedTenantId,
-    rowsDeleted: {},
+    rowsDeleted: record.rowsDeleted,
     redisJobsRemoved: 0,
     redisKeysDeleted: 0,
     left,
@@ -97,8 +109,7 @@ async function alreadyErased(ctx: AdminContext, queue: Queue, slug: string): Pro
   };
 }
 
-async function proof(ctx: AdminContext, queue: Queue, tenantId: string): Promise<ErasureProof> {
-  const redis = (await queue.client) as RedisClient;
+async function proof({ ctx, queue, redis }: ErasureDeps, tenantId: string): Promise<ErasureProof> {
   return {
     rows: await countTenantRows({ db: ctx.database.db, tenantId }),
     redis: await countTenantRedis(redis, queue, {
@@ -117,8 +128,8 @@ function printResult(ctx: AdminContext, result: ErasureResult): void {
   const deleted = Object.entries(result.rowsDeleted).filter(([, n]) => n > 0);
   const lines = [
     `Erasure of ${result.slug} (${result.tenantId}):`,
-    `  deleted this run: ${deleted.map(([t, n]) => `${t} ${n}`).join(', ') || 'no rows'}; ` +
-      `${result.redisJobsRemoved} queued or kept jobs, ${result.redisKeysDeleted} Redis keys`,
+    `  rows erased (as counted when the erasure began): ${deleted.map(([t, n]) => `${t} ${n}`).join(', ') || 'none'}`,
+    `  removed by this run: ${result.redisJobsRemoved} queued or kept jobs, ${result.redisKeysDeleted} Redis keys`,
     'Left of the tenant (the proof):',
     ...Object.entries(result.left.rows).map(([table, n]) => `  ${table.padEnd(24)} ${n} rows`),
     `  ${'redis jobs'.padEnd(24)} ${result.left.redis.jobs}`,
