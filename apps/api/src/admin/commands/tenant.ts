@@ -7,6 +7,7 @@ import { httpUrl, requireHttps, SLUG } from './options.js';
 import { registerTenantChangeCommands } from './tenant-change.js';
 import { registerTenantCredentialsCommand } from './tenant-credentials.js';
 import { registerTenantEraseCommand } from './tenant-erase.js';
+import { registerTenantExportCommand } from './tenant-export.js';
 import { registerTenantInspectCommands } from './tenant-inspect.js';
 import { registerTenantReconcileCommand } from './tenant-reconcile.js';
 
@@ -88,6 +89,7 @@ export function registerTenantCommands(program: Command, io: AdminIo): void {
   registerTenantCredentialsCommand(tenant, io);
   registerTenantReconcileCommand(tenant);
   registerTenantEraseCommand(tenant);
+  registerTenantExportCommand(tenant);
 }
 
 /** A flag kept only to refuse it with the way to pass the secret instead (refuseSecretFlags). */
