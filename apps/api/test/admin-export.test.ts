@@ -107,13 +107,14 @@ describe('admin tenant export', () => {
     const owner = new pg.Client({ connectionString: testDb.ownerUrl });
     await owner.connect();
     try {
-      // As the owner, without the index triggers: only the history is exported, and 250,000 tickets
-      // index in minutes. About 700 bytes of text a ticket: 175 MB in all, more than the bound.
+      // As the owner, without the index triggers (only the history is exported). Most of the text is
+      // in the resolution, which the search vector leaves out, so the insert takes seconds, not minutes:
+      // about 900 bytes a ticket, 230 MB in all, more than the bound.
       await owner.query("set session_replication_role = 'replica'");
       await owner.query(
         `insert into ticket_history (tenant_id, external_id, subject, description, resolution)
-         select $1, i::text, 'VPN drops every hour for user ' || i, repeat('The tunnel resets after rekey. ', 15),
-                repeat('Raised the lifetime on the gateway. ', 6)
+         select $1, i::text, 'VPN drops every hour for user ' || i, 'The tunnel resets after rekey.',
+                repeat('Raised the lifetime on the gateway and checked the rekey timers. ', 13)
            from generate_series(1, 250000) i`,
         [big?.id],
       );
@@ -121,14 +122,20 @@ describe('admin tenant export', () => {
       await owner.end();
     }
     const out = join(dir, 'big.jsonl');
-    const { code, maxRssKb } = await exportInChild('big', out);
+    const { code, maxRssKb } = await cliInChild(['tenant', 'export', 'big', '--out', out]);
     expect(code).toBe(0);
-    expect(statSync(out).size).toBeGreaterThan(200 * 1024 * 1024 * 0.8);
+    expect(statSync(out).size).toBeGreaterThan(200 * 1024 * 1024);
     let tickets = 0;
     for (const line of readFileSync(out, 'utf8').split('\n'))
       if (line.startsWith('{"kind":"ticket_history"')) tickets++;
     expect(tickets).toBe(250_000);
-    expect(maxRssKb).toBeLessThan(200 * 1024);
+    // The same CLI doing almost nothing: loading its modules (drizzle-orm above all) already peaks at
+    // about 250 MB on Node 24 on a machine with plenty of memory (V8 sizes its heap to the machine).
+    // The export may add little to that, far less than the file it wrote.
+    const idle = await cliInChild(['tenant', 'show', 'big']);
+    expect(idle.code).toBe(0);
+    expect(maxRssKb - idle.maxRssKb).toBeLessThan(64 * 1024);
+    expect(maxRssKb).toBeLessThan(idle.maxRssKb + 200 * 1024);
   });
 });
 
@@ -136,9 +143,9 @@ describe('admin tenant export', () => {
  * The built CLI (`npm test` builds first) as its own process, reporting its peak resident memory
  * (getrusage's ru_maxrss, in kB) when it ends.
  */
-function exportInChild(slug: string, out: string): Promise<{ code: number; maxRssKb: number }> {
+function cliInChild(args: string[]): Promise<{ code: number; maxRssKb: number }> {
   const script = `const { runAdmin } = await import(${JSON.stringify(join(process.cwd(), 'apps/api/dist/admin/main.js'))});
-process.exitCode = await runAdmin(${JSON.stringify(['tenant', 'export', slug, '--out', out])});
+process.exitCode = await runAdmin(${JSON.stringify(args)});
 process.stderr.write('maxrss=' + process.resourceUsage().maxRSS + '\\n');`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
     env: { PATH: process.env.PATH, DATABASE_URL: testDb.appUrl, ENCRYPTION_KEY: encryptionKey },

@@ -17,10 +17,10 @@ export const DERIVED_TABLES: readonly string[] = [
 ];
 
 /**
- * Rows fetched per round trip from the cursor. 1,000 history tickets (subject, description and
- * resolution: a few kB each) keep the export's memory to a few MB, whatever the tenant's size.
+ * Rows fetched per round trip from the cursor, written as one chunk. 250 history tickets (subject,
+ * description and resolution: a few kB each) are about 1 MB, whatever the tenant's size.
  */
-const FETCH_ROWS = 1_000;
+const FETCH_ROWS = 250;
 
 /** A column that holds a secret: every encrypted column is named `*_enc` (tenants' credentials, webhook secrets). */
 const SECRET_COLUMN = /_enc$/;
@@ -30,7 +30,8 @@ export interface ExportCounts {
 }
 
 /**
- * Writes the tenant's data as JSON Lines through `write` (which should wait for the file to drain):
+ * Writes the tenant's data as JSON Lines through `write` (a chunk of lines without the last newline;
+ * it should wait for the file to drain):
  * first `{"kind":"export",…}`, then `{"kind":"tenant","record":{…}}` (its settings, without a
  * secret), then one `{"kind":"<table>","record":{…}}` per row of every tenant table found from the
  * schema (findTenantTables) but the derived ones. Every `*_enc` column is left out, generated columns
@@ -66,10 +67,12 @@ async function streamTable(
   // DECLARE takes no parameters: the table and column names come from pg_catalog and are quoted.
   await tx.execute(sql`declare tenant_export no scroll cursor for
     select (to_jsonb(t)${sql.join(omitted)})::text as record from ${sql.identifier(table)} t`);
+  const prefix = `${JSON.stringify(kind)},`;
   let rows = 0;
   for (;;) {
     const page = await tx.execute<{ record: string }>(sql.raw(`fetch ${FETCH_ROWS} from tenant_export`));
-    for (const { record } of page.rows) await write(`{"kind":${JSON.stringify(kind)},"record":${record}}`);
+    if (page.rows.length > 0)
+      await write(page.rows.map(({ record }) => `{"kind":${prefix}"record":${record}}`).join('\n'));
     rows += page.rows.length;
     if (page.rows.length < FETCH_ROWS) break;
   }

@@ -84,12 +84,17 @@ export function registerTenantCommands(program: Command, io: AdminIo): void {
       });
     });
 
+  registerTenantSubcommands(tenant, io);
+}
+
+/** The tenant commands that have files of their own. */
+function registerTenantSubcommands(tenant: Command, io: AdminIo): void {
   registerTenantInspectCommands(tenant);
   registerTenantChangeCommands(tenant);
   registerTenantCredentialsCommand(tenant, io);
   registerTenantReconcileCommand(tenant);
-  registerTenantEraseCommand(tenant);
   registerTenantExportCommand(tenant);
+  registerTenantEraseCommand(tenant);
 }
 
 /** A flag kept only to refuse it with the way to pass the secret instead (refuseSecretFlags). */
