@@ -10,6 +10,7 @@ export default defineConfig({
     alias: {
       '@ai-agents/shared/http-fetch': src('./packages/shared/src/http-fetch.ts'),
       '@ai-agents/shared/redis': src('./packages/shared/src/redis-client.ts'),
+      '@ai-agents/shared/tenant-redis': src('./packages/shared/src/tenant-redis-erase.ts'),
       '@ai-agents/shared': src('./packages/shared/src/index.ts'),
       '@ai-agents/db': src('./packages/db/src/index.ts'),
       '@ai-agents/servicedesk': src('./packages/servicedesk/src/index.ts'),

@@ -1,9 +1,9 @@
-import { randomEncryptionKey, TEST_REDIS_URL, type TestDatabase, testQueuePrefix } from '@ai-agents/sandbox';
+import { TEST_REDIS_URL, type TestDatabase, testQueuePrefix } from '@ai-agents/sandbox';
 import { EVENTS_QUEUE, RECONCILE_TENANT_JOB } from '@ai-agents/shared';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addTenant, admin, adminDatabase } from './support/run-admin.js';
+import { addTenant, admin, adminQueueDatabase } from './support/run-admin.js';
 
 const prefix = testQueuePrefix();
 let testDb: TestDatabase;
@@ -11,13 +11,7 @@ let redis: Redis;
 let queue: Queue;
 
 beforeAll(async () => {
-  testDb = await adminDatabase({
-    ENCRYPTION_KEY: randomEncryptionKey(),
-    PUBLIC_BASE_URL: 'https://agents.msp.example/',
-    SDP_TECHNICIAN_KEY: 'tk-secret',
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: prefix,
-  });
+  testDb = await adminQueueDatabase(prefix);
   redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   queue = new Queue(EVENTS_QUEUE, { connection: redis, prefix });
   for (const slug of ['northwind', 'paused'])

@@ -93,6 +93,8 @@ const TABLE_GRANTS: Record<string, string> = {
   embedding_usage: 'SELECT, INSERT',
   // Feedback is a record of what technicians said: added, never edited by the application.
   feedback: 'SELECT, INSERT',
+  // Who erased which tenant when (tenant erase): written only through the erasure_* functions.
+  erasure_log: 'SELECT',
 };
 
 /**
@@ -110,6 +112,12 @@ const DEFINER_FUNCTIONS = [
   'retention_remove_audit(timestamptz, integer)',
   'retention_clear_feedback_comments(timestamptz, integer)',
   'retention_remove_enhancements(timestamptz, integer)',
+  // Tenant erasure (tenant erase): each refuses unless the transaction is scoped to the tenant and the
+  // tenant is disabled (migration 0015_tenant_erasure).
+  'erasure_begin(uuid, text)',
+  'erasure_delete_batch(uuid, text, integer)',
+  'erasure_count(uuid, text)',
+  'erasure_finish(uuid, integer)',
 ];
 
 async function ensureAppRole(client: pg.Client, role: string, password: string | undefined): Promise<void> {

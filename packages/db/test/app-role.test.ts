@@ -84,6 +84,8 @@ describe('the application role cannot get around row-level security', () => {
       // What embeddings API calls cost: a bill, added and never rewritten.
       { table: 'embedding_usage', privileges: ['SELECT', 'INSERT'] },
       { table: 'enhancements', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
+      // Who erased which tenant: read by the CLI, written only by the erasure_* functions.
+      { table: 'erasure_log', privileges: ['SELECT'] },
       // Technicians' verdicts: added, never rewritten.
       { table: 'feedback', privileges: ['SELECT', 'INSERT'] },
       // The SDP backfill's resume point.
@@ -123,6 +125,11 @@ describe('the application role cannot get around row-level security', () => {
           order by 1`,
       ),
     ).toEqual([
+      // Tenant erasure: scoped to the transaction's tenant, refused for a tenant not disabled.
+      { name: 'erasure_begin', config: ['search_path=pg_catalog, public'] },
+      { name: 'erasure_count', config: ['search_path=pg_catalog, public'] },
+      { name: 'erasure_delete_batch', config: ['search_path=pg_catalog, public'] },
+      { name: 'erasure_finish', config: ['search_path=pg_catalog, public'] },
       // Aggregates for metrics and billing: counts, tokens and cost per tenant, no text.
       { name: 'feedback_rates', config: ['search_path=pg_catalog, public'] },
       // Retention (migration 0012): the only deletes of audit entries, enhancements and feedback

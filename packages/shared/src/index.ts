@@ -17,5 +17,6 @@ export * from './signature.js';
 export * from './telemetry.js';
 export * from './tenant-backlog.js';
 export * from './tenant-invalidation.js';
+export * from './tenant-redis-keys.js';
 export * from './token-bucket.js';
 export * from './webhook-token.js';

@@ -1,5 +1,10 @@
 import { Readable } from 'node:stream';
-import { createTestDatabase, type TestDatabase } from '@ai-agents/sandbox';
+import {
+  createTestDatabase,
+  randomEncryptionKey,
+  TEST_REDIS_URL,
+  type TestDatabase,
+} from '@ai-agents/sandbox';
 import { vi } from 'vitest';
 import { runAdmin } from '../../src/admin/main.js';
 
@@ -72,4 +77,15 @@ export async function adminDatabase(env: Record<string, string>): Promise<TestDa
       await testDb.drop();
     },
   };
+}
+
+/** adminDatabase() with what queue commands need besides: Redis and a queue prefix of the test's own. */
+export function adminQueueDatabase(queuePrefix: string): Promise<TestDatabase> {
+  return adminDatabase({
+    ENCRYPTION_KEY: randomEncryptionKey(),
+    PUBLIC_BASE_URL: 'https://agents.msp.example/',
+    SDP_TECHNICIAN_KEY: 'tk-secret',
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: queuePrefix,
+  });
 }

@@ -1,6 +1,7 @@
 export * from './audit-log.js';
 export * from './embedding-usage.js';
 export * from './enhancements.js';
+export * from './erasure-log.js';
 export * from './feedback.js';
 export * from './history-import-cursors.js';
 export * from './reconcile-cursors.js';

@@ -13,7 +13,7 @@ import {
   eventJobSchema,
   jobKindForEvent,
 } from '@ai-agents/shared';
-import { createRedisClient } from '@ai-agents/shared/redis';
+import { createRedisClient, type RedisClient } from '@ai-agents/shared/redis';
 import { type Job, Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { type AdminContext, AdminError, withContext } from '../context.js';
@@ -35,7 +35,10 @@ interface FailedJobView {
 }
 
 /** Runs `fn` with the enhancement queue; jobs commands need Redis, which other admin commands do not. */
-export async function withQueue<T>(command: Command, fn: (ctx: AdminContext, queue: Queue) => Promise<T>) {
+export async function withQueue<T>(
+  command: Command,
+  fn: (ctx: AdminContext, queue: Queue, redis: RedisClient) => Promise<T>,
+) {
   return withContext(command, async (ctx) => {
     if (!ctx.config.redisUrl)
       throw new AdminError('REDIS_URL is required for jobs commands (the queue lives in Redis)', 2);
@@ -55,7 +58,7 @@ export async function withQueue<T>(command: Command, fn: (ctx: AdminContext, que
     try {
       // Let the queue finish connecting first: closing it mid-handshake leaves a rejected promise.
       await queue.waitUntilReady();
-      return await fn(ctx, queue);
+      return await fn(ctx, queue, connection);
     } finally {
       await queue.close();
       // quit waits for pending replies; disconnect would reject them.

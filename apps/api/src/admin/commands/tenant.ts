@@ -6,6 +6,8 @@ import { delugeSnippet } from '../deluge-snippet.js';
 import { httpUrl, requireHttps, SLUG } from './options.js';
 import { registerTenantChangeCommands } from './tenant-change.js';
 import { registerTenantCredentialsCommand } from './tenant-credentials.js';
+import { registerTenantEraseCommand } from './tenant-erase.js';
+import { registerTenantExportCommand } from './tenant-export.js';
 import { registerTenantInspectCommands } from './tenant-inspect.js';
 import { registerTenantReconcileCommand } from './tenant-reconcile.js';
 import { registerTenantRetentionCommand } from './tenant-retention.js';
@@ -83,11 +85,18 @@ export function registerTenantCommands(program: Command, io: AdminIo): void {
       });
     });
 
+  registerTenantSubcommands(tenant, io);
+}
+
+/** The tenant commands that have files of their own. */
+function registerTenantSubcommands(tenant: Command, io: AdminIo): void {
   registerTenantInspectCommands(tenant);
   registerTenantChangeCommands(tenant);
   registerTenantCredentialsCommand(tenant, io);
   registerTenantReconcileCommand(tenant);
   registerTenantRetentionCommand(tenant);
+  registerTenantExportCommand(tenant);
+  registerTenantEraseCommand(tenant);
 }
 
 /** A flag kept only to refuse it with the way to pass the secret instead (refuseSecretFlags). */
