@@ -2,11 +2,15 @@ import {
   addHistory,
   advanceReconcileCursor,
   type Database,
+  historyTexts,
   loadTenantAndClaim,
   markPosted,
   recordAudit,
+  recordEmbeddingUsage,
   recordFeedback,
+  saveEmbeddingModel,
   saveImportCursor,
+  saveTicketVectors,
   upsertInventory,
 } from '@ai-agents/db';
 import { EVENTS_QUEUE, jobKindForEvent, tenantBacklogKey } from '@ai-agents/shared';
@@ -31,6 +35,7 @@ export async function seedTenantRows(database: Database, tenantId: string, ticke
       resolvedAt: new Date('2026-01-02T10:00:00Z'),
     })),
   );
+  await seedEmbeddings(scope);
   await upsertInventory(scope, [{ hostname: 'PRN-01', ipAddress: '10.0.0.9', owner: 'Ana Lopez' }]);
   await saveImportCursor(scope, {
     since: '2025-01-01',
@@ -61,6 +66,19 @@ export async function seedTenantRows(database: Database, tenantId: string, ticke
     source: 'link',
   });
   await recordAudit(scope, { actor: 'operator', action: 'tenant.checked' });
+}
+
+/** A fitted embedding model, the history's vectors under it, and one embeddings API bill. */
+async function seedEmbeddings(scope: { db: Database['db']; tenantId: string }): Promise<void> {
+  const modelId = 'lsa:test';
+  await saveEmbeddingModel(scope, { modelId, dimensions: 2, fittedOn: 3, fit: Buffer.from([1, 2, 3]) });
+  const history = await historyTexts(scope);
+  await saveTicketVectors(
+    scope,
+    modelId,
+    history.map((h) => ({ historyId: h.historyId, vector: new Float32Array([0.6, 0.8]) })),
+  );
+  await recordEmbeddingUsage(scope, { model: 'text-embedding-3-small', tokens: 12, costUsd: 0.00000024 });
 }
 
 /**

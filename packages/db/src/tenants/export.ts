@@ -14,6 +14,9 @@ export const DERIVED_TABLES: readonly string[] = [
   'ticket_terms',
   'ticket_term_stats',
   'ticket_history_stats',
+  // Vectors and the fitted model are computed from the history (refitted from it after an import).
+  'ticket_vectors',
+  'embedding_models',
 ];
 
 /**
