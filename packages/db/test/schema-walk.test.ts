@@ -87,6 +87,7 @@ describe('schema walk: every table holding tenant data is protected', () => {
     expect(await tenantTables(owner)).toEqual([
       'public.audit_log',
       'public.embedding_models',
+      'public.embedding_usage',
       'public.enhancements',
       'public.feedback',
       'public.history_import_cursors',
