@@ -48,7 +48,7 @@ async function removedCount(table: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  stack = await startStack({ env: { RETENTION_AUDIT_DAYS: '30' } });
+  stack = await startStack({ env: { RETENTION_AUDIT_DAYS: '30', RETENTION_INTERVAL_HOURS: '24' } });
   const { db } = stack.database;
   tenants.byDefault = stack.tenantId;
   tenants.longer = (await testTenant(db, stack.box, { settings: { retentionAuditDays: 90 } })).tenant.id;

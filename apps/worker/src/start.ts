@@ -75,7 +75,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   );
   const reconcile = await scheduleReconcile(queue, config.reconcileIntervalSeconds);
   logger.info({ reconcile, intervalSeconds: config.reconcileIntervalSeconds }, 'reconcile sweep');
-  await scheduleRetention(queue);
+  await scheduleRetention(queue, config.retentionIntervalHours);
 
   const processors = createProcessors(deps);
 

@@ -71,6 +71,8 @@ export async function startSandbox(options: SandboxOptions = {}) {
     // No reconcile sweep unless a test asks for one: tests count ServiceDesk Plus calls and jobs
     // exactly, and a sweep adds a list call per tick (test/reliability/reconcile-sweep.test.ts sets it).
     RECONCILE_INTERVAL_SECONDS: '0',
+    // Nor a retention job: tests count the queue's jobs; test/reliability/retention.test.ts turns it on.
+    RETENTION_INTERVAL_HOURS: '0',
     ...options.env,
   };
   return {

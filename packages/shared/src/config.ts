@@ -326,6 +326,9 @@ const schemas = {
     // webhook was lost, or a poll-mode tenant's ticket, gets its note. At most an hour: longer breaks
     // the promise of a note "within one interval" in any useful sense.
     RECONCILE_INTERVAL_SECONDS: int(120, 0, 3_600),
+    // How often the retention job runs (apps/worker/src/retention/scheduler.ts); 0 removes its
+    // scheduler. A day: the settings count days and months, so a row overstays by a day at most.
+    RETENTION_INTERVAL_HOURS: int(24, 0, 168),
     ...retention,
     ALERT_STORM_DEDUPE: z.enum(['true', 'false']).default('true'),
     ALERT_STORM_WINDOW_SECONDS: int(900, 10, 86_400),
@@ -486,6 +489,7 @@ function workerConfig(e: Parsed<'worker'>) {
       breakerCooldownMs: e.BREAKER_COOLDOWN_MS,
     },
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
+    retentionIntervalHours: e.RETENTION_INTERVAL_HOURS,
     retention: retentionConfig(e),
     alertStorm: {
       enabled: e.ALERT_STORM_DEDUPE === 'true',

@@ -14,9 +14,6 @@ export const MAX_RETENTION_MONTHS = 1_200;
 /** The BullMQ job scheduler that makes the daily retention job (apps/worker/src/retention/scheduler.ts). */
 export const RETENTION_SCHEDULER_ID = 'retention-daily';
 
-/** Once a day: the settings are counted in days and months, so a day late is the most a row overstays. */
-export const RETENTION_EVERY_MS = 24 * 3600_000;
-
 /**
  * The scheduler's job template. One attempt: a run that fails part-way has removed whole batches
  * (each its own transaction) and the next day's run goes on from there. Kept a week for inspection.
