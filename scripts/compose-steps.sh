@@ -52,6 +52,9 @@ AI_AGENTS_VERSION=$VERSION
 WORKER_CONCURRENCY=4
 RECONCILE_INTERVAL_SECONDS=10
 TEST_CA_DIR=$TEST_CA_DIR
+# The documented setting (docs/deploying.md, "A private certificate authority"); the file is mounted
+# by test/compose/private-ca.yml.
+EXTRA_CA_FILE=/run/test-ca/ca.pem
 ENV
   umask 022
   ok "$ENV_FILE (mode 600), Caddy on 127.0.0.1:$HTTP_PORT and 127.0.0.1:$HTTPS_PORT"
