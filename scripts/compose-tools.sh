@@ -24,20 +24,10 @@ ensure_engine() {
   if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
     apt_install podman runc || cannot_run "no Docker daemon and no Podman with runc (apt-get install podman runc, as root)"
   fi
-  PODMAN_HOME="$ROOT/.tools/containers"
-  mkdir -p "$PODMAN_HOME/storage" "$PODMAN_HOME/run" "$PODMAN_HOME/tmp"
-  cat >"$PODMAN_HOME/containers.conf" <<CONF
-[containers]
-default_ulimits = []
-
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-runtime = "runc"
-tmp_dir = "$PODMAN_HOME/tmp"
-CONF
-  export CONTAINERS_CONF="$PODMAN_HOME/containers.conf"
-  ENGINE_COMMAND=(podman --root "$PODMAN_HOME/storage" --runroot "$PODMAN_HOME/run" --runtime runc)
+  # The same store and settings as test:images (KEEP_IMAGES=1 leaves its images there for this run).
+  # shellcheck source=scripts/podman-store.sh
+  . "$ROOT/scripts/podman-store.sh"
+  use_podman_store "$ROOT"
   ok "engine: $(podman --version)"
 }
 engine() { "${ENGINE_COMMAND[@]}" "$@"; }
