@@ -2,6 +2,7 @@ export { DEMO_HISTORY, DEMO_TICKET } from './demo-tickets.js';
 export * from './fake-llm/index.js';
 export * from './fake-servicedesk/index.js';
 export type { FaultPlan } from './fault-plan.js';
+export * from './msp-portal.js';
 export * from './node-process.js';
 export * from './private-pgbouncer.js';
 export * from './private-redis-cluster.js';

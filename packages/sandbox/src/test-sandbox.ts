@@ -6,6 +6,7 @@ import {
   type FakeServiceDeskOptions,
   startFakeServiceDesk,
 } from './fake-servicedesk/index.js';
+import { type MspPortalOptions, startMspPortal } from './msp-portal.js';
 import { type TestTenantOptions, testTenant } from './test-tenant.js';
 import {
   createTestDatabase,
@@ -56,6 +57,7 @@ export async function startSandbox(options: SandboxOptions = {}) {
     sdpBaseUrl: options.tenant?.sdpBaseUrl ?? options.sdpUrl?.(sdp) ?? sdp.url,
   });
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
+  const mspPortals: FakeServiceDesk[] = [];
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -91,7 +93,17 @@ export async function startSandbox(options: SandboxOptions = {}) {
     secret: webhookSecret,
     /** Another tenant in the same database, on the same encryption key. */
     addTenant: (tenantOptions: TestTenantOptions = {}) => testTenant(database.db, box, tenantOptions),
+    /**
+     * Another fake ServiceDesk Plus, of an MSP edition, with accounts and their tickets (msp-portal.ts);
+     * closed with the sandbox. Its `sdp.url` is what an MSP connection stores as its base URL.
+     */
+    async addMspPortal(portal: MspPortalOptions) {
+      const started = await startMspPortal(portal);
+      mspPortals.push(started.sdp);
+      return started;
+    },
     async close() {
+      await Promise.all(mspPortals.map((portal) => portal.close()));
       await sdp.close();
       await llm.close();
       await database.close();

@@ -1,4 +1,5 @@
 import { createCloudSender } from './cloud-sender.js';
+import { authTypeOf, isMspEdition, type SdpEdition } from './edition.js';
 import { idString, isRecord } from './json-shape.js';
 import { createMemoryNoteShapeMemory, type NoteShapeMemory } from './note-shapes.js';
 import { addNote, getNote, listNotes, type NewNote, type NoteShapes } from './notes.js';
@@ -31,6 +32,12 @@ export interface ServiceDeskClientOptions {
   /** e.g. https://sdp.example.com, or https://sdpondemand.manageengine.com/app/itdesk for a Cloud portal. */
   baseUrl: string;
   auth: ServiceDeskAuth;
+  /**
+   * Which ServiceDesk Plus it is; default the single-portal edition of `auth`. An MSP edition
+   * authenticates as its counterpart (`msp-onprem` as `onprem`, `msp-cloud` as `cloud`) and lets list
+   * calls name one account; `auth` must match it.
+   */
+  edition?: SdpEdition;
   /** Per HTTP call, including reading the body. Default 15000. */
   timeoutMs?: number;
   fetch?: typeof fetch;
@@ -91,6 +98,8 @@ export interface ListRequestsPage {
   startIndex: number;
   /** At most 100 (SDP's limit). */
   rowCount: number;
+  /** MSP editions: only this account's requests (`list_info.account_id`); every visible account's without. */
+  accountId?: string | undefined;
 }
 
 export interface CreatedRequestsPage {
@@ -98,6 +107,8 @@ export interface CreatedRequestsPage {
   startIndex: number;
   /** At most 100 (SDP's limit). */
   rowCount: number;
+  /** MSP editions: only this account's requests (`list_info.account_id`); every visible account's without. */
+  accountId?: string | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -222,8 +233,24 @@ async function getResolution(send: Send, requestId: string): Promise<SdpResoluti
   return resolutionFrom(body.resolution) ?? null;
 }
 
+/**
+ * `account_id` inside list_info narrows a list to one MSP account: ManageEngine's own web client sends
+ * it so "to get account specific details for SDP MSP" (its history component, beside row_count and
+ * sort_field). Nothing is added without an account, so single-portal calls stay exactly as they were.
+ */
+function accountScope(edition: SdpEdition, accountId: string | undefined): { account_id?: string } {
+  if (accountId === undefined) return {};
+  if (!isMspEdition(edition)) {
+    throw new ServiceDeskError(
+      `ServiceDesk Plus GET requests failed: an account id is only for the MSP editions, not ${edition}`,
+      { kind: 'bad_request' },
+    );
+  }
+  return { account_id: pathId('GET requests of an account', accountId) };
+}
+
 /** The list_info of one page of resolved and closed requests, oldest first. */
-function resolvedRequestsListInfo(page: ListRequestsPage) {
+function resolvedRequestsListInfo(page: ListRequestsPage, account: { account_id?: string }) {
   const criteria: Record<string, unknown>[] = [
     { field: 'status.name', condition: 'is', values: ['Resolved', 'Closed'] },
   ];
@@ -242,6 +269,7 @@ function resolvedRequestsListInfo(page: ListRequestsPage) {
     sort_order: 'asc',
     get_total_count: false,
     search_criteria: criteria,
+    ...account,
   };
 }
 
@@ -253,7 +281,7 @@ function resolvedRequestsListInfo(page: ListRequestsPage) {
  * most 100, sort_field, sort_order "asc"/"desc"). Ascending creation order is what makes paging by
  * start_index safe while tickets arrive: a new ticket joins the end of the list, never a page already read.
  */
-function createdRequestsListInfo(page: CreatedRequestsPage) {
+function createdRequestsListInfo(page: CreatedRequestsPage, account: { account_id?: string }) {
   return {
     row_count: Math.min(Math.max(page.rowCount, 1), 100),
     start_index: page.startIndex,
@@ -263,6 +291,7 @@ function createdRequestsListInfo(page: CreatedRequestsPage) {
     search_criteria: [
       { field: 'created_time', condition: 'greater than', value: String(page.since.getTime()) },
     ],
+    ...account,
   };
 }
 
@@ -345,7 +374,19 @@ async function ping(send: Send): Promise<void> {
   if (!isRecord(body)) throw invalidResponse(operation, 'JSON object');
 }
 
+/** The client's edition: the one given, which must authenticate as `auth` does, or auth's own. */
+function editionOf(opts: ServiceDeskClientOptions): SdpEdition {
+  const edition = opts.edition ?? opts.auth.type;
+  if (authTypeOf(edition) !== opts.auth.type) {
+    throw new Error(
+      `ServiceDesk Plus edition ${edition} authenticates as ${authTypeOf(edition)}, but the credentials are ${opts.auth.type}`,
+    );
+  }
+  return edition;
+}
+
 export function createServiceDeskClient(opts: ServiceDeskClientOptions): ServiceDeskClient {
+  const edition = editionOf(opts);
   const http = {
     baseUrl: normaliseBaseUrl(opts.baseUrl),
     fetch: opts.fetch ?? globalThis.fetch,
@@ -368,8 +409,10 @@ export function createServiceDeskClient(opts: ServiceDeskClientOptions): Service
     addNote: (requestId, note) => addNote(send, noteShapes, requestId, note),
     getNote: (requestId, noteId) => getNote(send, requestId, noteId),
     getResolution: (requestId) => getResolution(send, requestId),
-    listRequests: (page) => listRequests(send, requestList, resolvedRequestsListInfo(page)),
-    listCreatedRequests: (page) => listRequests(send, requestList, createdRequestsListInfo(page)),
+    listRequests: async (page) =>
+      listRequests(send, requestList, resolvedRequestsListInfo(page, accountScope(edition, page.accountId))),
+    listCreatedRequests: async (page) =>
+      listRequests(send, requestList, createdRequestsListInfo(page, accountScope(edition, page.accountId))),
     searchSolutions: (keywords, options) => searchSolutions(send, keywords, options),
     ping: () => ping(send),
   };

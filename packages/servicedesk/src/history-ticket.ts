@@ -1,4 +1,4 @@
-import type { SdpRequest, SdpResolution } from './sdp-entities.js';
+import type { SdpAccount, SdpRequest, SdpResolution } from './sdp-entities.js';
 
 /** A resolved request in the shape the history store takes (`HistoryTicket` of @ai-agents/db). */
 export interface ResolvedTicket {
@@ -9,6 +9,8 @@ export interface ResolvedTicket {
   category: string | null;
   technician: string | null;
   resolvedAt: Date | null;
+  /** The MSP customer the request belongs to (requestFrom read it); null on single-portal editions. */
+  account: SdpAccount | null;
 }
 
 function nameOf(value: unknown): string | null {
@@ -43,5 +45,6 @@ export function resolvedTicketFrom(
     technician: nameOf(request.technician),
     resolvedAt:
       timeOf(request.resolved_time) ?? timeOf(request.completed_time) ?? timeOf(resolution?.submitted_on),
+    account: request.account ?? null,
   };
 }

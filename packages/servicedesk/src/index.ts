@@ -1,5 +1,6 @@
 export { accountsUrlFor } from './accounts-url.js';
 export {
+  type CreatedRequestsPage,
   createServiceDeskClient,
   type ListRequestsPage,
   type RequestUpdate,
@@ -9,10 +10,19 @@ export {
   type ServiceDeskClientOptions,
 } from './client.js';
 export { parseServiceDeskAuth } from './credentials.js';
+export {
+  authTypeOf,
+  isMspEdition,
+  isSdpEdition,
+  parseSdpEdition,
+  SDP_EDITIONS,
+  type SdpAuthType,
+  type SdpEdition,
+} from './edition.js';
 export { type ResolvedTicket, resolvedTicketFrom } from './history-ticket.js';
 export type { NoteShape, NoteShapeMemory } from './note-shapes.js';
 export type { NewNote } from './notes.js';
-export type { SdpNote, SdpRequest, SdpResolution, SdpSolution } from './sdp-entities.js';
+export type { SdpAccount, SdpNote, SdpRequest, SdpResolution, SdpSolution } from './sdp-entities.js';
 export { assertSecureServiceDesk, insecureServiceDeskUrls, isHttps } from './secure-url.js';
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';
 export {

@@ -1,3 +1,5 @@
+import type { SdpAuthType } from './edition.js';
+
 /**
  * The documented shapes of add-note's input_data: a wrapper key and the field set inside it.
  * - On-premises "Add Request Note" (sdpop-v3-api/requests/request_note.html#add-request-note) documents
@@ -11,7 +13,8 @@
 export type NoteWrapper = 'note' | 'request_note';
 /** Which edition's "Add Request Note" page a shape's fields come from. */
 export type NoteFieldSet = 'onprem' | 'cloud';
-export type SdpEdition = 'onprem' | 'cloud';
+/** The add-note order an edition follows: an MSP edition follows its single-portal counterpart's. */
+export type NoteEdition = SdpAuthType;
 
 export interface NoteShape {
   readonly wrapper: NoteWrapper;
@@ -34,7 +37,7 @@ export const CLOUD: NoteShape = { wrapper: 'request_note', fields: 'cloud' };
  * the other wrapper in the field set the build that takes it documents. Cloud's third shape (its own
  * wrapper without notify_technician) is reached only when a refusal named a field (notes.ts, addNote).
  */
-const SHAPE_ORDER: Record<SdpEdition, readonly NoteShape[]> = {
+const SHAPE_ORDER: Record<NoteEdition, readonly NoteShape[]> = {
   onprem: [CURRENT_ONPREM, OLD_ONPREM],
   cloud: [CLOUD, CURRENT_ONPREM, OLD_ONPREM],
 };
@@ -42,7 +45,7 @@ const SHAPE_ORDER: Record<SdpEdition, readonly NoteShape[]> = {
 export const sameShape = (a: NoteShape, b: NoteShape) => a.wrapper === b.wrapper && a.fields === b.fields;
 
 /** The learned shape first (if any), then the edition's order without it. */
-export function shapesToTry(learned: NoteShape | undefined, edition: SdpEdition): readonly NoteShape[] {
+export function shapesToTry(learned: NoteShape | undefined, edition: NoteEdition): readonly NoteShape[] {
   const order = SHAPE_ORDER[edition];
   return learned ? [learned, ...order.filter((shape) => !sameShape(shape, learned))] : order;
 }

@@ -1,9 +1,9 @@
 import { isRecord } from './json-shape.js';
 import {
   NOTE_FIELDS,
+  type NoteEdition,
   type NoteShape,
   type NoteShapeMemory,
-  type SdpEdition,
   shapeLabel,
   shapesToTry,
 } from './note-shapes.js';
@@ -20,7 +20,7 @@ export interface NewNote {
 
 /** How a client posts notes: its edition (which shapes, in which order), and where the one that worked is kept. */
 export interface NoteShapes {
-  edition: SdpEdition;
+  edition: NoteEdition;
   memory: NoteShapeMemory;
 }
 

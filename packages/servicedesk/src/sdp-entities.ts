@@ -11,7 +11,36 @@ export interface SdpRequest {
   priority?: { name: string } | null;
   status?: { name: string } | null;
   created_time?: { value: string; display_value?: string };
+  /**
+   * The customer a request belongs to on the MSP editions; absent on single-portal editions, and
+   * when an MSP answer carries no account id this project can read (then the request is no account's).
+   */
+  account?: SdpAccount;
   [key: string]: unknown;
+}
+
+/**
+ * An MSP customer ("account"; "customer" in MSP Cloud's guide) as v3 answers name it on a request:
+ * `account: { id, name }`, read so by ManageEngine's own web client and by the MSP admin guide's
+ * "Account --> Region --> Site --> Department" (docs/servicedesk-plus-msp.md). The id goes through
+ * idString (a digit string or a safe integer; an 18-digit number arrives losslessly as its digits).
+ */
+export interface SdpAccount {
+  id: string;
+  name: string;
+}
+
+/** An account name longer than this is cut: names are display text, never keys. */
+export const MAX_ACCOUNT_NAME_CHARS = 250;
+// Longer than any SDP id (18 digits on Cloud); a longer "id" is not one.
+const MAX_ACCOUNT_ID_CHARS = 32;
+
+export function accountFrom(value: unknown): SdpAccount | undefined {
+  if (!isRecord(value)) return undefined;
+  const id = idString(value.id);
+  if (id === undefined || id.length > MAX_ACCOUNT_ID_CHARS) return undefined;
+  const name = typeof value.name === 'string' ? value.name.trim().slice(0, MAX_ACCOUNT_NAME_CHARS) : '';
+  return { id, name };
 }
 
 export interface SdpNote {
@@ -48,6 +77,10 @@ export function requestFrom(value: unknown): SdpRequest | undefined {
   const created = timeOf(value.created_time);
   if (created) request.created_time = created;
   else delete request.created_time;
+  // Only an account with a readable id is one: the worker takes it as the request's customer.
+  const account = 'account' in value ? accountFrom(value.account) : undefined;
+  if (account) request.account = account;
+  else delete request.account;
   return request;
 }
 

@@ -13,6 +13,21 @@ import type { NoteWrapper } from './ticket-store.js';
  */
 export type Edition = 'onprem' | 'cloud';
 
+/**
+ * What a fake portal is: a single-portal edition, or an MSP one (msp.ts), which authenticates and
+ * addresses calls as its counterpart: ServiceDesk Plus MSP on premises as on-premises (`/api/v3`,
+ * `authtoken`; Fortinet's FortiSOAR MSP connector calls it so), MSP Cloud as Cloud (Zoho OAuth with
+ * `SDPOnDemand.*` scopes, service-desk-msp/sdpmspcloud-v3-api/getting-started/oauth-2.0.html).
+ */
+export type PortalEdition = Edition | 'msp-onprem' | 'msp-cloud';
+
+/** The single-portal edition whose paths and credentials a portal edition takes. */
+export function servedEditionOf(edition: PortalEdition | 'both'): Edition | 'both' {
+  if (edition === 'msp-onprem') return 'onprem';
+  if (edition === 'msp-cloud') return 'cloud';
+  return edition;
+}
+
 export const SDP_V3_ACCEPT = 'application/vnd.manageengine.sdp.v3+json';
 
 /** The Cloud path prefix of a portal; on-premises URLs have none. */

@@ -10,13 +10,16 @@ import {
   acceptsV3,
   type Edition,
   editionOf,
+  type PortalEdition,
   scopeAllows,
   scopeAreaOf,
   scopeRefusal,
+  servedEditionOf,
   WRONG_ACCEPT,
 } from './editions.js';
 import {
   listFilter,
+  listInfoOf,
   malformedCriterion,
   pageOf,
   requestedOrder,
@@ -24,6 +27,17 @@ import {
   searchCriteria,
   sortedBy,
 } from './list-info.js';
+import {
+  ACCOUNT_NOT_ALLOWED,
+  type AccountBook,
+  type AccountCredential,
+  createAccountBook,
+  listedAccount,
+  type MspAccount,
+  type MspAccountInput,
+  type MspOptions,
+  mspRequestInput,
+} from './msp.js';
 import { createTokenIssuer, type SandboxOAuthClient } from './oauth-tokens.js';
 import {
   idsAsNumbers,
@@ -108,8 +122,14 @@ export interface FakeServiceDeskOptions {
   /**
    * Which edition the portal is: on-premises answers under /api/v3 with technician keys, Cloud under
    * /app/<portal>/api/v3 with Zoho tokens. Default 'both', one portal reachable both ways.
+   * 'msp-onprem' and 'msp-cloud' are the MSP editions (msp.ts), reached as on-premises and Cloud.
    */
-  edition?: Edition | 'both';
+  edition?: PortalEdition | 'both';
+  /**
+   * An MSP portal's customers and who may see which (msp.ts); given, the portal is an MSP one even
+   * with edition 'both'. Default for an MSP edition: no accounts yet (addAccount adds them).
+   */
+  msp?: MspOptions;
   /**
    * The add-note wrapper each edition's build takes; the other is refused as real SDP refuses it.
    * Default: on-premises 'note' (current builds; old builds take 'request_note'), Cloud 'request_note'.
@@ -142,8 +162,17 @@ export interface FakeServiceDesk {
   url: string;
   /** Zoho accounts URL for Cloud auth: the same server, which serves POST /oauth/v2/token. */
   accountsUrl: string;
-  /** A request; give it `status: { name: 'Resolved' }`, `resolution: { content }` and `resolved_time` to make it history. */
+  /**
+   * A request; give it `status: { name: 'Resolved' }`, `resolution: { content }` and `resolved_time` to
+   * make it history. On an MSP portal it needs `account` (id or name) and `requester` (msp.ts).
+   */
   addRequest(request: SdpRequestInput): SdpRequestRecord;
+  /** MSP portals: a customer account (throws on other portals, a duplicate name or id). */
+  addAccount(account: MspAccountInput): MspAccount;
+  /** MSP portals: the accounts, in order; [] on other portals. */
+  accounts(): MspAccount[];
+  /** MSP portals: the accounts a technician key (or every Zoho token) may see from now on. */
+  limitAccounts(credential: AccountCredential, accountIds: readonly string[] | 'all'): void;
   /** A knowledge-base solution, found by `GET /api/v3/solutions` with search_criteria. */
   addSolution(solution: NewSolution): StoredSolution;
   /** Seeds a note as if a technician had written it (no HTTP call, nothing in `calls`). */
@@ -337,6 +366,8 @@ interface FakeState {
   faults: ReturnType<typeof createFaultBoard<Exclude<SdpFaultRoute, 'all'>>>;
   technicianKeys: Set<string>;
   served: Edition | 'both';
+  /** MSP portals only: the customer accounts and who may see which. */
+  accounts: AccountBook | undefined;
   wrappers: Record<Edition, NoteWrapper>;
   listViews: Set<string>;
   quirks: ReadonlySet<SdpQuirk>;
@@ -354,6 +385,8 @@ interface Exchange {
   edition: Edition;
   apiPath: string;
   body: string;
+  /** Whether the caller may see an account (MSP portals; always true elsewhere). */
+  maySee(accountId: string): boolean;
   answer(status: number, body: unknown, headers?: Record<string, string>): void;
 }
 
@@ -365,13 +398,16 @@ interface Exchange {
  */
 export async function startFakeServiceDesk(opts: FakeServiceDeskOptions = {}): Promise<FakeServiceDesk> {
   const quirks = new Set(opts.quirks ?? []);
+  const edition = opts.edition ?? 'both';
+  const msp = opts.msp ?? (edition === 'msp-onprem' || edition === 'msp-cloud' ? {} : undefined);
   const state: FakeState = {
     opts,
     store: createTicketStore({ longIds: quirks.has('long-ids') }),
     tokens: createTokenIssuer(opts.oauth),
     faults: createFaultBoard<Exclude<SdpFaultRoute, 'all'>>(),
     technicianKeys: new Set(opts.technicianKeys ?? [DEFAULT_TECHNICIAN_KEY]),
-    served: opts.edition ?? 'both',
+    served: servedEditionOf(edition),
+    accounts: msp ? createAccountBook(msp, { longIds: quirks.has('long-ids') }) : undefined,
     wrappers: {
       onprem: opts.noteWrappers?.onprem ?? 'note',
       cloud: opts.noteWrappers?.cloud ?? 'request_note',
@@ -397,7 +433,10 @@ function fakeServiceDesk(state: FakeState, server: { url: string; close(): Promi
   return {
     url: server.url,
     accountsUrl: server.url,
-    addRequest: (request) => store.addRequest(request),
+    addRequest: (request) => addRequest(state, request),
+    addAccount: (account) => mspBook(state).add(account),
+    accounts: () => state.accounts?.list() ?? [],
+    limitAccounts: (credential, accountIds) => mspBook(state).limit(credential, accountIds),
     addSolution: (solution) => {
       const stored: StoredSolution = {
         id: solution.id ?? String(state.nextSolutionId++),
@@ -424,6 +463,16 @@ function fakeServiceDesk(state: FakeState, server: { url: string; close(): Promi
     revokeTokens: () => state.tokens.revokeAll(),
     close: () => server.close(),
   };
+}
+
+function mspBook(state: FakeState): AccountBook {
+  if (!state.accounts) throw new Error('accounts are for MSP portals (edition msp-onprem or msp-cloud)');
+  return state.accounts;
+}
+
+/** A request as the portal takes it: on an MSP portal, with its account, site and requester (msp.ts). */
+function addRequest(state: FakeState, request: SdpRequestInput): SdpRequestRecord {
+  return state.store.addRequest(state.accounts ? mspRequestInput(state.accounts, request) : request);
 }
 
 function notesOf(state: FakeState, requestId?: string): StoredNote[] {
@@ -458,7 +507,7 @@ function control(state: FakeState, req: IncomingMessage, res: ServerResponse, ur
     },
     body: json,
     endpoints: {
-      'POST /_sandbox/requests': async () => [201, state.store.addRequest((await json()) as SdpRequestInput)],
+      'POST /_sandbox/requests': async () => [201, addRequest(state, (await json()) as SdpRequestInput)],
       'GET /_sandbox/notes': async () => [
         200,
         notesOf(state, url.searchParams.get('request_id') ?? undefined),
@@ -507,7 +556,8 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
   if (!granted) return answer(401, INVALID_API_KEY);
   if (edition === 'cloud' && !scopeAllows(granted, scopeAreaOf(apiPath), method))
     return answer(401, scopeRefusal(state.opts.oauth?.scopeRefusal));
-  const exchange: Exchange = { req, url, method, edition, apiPath, body, answer };
+  const maySee = state.accounts ? state.accounts.visibleTo(req, edition) : () => true;
+  const exchange: Exchange = { req, url, method, edition, apiPath, body, maySee, answer };
   if ('id' in route)
     return requestCall(state, route, exchange, (wrapper) => {
       wrapperSent = wrapper;
@@ -543,10 +593,10 @@ async function answeredByFault(
 }
 
 /** The list calls that are not about one request: requests, solutions, categories, priorities. */
-function listCall(state: FakeState, route: Route, { url, answer }: Exchange) {
+function listCall(state: FakeState, route: Route, { url, answer, maySee }: Exchange) {
   const page = requestedPage(url.searchParams);
   if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
-  if (route.name === 'listRequests') return listRequestsCall(state, page, { url, answer });
+  if (route.name === 'listRequests') return listRequestsCall(state, page, { url, answer, maySee });
   if (route.name === 'listSolutions') {
     const criteria = searchCriteria(url.searchParams);
     const { rows, list_info } = pageOf(
@@ -569,8 +619,10 @@ function listCall(state: FakeState, route: Route, { url, answer }: Exchange) {
 function listRequestsCall(
   state: FakeState,
   page: { rowCount: number; startIndex: number },
-  { url, answer }: Pick<Exchange, 'url' | 'answer'>,
+  { url, answer, maySee }: Pick<Exchange, 'url' | 'answer' | 'maySee'>,
 ) {
+  const inAccounts = accountsListed(state, url.searchParams, maySee);
+  if ('error' in inAccounts) return answer(inAccounts.status, inAccounts.error);
   const order = requestedOrder(url.searchParams);
   if (order && 'error' in order) return answer(400, sdpFailure(4001, order.error, order.field));
   const badCriterion = malformedCriterion(url.searchParams);
@@ -582,9 +634,34 @@ function listRequestsCall(
   const showAll = view === 'All_Requests' || (view === undefined && state.opts.defaultListView === 'all');
   const inView = (r: SdpRequestRecord) =>
     showAll || !PENDING_HIDES.has(String(r.status?.name ?? '').toLowerCase());
-  const matching = state.store.listRequests().filter((r) => inView(r) && matchesCriteria(r, criteria));
+  const matching = state.store
+    .listRequests()
+    .filter((r) => inAccounts.holds(r) && inView(r) && matchesCriteria(r, criteria));
   const { rows, list_info } = pageOf(sortedBy(matching, order, fieldOf), page);
   return answer(200, { requests: rows.map(requestSummary), response_status: [SUCCESS], list_info });
+}
+
+/**
+ * Which requests an MSP list may hold: those of `list_info.account_id` (refused when the caller may
+ * not see that account), else those of every account the caller may see. Other portals: all.
+ */
+function accountsListed(
+  state: FakeState,
+  query: URLSearchParams,
+  maySee: Exchange['maySee'],
+): { holds(request: SdpRequestRecord): boolean } | { status: number; error: ReturnType<typeof sdpFailure> } {
+  if (!state.accounts) return { holds: () => true };
+  const listed = listedAccount(state.accounts, listInfoOf(query));
+  if ('error' in listed) return { status: 400, error: listed.error };
+  if (listed.account && !maySee(listed.account.id)) return { status: 403, error: ACCOUNT_NOT_ALLOWED };
+  const only = listed.account?.id;
+  return { holds: (r) => (only === undefined ? maySee(accountIdOf(r)) : accountIdOf(r) === only) };
+}
+
+/** The account id an MSP request was stored with (mspRequestInput sets it). */
+function accountIdOf(request: SdpRequestRecord): string {
+  const account = request.account as { id?: unknown } | undefined;
+  return typeof account?.id === 'string' ? account.id : '';
 }
 
 /** The calls on one request: read, update, resolution, and its notes (noteCall). */
@@ -597,6 +674,8 @@ function requestCall(
   const { req, body, answer } = exchange;
   const request = state.store.getRequest(route.id);
   if (!request) return state.quirks.has('unknown-id-4001') ? answer(400, UNKNOWN_ID) : answer(404, NOT_FOUND);
+  // An MSP technician works only on the requests of the accounts associated with them (msp.ts).
+  if (state.accounts && !exchange.maySee(accountIdOf(request))) return answer(403, ACCOUNT_NOT_ALLOWED);
   if (route.name === 'updateRequest') {
     const update = requestUpdate(req, body, state.taxonomy);
     if ('error' in update) return answer(400, update.error);

@@ -1,4 +1,4 @@
-export { ALL_WORKER_SCOPES, type Edition, SDP_V3_ACCEPT } from './editions.js';
+export { ALL_WORKER_SCOPES, type Edition, type PortalEdition, SDP_V3_ACCEPT } from './editions.js';
 export {
   DEFAULT_CATEGORIES,
   DEFAULT_PRIORITIES,
@@ -9,6 +9,12 @@ export {
   type SdpFaultRoute,
   startFakeServiceDesk,
 } from './fake-servicedesk.js';
+export type {
+  AccountCredential,
+  MspAccount,
+  MspAccountInput,
+  MspOptions,
+} from './msp.js';
 export type { SandboxOAuthClient } from './oauth-tokens.js';
 export {
   ZOHO_LIVE_TOKENS,

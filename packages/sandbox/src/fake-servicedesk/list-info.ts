@@ -24,6 +24,12 @@ export function requestedPage(query: URLSearchParams): { rowCount: number; start
   return { rowCount: Math.min(Math.max(rowCount, 1), MAX_ROW_COUNT), startIndex: Math.max(startIndex, 1) };
 }
 
+/** `list_info` of a list call's input_data, or {} when there is none (or it is not an object). */
+export function listInfoOf(query: URLSearchParams): Record<string, unknown> {
+  const input = parseJson(query.get('input_data') ?? '{}');
+  return isRecord(input) && isRecord(input.list_info) ? input.list_info : {};
+}
+
 export function pageOf<T>(items: readonly T[], page: { rowCount: number; startIndex: number }): Page<T> {
   const rows = items.slice(page.startIndex - 1, page.startIndex - 1 + page.rowCount);
   return {
