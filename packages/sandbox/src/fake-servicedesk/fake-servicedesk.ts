@@ -153,6 +153,8 @@ export interface SdpCall {
   path: string;
   /** The add-note wrapper sent, for add-note calls. */
   wrapper?: NoteWrapper;
+  /** MSP portals: the account a list call narrowed to (`list_info.account_id`), when it named one. */
+  accountId?: string;
   /** 0 when the call was deliberately never answered (hang fault). */
   status: number;
 }
@@ -387,6 +389,8 @@ interface Exchange {
   body: string;
   /** Whether the caller may see an account (MSP portals; always true elsewhere). */
   maySee(accountId: string): boolean;
+  /** Records the account a list call names, for the call log. */
+  listing(accountId: string): void;
   answer(status: number, body: unknown, headers?: Record<string, string>): void;
 }
 
@@ -527,6 +531,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
   if (url.pathname.startsWith('/_sandbox/')) return control(state, req, res, url);
 
   let wrapperSent: NoteWrapper | undefined;
+  let accountListed: string | undefined;
   const answer = (sdpStatus: number, sdpBody: unknown, headers?: Record<string, string>) => {
     const { status, body } = shapeRefusal(state.opts.refusals, sdpStatus, sdpBody);
     appendCall(state.calls, {
@@ -534,6 +539,7 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
       path: url.pathname,
       status,
       ...(wrapperSent ? { wrapper: wrapperSent } : {}),
+      ...(accountListed ? { accountId: accountListed } : {}),
     });
     sendJson(res, status, state.quirks.has('long-ids') ? idsAsNumbers(body) : body, headers);
   };
@@ -557,7 +563,10 @@ async function handle(state: FakeState, req: IncomingMessage, res: ServerRespons
   if (edition === 'cloud' && !scopeAllows(granted, scopeAreaOf(apiPath), method))
     return answer(401, scopeRefusal(state.opts.oauth?.scopeRefusal));
   const maySee = state.accounts ? state.accounts.visibleTo(req, edition) : () => true;
-  const exchange: Exchange = { req, url, method, edition, apiPath, body, maySee, answer };
+  const listing = (accountId: string) => {
+    accountListed = accountId;
+  };
+  const exchange: Exchange = { req, url, method, edition, apiPath, body, maySee, listing, answer };
   if ('id' in route)
     return requestCall(state, route, exchange, (wrapper) => {
       wrapperSent = wrapper;
@@ -593,10 +602,11 @@ async function answeredByFault(
 }
 
 /** The list calls that are not about one request: requests, solutions, categories, priorities. */
-function listCall(state: FakeState, route: Route, { url, answer, maySee }: Exchange) {
+function listCall(state: FakeState, route: Route, exchange: Exchange) {
+  const { url, answer } = exchange;
   const page = requestedPage(url.searchParams);
   if (typeof page === 'string') return answer(400, sdpFailure(4000, page));
-  if (route.name === 'listRequests') return listRequestsCall(state, page, { url, answer, maySee });
+  if (route.name === 'listRequests') return listRequestsCall(state, page, exchange);
   if (route.name === 'listSolutions') {
     const criteria = searchCriteria(url.searchParams);
     const { rows, list_info } = pageOf(
@@ -619,9 +629,9 @@ function listCall(state: FakeState, route: Route, { url, answer, maySee }: Excha
 function listRequestsCall(
   state: FakeState,
   page: { rowCount: number; startIndex: number },
-  { url, answer, maySee }: Pick<Exchange, 'url' | 'answer' | 'maySee'>,
+  { url, answer, maySee, listing }: Pick<Exchange, 'url' | 'answer' | 'maySee' | 'listing'>,
 ) {
-  const inAccounts = accountsListed(state, url.searchParams, maySee);
+  const inAccounts = accountsListed(state, url.searchParams, maySee, listing);
   if ('error' in inAccounts) return answer(inAccounts.status, inAccounts.error);
   const order = requestedOrder(url.searchParams);
   if (order && 'error' in order) return answer(400, sdpFailure(4001, order.error, order.field));
@@ -649,10 +659,12 @@ function accountsListed(
   state: FakeState,
   query: URLSearchParams,
   maySee: Exchange['maySee'],
+  listing: Exchange['listing'],
 ): { holds(request: SdpRequestRecord): boolean } | { status: number; error: ReturnType<typeof sdpFailure> } {
   if (!state.accounts) return { holds: () => true };
   const listed = listedAccount(state.accounts, listInfoOf(query));
   if ('error' in listed) return { status: 400, error: listed.error };
+  if (listed.account) listing(listed.account.id);
   if (listed.account && !maySee(listed.account.id)) return { status: 403, error: ACCOUNT_NOT_ALLOWED };
   const only = listed.account?.id;
   return { holds: (r) => (only === undefined ? maySee(accountIdOf(r)) : accountIdOf(r) === only) };

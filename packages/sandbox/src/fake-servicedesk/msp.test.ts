@@ -80,6 +80,8 @@ describe('the MSP fake ServiceDesk Plus (on-premises)', () => {
     expect(all.body.requests).toHaveLength(4);
     const onlyGlobex = await get(sdp, listOf({ account_id: globex.id }), { authtoken: KEY_ALL });
     expect(onlyGlobex.body.requests?.map((r) => r.account.name)).toEqual(['Globex']);
+    // The call log names the account a list narrowed to, and none for a list of every account.
+    expect(sdp.calls.slice(-2).map((c) => c.accountId)).toEqual([undefined, globex.id]);
     // A number is the same id (the web client's getAccountId() may send either).
     const asNumber = await get(sdp, listOf({ account_id: Number(acme.id) }), { authtoken: KEY_ALL });
     expect(asNumber.body.requests?.every((r) => r.account.id === acme.id)).toBe(true);
@@ -200,5 +202,21 @@ describe('a single-portal fake stays as it was', () => {
     const { status, body } = await get(sdp, listOf({ account_id: '3001' }), { authtoken: KEY_ALL });
     expect(status).toBe(200);
     expect(body.requests?.[0]).not.toHaveProperty('account');
+  });
+});
+
+describe('startMspPortal, the seeding helper', () => {
+  it('seeds each account’s tickets and history in one creation order, history resolved with a resolution', async () => {
+    const { sdp, acme, globex } = await twoAccounts({});
+    const seeded = [...acme.history, ...acme.tickets, ...globex.history, ...globex.tickets];
+    const times = seeded.map((r) => Number(r.created_time.value));
+    expect(new Set(times).size).toBe(seeded.length);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    for (const request of acme.history) {
+      const stored = sdp.request(request.id);
+      expect(stored?.status).toEqual({ name: 'Resolved' });
+      expect(stored?.resolution).toEqual({ content: expect.stringContaining('Acme') });
+    }
+    expect(globex.tickets.every((r) => r.subject.startsWith('Globex:'))).toBe(true);
   });
 });

@@ -80,6 +80,8 @@ export function createAccountBook(options: MspOptions, ids: { longIds: boolean }
     return { ...account };
   }
   for (const account of options.accounts ?? []) add(account);
+  const byName = (name: string) =>
+    [...accounts.values()].find((a) => a.name.toLowerCase() === name.trim().toLowerCase());
 
   return {
     add,
@@ -87,13 +89,11 @@ export function createAccountBook(options: MspOptions, ids: { longIds: boolean }
     get: (id: string): MspAccount | undefined => accounts.get(id),
     /** The account a request names by id or by name, as the MSP API takes either. */
     find(ref: unknown): MspAccount | undefined {
-      if (typeof ref === 'string') return accounts.get(ref) ?? this.byName(ref);
+      if (typeof ref === 'string') return accounts.get(ref) ?? byName(ref);
       if (!isRecord(ref)) return undefined;
       if (typeof ref.id === 'string' || typeof ref.id === 'number') return accounts.get(String(ref.id));
-      return typeof ref.name === 'string' ? this.byName(ref.name) : undefined;
+      return typeof ref.name === 'string' ? byName(ref.name) : undefined;
     },
-    byName: (name: string) =>
-      [...accounts.values()].find((a) => a.name.toLowerCase() === name.trim().toLowerCase()),
     /** Limits a credential to `accountIds`, or lets it see every account again ('all'). */
     limit(credential: AccountCredential, accountIds: readonly string[] | 'all') {
       const set = accountIds === 'all' ? undefined : new Set(accountIds);
