@@ -22,7 +22,15 @@ export {
 export { type ResolvedTicket, resolvedTicketFrom } from './history-ticket.js';
 export type { NoteShape, NoteShapeMemory } from './note-shapes.js';
 export type { NewNote } from './notes.js';
-export type { SdpAccount, SdpNote, SdpRequest, SdpResolution, SdpSolution } from './sdp-entities.js';
+export {
+  accountFrom,
+  MAX_ACCOUNT_NAME_CHARS,
+  type SdpAccount,
+  type SdpNote,
+  type SdpRequest,
+  type SdpResolution,
+  type SdpSolution,
+} from './sdp-entities.js';
 export { assertSecureServiceDesk, insecureServiceDeskUrls, isHttps } from './secure-url.js';
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';
 export {
