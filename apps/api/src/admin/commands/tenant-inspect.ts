@@ -7,6 +7,7 @@ import {
   withContext,
   withSharedServiceDesk,
 } from '../context.js';
+import { checkTenantLlm, llmCheckLine } from '../llm-check.js';
 import { checkServiceDesk } from '../sdp-check.js';
 
 /** A tenant as printed by list/show: settings only, never a secret. */
@@ -76,14 +77,21 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
   });
 }
 
-/** The read `tenant check` makes with the stored credentials, printed; throws when it failed. */
+/**
+ * The read `tenant check` makes with the stored credentials and the call to the tenant's own model
+ * endpoint (llm-check.ts), printed; throws when either failed.
+ */
 async function reportCheck(ctx: AdminContext, slug: string, timeoutMs: number): Promise<void> {
   const summary = await tenantBySlug(ctx, slug);
   const row = await loadTenant({ db: ctx.database.db, tenantId: summary.id });
   if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
-  const result = await withSharedServiceDesk(ctx, (shared) =>
-    checkServiceDesk(row, ctx.box, timeoutMs, { shared, requireHttps: ctx.config.isProduction }),
-  );
+  const requireHttps = ctx.config.isProduction;
+  const [result, llm] = await Promise.all([
+    withSharedServiceDesk(ctx, (shared) =>
+      checkServiceDesk(row, ctx.box, timeoutMs, { shared, requireHttps }),
+    ),
+    checkTenantLlm(ctx.box, row, { timeoutMs, requireHttps }),
+  ]);
   const capabilities = result.capabilities.map((c) => ({
     capability: c.capability,
     required: c.required,
@@ -92,19 +100,22 @@ async function reportCheck(ctx: AdminContext, slug: string, timeoutMs: number): 
   }));
   if (!result.ok) {
     if (ctx.json)
-      ctx.print('', { slug, ok: false, problem: result.problem, message: result.message, capabilities });
-    throw new AdminError(`${slug}: ${result.message}`);
+      ctx.print('', { slug, ok: false, problem: result.problem, message: result.message, capabilities, llm });
+    throw new AdminError(`${slug}: ${result.message}\n  ${llmCheckLine(llm)}`);
   }
   const degraded = result.capabilities.filter((c) => !c.ok);
+  const ok = llm.ok !== false;
   ctx.print(
     [
-      `${slug}: OK (ServiceDesk Plus at ${row.sdpBaseUrl} answered with the stored credentials)`,
+      `${slug}: ${ok ? 'OK' : 'FAILED'} (ServiceDesk Plus at ${row.sdpBaseUrl} answered with the stored credentials)`,
       ...degraded.map(
         (c) => `  warning: ${c.message} (notes are posted without this context until it is granted)`,
       ),
+      `  ${llmCheckLine(llm)}`,
     ].join('\n'),
-    { slug, ok: true, capabilities },
+    { slug, ok, capabilities, llm },
   );
+  if (!ok) throw new AdminError(`${slug}: its LLM endpoint ${llm.endpoint} failed: ${llm.message}`);
 }
 
 /** `tenant check <slug>`. */
