@@ -1,4 +1,6 @@
-import { type FakeLlm, startFakeLlm, TECHNICIAN_KEY, waitFor } from '@ai-agents/sandbox';
+import { Writable } from 'node:stream';
+import { type FakeLlm, randomEncryptionKey, startFakeLlm, TECHNICIAN_KEY, waitFor } from '@ai-agents/sandbox';
+import { createLogger } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminWithStdin, admin as runAdmin } from '../../apps/api/test/support/run-admin.js';
 import { type Stack, startStack } from '../kit/stack.js';
@@ -13,6 +15,18 @@ const INSTALLATION_KEY = 'installation-key-7f3a';
 const OWN_KEY = 'own-key-of-client-b-1';
 const OWN_KEY_ROTATED = 'own-key-of-client-b-2';
 const AZURE_KEY = 'azure-key-of-client-c';
+
+// The API's and worker's log at trace level: no key of any endpoint may appear in it.
+const logLines: string[] = [];
+const logger = createLogger(
+  { name: 'llm-endpoint', level: 'trace' },
+  new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  }),
+);
 
 let stack: Stack;
 let own: FakeLlm;
@@ -68,7 +82,13 @@ const azureFlags = (baseUrl: string, deployment: string | null = 'notes-4o') => 
 beforeAll(async () => {
   stack = await startStack({
     llm: { apiKey: INSTALLATION_KEY },
-    env: { OPENAI_API_KEY: INSTALLATION_KEY, LLM_MAX_RETRIES: '0', ALERT_STORM_DEDUPE: 'false' },
+    logger,
+    env: {
+      OPENAI_API_KEY: INSTALLATION_KEY,
+      LLM_MAX_RETRIES: '0',
+      ALERT_STORM_DEDUPE: 'false',
+      LOG_LEVEL: 'trace',
+    },
   });
   own = await startFakeLlm({ apiKey: OWN_KEY });
   azure = await startFakeLlm({ apiKey: AZURE_KEY, azure: { deployments: ['notes-4o'] } });
@@ -220,9 +240,31 @@ describe("a tenant's own model endpoint", () => {
     });
     expect(noDeployment.code).toBe(2);
     expect(noDeployment.err).toContain('--azure-deployment');
+    const old = await admin([...azureFlags(azure.origin), '--azure-api-version', '2024-06-01'], {
+      env: { TENANT_LLM_API_KEY: AZURE_KEY },
+    });
+    expect(old.code).toBe(2);
+    expect(old.err).toContain('--azure-api-version 2024-06-01 is older than');
     // Another origin, no new key: the stored key is not sent there, not even for the check.
     const elsewhere = await admin(azureFlags(own.origin));
     expect(elsewhere.code).toBe(2);
     expect(own.calls.filter((c) => c.deployment !== undefined)).toEqual([]);
+  });
+
+  it('keys rotate re-encrypts the endpoint key: tenant check still reaches Azure under the new key alone', async () => {
+    const newKey = randomEncryptionKey();
+    const rotated = await admin(['--json', 'keys', 'rotate'], {
+      env: { ENCRYPTION_KEY: newKey, ENCRYPTION_KEYS: stack.encryptionKey },
+    });
+    expect(rotated.code).toBe(0);
+    const checked = await admin(['tenant', 'check', 'client-c'], { env: { ENCRYPTION_KEY: newKey } });
+    expect(checked.err).toBe('');
+    expect(checked.out).toContain(`LLM: azure ${host(azure)}, model gpt-4o: OK`);
+  });
+
+  it('no key of any endpoint reached a log line of the API or the worker', () => {
+    expect(logLines.length).toBeGreaterThan(0);
+    const log = logLines.join('');
+    for (const key of [INSTALLATION_KEY, OWN_KEY, OWN_KEY_ROTATED, AZURE_KEY]) expect(log).not.toContain(key);
   });
 });

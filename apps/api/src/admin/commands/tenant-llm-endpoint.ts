@@ -38,6 +38,10 @@ export type EndpointChange = { kind: 'set'; endpoint: LlmEndpoint | null } | { k
 // e.g. 2024-10-21 or 2025-04-01-preview (learn.microsoft.com/azure/ai-services/openai/reference).
 const AZURE_DEPLOYMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const AZURE_API_VERSION = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
+// The worker asks with structured outputs (response_format json_schema, "first added in API version
+// 2024-08-01-preview", Azure OpenAI "Structured outputs" how-to) and max_completion_tokens (added in
+// 2024-09-01-preview, Azure OpenAI "API preview lifecycle"); 2024-10-21 is the first GA version with both.
+const AZURE_OLDEST_API_VERSION = '2024-09-01';
 
 export function addEndpointOptions(command: Command): Command {
   return command
@@ -73,6 +77,10 @@ function azureFrom(opts: EndpointOptions, baseUrl: string | undefined): LlmEndpo
     refuse('--endpoint azure needs --azure-deployment <name> (letters, digits, - _ ., at most 64)');
   if (apiVersion === undefined || !AZURE_API_VERSION.test(apiVersion))
     refuse('--endpoint azure needs --azure-api-version YYYY-MM-DD or YYYY-MM-DD-preview');
+  if (apiVersion.slice(0, 10) < AZURE_OLDEST_API_VERSION)
+    refuse(
+      `--azure-api-version ${apiVersion} is older than the worker's calls need: ${AZURE_OLDEST_API_VERSION}-preview or later, e.g. 2024-10-21`,
+    );
   return { kind: 'azure', baseUrl, deployment, apiVersion };
 }
 
