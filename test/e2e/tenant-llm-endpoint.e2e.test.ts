@@ -155,6 +155,9 @@ describe("a tenant's own model endpoint", () => {
       ok: true,
       llm: { endpoint: `compatible ${host(own)}`, model: 'llama3.1', ok: true },
     });
+    expect((await admin(['tenant', 'show', 'client-c'])).out).toContain(
+      `model endpoint:  azure ${host(azure)}`,
+    );
     const installation = await admin(['tenant', 'check', clients.a.slug]);
     expect(installation.code).toBe(0);
     expect(installation.out).toContain('LLM: installation');

@@ -1,4 +1,5 @@
 import { listAudit, listTenants, loadTenant, type TenantSummary } from '@ai-agents/db';
+import { llmEndpointLabel, llmEndpointOf } from '@ai-agents/shared';
 import type { Command } from 'commander';
 import {
   type AdminContext,
@@ -46,7 +47,11 @@ async function listAll(_opts: unknown, command: Command): Promise<void> {
 async function showOne(slug: string, _opts: unknown, command: Command): Promise<void> {
   await withContext(command, async (ctx) => {
     const t = await tenantBySlug(ctx, slug);
-    const audit = await listAudit({ db: ctx.database.db, tenantId: t.id }, 10);
+    const scope = { db: ctx.database.db, tenantId: t.id };
+    const audit = await listAudit(scope, 10);
+    // The directory holds no endpoint: read it from the tenant's own row (kind and host, never the key).
+    const row = await loadTenant(scope);
+    const endpoint = llmEndpointLabel(row ? llmEndpointOf(row) : null);
     const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${t.slug}`;
     ctx.print(
       [
@@ -54,6 +59,7 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
         `  status:          ${t.status}`,
         `  ServiceDesk:     ${t.sdpBaseUrl} (${t.sdpAuthType})`,
         `  model:           ${t.llmModel ?? '(installation default)'}`,
+        `  model endpoint:  ${endpoint}`,
         `  webhook URL:     ${webhookUrl}`,
         `  token mode:      ${t.webhookTokenEnabled ? 'on (X-Webhook-Token accepted; no replay protection)' : 'off'}`,
         `  secret rotation: ${t.rotatingWebhookSecret ? 'in progress (previous secret still accepted; finish with tenant retire-secret)' : 'none'}`,
@@ -65,6 +71,7 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
       ].join('\n'),
       {
         ...tenantJson(t),
+        llm_endpoint: endpoint,
         webhook_url: webhookUrl,
         audit: audit.map((a) => ({
           actor: a.actor,
