@@ -92,9 +92,9 @@ describe('admin usage --month', () => {
     const { code, out } = await admin('usage', '--month', '2026-11');
     expect(code).toBe(0);
     expect(out).toContain('LLM and embeddings usage for 2026-11 (UTC)');
-    // Columns: notes, llm calls, tokens in, tokens out, embedding tokens (none here), cost.
-    expect(out).toMatch(/contoso\s+2\s+2\s+4000\s+700\s+0\s+0\.001020/);
-    expect(out).toMatch(/fabrikam\s+1\s+1\s+500\s+100\s+0\s+0\.000135/);
+    // Columns: llm endpoint, notes, llm calls, tokens in, tokens out, embedding tokens (none here), cost.
+    expect(out).toMatch(/contoso\s+installation\s+2\s+2\s+4000\s+700\s+0\s+0\.001020/);
+    expect(out).toMatch(/fabrikam\s+installation\s+1\s+1\s+500\s+100\s+0\s+0\.000135/);
     expect(out).toMatch(/TOTAL\s+3\s+3\s+4500\s+800\s+0\s+0\.001155/);
   });
 

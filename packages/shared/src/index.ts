@@ -4,6 +4,7 @@ export * from './event-enqueue.js';
 export * from './extra-ca.js';
 export * from './feedback-token.js';
 export * from './jobs.js';
+export * from './llm-endpoint.js';
 export * from './llm-prices.js';
 export * from './logger.js';
 export * from './lossless-json.js';

@@ -17,7 +17,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
  */
 
 /** `sdp_access_token`: a Cloud tenant's Zoho access token while it is shared through Redis. */
-export type SecretPurpose = 'sdp_credentials' | 'webhook_secret' | 'sdp_access_token';
+export type SecretPurpose = 'sdp_credentials' | 'webhook_secret' | 'sdp_access_token' | 'llm_api_key';
 
 /** Where a stored value belongs; authenticated with it, so it decrypts nowhere else. */
 export interface SecretContext {

@@ -23,7 +23,7 @@ export function buildProgram(io: AdminIo = { stdin: process.stdin }): Command {
     .exitOverride();
   registerTenantCommands(program, io);
   registerHistoryCommands(program);
-  registerTenantLlmCommand(program);
+  registerTenantLlmCommand(program, io);
   registerKeysCommands(program);
   registerUsageCommand(program);
   registerFeedbackCommand(program);

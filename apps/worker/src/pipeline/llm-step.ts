@@ -1,7 +1,6 @@
 import { type Db, monthlyTokensUsed, type TenantRow } from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
 import type { Logger, ModelPrice } from '@ai-agents/shared';
-import type OpenAI from 'openai';
 import { type AppliedSuggestions, suggestionsToApply } from './auto-apply.js';
 import { buildPrompt, PROMPT_VERSION } from './build-prompt.js';
 import type { GatheredContext, SimilarTicket } from './context-types.js';
@@ -10,10 +9,12 @@ import { type AiOutcome, generateNote, type NoteOutcome } from './generate-note.
 import { type BudgetDecision, decideBudget } from './llm-budget.js';
 import { createRedactor, noRedaction } from './redact-pii.js';
 import type { TaxonomyCache } from './taxonomy-cache.js';
+import type { TenantLlms } from './tenant-llm.js';
 
 export interface LlmStepDeps {
   db: Db;
-  llm: OpenAI;
+  /** The installation's client, or the tenant's own endpoint's (`tenant llm --endpoint`). */
+  llm: TenantLlms;
   defaultModel: string;
   budgetModel: string;
   maxInvalidRetries: number;
@@ -124,8 +125,14 @@ export async function runLlmStep(deps: LlmStepDeps, input: LlmStepInput): Promis
   }
   if (budget.state === 'soft') log.info({ model: budget.model }, 'past the soft budget limit; cheaper model');
 
+  const llm = deps.llm.forTenant(input.tenant);
+  if (!llm.ok) {
+    log.warn({ endpoint: llm.endpoint, problem: llm.problem }, "the tenant's LLM endpoint cannot be used");
+    const reason = `the tenant's LLM endpoint (${llm.endpoint}) cannot be used: ${llm.problem}`;
+    return { ...base, outcome: { kind: 'fallback', reason }, language: detected };
+  }
   const { taxonomy, built } = await promptFor(deps, input, detected);
-  const outcome = await generateNote(deps.llm, built, {
+  const outcome = await generateNote(llm.client, built, {
     model: budget.model,
     maxInvalidRetries: deps.maxInvalidRetries,
     taxonomy,

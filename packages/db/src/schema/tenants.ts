@@ -22,6 +22,17 @@ export const tenants = pgTable(
     webhookTokenEnabled: boolean('webhook_token_enabled').notNull().default(false),
     // Null: the installation's LLM_MODEL.
     llmModel: text('llm_model'),
+    // The tenant's own model endpoint (`tenant llm --endpoint`); null: the installation's
+    // OPENAI_BASE_URL and OPENAI_API_KEY. Columns on the tenant rather than a table of their own: one
+    // endpoint per tenant, read with the row every job already loads, erased and exported with it
+    // (the key as every `*_enc` column: left out). See packages/shared/src/llm-endpoint.ts.
+    llmEndpoint: text('llm_endpoint', { enum: ['openai', 'azure', 'compatible'] }),
+    // openai: optional (a regional host); azure: the resource endpoint; compatible: the server's /v1.
+    llmBaseUrl: text('llm_base_url'),
+    llmAzureDeployment: text('llm_azure_deployment'),
+    llmAzureApiVersion: text('llm_azure_api_version'),
+    // AES-256-GCM (secret box, purpose llm_api_key): the endpoint's key; rotated by `tenant llm --rotate-key`.
+    llmApiKeyEnc: text('llm_api_key_enc'),
     // The embeddings API model when EMBEDDER=openai; null: the installation's EMBEDDING_MODEL.
     embeddingModel: text('embedding_model'),
     // PII is replaced by placeholders before ticket text leaves for the LLM; on unless turned off.
@@ -60,6 +71,14 @@ export const tenants = pgTable(
     check(
       'tenants_webhook_rate_limit_positive',
       sql`${t.webhookRateLimitPerMinute} is null or ${t.webhookRateLimitPerMinute} > 0`,
+    ),
+    // Whole or absent: the installation's endpoint has none of these; each kind has what it needs and a key.
+    check(
+      'tenants_llm_endpoint_whole',
+      sql`(${t.llmEndpoint} is null and ${t.llmBaseUrl} is null and ${t.llmAzureDeployment} is null and ${t.llmAzureApiVersion} is null and ${t.llmApiKeyEnc} is null)
+        or (${t.llmEndpoint} = 'openai' and ${t.llmApiKeyEnc} is not null and ${t.llmAzureDeployment} is null and ${t.llmAzureApiVersion} is null)
+        or (${t.llmEndpoint} = 'compatible' and ${t.llmBaseUrl} is not null and ${t.llmApiKeyEnc} is not null and ${t.llmAzureDeployment} is null and ${t.llmAzureApiVersion} is null)
+        or (${t.llmEndpoint} = 'azure' and ${t.llmBaseUrl} is not null and ${t.llmApiKeyEnc} is not null and ${t.llmAzureDeployment} is not null and ${t.llmAzureApiVersion} is not null)`,
     ),
     check('tenants_retention_history_months_range', sql`${t.retentionHistoryMonths} between 0 and 1200`),
     // 0 (keep) or at least the floor of packages/db/src/retention/policy.ts (MIN_ENHANCEMENT_DAYS).

@@ -15,10 +15,11 @@ const PURPOSE = {
   sdpCredentialsEnc: 'sdp_credentials',
   webhookSecretEnc: 'webhook_secret',
   webhookSecretPreviousEnc: 'webhook_secret',
+  llmApiKeyEnc: 'llm_api_key',
 } as const satisfies Record<string, SecretPurpose>;
 
 /**
- * Re-encrypts one tenant's stored secrets (ServiceDesk Plus credentials, webhook secrets) under the
+ * Re-encrypts one tenant's stored secrets (ServiceDesk Plus credentials, webhook secrets, its own LLM endpoint's key) under the
  * box's current key, in the v2 form bound to the tenant and purpose. Values already so are not
  * rewritten: running it again is a no-op.
  */
@@ -34,6 +35,7 @@ export async function reencryptTenantSecrets(
         sdpCredentialsEnc: tenants.sdpCredentialsEnc,
         webhookSecretEnc: tenants.webhookSecretEnc,
         webhookSecretPreviousEnc: tenants.webhookSecretPreviousEnc,
+        llmApiKeyEnc: tenants.llmApiKeyEnc,
       })
       .from(tenants)
       .where(eq(tenants.id, tenantId))

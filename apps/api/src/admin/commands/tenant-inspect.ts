@@ -1,4 +1,5 @@
 import { listAudit, listTenants, loadTenant, type TenantSummary } from '@ai-agents/db';
+import { llmEndpointLabel, llmEndpointOf } from '@ai-agents/shared';
 import type { Command } from 'commander';
 import {
   type AdminContext,
@@ -7,6 +8,7 @@ import {
   withContext,
   withSharedServiceDesk,
 } from '../context.js';
+import { checkTenantLlm, llmCheckLine } from '../llm-check.js';
 import { checkServiceDesk } from '../sdp-check.js';
 
 /** A tenant as printed by list/show: settings only, never a secret. */
@@ -45,7 +47,11 @@ async function listAll(_opts: unknown, command: Command): Promise<void> {
 async function showOne(slug: string, _opts: unknown, command: Command): Promise<void> {
   await withContext(command, async (ctx) => {
     const t = await tenantBySlug(ctx, slug);
-    const audit = await listAudit({ db: ctx.database.db, tenantId: t.id }, 10);
+    const scope = { db: ctx.database.db, tenantId: t.id };
+    const audit = await listAudit(scope, 10);
+    // The directory holds no endpoint: read it from the tenant's own row (kind and host, never the key).
+    const row = await loadTenant(scope);
+    const endpoint = llmEndpointLabel(row ? llmEndpointOf(row) : null);
     const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${t.slug}`;
     ctx.print(
       [
@@ -53,6 +59,7 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
         `  status:          ${t.status}`,
         `  ServiceDesk:     ${t.sdpBaseUrl} (${t.sdpAuthType})`,
         `  model:           ${t.llmModel ?? '(installation default)'}`,
+        `  model endpoint:  ${endpoint}`,
         `  webhook URL:     ${webhookUrl}`,
         `  token mode:      ${t.webhookTokenEnabled ? 'on (X-Webhook-Token accepted; no replay protection)' : 'off'}`,
         `  secret rotation: ${t.rotatingWebhookSecret ? 'in progress (previous secret still accepted; finish with tenant retire-secret)' : 'none'}`,
@@ -64,6 +71,7 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
       ].join('\n'),
       {
         ...tenantJson(t),
+        llm_endpoint: endpoint,
         webhook_url: webhookUrl,
         audit: audit.map((a) => ({
           actor: a.actor,
@@ -76,14 +84,21 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
   });
 }
 
-/** The read `tenant check` makes with the stored credentials, printed; throws when it failed. */
+/**
+ * The read `tenant check` makes with the stored credentials and the call to the tenant's own model
+ * endpoint (llm-check.ts), printed; throws when either failed.
+ */
 async function reportCheck(ctx: AdminContext, slug: string, timeoutMs: number): Promise<void> {
   const summary = await tenantBySlug(ctx, slug);
   const row = await loadTenant({ db: ctx.database.db, tenantId: summary.id });
   if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
-  const result = await withSharedServiceDesk(ctx, (shared) =>
-    checkServiceDesk(row, ctx.box, timeoutMs, { shared, requireHttps: ctx.config.isProduction }),
-  );
+  const requireHttps = ctx.config.isProduction;
+  const [result, llm] = await Promise.all([
+    withSharedServiceDesk(ctx, (shared) =>
+      checkServiceDesk(row, ctx.box, timeoutMs, { shared, requireHttps }),
+    ),
+    checkTenantLlm(ctx.box, row, { timeoutMs, requireHttps }),
+  ]);
   const capabilities = result.capabilities.map((c) => ({
     capability: c.capability,
     required: c.required,
@@ -92,19 +107,22 @@ async function reportCheck(ctx: AdminContext, slug: string, timeoutMs: number): 
   }));
   if (!result.ok) {
     if (ctx.json)
-      ctx.print('', { slug, ok: false, problem: result.problem, message: result.message, capabilities });
-    throw new AdminError(`${slug}: ${result.message}`);
+      ctx.print('', { slug, ok: false, problem: result.problem, message: result.message, capabilities, llm });
+    throw new AdminError(`${slug}: ${result.message}\n  ${llmCheckLine(llm)}`);
   }
   const degraded = result.capabilities.filter((c) => !c.ok);
+  const ok = llm.ok !== false;
   ctx.print(
     [
-      `${slug}: OK (ServiceDesk Plus at ${row.sdpBaseUrl} answered with the stored credentials)`,
+      `${slug}: ${ok ? 'OK' : 'FAILED'} (ServiceDesk Plus at ${row.sdpBaseUrl} answered with the stored credentials)`,
       ...degraded.map(
         (c) => `  warning: ${c.message} (notes are posted without this context until it is granted)`,
       ),
+      `  ${llmCheckLine(llm)}`,
     ].join('\n'),
-    { slug, ok: true, capabilities },
+    { slug, ok, capabilities, llm },
   );
+  if (!ok) throw new AdminError(`${slug}: its LLM endpoint ${llm.endpoint} failed: ${llm.message}`);
 }
 
 /** `tenant check <slug>`. */
