@@ -1,4 +1,4 @@
-import { type TenantSettings, updateTenantSettings } from '@ai-agents/db';
+import { MAX_KEEP_LLM_IO_DAYS, type TenantSettings, updateTenantSettings } from '@ai-agents/db';
 import type { Command } from 'commander';
 import { AdminError, tenantBySlug, withContext } from '../context.js';
 import { numberOption as number } from './options.js';
@@ -15,6 +15,7 @@ interface Options {
   monthlyTokenBudget?: string;
   budgetSoftLimitPercent?: string;
   budgetModel?: string;
+  keepLlmIo?: string;
 }
 
 /** Reads the flags into a settings patch; "none" clears the budget, "default" the budget model. */
@@ -47,6 +48,8 @@ function settingsFrom(opts: Options): TenantSettings {
     if (opts.budgetModel.trim() === '') throw new AdminError('--budget-model must not be empty', 2);
     s.budgetModel = opts.budgetModel === 'default' ? null : opts.budgetModel;
   }
+  if (opts.keepLlmIo !== undefined)
+    s.keepLlmIoDays = number(opts.keepLlmIo, '--keep-llm-io', 0, MAX_KEEP_LLM_IO_DAYS, true);
   return s;
 }
 
@@ -59,7 +62,7 @@ export function registerTenantLlmCommand(program: Command): void {
   tenant
     .command('llm <slug>')
     .description(
-      'change how notes are written for a tenant: redaction, suggestions, token budget (only the flags given)',
+      'change how notes are written for a tenant: redaction, suggestions, token budget, keeping model I/O (only the flags given)',
     )
     .option('--pii-redaction <on|off>', 'replace personal data by placeholders before the LLM (default on)')
     .option('--auto-apply <on|off>', 'write suggested category/priority to the ticket (default off)')
@@ -70,6 +73,10 @@ export function registerTenantLlmCommand(program: Command): void {
       'share of the budget after which the cheaper model answers (default 80)',
     )
     .option('--budget-model <model|default>', 'the cheaper model (default: LLM_BUDGET_MODEL)')
+    .option(
+      '--keep-llm-io <days>',
+      `keep the redacted text sent to the model and its answer for note show, 1..${MAX_KEEP_LLM_IO_DAYS} days; 0 turns it off (default 0)`,
+    )
     .action(async (slug: string, opts: Options, command: Command) => {
       const settings = settingsFrom(opts);
       if (Object.keys(settings).length === 0)
