@@ -52,7 +52,7 @@ export interface NoteExplanation {
   promptTrimmed: boolean | null;
   /** Null when no model answered (fallback, budget exhausted, alert-storm follower). */
   suggestions: { category: ExplainedSuggestion; priority: ExplainedSuggestion } | null;
-  /** Milliseconds per pipeline stage, in the order they ran (the record step itself is not in it). */
+  /** Milliseconds per pipeline stage (the record step itself is not in it: it is still running). */
   stagesMs: Record<string, number>;
 }
 
