@@ -55,7 +55,8 @@ async function noteRef(
 ): Promise<string> {
   const request = stack.sdp.addRequest({
     subject,
-    description: '<p>Outlook asks for the password every few minutes. Write to anna.berg@contoso.example.</p>',
+    description:
+      '<p>Outlook asks for the password every few minutes. Write to anna.berg@contoso.example.</p>',
   });
   const res = await stack.post(
     { event: 'request.created', event_id: eventId, request: { id: request.id } },
@@ -139,9 +140,10 @@ describe('note show', () => {
     expect(shown.out).not.toContain('#9103');
     expect(shown.out).toMatch(/1\. solution 7101 {2}score \d+ {2}in prompt/);
     expect(shown.out).toMatch(/tokens \d+ in \/ \d+ out, cost USD \d+\.\d{6}/);
-    expect(shown.out).toMatch(/Stage timings \(ms\): .*context [\d.]+/);
-    for (const stage of ['claim', 'sdp_fetch', 'llm', 'post_note'])
-      expect(shown.out).toMatch(new RegExp(`Stage timings \\(ms\\): .*${stage} [\\d.]+`));
+    // Every stage of the job, in the order it ran them.
+    expect(shown.out).toMatch(
+      /Stage timings \(ms\): claim [\d.]+, sdp_fetch [\d.]+, context [\d.]+, llm [\d.]+, post_note [\d.]+; total \d+/,
+    );
     expect(shown.out).toMatch(/category "[^"]+": not applied \(auto-apply is off for this tenant\)/);
     expect(shown.out).toContain(
       `Model input and output: not kept (tenant llm ${stack.slug} --keep-llm-io <days>`,

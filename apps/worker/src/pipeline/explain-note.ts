@@ -24,6 +24,17 @@ function suggestionsOf(step: LlmStepResult | null): NoteExplanation['suggestions
   };
 }
 
+// The order a job runs its stages in; StageClock records them in the order they finish.
+const STAGE_ORDER = ['claim', 'sdp_fetch', 'context', 'llm', 'post_note'];
+
+function inPipelineOrder(stages: Record<string, number>): Record<string, number> {
+  const at = (stage: string) => {
+    const i = STAGE_ORDER.indexOf(stage);
+    return i === -1 ? STAGE_ORDER.length : i;
+  };
+  return Object.fromEntries(Object.entries(stages).sort(([a], [b]) => at(a) - at(b)));
+}
+
 /** The explanation recorded with a posted note, within its bounds. */
 export function explainNote(note: NoteToPost, stagesMs: Record<string, number>): NoteExplanation {
   const { context, step } = note;
@@ -54,6 +65,6 @@ export function explainNote(note: NoteToPost, stagesMs: Record<string, number>):
     unavailable: context?.unavailable ?? [],
     promptTrimmed: step?.prompt?.trimmed ?? null,
     suggestions: suggestionsOf(step),
-    stagesMs,
+    stagesMs: inPipelineOrder(stagesMs),
   });
 }

@@ -60,12 +60,12 @@ function contextLines(e: NoteExplanation, subjects: Record<string, string>): str
     return s === undefined ? '(no longer in the history)' : terminalLine(s);
   };
   return [
-    `Similar tickets: ${e.similar.length === 0 ? 'none' : ''}`,
+    `Similar tickets:${e.similar.length === 0 ? ' none' : ''}`,
     ...e.similar.map(
       (t) =>
         `  ${t.rank}. #${terminalLine(t.id)}  score ${t.score.toFixed(4)}  ${FOUND[t.foundBy]}  ${flags(t)}  ${subject(t.id)}`,
     ),
-    `Knowledge-base solutions: ${e.solutions.length === 0 ? 'none' : ''}`,
+    `Knowledge-base solutions:${e.solutions.length === 0 ? ' none' : ''}`,
     ...e.solutions.map(
       (s) => `  ${s.rank}. solution ${terminalLine(s.id)}  score ${s.score ?? '-'}  ${flags(s)}`,
     ),
