@@ -27,12 +27,14 @@ function suggestionsOf(step: LlmStepResult | null): NoteExplanation['suggestions
 // The order a job runs its stages in; StageClock records them in the order they finish.
 const STAGE_ORDER = ['claim', 'sdp_fetch', 'context', 'llm', 'post_note'];
 
-function inPipelineOrder(stages: Record<string, number>): Record<string, number> {
+function inPipelineOrder(stages: Record<string, number>): NoteExplanation['stages'] {
   const at = (stage: string) => {
     const i = STAGE_ORDER.indexOf(stage);
     return i === -1 ? STAGE_ORDER.length : i;
   };
-  return Object.fromEntries(Object.entries(stages).sort(([a], [b]) => at(a) - at(b)));
+  return Object.entries(stages)
+    .sort(([a], [b]) => at(a) - at(b))
+    .map(([stage, ms]) => ({ stage, ms }));
 }
 
 /** The explanation recorded with a posted note, within its bounds. */
@@ -65,6 +67,6 @@ export function explainNote(note: NoteToPost, stagesMs: Record<string, number>):
     unavailable: context?.unavailable ?? [],
     promptTrimmed: step?.prompt?.trimmed ?? null,
     suggestions: suggestionsOf(step),
-    stagesMs: inPipelineOrder(stagesMs),
+    stages: inPipelineOrder(stagesMs),
   });
 }

@@ -52,8 +52,11 @@ export interface NoteExplanation {
   promptTrimmed: boolean | null;
   /** Null when no model answered (fallback, budget exhausted, alert-storm follower). */
   suggestions: { category: ExplainedSuggestion; priority: ExplainedSuggestion } | null;
-  /** Milliseconds per pipeline stage (the record step itself is not in it: it is still running). */
-  stagesMs: Record<string, number>;
+  /**
+   * Milliseconds per pipeline stage in the order the job runs them (the record step itself is not in
+   * it: it is still running). A list, not an object: jsonb does not keep an object's key order.
+   */
+  stages: { stage: string; ms: number }[];
 }
 
 // Bounds: the worker asks for at most SIMILAR_LIMIT (≤ 20) tickets, 3 solutions and 10 assets; the
@@ -88,10 +91,8 @@ export function boundExplanation(e: NoteExplanation): NoteExplanation {
       category: boundSuggestion(e.suggestions.category),
       priority: boundSuggestion(e.suggestions.priority),
     },
-    stagesMs: Object.fromEntries(
-      Object.entries(e.stagesMs)
-        .slice(0, MAX_STAGES)
-        .map(([stage, ms]) => [clip(stage, MAX_NAME_CHARS), Math.round(ms * 10) / 10]),
-    ),
+    stages: e.stages
+      .slice(0, MAX_STAGES)
+      .map(({ stage, ms }) => ({ stage: clip(stage, MAX_NAME_CHARS), ms: Math.round(ms * 10) / 10 })),
   };
 }

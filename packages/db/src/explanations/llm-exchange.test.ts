@@ -39,13 +39,13 @@ describe('the bounds of what a note keeps', () => {
         category: { value: 'c'.repeat(1000), applied: false, why: 'w'.repeat(1000) },
         priority: { value: null, applied: false, why: 'none' },
       },
-      stagesMs: { llm: 12.345 },
+      stages: [{ stage: 'llm', ms: 12.345 }],
     };
     const bounded = boundExplanation(many);
     expect(bounded.similar).toHaveLength(20);
     expect(bounded.similar[0]?.id.length).toBe(64);
     expect(bounded.suggestions?.category.why.length).toBe(200);
-    expect(bounded.stagesMs).toEqual({ llm: 12.3 });
+    expect(bounded.stages).toEqual([{ stage: 'llm', ms: 12.3 }]);
     expect(JSON.stringify(bounded).length).toBeLessThan(8_000);
   });
 });

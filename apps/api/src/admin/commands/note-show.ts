@@ -110,11 +110,7 @@ function exchangeLines(slug: string, n: NoteDetails): string[] {
 /** The note as an operator reads it. */
 export function noteText(slug: string, n: NoteDetails): string {
   const e = n.explanation;
-  const stages = e
-    ? Object.entries(e.stagesMs)
-        .map(([stage, ms]) => `${stage} ${ms}`)
-        .join(', ')
-    : '';
+  const stages = e ? (e.stages ?? []).map(({ stage, ms }) => `${stage} ${ms}`).join(', ') : '';
   return [
     ...headerLines(slug, n),
     ...(e
