@@ -95,6 +95,9 @@ const TABLE_GRANTS: Record<string, string> = {
   feedback: 'SELECT, INSERT',
   // Who erased which tenant when (tenant erase): written only through the erasure_* functions.
   erasure_log: 'SELECT',
+  // The model's input and output a tenant chose to keep: written with a note, read by `note show`,
+  // deleted by the retention job after the tenant's days (packages/db/src/explanations/).
+  llm_exchanges: 'SELECT, INSERT, DELETE',
 };
 
 /**
@@ -118,6 +121,8 @@ const DEFINER_FUNCTIONS = [
   'erasure_delete_batch(uuid, text, integer)',
   'erasure_count(uuid, text)',
   'erasure_finish(uuid, integer)',
+  // `note show <ref>`: whose note a reference is (tenant id and slug only; migration 0016).
+  'note_owner(uuid)',
 ];
 
 async function ensureAppRole(client: pg.Client, role: string, password: string | undefined): Promise<void> {

@@ -22,7 +22,7 @@ export type LlmEndpointKind = LlmEndpoint['kind'];
 
 export const LLM_ENDPOINT_KINDS: readonly LlmEndpointKind[] = ['openai', 'azure', 'compatible'];
 
-/** The columns of `tenants` that describe the endpoint (packages/db, migration 0020). */
+/** The columns of `tenants` that describe the endpoint (packages/db, migration 0017). */
 export interface LlmEndpointColumns {
   llmEndpoint: string | null;
   llmBaseUrl: string | null;

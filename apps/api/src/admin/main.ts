@@ -4,6 +4,7 @@ import { registerFeedbackCommand } from './commands/feedback.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerJobsCommands } from './commands/jobs.js';
 import { registerKeysCommands } from './commands/keys.js';
+import { registerNoteCommands } from './commands/note-show.js';
 import { registerTenantCommands } from './commands/tenant.js';
 import { registerTenantLlmCommand } from './commands/tenant-llm.js';
 import { registerUsageCommand } from './commands/usage.js';
@@ -28,6 +29,7 @@ export function buildProgram(io: AdminIo = { stdin: process.stdin }): Command {
   registerUsageCommand(program);
   registerFeedbackCommand(program);
   registerJobsCommands(program);
+  registerNoteCommands(program);
   exitOverrideAll(program);
   return program;
 }

@@ -1,5 +1,6 @@
 import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { AuditEntry } from '../audit/record.js';
+import type { NoteExplanation } from '../explanations/explanation.js';
 import { auditLog } from '../schema/audit-log.js';
 import { type EnhancementStatus, enhancements } from '../schema/enhancements.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
@@ -31,6 +32,8 @@ export interface EnhancementDetails {
   suggestedPriority?: string | null;
   confidence?: number | null;
   suggestionsApplied?: boolean;
+  /** What the note was built from, for `note show` (bounded: boundExplanation()). */
+  explanation?: NoteExplanation | null;
 }
 
 export type PostedResult = {

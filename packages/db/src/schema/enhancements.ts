@@ -4,6 +4,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   numeric,
   pgTable,
   real,
@@ -12,6 +13,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { NoteExplanation } from '../explanations/explanation.js';
 import { tenants } from './tenants.js';
 
 // skipped: another event already owns this ticket's note (a second request.created for the same
@@ -63,6 +65,9 @@ export const enhancements = pgTable(
     // one full enhancement, the storm leader; followers get a short note linking to it.
     stormKey: text('storm_key'),
     stormLeaderId: uuid('storm_leader_id'),
+    // What the note was built from (`note show`): ids, scores, suggestions, stage timings; never
+    // ticket text. Bounded by explanations/explanation.ts.
+    explanation: jsonb('explanation').$type<NoteExplanation>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     postedAt: timestamp('posted_at', { withTimezone: true }),

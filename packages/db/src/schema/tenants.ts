@@ -55,6 +55,8 @@ export const tenants = pgTable(
     retentionEnhancementDays: integer('retention_enhancement_days'),
     retentionAuditDays: integer('retention_audit_days'),
     retentionFeedbackCommentDays: integer('retention_feedback_comment_days'),
+    // Days the text sent to the model and its answer are kept (llm_exchanges); 0, the default: never kept.
+    keepLlmIoDays: integer('keep_llm_io_days').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -91,6 +93,8 @@ export const tenants = pgTable(
       'tenants_retention_feedback_comment_days_range',
       sql`${t.retentionFeedbackCommentDays} between 0 and 36500`,
     ),
+    // MAX_KEEP_LLM_IO_DAYS (explanations/llm-exchange.ts).
+    check('tenants_keep_llm_io_days_range', sql`${t.keepLlmIoDays} between 0 and 90`),
   ],
 );
 

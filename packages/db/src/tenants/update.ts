@@ -25,6 +25,8 @@ export interface TenantSettings {
   budgetSoftLimitPercent?: number;
   /** null: the installation's LLM_BUDGET_MODEL. */
   budgetModel?: string | null;
+  /** Days the text sent to the model and its answer are kept for `note show`; 0: never kept. */
+  keepLlmIoDays?: number;
   // Retention (`tenant retention`): null follows the installation's RETENTION_* default, 0 keeps for ever.
   retentionHistoryMonths?: number | null;
   retentionEnhancementDays?: number | null;

@@ -1,4 +1,4 @@
-import { type TenantSettings, updateTenantSettings } from '@ai-agents/db';
+import { MAX_KEEP_LLM_IO_DAYS, type TenantSettings, updateTenantSettings } from '@ai-agents/db';
 import type { Command } from 'commander';
 import { type AdminContext, AdminError, type AdminIo, tenantBySlug, withContext } from '../context.js';
 import { readStdinVariables } from '../credential-input.js';
@@ -26,6 +26,7 @@ interface Options extends EndpointOptions {
   monthlyTokenBudget?: string;
   budgetSoftLimitPercent?: string;
   budgetModel?: string;
+  keepLlmIo?: string;
 }
 
 /** Reads the flags into a settings patch; "none" clears the budget, "default" the budget model. */
@@ -62,6 +63,8 @@ function settingsFrom(opts: Options): TenantSettings {
     if (opts.budgetModel.trim() === '') throw new AdminError('--budget-model must not be empty', 2);
     s.budgetModel = opts.budgetModel === 'default' ? null : opts.budgetModel;
   }
+  if (opts.keepLlmIo !== undefined)
+    s.keepLlmIoDays = number(opts.keepLlmIo, '--keep-llm-io', 0, MAX_KEEP_LLM_IO_DAYS, true);
   return s;
 }
 
@@ -113,7 +116,7 @@ export function registerTenantLlmCommand(program: Command, io: AdminIo): void {
   const command = tenant
     .command('llm <slug>')
     .description(
-      'change how notes are written for a tenant: model and endpoint, redaction, suggestions, token budget (only the flags given)',
+      'change how notes are written for a tenant: model and endpoint, redaction, suggestions, token budget, keeping model I/O (only the flags given)',
     )
     .option('--model <model|default>', "the model (an Azure deployment's model); default: LLM_MODEL")
     .option('--pii-redaction <on|off>', 'replace personal data by placeholders before the LLM (default on)')
@@ -124,7 +127,11 @@ export function registerTenantLlmCommand(program: Command, io: AdminIo): void {
       '--budget-soft-limit-percent <1..100>',
       'share of the budget after which the cheaper model answers (default 80)',
     )
-    .option('--budget-model <model|default>', 'the cheaper model (default: LLM_BUDGET_MODEL)');
+    .option('--budget-model <model|default>', 'the cheaper model (default: LLM_BUDGET_MODEL)')
+    .option(
+      '--keep-llm-io <days>',
+      `keep the redacted text sent to the model and its answer for note show, 1..${MAX_KEEP_LLM_IO_DAYS} days; 0 turns it off (default 0)`,
+    );
   addEndpointOptions(command).action(async (slug: string, opts: Options, cmd: Command) => {
     const settings = settingsFrom(opts);
     const endpoint = endpointChangeFrom(opts);
