@@ -1,5 +1,5 @@
-import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { AuditEntry } from '../audit/record.js';
+import { eq, getTableColumns, type SQL, sql } from '../orm.js';
 import { auditLog } from '../schema/audit-log.js';
 import { type EnhancementStatus, enhancements } from '../schema/enhancements.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';

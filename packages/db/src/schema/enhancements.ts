@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import {
   boolean,
   check,
@@ -7,11 +6,12 @@ import {
   numeric,
   pgTable,
   real,
+  sql,
   text,
   timestamp,
   unique,
   uuid,
-} from 'drizzle-orm/pg-core';
+} from '../orm.js';
 import { tenants } from './tenants.js';
 
 // skipped: another event already owns this ticket's note (a second request.created for the same

@@ -1,6 +1,5 @@
-import { and, eq, gte, lt, sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.js';
+import { type AnyPgColumn, and, eq, gte, lt, sql } from '../orm.js';
 import { embeddingUsage } from '../schema/embedding-usage.js';
 import { enhancements } from '../schema/enhancements.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
