@@ -18,6 +18,8 @@ export * from './history/similar-tickets.js';
 export * from './inventory/find-assets.js';
 export * from './inventory/import.js';
 export * from './migrate.js';
+// drizzle's SQL template for callers outside this package (orm.ts says why it is not imported directly).
+export { type SQL, sql } from './orm.js';
 export * from './reconcile/cursor.js';
 export * from './reconcile/unseen-requests.js';
 export * from './retention/apply.js';

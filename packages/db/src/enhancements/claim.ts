@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql } from '../orm.js';
 import type { EnhancementStatus } from '../schema/enhancements.js';
 import { type TenantRow, tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';

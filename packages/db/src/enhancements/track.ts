@@ -1,6 +1,6 @@
-import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { AuditEntry } from '../audit/record.js';
 import type { NoteExplanation } from '../explanations/explanation.js';
+import { eq, getTableColumns, type SQL, sql } from '../orm.js';
 import { auditLog } from '../schema/audit-log.js';
 import { type EnhancementStatus, enhancements } from '../schema/enhancements.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';

@@ -1,5 +1,5 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { and, eq, inArray, sql } from '../orm.js';
 import { enhancements } from '../schema/enhancements.js';
 import { llmExchanges } from '../schema/llm-exchanges.js';
 import { tenants } from '../schema/tenants.js';

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import { removeOldLlmExchanges } from '../explanations/llm-exchange.js';
+import { sql } from '../orm.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 
 /**

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import type { NoteExplanation } from '../explanations/explanation.js';
 import {
   boolean,
   check,
@@ -8,12 +8,12 @@ import {
   numeric,
   pgTable,
   real,
+  sql,
   text,
   timestamp,
   unique,
   uuid,
-} from 'drizzle-orm/pg-core';
-import type { NoteExplanation } from '../explanations/explanation.js';
+} from '../orm.js';
 import { tenants } from './tenants.js';
 
 // skipped: another event already owns this ticket's note (a second request.created for the same

@@ -1,5 +1,4 @@
-import { sql } from 'drizzle-orm';
-import { boolean, check, integer, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, integer, pgTable, real, sql, text, timestamp, uuid } from '../orm.js';
 
 export const tenants = pgTable(
   'tenants',

@@ -6,8 +6,8 @@ import {
   llmKeyMayFollow,
   type SecretBox,
 } from '@ai-agents/shared';
-import { eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
+import { eq, sql } from '../orm.js';
 import { tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 

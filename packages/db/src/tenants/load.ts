@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq } from '../orm.js';
 import { type TenantRow, tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 

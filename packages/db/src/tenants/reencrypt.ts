@@ -1,6 +1,6 @@
 import type { SecretBox, SecretPurpose } from '@ai-agents/shared';
-import { eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
+import { eq } from '../orm.js';
 import { tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 

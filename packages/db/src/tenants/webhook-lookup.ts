@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { sql } from '../orm.js';
 
 export interface WebhookTenant {
   id: string;

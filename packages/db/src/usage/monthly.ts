@@ -1,7 +1,6 @@
 import { llmEndpointLabel, llmEndpointOf } from '@ai-agents/shared';
-import { and, eq, gte, lt, sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../client.js';
+import { type AnyPgColumn, and, eq, gte, lt, sql } from '../orm.js';
 import { embeddingUsage } from '../schema/embedding-usage.js';
 import { enhancements } from '../schema/enhancements.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';

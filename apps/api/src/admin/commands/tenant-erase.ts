@@ -11,7 +11,6 @@ import {
 } from '@ai-agents/db';
 import { EVENTS_QUEUE } from '@ai-agents/shared';
 import type { RedisClient } from '@ai-agents/shared/redis';
-import { countTenantRedis, eraseTenantRedis } from '@ai-agents/shared/tenant-redis';
 import type { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { type AdminContext, AdminError } from '../context.js';
@@ -74,6 +73,7 @@ export async function eraseBySlug(
   const scope: TenantScope = { db: ctx.database.db, tenantId: tenant.id };
   const redisScope = { prefix: ctx.config.queuePrefix, queueName: EVENTS_QUEUE, tenantId: tenant.id };
   await beginErasure(scope, ctx.actor);
+  const { eraseTenantRedis } = await import('@ai-agents/shared/tenant-redis');
   const first = await eraseTenantRedis(redis, queue, redisScope);
   await eraseTenantRows(scope, options);
   const second = await eraseTenantRedis(redis, queue, redisScope);
@@ -110,6 +110,7 @@ async function alreadyErased(on: ErasureDeps, slug: string): Promise<ErasureResu
 }
 
 async function proof({ ctx, queue, redis }: ErasureDeps, tenantId: string): Promise<ErasureProof> {
+  const { countTenantRedis } = await import('@ai-agents/shared/tenant-redis');
   return {
     rows: await countTenantRows({ db: ctx.database.db, tenantId }),
     redis: await countTenantRedis(redis, queue, {
