@@ -113,6 +113,26 @@ describe('what is recorded with each enhancement', () => {
     expect(row.language).toBe('de');
   });
 
+  it('a German ticket for a tenant whose technicians read English gets an English note', async () => {
+    const tenant = await addTenant({ noteLanguage: 'en' });
+    const { row } = await enhance(tenant.id, {
+      subject: 'Outlook startet nicht nach Update von Windows 11',
+      description: 'Seit dem Update heute früh startet Outlook nicht mehr, auch nach einem Neustart nicht.',
+    });
+    // The fake model writes in the language the prompt's first line asks for, and says so in its answer.
+    expect(llm.prompts.at(-1)).toMatch(
+      /Language: en \(English\)\. The technicians read English: .*whatever the language of the ticket \(German\)/,
+    );
+    expect(row.language).toBe('en');
+  });
+
+  it("a ticket whose language cannot be told is answered in the tenant's default language", async () => {
+    const tenant = await addTenant({ defaultLanguage: 'de' });
+    const { row } = await enhance(tenant.id, { subject: 'VPN', description: 'FortiClient 7.2 0x80070005' });
+    expect(llm.prompts.at(-1)).toMatch(/Language: de \(German\)\. Please write/);
+    expect(row.language).toBe('de');
+  });
+
   it('the note links to the feedback page with a token for this tenant and enhancement', async () => {
     const tenant = await addTenant();
     const { html, row } = await enhance(tenant.id, outlook);

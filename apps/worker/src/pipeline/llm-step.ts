@@ -5,9 +5,9 @@ import type OpenAI from 'openai';
 import { type AppliedSuggestions, suggestionsToApply } from './auto-apply.js';
 import { buildPrompt, PROMPT_VERSION } from './build-prompt.js';
 import type { GatheredContext, SimilarTicket } from './context-types.js';
-import { detectLanguage } from './detect-language.js';
 import { type AiOutcome, generateNote, type NoteOutcome } from './generate-note.js';
 import { type BudgetDecision, decideBudget } from './llm-budget.js';
+import { chooseNoteLanguage, type NoteLanguageChoice } from './note-language.js';
 import { createRedactor, noRedaction } from './redact-pii.js';
 import type { TaxonomyCache } from './taxonomy-cache.js';
 
@@ -25,7 +25,7 @@ export interface LlmStepDeps {
 export interface LlmStepResult {
   outcome: NoteOutcome;
   promptVersion: string;
-  /** The note's language: what the model wrote in, or what was detected when there was no model. */
+  /** The note's language: what the model wrote in, or what it was asked for when there was no model. */
   language: string;
   budget: BudgetDecision;
   /** True when anything was written to the ticket; `applied` says what. */
@@ -51,7 +51,7 @@ async function tenantBudget(deps: LlmStepDeps, tenant: TenantRow): Promise<Budge
 }
 
 /** The tenant's taxonomy and the redacted, token-budgeted prompt. */
-async function promptFor(deps: LlmStepDeps, input: LlmStepInput, language: string) {
+async function promptFor(deps: LlmStepDeps, input: LlmStepInput, language: NoteLanguageChoice) {
   const { taxonomy } = await deps.taxonomy.get(input.tenant.id, input.sdp);
   const built = buildPrompt({
     subject: input.subject,
@@ -104,7 +104,7 @@ async function applySuggestions(
 export async function runLlmStep(deps: LlmStepDeps, input: LlmStepInput): Promise<LlmStepResult> {
   const { log } = input;
   const budget = await tenantBudget(deps, input.tenant);
-  const detected = detectLanguage(`${input.subject}\n${input.description}`);
+  const language = chooseNoteLanguage(input.tenant, `${input.subject}\n${input.description}`);
   const base = {
     promptVersion: PROMPT_VERSION,
     budget,
@@ -119,19 +119,19 @@ export async function runLlmStep(deps: LlmStepDeps, input: LlmStepInput): Promis
     return {
       ...base,
       outcome: { kind: 'budget_exhausted', used: budget.used, budget: budget.budget },
-      language: detected,
+      language: language.note,
     };
   }
   if (budget.state === 'soft') log.info({ model: budget.model }, 'past the soft budget limit; cheaper model');
 
-  const { taxonomy, built } = await promptFor(deps, input, detected);
+  const { taxonomy, built } = await promptFor(deps, input, language);
   const outcome = await generateNote(deps.llm, built, {
     model: budget.model,
     maxInvalidRetries: deps.maxInvalidRetries,
     taxonomy,
     prices: deps.prices,
   });
-  if (outcome.kind !== 'ai') return { ...base, outcome, language: detected };
+  if (outcome.kind !== 'ai') return { ...base, outcome, language: language.note };
   warnDropped(outcome, log);
   const applied = await applySuggestions(input, outcome.note, built.included.similar);
   const suggestionsApplied = applied.category || applied.priority;

@@ -44,6 +44,11 @@ export const tenants = pgTable(
     retentionEnhancementDays: integer('retention_enhancement_days'),
     retentionAuditDays: integer('retention_audit_days'),
     retentionFeedbackCommentDays: integer('retention_feedback_comment_days'),
+    // The note's language (`tenant llm --note-language`): 'auto' writes in the ticket's language, a code
+    // (NOTE_LANGUAGES of packages/shared) in that language whatever the ticket's, for technicians who
+    // all read one. default_language is the language when the ticket's cannot be told.
+    noteLanguage: text('note_language').notNull().default('auto'),
+    defaultLanguage: text('default_language').notNull().default('en'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -71,6 +76,15 @@ export const tenants = pgTable(
     check(
       'tenants_retention_feedback_comment_days_range',
       sql`${t.retentionFeedbackCommentDays} between 0 and 36500`,
+    ),
+    // A language code the worker can name in the prompt: NOTE_LANGUAGES; the CLI says so first.
+    check(
+      'tenants_note_language_valid',
+      sql`${t.noteLanguage} in ('auto', 'en', 'de', 'fr', 'es', 'it', 'nl', 'pt')`,
+    ),
+    check(
+      'tenants_default_language_valid',
+      sql`${t.defaultLanguage} in ('en', 'de', 'fr', 'es', 'it', 'nl', 'pt')`,
     ),
   ],
 );

@@ -25,6 +25,10 @@ export interface TenantSettings {
   budgetSoftLimitPercent?: number;
   /** null: the installation's LLM_BUDGET_MODEL. */
   budgetModel?: string | null;
+  /** 'auto' (the ticket's language) or a NOTE_LANGUAGES code; checked by the column's constraint. */
+  noteLanguage?: string;
+  /** The note's language when 'auto' cannot tell the ticket's. */
+  defaultLanguage?: string;
   // Retention (`tenant retention`): null follows the installation's RETENTION_* default, 0 keeps for ever.
   retentionHistoryMonths?: number | null;
   retentionEnhancementDays?: number | null;

@@ -1,4 +1,5 @@
 import { type TenantSettings, updateTenantSettings } from '@ai-agents/db';
+import { isNoteLanguage, NOTE_LANGUAGES } from '@ai-agents/shared';
 import type { Command } from 'commander';
 import { AdminError, tenantBySlug, withContext } from '../context.js';
 import { numberOption as number } from './options.js';
@@ -8,6 +9,13 @@ function onOff(value: string, flag: string): boolean {
   throw new AdminError(`${flag} must be on or off, got "${value}"`, 2);
 }
 
+/** A language code of NOTE_LANGUAGES (or `auto` where allowed), else exit 2 naming the choices. */
+function language(value: string, flag: string, auto: boolean): string {
+  if (isNoteLanguage(value) || (auto && value === 'auto')) return value;
+  const choices = [...(auto ? ['auto'] : []), ...Object.keys(NOTE_LANGUAGES)].join(', ');
+  throw new AdminError(`${flag} must be one of ${choices}, got "${value}"`, 2);
+}
+
 interface Options {
   piiRedaction?: string;
   autoApply?: string;
@@ -15,6 +23,8 @@ interface Options {
   monthlyTokenBudget?: string;
   budgetSoftLimitPercent?: string;
   budgetModel?: string;
+  noteLanguage?: string;
+  defaultLanguage?: string;
 }
 
 /** Reads the flags into a settings patch; "none" clears the budget, "default" the budget model. */
@@ -47,11 +57,14 @@ function settingsFrom(opts: Options): TenantSettings {
     if (opts.budgetModel.trim() === '') throw new AdminError('--budget-model must not be empty', 2);
     s.budgetModel = opts.budgetModel === 'default' ? null : opts.budgetModel;
   }
+  if (opts.noteLanguage !== undefined) s.noteLanguage = language(opts.noteLanguage, '--note-language', true);
+  if (opts.defaultLanguage !== undefined)
+    s.defaultLanguage = language(opts.defaultLanguage, '--default-language', false);
   return s;
 }
 
 /**
- * `tenant llm <slug>`: how the LLM step treats one tenant (redaction, suggestions, budget). The
+ * `tenant llm <slug>`: how the LLM step treats one tenant (redaction, suggestions, budget, language). The
  * tenant's model itself is `tenant set --model`.
  */
 export function registerTenantLlmCommand(program: Command): void {
@@ -59,7 +72,7 @@ export function registerTenantLlmCommand(program: Command): void {
   tenant
     .command('llm <slug>')
     .description(
-      'change how notes are written for a tenant: redaction, suggestions, token budget (only the flags given)',
+      'change how notes are written for a tenant: redaction, suggestions, token budget, language (only the flags given)',
     )
     .option('--pii-redaction <on|off>', 'replace personal data by placeholders before the LLM (default on)')
     .option('--auto-apply <on|off>', 'write suggested category/priority to the ticket (default off)')
@@ -70,6 +83,14 @@ export function registerTenantLlmCommand(program: Command): void {
       'share of the budget after which the cheaper model answers (default 80)',
     )
     .option('--budget-model <model|default>', 'the cheaper model (default: LLM_BUDGET_MODEL)')
+    .option(
+      '--note-language <auto|en|de|…>',
+      "the note's language: auto (the ticket's) or the technicians' (default auto)",
+    )
+    .option(
+      '--default-language <en|de|…>',
+      "the note's language when auto cannot tell the ticket's (default en)",
+    )
     .action(async (slug: string, opts: Options, command: Command) => {
       const settings = settingsFrom(opts);
       if (Object.keys(settings).length === 0)
