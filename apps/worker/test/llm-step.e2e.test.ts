@@ -90,6 +90,42 @@ describe('PII redaction before the LLM', () => {
   });
 });
 
+describe('e-mail boilerplate', () => {
+  it('is stripped before retrieval and the prompt: the problem stays, signature, disclaimer and quote go', async () => {
+    const tenant = await addTenant({ piiRedaction: false });
+    // Shares words only with the quoted reply and the signature: found only if they are searched.
+    await addHistory({ db: sandbox.database.db, tenantId: tenant.id }, [
+      {
+        externalId: '9100',
+        subject: 'Finance printer request resolved by the service desk',
+        resolution: 'Replaced the printer drum for Finance.',
+        category: 'Printing',
+      },
+    ]);
+    await enhance(tenant.id, {
+      subject: 'Outlook keeps asking for password',
+      description:
+        '<p>Hi team,</p><p>since the mailbox moved, Outlook asks for my password every few minutes.</p>' +
+        '<p>Regards, Anna Berg<br>Finance | Contoso Ltd.</p>' +
+        '<p>This e-mail and any attachments are confidential and intended solely for the addressee.</p>' +
+        '<p>On Mon, 3 Mar 2025 at 10:12, Service Desk &lt;servicedesk@msp.example&gt; wrote:</p>' +
+        '<p>&gt; Your request about the printer has been resolved.</p>',
+    });
+    const prompt = llm.prompts.at(-1) ?? '';
+    expect(prompt).toContain('Outlook asks for my password every few minutes.');
+    for (const boilerplate of [
+      'Anna Berg',
+      'confidential and intended',
+      'wrote:',
+      'printer has been resolved',
+    ])
+      expect(prompt).not.toContain(boilerplate);
+    // Retrieval searched the stripped text too: the Outlook ticket, not the printer one.
+    expect(prompt).toContain('[ticket:9001]');
+    expect(prompt).not.toContain('[ticket:9100]');
+  });
+});
+
 describe('what is recorded with each enhancement', () => {
   it('tokens, estimated cost from the price table, prompt version and language', async () => {
     const tenant = await addTenant();
