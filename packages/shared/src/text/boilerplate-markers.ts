@@ -60,7 +60,7 @@ export const ORIGINAL_MESSAGE_LINES: ReadonlySet<string> = new Set([
 ]);
 
 /** The first line of Outlook's header block ("From: Anna Berg", "Von: …", "De : …", "Van: …", "Da: …"). */
-export const HEADER_FROM: readonly string[] = ['from', 'von', 'de', 'van', 'da', 'of'];
+export const HEADER_FROM: readonly string[] = ['from', 'von', 'de', 'van', 'da'];
 
 /** The lines that follow it within a few lines: sent, date, to, cc, subject in each language. */
 export const HEADER_FIELDS: ReadonlySet<string> = new Set([

@@ -32,18 +32,19 @@ const MIN_OWN_LETTERS = 20;
 
 type MarkerKind = 'quote' | 'footer';
 
-/** A line as the markers are compared: its head, trimmed, lower-cased, without leading `*` (bold in text). */
+/** A line as the markers are compared: its head, trimmed, lower-cased, without leading `*` (bold as text). */
 function head(line: string): string {
   return line
     .slice(0, MARKER_LINE_CHARS)
     .trim()
-    .replace(/^[*_]+\s*/, '')
+    .replace(/^\*+\s*/, '')
     .toLowerCase();
 }
 
 /** "On Mon, … Anna Berg <anna@…> wrote:" (and each language's), or "Anna Berg <anna@…> wrote:". */
 function isReplyHeader(h: string): boolean {
-  if (!h.endsWith(':')) return false;
+  // A client's header carries a date or an address; "On Monday I wrote:" in a message does not.
+  if (!h.endsWith(':') || !/[\d@]/.test(h)) return false;
   const body = h.slice(0, -1).trimEnd();
   if (REPLY_HEADERS.some((r) => h.startsWith(r.start) && body.includes(` ${r.verb}`))) return true;
   return h.includes('@') && REPLY_VERBS.some((verb) => body.endsWith(` ${verb}`));
