@@ -1,5 +1,6 @@
 import vm from 'node:vm';
 import { htmlToText } from '@ai-agents/servicedesk';
+import { stripBoilerplate } from '@ai-agents/shared';
 import { describe, expect, it } from 'vitest';
 import { splitText } from '../../apps/api/src/history/csv-history.js';
 import { normaliseSubject } from '../../apps/worker/src/pipeline/alert-storm.js';
@@ -54,6 +55,12 @@ const PATTERNS = [
   'password: ',
   'token is ',
   "password='",
+  // e-mail boilerplate: sign-offs, reply headers, header blocks, separators, quoted lines
+  'Regards,\n',
+  'On a wrote:\n',
+  'From: a\nTo: b\n',
+  '-- - -\n',
+  '\n> ',
 ];
 
 const TRANSFORMS: Record<string, (text: string) => unknown> = {
@@ -62,6 +69,7 @@ const TRANSFORMS: Record<string, (text: string) => unknown> = {
   extractAssetMentions,
   normaliseSubject,
   detectLanguage,
+  stripBoilerplate,
   kbKeywords: (text) => kbKeywords(text, text),
   splitText,
 };

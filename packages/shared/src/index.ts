@@ -19,5 +19,7 @@ export * from './telemetry.js';
 export * from './tenant-backlog.js';
 export * from './tenant-invalidation.js';
 export * from './tenant-redis-keys.js';
+export * from './text/note-languages.js';
+export * from './text/strip-boilerplate.js';
 export * from './token-bucket.js';
 export * from './webhook-token.js';

@@ -11,7 +11,7 @@ import {
   resolvedTicketFrom,
   type ServiceDeskClient,
   ServiceDeskError,
-  ticketHtmlToText,
+  ticketBodyText,
 } from '@ai-agents/servicedesk';
 
 export interface BackfillOptions {
@@ -81,7 +81,7 @@ export async function backfillFromSdp(
         const request = await sdp.getRequest(listed.id);
         await pace();
         const resolution = await sdp.getResolution(listed.id);
-        tickets.push(resolvedTicketFrom(request, resolution, ticketHtmlToText));
+        tickets.push(resolvedTicketFrom(request, resolution, ticketBodyText));
       } catch (error) {
         if (error instanceof ServiceDeskError && error.kind === 'not_found') {
           progress.skipped++;

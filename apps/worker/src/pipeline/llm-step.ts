@@ -4,9 +4,9 @@ import type { Logger, ModelPrice } from '@ai-agents/shared';
 import { type AppliedSuggestions, type SuggestionReasons, suggestionsToApply } from './auto-apply.js';
 import { type BuiltPrompt, buildPrompt, PROMPT_VERSION, SYSTEM_PROMPT } from './build-prompt.js';
 import type { GatheredContext, SimilarTicket } from './context-types.js';
-import { detectLanguage } from './detect-language.js';
 import { type AiOutcome, generateNote, type NoteOutcome } from './generate-note.js';
 import { type BudgetDecision, decideBudget } from './llm-budget.js';
+import { chooseNoteLanguage, type NoteLanguageChoice } from './note-language.js';
 import { createRedactor, noRedaction } from './redact-pii.js';
 import type { TaxonomyCache } from './taxonomy-cache.js';
 import type { TenantLlms } from './tenant-llm.js';
@@ -26,7 +26,7 @@ export interface LlmStepDeps {
 export interface LlmStepResult {
   outcome: NoteOutcome;
   promptVersion: string;
-  /** The note's language: what the model wrote in, or what was detected when there was no model. */
+  /** The note's language: what the model wrote in, or what it was asked for when there was no model. */
   language: string;
   budget: BudgetDecision;
   /** True when anything was written to the ticket; `applied` says what, `why` why (null: no answer). */
@@ -58,7 +58,7 @@ async function tenantBudget(deps: LlmStepDeps, tenant: TenantRow): Promise<Budge
 }
 
 /** The tenant's taxonomy and the redacted, token-budgeted prompt. */
-async function promptFor(deps: LlmStepDeps, input: LlmStepInput, language: string) {
+async function promptFor(deps: LlmStepDeps, input: LlmStepInput, language: NoteLanguageChoice) {
   const { taxonomy } = await deps.taxonomy.get(input.tenant.id, input.sdp);
   const built = buildPrompt({
     subject: input.subject,
@@ -125,7 +125,7 @@ function exchangeOf(built: BuiltPrompt, outcome: NoteOutcome): LlmExchange {
 export async function runLlmStep(deps: LlmStepDeps, input: LlmStepInput): Promise<LlmStepResult> {
   const { log } = input;
   const budget = await tenantBudget(deps, input.tenant);
-  const detected = detectLanguage(`${input.subject}\n${input.description}`);
+  const language = chooseNoteLanguage(input.tenant, `${input.subject}\n${input.description}`);
   const base = {
     promptVersion: PROMPT_VERSION,
     budget,
@@ -143,7 +143,7 @@ export async function runLlmStep(deps: LlmStepDeps, input: LlmStepInput): Promis
     return {
       ...base,
       outcome: { kind: 'budget_exhausted', used: budget.used, budget: budget.budget },
-      language: detected,
+      language: language.note,
     };
   }
   if (budget.state === 'soft') log.info({ model: budget.model }, 'past the soft budget limit; cheaper model');
@@ -152,9 +152,9 @@ export async function runLlmStep(deps: LlmStepDeps, input: LlmStepInput): Promis
   if (!llm.ok) {
     log.warn({ endpoint: llm.endpoint, problem: llm.problem }, "the tenant's LLM endpoint cannot be used");
     const reason = `the tenant's LLM endpoint (${llm.endpoint}) cannot be used: ${llm.problem}`;
-    return { ...base, outcome: { kind: 'fallback', reason }, language: detected };
+    return { ...base, outcome: { kind: 'fallback', reason }, language: language.note };
   }
-  const { taxonomy, built } = await promptFor(deps, input, detected);
+  const { taxonomy, built } = await promptFor(deps, input, language);
   const outcome = await generateNote(llm.client, built, {
     model: budget.model,
     maxInvalidRetries: deps.maxInvalidRetries,
@@ -162,7 +162,7 @@ export async function runLlmStep(deps: LlmStepDeps, input: LlmStepInput): Promis
     prices: deps.prices,
   });
   const asked = { prompt: built, exchange: exchangeOf(built, outcome) };
-  if (outcome.kind !== 'ai') return { ...base, ...asked, outcome, language: detected };
+  if (outcome.kind !== 'ai') return { ...base, ...asked, outcome, language: language.note };
   warnDropped(outcome, log);
   const { applied, why } = await applySuggestions(input, outcome.note, built.included.similar);
   const suggestionsApplied = applied.category || applied.priority;

@@ -12,7 +12,7 @@ import {
   type SdpRequest,
   type ServiceDeskClient,
   type TenantClients,
-  ticketHtmlToText,
+  ticketBodyText,
   truncate,
 } from '@ai-agents/servicedesk';
 import {
@@ -221,7 +221,8 @@ async function enhancementNote(
 ): Promise<NoteToPost> {
   const { tenant, data, log, clock } = run;
   const subject = request.subject ?? '';
-  const fullDescription = ticketHtmlToText(request.description);
+  // Without signature, quoted replies and disclaimers: they are not the problem, for search or LLM.
+  const fullDescription = ticketBodyText(request.description);
   const limit = deps.descriptionLimit ?? 4_000;
   const description = truncate(fullDescription, limit);
   const context: GatheredContext = await clock.stage('context', () =>

@@ -56,6 +56,11 @@ export const tenants = pgTable(
     retentionFeedbackCommentDays: integer('retention_feedback_comment_days'),
     // Days the text sent to the model and its answer are kept (llm_exchanges); 0, the default: never kept.
     keepLlmIoDays: integer('keep_llm_io_days').notNull().default(0),
+    // The note's language (`tenant llm --note-language`): 'auto' writes in the ticket's language, a code
+    // (NOTE_LANGUAGES of packages/shared) in that language whatever the ticket's, for technicians who
+    // all read one. default_language is the language when the ticket's cannot be told.
+    noteLanguage: text('note_language').notNull().default('auto'),
+    defaultLanguage: text('default_language').notNull().default('en'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -94,6 +99,15 @@ export const tenants = pgTable(
     ),
     // MAX_KEEP_LLM_IO_DAYS (explanations/llm-exchange.ts).
     check('tenants_keep_llm_io_days_range', sql`${t.keepLlmIoDays} between 0 and 90`),
+    // A language code the worker can name in the prompt: NOTE_LANGUAGES; the CLI says so first.
+    check(
+      'tenants_note_language_valid',
+      sql`${t.noteLanguage} in ('auto', 'en', 'de', 'fr', 'es', 'it', 'nl', 'pt')`,
+    ),
+    check(
+      'tenants_default_language_valid',
+      sql`${t.defaultLanguage} in ('en', 'de', 'fr', 'es', 'it', 'nl', 'pt')`,
+    ),
   ],
 );
 

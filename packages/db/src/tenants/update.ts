@@ -27,6 +27,10 @@ export interface TenantSettings {
   budgetModel?: string | null;
   /** Days the text sent to the model and its answer are kept for `note show`; 0: never kept. */
   keepLlmIoDays?: number;
+  /** 'auto' (the ticket's language) or a NOTE_LANGUAGES code; checked by the column's constraint. */
+  noteLanguage?: string;
+  /** The note's language when 'auto' cannot tell the ticket's. */
+  defaultLanguage?: string;
   // Retention (`tenant retention`): null follows the installation's RETENTION_* default, 0 keeps for ever.
   retentionHistoryMonths?: number | null;
   retentionEnhancementDays?: number | null;

@@ -1,4 +1,5 @@
 import { MAX_KEEP_LLM_IO_DAYS, type TenantSettings, updateTenantSettings } from '@ai-agents/db';
+import { isNoteLanguage, NOTE_LANGUAGES } from '@ai-agents/shared';
 import type { Command } from 'commander';
 import { type AdminContext, AdminError, type AdminIo, tenantBySlug, withContext } from '../context.js';
 import { readStdinVariables } from '../credential-input.js';
@@ -18,6 +19,13 @@ function onOff(value: string, flag: string): boolean {
   throw new AdminError(`${flag} must be on or off, got "${value}"`, 2);
 }
 
+/** A language code of NOTE_LANGUAGES (or `auto` where allowed), else exit 2 naming the choices. */
+function language(value: string, flag: string, auto: boolean): string {
+  if (isNoteLanguage(value) || (auto && value === 'auto')) return value;
+  const choices = [...(auto ? ['auto'] : []), ...Object.keys(NOTE_LANGUAGES)].join(', ');
+  throw new AdminError(`${flag} must be one of ${choices}, got "${value}"`, 2);
+}
+
 interface Options extends EndpointOptions {
   model?: string;
   piiRedaction?: string;
@@ -27,6 +35,8 @@ interface Options extends EndpointOptions {
   budgetSoftLimitPercent?: string;
   budgetModel?: string;
   keepLlmIo?: string;
+  noteLanguage?: string;
+  defaultLanguage?: string;
 }
 
 /** Reads the flags into a settings patch; "none" clears the budget, "default" the budget model. */
@@ -65,6 +75,9 @@ function settingsFrom(opts: Options): TenantSettings {
   }
   if (opts.keepLlmIo !== undefined)
     s.keepLlmIoDays = number(opts.keepLlmIo, '--keep-llm-io', 0, MAX_KEEP_LLM_IO_DAYS, true);
+  if (opts.noteLanguage !== undefined) s.noteLanguage = language(opts.noteLanguage, '--note-language', true);
+  if (opts.defaultLanguage !== undefined)
+    s.defaultLanguage = language(opts.defaultLanguage, '--default-language', false);
   return s;
 }
 
@@ -109,14 +122,14 @@ async function change(
 
 /**
  * `tenant llm <slug>`: how the LLM step treats one tenant (its model and model endpoint, redaction,
- * suggestions, budget).
+ * suggestions, budget, language).
  */
 export function registerTenantLlmCommand(program: Command, io: AdminIo): void {
   const tenant = program.commands.find((c) => c.name() === 'tenant') ?? program.command('tenant');
   const command = tenant
     .command('llm <slug>')
     .description(
-      'change how notes are written for a tenant: model and endpoint, redaction, suggestions, token budget, keeping model I/O (only the flags given)',
+      'change how notes are written for a tenant: model and endpoint, redaction, suggestions, token budget, keeping model I/O, language (only the flags given)',
     )
     .option('--model <model|default>', "the model (an Azure deployment's model); default: LLM_MODEL")
     .option('--pii-redaction <on|off>', 'replace personal data by placeholders before the LLM (default on)')
@@ -131,6 +144,14 @@ export function registerTenantLlmCommand(program: Command, io: AdminIo): void {
     .option(
       '--keep-llm-io <days>',
       `keep the redacted text sent to the model and its answer for note show, 1..${MAX_KEEP_LLM_IO_DAYS} days; 0 turns it off (default 0)`,
+    )
+    .option(
+      '--note-language <auto|en|de|…>',
+      "the note's language: auto (the ticket's) or the technicians' (default auto)",
+    )
+    .option(
+      '--default-language <en|de|…>',
+      "the note's language when auto cannot tell the ticket's (default en)",
     );
   addEndpointOptions(command).action(async (slug: string, opts: Options, cmd: Command) => {
     const settings = settingsFrom(opts);
