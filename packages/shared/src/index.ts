@@ -18,5 +18,6 @@ export * from './telemetry.js';
 export * from './tenant-backlog.js';
 export * from './tenant-invalidation.js';
 export * from './tenant-redis-keys.js';
+export * from './ticket-rules/index.js';
 export * from './token-bucket.js';
 export * from './webhook-token.js';
