@@ -1,5 +1,6 @@
+import type { TicketRules } from '@ai-agents/shared';
 import { sql } from 'drizzle-orm';
-import { boolean, check, integer, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, integer, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const tenants = pgTable(
   'tenants',
@@ -44,6 +45,9 @@ export const tenants = pgTable(
     retentionEnhancementDays: integer('retention_enhancement_days'),
     retentionAuditDays: integer('retention_audit_days'),
     retentionFeedbackCommentDays: integer('retention_feedback_comment_days'),
+    // Which tickets get no note (`tenant rules set`, packages/shared/src/ticket-rules/): checked by
+    // parseTicketRules before it is stored; null: no rules, every ticket gets its note.
+    rules: jsonb('rules').$type<TicketRules>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -61,6 +65,8 @@ export const tenants = pgTable(
       'tenants_webhook_rate_limit_positive',
       sql`${t.webhookRateLimitPerMinute} is null or ${t.webhookRateLimitPerMinute} > 0`,
     ),
+    // The bound the CLI reads a rules file with (TICKET_RULES_LIMITS.maxBytes), also for rows written otherwise.
+    check('tenants_rules_bounded', sql`octet_length(${t.rules}::text) <= 65536`),
     check('tenants_retention_history_months_range', sql`${t.retentionHistoryMonths} between 0 and 1200`),
     // 0 (keep) or at least the floor of packages/db/src/retention/policy.ts (MIN_ENHANCEMENT_DAYS).
     check(

@@ -64,7 +64,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function boundedString(value: unknown, where: string, max: number): string {
-  if (typeof value !== 'string') throw new TicketRulesError(`${where}: must be a string, got ${kindOf(value)}`);
+  if (typeof value !== 'string')
+    throw new TicketRulesError(`${where}: must be a string, got ${kindOf(value)}`);
   if (value.length === 0) throw new TicketRulesError(`${where}: must not be empty`);
   if (value.length > max)
     throw new TicketRulesError(`${where}: at most ${max} characters, got ${value.length}`);

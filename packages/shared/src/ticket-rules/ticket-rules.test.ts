@@ -46,7 +46,10 @@ describe('parseTicketRules', () => {
     [{ skip: [{ field: 'subject', in: 'a' }] }, 'skip[0].in: takes a list of strings, got a string'],
     [{ skip: [{ field: 'subject', in: [] }] }, 'skip[0].in: the list is empty'],
     [{ skip: [{ field: 'subject', contains: '' }] }, 'skip[0].contains: must not be empty'],
-    [{ skip: [{ field: 'subject', contains: ['a', 3] }] }, 'skip[0].contains[1]: must be a string, got a number'],
+    [
+      { skip: [{ field: 'subject', contains: ['a', 3] }] },
+      'skip[0].contains[1]: must be a string, got a number',
+    ],
     [{ skip: [{ field: 'subject', is: 'x'.repeat(251) }] }, 'skip[0].is: at most 250 characters, got 251'],
     [{ skip: [{ field: 'subject', in: Array(101).fill('a') }] }, 'skip[0].in: at most 100 values, got 101'],
     [{ skip: Array(101).fill({ field: 'subject', is: 'a' }) }, 'skip: at most 100 rules, got 101'],
@@ -114,7 +117,9 @@ describe('ticketRuleMatcher', () => {
       index: 0,
     });
     expect(decide({ opt_out_requesters: ['@mail.contoso.com', '@berg.contoso.com'] }).skip).toBe(false);
-    expect(decide({ opt_out_requesters: ['@contoso.com'] }, { ...request, requester: null }).skip).toBe(false);
+    expect(decide({ opt_out_requesters: ['@contoso.com'] }, { ...request, requester: null }).skip).toBe(
+      false,
+    );
   });
 
   it('lets the first matching skip rule decide before the opt-out list, and skips nothing without rules', () => {
