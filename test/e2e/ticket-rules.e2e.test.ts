@@ -1,7 +1,8 @@
-import { listAudit, setTenantRules } from '@ai-agents/db';
+import { listAudit, setTenantRules, tenants, withTenant } from '@ai-agents/db';
 import { waitFor } from '@ai-agents/sandbox';
 import { deriveEventId, parseTicketRules } from '@ai-agents/shared';
 import type { RunningWorker } from '@ai-agents/worker';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../kit/stack.js';
 
@@ -142,5 +143,21 @@ describe("the tenant's rules", () => {
     expect(llmCalls()).toBe(calls + 1);
     expect(await skippedCount('skip_rule')).toBe(2);
     expect(await skippedCount('opted_out')).toBe(1);
+  });
+
+  it('fail the job, posting nothing, when the stored rules no longer parse (written around the CLI)', async () => {
+    await withTenant(stack.database.db, stack.tenantId, (tx) =>
+      tx
+        .update(tenants)
+        .set({ rules: { skip: [{ field: 'subject', matches: '^x' }] } as never })
+        .where(eq(tenants.id, stack.tenantId)),
+    );
+    const calls = llmCalls();
+    const { request } = await stack.ticket('Mouse does not click', 'evt-rules-5');
+    const row = await settledRow(request.id);
+    expect(row.status).toBe('failed');
+    expect(row.error).toContain('the tenant\'s rules are invalid (skip[0]: unknown operator "matches"');
+    expect(stack.sdp.notes(request.id)).toEqual([]);
+    expect(llmCalls()).toBe(calls);
   });
 });
