@@ -40,7 +40,9 @@ export class TicketRulesError extends Error {
 }
 
 const TOP_KEYS = ['skip', 'opt_out_requesters'];
-// Path segments of SDP's JSON keys (request_type, email_id, udf_fields.udf_sline_1): no wildcard, no index.
+// Path segments of the keys of SDP's request object (request_type, email_id, udf_fields.udf_sline_1), as
+// GET /api/v3/requests/{id} returns it (vendor pages: sdpod-v3-api and sdpop-v3-api requests/request.html,
+// "Attributes"): no wildcard, no list index.
 const FIELD = /^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$/;
 // One @ with text on both sides, or a leading @ and a domain; no spaces, no second @.
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
