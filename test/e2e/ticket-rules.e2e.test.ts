@@ -1,6 +1,6 @@
 import { listAudit, setTenantRules, tenants, withTenant } from '@ai-agents/db';
 import { waitFor } from '@ai-agents/sandbox';
-import { deriveEventId, parseTicketRules } from '@ai-agents/shared';
+import { deriveEventId, ENHANCE_JOB, parseTicketRules } from '@ai-agents/shared';
 import type { RunningWorker } from '@ai-agents/worker';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,16 +24,23 @@ async function skippedCount(reason: string): Promise<number> {
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-/** The request's enhancement once it is final (posted, failed or skipped). */
+/**
+ * The request's enhancement once its job has ended (completed, or failed for good: BullMQ's failed set
+ * holds no job that will be retried): not as soon as the row reads `skipped`, so a worker that went
+ * on to post after skipping would be caught.
+ */
 async function settledRow(requestId: string) {
-  return waitFor(
+  await waitFor(
     async () =>
-      (await stack.rows()).find(
-        (r) => r.sdpRequestId === requestId && ['posted', 'failed', 'skipped'].includes(r.status),
+      (await stack.queue.getJobs(['completed', 'failed'])).find(
+        (j) => j.name === ENHANCE_JOB && j.data.requestId === requestId,
       ),
     20_000,
-    `request ${requestId} to settle`,
+    `the job of request ${requestId} to end`,
   );
+  const row = (await stack.rows()).find((r) => r.sdpRequestId === requestId);
+  if (!row) throw new Error(`no enhancement for request ${requestId}`);
+  return row;
 }
 
 /** The audit entry the worker wrote for the skipped request. */
