@@ -79,9 +79,10 @@ interface Enhancement extends PostingRun {
 
 /**
  * request.created → one internal note on the ticket, in the steps of the README's sketch: claim the
- * event (Postgres), fetch the request (SDP), apply the tenant's rules (a skipped ticket ends here), gather context (similar resolved tickets under RLS, the
- * knowledge base, assets), ask the LLM, render, post the note (SDP), record it (Postgres). No
- * database transaction stays open across an HTTP call.
+ * event (Postgres), fetch the request (SDP), apply the tenant's rules (a skipped ticket ends here),
+ * gather context (similar resolved tickets under RLS, the knowledge base, assets), ask the LLM,
+ * render, post the note (SDP), record it (Postgres). No database transaction stays open across an
+ * HTTP call.
  */
 export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise<EnhanceResult> {
   const data = readJobPayload(job);
