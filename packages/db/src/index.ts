@@ -35,6 +35,7 @@ export * from './tenants/export.js';
 export * from './tenants/llm-endpoint.js';
 export * from './tenants/load.js';
 export * from './tenants/reencrypt.js';
+export * from './tenants/rules.js';
 export * from './tenants/set-status.js';
 export * from './tenants/tenant-tables.js';
 export * from './tenants/update.js';

@@ -21,5 +21,6 @@ export * from './tenant-invalidation.js';
 export * from './tenant-redis-keys.js';
 export * from './text/note-languages.js';
 export * from './text/strip-boilerplate.js';
+export * from './ticket-rules/index.js';
 export * from './token-bucket.js';
 export * from './webhook-token.js';

@@ -17,7 +17,8 @@ import {
 import { tenants } from './tenants.js';
 
 // skipped: another event already owns this ticket's note (a second request.created for the same
-// request); `duplicate_of` names the enhancement that does.
+// request; `duplicate_of` names the enhancement that does), or the tenant's rules skip the ticket
+// (`skipped_by` names the rule).
 export const ENHANCEMENT_STATUSES = ['processing', 'posting', 'posted', 'failed', 'skipped'] as const;
 
 export type EnhancementStatus = (typeof ENHANCEMENT_STATUSES)[number];
@@ -61,6 +62,9 @@ export const enhancements = pgTable(
     fallbackReason: text('fallback_reason'),
     // Set when this event was skipped because `duplicate_of` already handles the same request.
     duplicateOf: uuid('duplicate_of'),
+    // Set when the tenant's rules skipped the ticket: the rule by its place in the document
+    // (`skip[0] request_type.name is`, `opt_out_requesters[2]`; decidingRule()), never the ticket's value.
+    skippedBy: text('skipped_by'),
     // Alert storms: events with the same key (normalised subject + requester) within a window share
     // one full enhancement, the storm leader; followers get a short note linking to it.
     stormKey: text('storm_key'),

@@ -1,4 +1,5 @@
-import { boolean, check, integer, pgTable, real, sql, text, timestamp, uuid } from '../orm.js';
+import type { TicketRules } from '@ai-agents/shared';
+import { boolean, check, integer, jsonb, pgTable, real, sql, text, timestamp, uuid } from '../orm.js';
 
 export const tenants = pgTable(
   'tenants',
@@ -61,6 +62,9 @@ export const tenants = pgTable(
     // all read one. default_language is the language when the ticket's cannot be told.
     noteLanguage: text('note_language').notNull().default('auto'),
     defaultLanguage: text('default_language').notNull().default('en'),
+    // Which tickets get no note (`tenant rules set`, packages/shared/src/ticket-rules/): checked by
+    // parseTicketRules before it is stored; null: no rules, every ticket gets its note.
+    rules: jsonb('rules').$type<TicketRules>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -86,6 +90,8 @@ export const tenants = pgTable(
         or (${t.llmEndpoint} = 'compatible' and ${t.llmBaseUrl} is not null and ${t.llmApiKeyEnc} is not null and ${t.llmAzureDeployment} is null and ${t.llmAzureApiVersion} is null)
         or (${t.llmEndpoint} = 'azure' and ${t.llmBaseUrl} is not null and ${t.llmApiKeyEnc} is not null and ${t.llmAzureDeployment} is not null and ${t.llmAzureApiVersion} is not null)`,
     ),
+    // The bound the CLI reads a rules file with (TICKET_RULES_LIMITS.maxBytes), also for rows written otherwise.
+    check('tenants_rules_bounded', sql`octet_length(${t.rules}::text) <= 65536`),
     check('tenants_retention_history_months_range', sql`${t.retentionHistoryMonths} between 0 and 1200`),
     // 0 (keep) or at least the floor of packages/db/src/retention/policy.ts (MIN_ENHANCEMENT_DAYS).
     check(

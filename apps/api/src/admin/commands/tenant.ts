@@ -11,6 +11,7 @@ import { registerTenantExportCommand } from './tenant-export.js';
 import { registerTenantInspectCommands } from './tenant-inspect.js';
 import { registerTenantReconcileCommand } from './tenant-reconcile.js';
 import { registerTenantRetentionCommand } from './tenant-retention.js';
+import { registerTenantRulesCommands } from './tenant-rules.js';
 
 export function registerTenantCommands(program: Command, io: AdminIo): void {
   const tenant = program.command('tenant').description('manage tenants (client companies)');
@@ -95,6 +96,7 @@ function registerTenantSubcommands(tenant: Command, io: AdminIo): void {
   registerTenantCredentialsCommand(tenant, io);
   registerTenantReconcileCommand(tenant);
   registerTenantRetentionCommand(tenant);
+  registerTenantRulesCommands(tenant, io);
   registerTenantExportCommand(tenant);
   registerTenantEraseCommand(tenant);
 }
