@@ -44,17 +44,11 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     tokenEnabled: false,
     rateLimitPerMinute: null,
   });
-  const openSecrets = (id: string, purpose: SecretPurpose, values: (string | null)[]) =>
-    // A value that does not decrypt for this row (copied from another's, altered, or under a key no
-    // longer configured) is no secret of it: deliveries get the usual 401.
-    values.flatMap((v) => {
-      if (!v) return [];
-      try {
-        return [deps.box.decrypt(v, { tenantId: id, purpose })];
-      } catch {
-        return [];
-      }
-    });
+  const openSecrets = secretOpener(deps.box);
+  const connectionDecoy = {
+    id: decoyId,
+    enc: deps.box.encrypt(decoySecret, { tenantId: decoyId, purpose: 'connection_webhook_secret' }),
+  };
 
   async function load(slug: string): Promise<WebhookCredentials | null> {
     const found = await findWebhookTenant(deps.db, slug);
@@ -80,26 +74,12 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     };
   }
 
-  /** As load(), for a connection's own URL: its secrets and what routing needs (edition, tenant count). */
-  async function loadConnection(slug: string): Promise<ConnectionCredentials | null> {
-    const found = await findWebhookConnection(deps.db, slug);
-    const secrets = openSecrets(found?.id ?? decoyId, 'connection_webhook_secret', [
-      found?.webhookSecretEnc ?? decoyEnc,
-      found?.webhookSecretPreviousEnc ?? null,
-    ]);
-    if (!found) return null;
-    return {
-      tenantId: found.id,
-      active: secrets.length > 0,
-      secrets,
-      tokenEnabled: found.webhookTokenEnabled,
-      rateLimitPerMinute: null,
-      connection: { id: found.id, slug, edition: found.edition, tenants: found.tenants },
-    };
-  }
-
   const tenants = cachedLookup(load, deps.ttlMs, deps.maxEntries ?? 10_000);
-  const connections = cachedLookup(loadConnection, deps.ttlMs, deps.maxEntries ?? 10_000);
+  const connections = cachedLookup(
+    (slug) => loadConnectionCredentials(deps.db, openSecrets, connectionDecoy, slug),
+    deps.ttlMs,
+    deps.maxEntries ?? 10_000,
+  );
   /** Forgets one slug (or all) in both caches: a tenant and its own connection share their slug. */
   function invalidate(slug?: string) {
     tenants.invalidate(slug);
@@ -119,6 +99,51 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     decoy,
     invalidate,
     clear: () => invalidate(),
+  };
+}
+
+type OpenSecrets = (id: string, purpose: SecretPurpose, values: (string | null)[]) => string[];
+
+/**
+ * Decrypts stored webhook secrets for the row they belong to. A value that does not decrypt for it
+ * (copied from another row, altered, or under a key no longer configured) is no secret of it:
+ * deliveries get the usual 401.
+ */
+function secretOpener(box: SecretBox): OpenSecrets {
+  return (id, purpose, values) =>
+    values.flatMap((v) => {
+      if (!v) return [];
+      try {
+        return [box.decrypt(v, { tenantId: id, purpose })];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/**
+ * As a tenant's load, for a connection's own URL: its secrets and what routing needs (edition,
+ * tenant count). An unknown slug decrypts the decoy, so it costs what a known one costs.
+ */
+async function loadConnectionCredentials(
+  db: Db,
+  openSecrets: OpenSecrets,
+  decoy: { id: string; enc: string },
+  slug: string,
+): Promise<ConnectionCredentials | null> {
+  const found = await findWebhookConnection(db, slug);
+  const secrets = openSecrets(found?.id ?? decoy.id, 'connection_webhook_secret', [
+    found ? found.webhookSecretEnc : decoy.enc,
+    found?.webhookSecretPreviousEnc ?? null,
+  ]);
+  if (!found) return null;
+  return {
+    tenantId: found.id,
+    active: secrets.length > 0,
+    secrets,
+    tokenEnabled: found.webhookTokenEnabled,
+    rateLimitPerMinute: null,
+    connection: { id: found.id, slug, edition: found.edition, tenants: found.tenants },
   };
 }
 
