@@ -131,6 +131,11 @@ describe('admin connection', () => {
   it('keeps plain tenant add as it was: a tenant with a portal of its own', async () => {
     const plain = await addTenant({ slug: 'fabrikam', sdpUrl: 'https://sdp.fabrikam.example' });
     expect(plain.code).toBe(0);
+    // Its connection would take the slug of an existing connection: refused with the way to map it.
+    expect(await addTenant({ slug: 'acme-msp', sdpUrl: 'https://sdp.x.example' })).toMatchObject({
+      code: 1,
+      err: 'error: a connection with slug "acme-msp" already exists; map the tenant to it with --connection acme-msp\n',
+    });
     const list = JSON.parse((await admin('--json', 'connection', 'list')).out);
     expect(list.find((c: { slug: string }) => c.slug === 'fabrikam')).toMatchObject({
       edition: 'onprem',
@@ -147,8 +152,13 @@ describe('admin connection', () => {
     expect(replaced.out).toContain(
       'ServiceDesk Plus credentials of connection acme-msp replaced for its 2 tenant(s); checked: OK.',
     );
-    for (const slug of ['customer-a', 'customer-b'])
+    for (const slug of ['customer-a', 'customer-b']) {
       expect((await admin('tenant', 'check', slug)).code).toBe(0);
+      // Each tenant's audit trail says so, without the value.
+      const shown = await admin('tenant', 'show', slug);
+      expect(shown.out).toContain('connection.sdp_credentials_replaced');
+      expect(shown.out).not.toContain('new-key');
+    }
     expect((await admin('connection', 'check', 'acme-msp')).code).toBe(0);
   });
 

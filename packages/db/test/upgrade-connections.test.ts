@@ -172,7 +172,7 @@ describe('upgrading to connections (migration 0016)', () => {
         actor: 'test',
       });
     expect((await plain('northwind')).outcome).toBe('created');
-    // A second `contoso`: its connection would take the slug of contoso's, made by the migration.
-    expect((await plain('contoso')).outcome).toBe('connection_slug_taken');
+    // A second `contoso` is refused as a tenant's slug; a slug only a connection has, as the connection's.
+    expect((await plain('contoso')).outcome).toBe('slug_taken');
   });
 });

@@ -9,7 +9,12 @@ import { type AdminContext, AdminError, type AdminIo, withContext } from '../con
 import { readStdinVariables, refuseSecretFlags, sdpCredentialsFrom } from '../credential-input.js';
 import { checkServiceDeskAuth } from '../sdp-check.js';
 import { notifyTenantChanged } from '../tenant-notify.js';
-import { connectionBySlug, connectionWebhookUrl, webhookSetup } from './connection.js';
+import {
+  auditConnectionTenants,
+  connectionBySlug,
+  connectionWebhookUrl,
+  webhookSetup,
+} from './connection.js';
 import { numberOption } from './options.js';
 
 type CredentialOptions = { clientId?: string; accountsUrl?: string; stdin?: boolean; check: boolean };
@@ -48,6 +53,7 @@ async function setCredentials(io: AdminIo, slug: string, opts: CredentialOptions
       checked: opts.check,
     });
     if (!replaced) throw new AdminError(`no connection with slug "${slug}" (see: connection list)`);
+    await auditConnectionTenants(ctx, c, 'connection.sdp_credentials_replaced', { checked: opts.check });
     ctx.print(
       `ServiceDesk Plus credentials of connection ${slug} replaced for its ${c.tenants} tenant(s); ${opts.check ? 'checked: OK' : 'not checked (--no-check)'}.`,
       { slug, sdp_auth: c.sdpAuthType, tenants: c.tenants, checked: opts.check },
@@ -70,6 +76,7 @@ async function rotateSecret(slug: string, opts: { force?: boolean }, command: Co
         `connection ${slug} still accepts its previous secret from an earlier rotation; pass --force once ServiceDesk Plus uses the current one`,
       );
     await notifyTenantChanged(ctx, slug);
+    await auditConnectionTenants(ctx, c, 'connection.webhook_secret_rotated', { first: !c.hasWebhookSecret });
     const webhookUrl = connectionWebhookUrl(ctx, slug);
     ctx.print(
       [
@@ -110,7 +117,10 @@ async function setConnection(
     const changes = await updateConnectionSettings({ db: ctx.database.db, connectionId: c.id }, settings);
     if (!changes) throw new AdminError(`no connection with slug "${slug}"`);
     const changed = Object.keys(changes);
-    if (changed.length > 0) await notifyTenantChanged(ctx, slug);
+    if (changed.length > 0) {
+      await notifyTenantChanged(ctx, slug);
+      await auditConnectionTenants(ctx, c, 'connection.updated', changes);
+    }
     ctx.print(
       changed.length > 0
         ? `Connection ${slug} updated: ${changed.join(', ')}.`

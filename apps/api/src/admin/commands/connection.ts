@@ -7,6 +7,7 @@ import {
   isMspEdition,
   listConnections,
   listTenants,
+  recordAudit,
 } from '@ai-agents/db';
 import { type Command, Option } from 'commander';
 import { type AdminContext, AdminError, type AdminIo, withContext } from '../context.js';
@@ -36,6 +37,25 @@ export async function connectionBySlug(ctx: AdminContext, slug: string): Promise
 
 export const connectionWebhookUrl = (ctx: AdminContext, slug: string) =>
   `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/connections/${slug}`;
+
+/**
+ * Records a change of the connection in the audit trail of each of its tenants (the audit log is per
+ * tenant, under row-level security): what changed, never a value.
+ */
+export async function auditConnectionTenants(
+  ctx: AdminContext,
+  connection: ConnectionSummary,
+  action: string,
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  for (const t of await listTenants(ctx.database.db)) {
+    if (t.connectionId !== connection.id) continue;
+    await recordAudit(
+      { db: ctx.database.db, tenantId: t.id },
+      { actor: ctx.actor, action, details: { connection: connection.slug, ...details } },
+    );
+  }
+}
 
 /** What to set up in ServiceDesk Plus for the connection's URL: the Deluge function or the webhook body. */
 export function webhookSetup(webhookUrl: string, secret: string, edition: ConnectionEdition): string[] {
