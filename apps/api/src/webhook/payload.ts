@@ -114,6 +114,15 @@ export function readWebhookAccount(body: unknown): WebhookAccount {
   return { id, name };
 }
 
+/** A ServiceDesk Plus id as the webhook takes it: digits as a string, or a JSON integer. */
+const SDP_ID_SCHEMA = {
+  type: ['string', 'integer'],
+  pattern: `^\\s*\\d{1,${MAX_ID_DIGITS}}\\s*$`,
+  minimum: 0,
+  // At most 20 digits: below 10^20.
+  exclusiveMaximum: 10 ** MAX_ID_DIGITS,
+} as const;
+
 /** What readWebhookEvent accepts, as JSON Schema: the request body in the OpenAPI document. */
 export const webhookEventSchema = {
   type: 'object',
@@ -139,11 +148,7 @@ export const webhookEventSchema = {
       required: ['id'],
       properties: {
         id: {
-          type: ['string', 'integer'],
-          pattern: `^\\s*\\d{1,${MAX_ID_DIGITS}}\\s*$`,
-          minimum: 0,
-          // At most 20 digits: below 10^20.
-          exclusiveMaximum: 10 ** MAX_ID_DIGITS,
+          ...SDP_ID_SCHEMA,
           description:
             'The ServiceDesk Plus request id: at most 20 digits, as a string or a JSON integer. An integer of any length is read from its digits, never through a float (Cloud ids have 18 digits, above 2^53); a fraction or an exponent (1.5e3) is refused. The Deluge function sends it as a string',
         },
@@ -188,10 +193,7 @@ export const connectionWebhookEventSchema = {
           type: 'object',
           properties: {
             id: {
-              type: ['string', 'integer'],
-              pattern: `^\\s*\\d{1,${MAX_ID_DIGITS}}\\s*$`,
-              minimum: 0,
-              exclusiveMaximum: 10 ** MAX_ID_DIGITS,
+              ...SDP_ID_SCHEMA,
               description:
                 "The request's ServiceDesk Plus MSP account (customer) id, read like request.id: routes the event to the tenant mapped to it. Required on an MSP connection; ignored on a single portal",
             },
