@@ -1,4 +1,4 @@
-import type { Db } from '@ai-agents/db';
+import { type Db, loadTenant } from '@ai-agents/db';
 import { createRetrieval } from '@ai-agents/retrieval';
 import { createTenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
 import {
@@ -14,7 +14,7 @@ import { breakerMetric } from './fair-share/breaker-metric.js';
 import { createFairShare, type FairShare } from './fair-share/fair-share.js';
 import type { WorkerMetrics } from './metrics.js';
 import { createKnowledgeBase } from './pipeline/knowledge-base.js';
-import { budgetedFetch, createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
+import { budgetedFetch, cachedBudgetOf, createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
 import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
 import { createTenantLlms } from './pipeline/tenant-llm.js';
 import type { EnhanceDeps } from './processors/enhance-ticket.js';
@@ -124,6 +124,13 @@ function fairShareOf(config: WorkerConfig, wiring: EnhanceWiring, redis: RedisCl
       redis,
       prefix: config.queuePrefix,
       perMinute: config.sdpRateLimitPerMinute,
+      // The budget is the connection's (issue 25); fair-share slots stay per tenant.
+      budgetOf: cachedBudgetOf(async (tenantId) => {
+        const tenant = await loadTenant({ db: wiring.db, tenantId });
+        return tenant
+          ? { connectionId: tenant.connection.id, perMinute: tenant.connection.sdpRateLimitPerMinute }
+          : null;
+      }),
     }),
     ...(metrics ? { onBreakerState: breakerMetric(wiring.db, metrics, wiring.logger) } : {}),
     logger: wiring.logger,

@@ -1,5 +1,6 @@
 import { ConfigError, safeErrorMessage } from '@ai-agents/shared';
 import { Command, CommanderError } from 'commander';
+import { registerConnectionCommands } from './commands/connection.js';
 import { registerFeedbackCommand } from './commands/feedback.js';
 import { registerHistoryCommands } from './commands/history.js';
 import { registerJobsCommands } from './commands/jobs.js';
@@ -29,6 +30,7 @@ export function buildProgram(io: AdminIo = { stdin: process.stdin }): Command {
     .showHelpAfterError()
     .exitOverride();
   registerTenantCommands(program, io);
+  registerConnectionCommands(program, io);
   registerHistoryCommands(program);
   registerTenantLlmCommand(program, io);
   registerKeysCommands(program);

@@ -3,6 +3,7 @@ import {
   countTenantRows,
   type EraseRowsOptions,
   eraseTenantRows,
+  findConnectionById,
   findErasure,
   findErasureOf,
   findTenantBySlug,
@@ -71,7 +72,15 @@ export async function eraseBySlug(
       `tenant "${slug}" is active; disable it first (tenant disable ${slug}), then erase it`,
     );
   const scope: TenantScope = { db: ctx.database.db, tenantId: tenant.id };
-  const redisScope = { prefix: ctx.config.queuePrefix, queueName: EVENTS_QUEUE, tenantId: tenant.id };
+  // The tenant's connection goes with it when it serves no other tenant (erasure_finish deletes the
+  // row): its token, budget and note shape in Redis too. A shared connection keeps them.
+  const connection = await findConnectionById(ctx.database.db, tenant.connectionId);
+  const redisScope = {
+    prefix: ctx.config.queuePrefix,
+    queueName: EVENTS_QUEUE,
+    tenantId: tenant.id,
+    ...(connection?.tenants === 1 ? { connectionId: connection.id } : {}),
+  };
   await beginErasure(scope, ctx.actor);
   const { eraseTenantRedis } = await import('@ai-agents/shared/tenant-redis');
   const first = await eraseTenantRedis(redis, queue, redisScope);

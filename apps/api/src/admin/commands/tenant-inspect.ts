@@ -20,6 +20,10 @@ function tenantJson(t: TenantSummary) {
     status: t.status,
     sdp_url: t.sdpBaseUrl,
     sdp_auth: t.sdpAuthType,
+    connection: t.connectionSlug,
+    edition: t.edition,
+    sdp_account_id: t.sdpAccountId,
+    sdp_account_name: t.sdpAccountName,
     model: t.llmModel,
     token_mode: t.webhookTokenEnabled,
     rotating_secret: t.rotatingWebhookSecret,
@@ -58,6 +62,7 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
         `Tenant ${t.slug} (${t.name}), id ${t.id}`,
         `  status:          ${t.status}`,
         `  ServiceDesk:     ${t.sdpBaseUrl} (${t.sdpAuthType})`,
+        `  connection:      ${t.connectionSlug} (${t.edition})${t.sdpAccountId ? `, account ${t.sdpAccountId}${t.sdpAccountName ? ` (${t.sdpAccountName})` : ''}` : ''}`,
         `  model:           ${t.llmModel ?? '(installation default)'}`,
         `  model endpoint:  ${endpoint}`,
         `  webhook URL:     ${webhookUrl}`,
@@ -95,7 +100,7 @@ async function reportCheck(ctx: AdminContext, slug: string, timeoutMs: number): 
   const requireHttps = ctx.config.isProduction;
   const [result, llm] = await Promise.all([
     withSharedServiceDesk(ctx, (shared) =>
-      checkServiceDesk(row, ctx.box, timeoutMs, { shared, requireHttps }),
+      checkServiceDesk(row.connection, ctx.box, timeoutMs, { shared, requireHttps }),
     ),
     checkTenantLlm(ctx.box, row, { timeoutMs, requireHttps }),
   ]);
@@ -114,7 +119,7 @@ async function reportCheck(ctx: AdminContext, slug: string, timeoutMs: number): 
   const ok = llm.ok !== false;
   ctx.print(
     [
-      `${slug}: ${ok ? 'OK' : 'FAILED'} (ServiceDesk Plus at ${row.sdpBaseUrl} answered with the stored credentials)`,
+      `${slug}: ${ok ? 'OK' : 'FAILED'} (ServiceDesk Plus at ${row.connection.sdpBaseUrl} answered with the stored credentials)`,
       ...degraded.map(
         (c) => `  warning: ${c.message} (notes are posted without this context until it is granted)`,
       ),
