@@ -16,7 +16,7 @@ export {
 } from './fusion.js';
 export { fitLsa, LSA_DIMENSIONS, type LsaModel, lsaEmbedder, lsaRefitDue } from './lsa.js';
 export { decodeLsaFit, encodeLsaFit } from './lsa-fit-blob.js';
-export { createRetrieval, type Retrieval } from './retrieval.js';
+export { createRetrieval, type Retrieval, type RetrievalOptions } from './retrieval.js';
 export {
   type Bm25OnlyReason,
   type FusedSearchOptions,
@@ -25,6 +25,12 @@ export {
   type SimilarByMeaning,
 } from './similar-tickets.js';
 export { type ApiEmbedderDeps, apiEmbedderDeps, tenantApiEmbedder } from './tenant-api-embedder.js';
-export { currentLsaEmbedder, embedMissing, refreshTenantLsa } from './tenant-embeddings.js';
+export { createTenantEmbedders, type EmbedderKind, type TenantEmbedders } from './tenant-embedders.js';
+export {
+  currentLsaEmbedder,
+  embedMissing,
+  refreshTenantApiEmbeddings,
+  refreshTenantLsa,
+} from './tenant-embeddings.js';
 export { VectorCache, type VectorCacheOptions } from './vector-cache.js';
 export { type Neighbour, VectorIndex } from './vector-index.js';
