@@ -1,5 +1,6 @@
 export {
   type ApiEmbedderOptions,
+  apiEmbedderAt,
   batchesOf,
   createApiEmbedder,
   MAX_BATCH_CHARS,
