@@ -2,6 +2,7 @@ export * from './audit/list.js';
 export * from './audit/record.js';
 export * from './client.js';
 export * from './embeddings/models.js';
+export * from './embeddings/vector-extension.js';
 export * from './embeddings/vectors.js';
 export * from './enhancements/alert-storm.js';
 export * from './enhancements/claim.js';
