@@ -12,8 +12,11 @@ import {
   type LsaModel,
   lsaEmbedder,
 } from '@ai-agents/retrieval';
-import { type DatasetRow, seeded } from '../dataset.js';
+import pg from 'pg';
+import { type DatasetRow, loadDataset, resampleTickets, seeded } from '../dataset.js';
+import type { Stack } from '../stack.js';
 import { percentile } from '../stats.js';
+import { loadHistory, vacuum } from './retrieval.js';
 
 export interface EmbeddingRetrievalResult {
   historyTickets: number;
@@ -37,6 +40,31 @@ export interface EmbeddingRetrievalResult {
 }
 
 /**
+ * Scenario retrieval-meaning: `tickets` resampled history tickets in one tenant (the same seed as
+ * the retrieval scenario's large tenant, so the same tickets), then the fit and the fused search.
+ * A scenario of its own, with its own tenant and nothing else loaded: the 250,000 tickets of the
+ * retrieval scenario take most of a loaded machine's time budget before this part would start.
+ */
+export async function runRetrievalByMeaning(
+  stack: Stack,
+  opts: { tickets: number; queries: number; maxSeconds: number },
+  say: (m: string) => void,
+): Promise<EmbeddingRetrievalResult> {
+  const rows = loadDataset();
+  const tenantId = (await stack.addTenant('bench-meaning')).id;
+  say(`retrieval-meaning: loading ${opts.tickets} history tickets into one tenant`);
+  const owner = new pg.Client({ connectionString: stack.database.ownerUrl });
+  await owner.connect();
+  try {
+    await loadHistory(owner, tenantId, resampleTickets(rows, opts.tickets, 7));
+    await vacuum(owner);
+  } finally {
+    await owner.end();
+  }
+  return runEmbeddingRetrieval(stack.database.appUrl, tenantId, rows, opts, say);
+}
+
+/**
  * The LSA side of retrieval at the one-tenant target: the fit of the large tenant's history, then
  * the worker's own search (createRetrieval().findSimilar: BM25 + the vector scan + fusion) one query
  * at a time, after five warm-up queries that load the tenant's vectors into the cache.
@@ -52,7 +80,7 @@ export async function runEmbeddingRetrieval(
   const scope = { db: database.db, tenantId };
   try {
     const history = await historyTexts(scope);
-    say(`retrieval: fitting LSA on ${history.length} tickets in a child process`);
+    say(`retrieval-meaning: fitting LSA on ${history.length} tickets in a child process`);
     const { model, ...fit } = await fitInChild(history.map((h) => h.text));
     const embedStart = performance.now();
     const { modelId, dimensions, fittedOn } = model;
