@@ -82,6 +82,10 @@ export async function runEmbeddingRetrieval(
     const history = await historyTexts(scope);
     say(`retrieval-meaning: fitting LSA on ${history.length} tickets in a child process`);
     const { model, ...fit } = await fitInChild(history.map((h) => h.text));
+    // In the log at once: a run stopped by its time budget later still shows the fit.
+    say(
+      `retrieval-meaning: fit ${fit.fitSeconds.toFixed(1)} s (CPU ${fit.fitCpuSeconds.toFixed(1)} s, load ${fit.fitLoadAverage.toFixed(1)}), peak ${fit.fitPeakMb.toFixed(0)} MB above the process before it (process ${fit.fitProcessPeakMb.toFixed(0)} MB); embedding and storing the history`,
+    );
     const embedStart = performance.now();
     const { modelId, dimensions, fittedOn } = model;
     await saveEmbeddingModel(scope, { modelId, dimensions, fittedOn, fit: encodeLsaFit(model) });

@@ -88,9 +88,11 @@ export async function refreshTenantApiEmbeddings(scope: TenantScope, embedder: E
 /** Embeds every history ticket that has no vector under the embedder's model yet; returns how many. */
 export async function embedMissing(scope: TenantScope, embedder: Embedder): Promise<number> {
   let written = 0;
+  let after: string | undefined;
   for (;;) {
-    const batch = await historyWithoutVectors(scope, embedder.modelId, BATCH);
+    const batch = await historyWithoutVectors(scope, embedder.modelId, BATCH, after);
     if (batch.length === 0) return written;
+    after = batch[batch.length - 1]?.externalId;
     const vectors = await embedder.embed(batch.map((h) => h.text));
     await saveTicketVectors(
       scope,

@@ -53,7 +53,8 @@ function openaiRetrieval(env: Record<string, string> = {}) {
       ...sandbox.env,
       EMBEDDER: 'openai',
       EMBEDDING_DIMENSIONS: '256',
-      EMBEDDING_TIMEOUT_MS: '1000',
+      // The bulk embed's requests (128 texts) on a loaded machine; a note's query is bounded by its own 500 ms.
+      EMBEDDING_TIMEOUT_MS: '5000',
       EMBEDDING_MAX_RETRIES: '0',
       ...env,
     },

@@ -33,17 +33,23 @@ export async function historySize(scope: TenantScope): Promise<number> {
   return Number(result.rows[0]?.docs ?? 0);
 }
 
-/** History tickets without a vector under `modelId` (new since the fit, or all after a model change). */
+/**
+ * History tickets without a vector under `modelId` (new since the fit, or all after a model change),
+ * by external id, after `after` when given: a caller walking the history passes the last id it got,
+ * so each batch starts where the previous one ended and a whole pass stays linear in the history.
+ */
 export async function historyWithoutVectors(
   scope: TenantScope,
   modelId: string,
   limit: number,
+  after?: string,
 ): Promise<HistoryText[]> {
   const result = await inTenant(scope, 'statement', (tx) =>
     tx.execute<{ id: string; external_id: string; text: string }>(sql`
       select h.id, h.external_id, left(h.subject || ' ' || h.description, ${MAX_EMBED_CHARS}) as text
         from ticket_history h
        where not exists (select 1 from ticket_vectors v where v.history_id = h.id and v.model_id = ${modelId})
+         ${after === undefined ? sql`` : sql`and h.external_id > ${after}`}
        order by h.external_id limit ${limit}`),
   );
   return result.rows.map((r) => ({ historyId: r.id, externalId: r.external_id, text: r.text }));
