@@ -90,9 +90,10 @@ export async function embedMissing(scope: TenantScope, embedder: Embedder): Prom
   let written = 0;
   let after: string | undefined;
   for (;;) {
-    const batch = await historyWithoutVectors(scope, embedder.modelId, BATCH, after);
-    if (batch.length === 0) return written;
-    after = batch[batch.length - 1]?.externalId;
+    const { missing: batch, last } = await historyWithoutVectors(scope, embedder.modelId, BATCH, after);
+    if (last === null) return written;
+    after = last;
+    if (batch.length === 0) continue;
     const vectors = await embedder.embed(batch.map((h) => h.text));
     await saveTicketVectors(
       scope,
