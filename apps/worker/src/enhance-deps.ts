@@ -1,11 +1,12 @@
 import { type Db, loadTenant } from '@ai-agents/db';
-import { createRetrieval } from '@ai-agents/retrieval';
+import { apiEmbedderDeps, createRetrieval, type Retrieval } from '@ai-agents/retrieval';
 import { createTenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
 import {
   createSecretBox,
   EVENTS_QUEUE,
   type Logger,
   type SecretBox,
+  safeErrorMessage,
   type WorkerConfig,
 } from '@ai-agents/shared';
 import type { RedisClient } from '@ai-agents/shared/redis';
@@ -60,7 +61,7 @@ export function createEnhanceDeps(
     }),
     logger: wiring.logger,
     similarLimit: config.similarTicketsLimit,
-    retrieval: createRetrieval(metrics ? { onBm25Only: (reason) => metrics.bm25Only.inc({ reason }) } : {}),
+    retrieval: retrievalOf(config, wiring),
     knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: ticketHtmlToText }),
     contextTimeoutMs: config.contextSourceTimeoutMs,
     llmStep: {
@@ -105,6 +106,24 @@ function tenantLlmsOf(config: WorkerConfig, wiring: EnhanceWiring, box: SecretBo
     box,
     client,
     requireHttps: config.isProduction,
+  });
+}
+
+/**
+ * Similar tickets by words and meaning with the installation's EMBEDDER (docs/context.md): a search
+ * answered by BM25 alone and a failed background embed are counted (and the latter logged).
+ */
+function retrievalOf(config: WorkerConfig, wiring: EnhanceWiring): Retrieval {
+  const { metrics, logger } = wiring;
+  const kind = config.embeddings.embedder;
+  return createRetrieval({
+    kind,
+    ...(kind === 'openai' && { api: apiEmbedderDeps(config, wiring.db, wiring.fetch) }),
+    ...(metrics && { onBm25Only: (reason) => metrics.bm25Only.inc({ reason }) }),
+    onBackgroundFailure: (error) => {
+      metrics?.backgroundEmbedFailures.inc();
+      logger.warn({ reason: safeErrorMessage(error) }, 'tenant history not embedded; BM25 alone meanwhile');
+    },
   });
 }
 

@@ -61,6 +61,15 @@ function bm25OnlyCounter(registry: Registry) {
   });
 }
 
+/** Background embeds of a tenant's history through the embeddings API that failed (EMBEDDER=openai). */
+function backgroundEmbedFailuresCounter(registry: Registry) {
+  return new Counter({
+    name: 'retrieval_background_embed_failures_total',
+    help: 'Background embeds of a tenant history through the embeddings API that failed (retried after 5 minutes; BM25 alone meanwhile)',
+    registers: [registry],
+  });
+}
+
 /** The reconcile sweep's counter: a rising count on a tenant that sends webhooks means its trigger is broken. */
 function reconcileMetrics(registry: Registry) {
   const missed = new Counter({
@@ -195,6 +204,7 @@ export function createWorkerMetrics() {
     ...retentionMetrics(registry),
     ...skippedMetrics(registry),
     bm25Only: bm25OnlyCounter(registry),
+    backgroundEmbedFailures: backgroundEmbedFailuresCounter(registry),
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
     countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
       return countedFetch(sdpRequests, inner);

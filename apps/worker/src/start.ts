@@ -1,4 +1,4 @@
-import { openServiceDatabase } from '@ai-agents/db';
+import { type Db, openServiceDatabase, vectorExtension } from '@ai-agents/db';
 import {
   EVENT_JOB_OPTIONS,
   EVENTS_QUEUE,
@@ -73,6 +73,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
     { db: database.db, logger, redis: connection, fetch: http.fetch, metrics },
     { sweepQueue: { queue, redis: connection } },
   );
+  await logVectorSearch(config, database.db, logger);
   const reconcile = await scheduleReconcile(queue, config.reconcileIntervalSeconds);
   logger.info({ reconcile, intervalSeconds: config.reconcileIntervalSeconds }, 'reconcile sweep');
   await scheduleRetention(queue, config.retentionIntervalHours);
@@ -215,4 +216,17 @@ function runJob<K extends JobKind>(
   const entry = processors[kind] as ProcessorEntry<K>;
   const attempt = () => observeJob(job, metrics, () => entry.run(job, token), entry.outcome);
   return fairShare ? fairShare.run(job, token, kind, attempt) : attempt();
+}
+
+/**
+ * Says at start-up how similar tickets are found by meaning: the embedder, and whether the database
+ * offers pgvector. The search is the in-worker scan either way (the pgvector path is not built:
+ * docs/context.md); the line tells an operator whether installing it there would be possible.
+ */
+async function logVectorSearch(config: WorkerConfig, db: Db, logger: Logger): Promise<void> {
+  const extension = await vectorExtension(db).catch(() => 'unknown');
+  logger.info(
+    { embedder: config.embeddings.embedder, vectorExtension: extension, search: 'in-worker scan' },
+    'similar tickets by meaning',
+  );
 }

@@ -4,6 +4,7 @@ import { type BenchResults, resultsName } from '../results.js';
 import type { ConcurrencyLevel } from '../scenarios/concurrency.js';
 import type { CountsResult } from '../scenarios/counts.js';
 import type { RetrievalResult } from '../scenarios/retrieval.js';
+import type { EmbeddingRetrievalResult } from '../scenarios/retrieval-embedding.js';
 import type { SweepResult } from '../scenarios/sweep.js';
 import { checkTargets } from './targets.js';
 
@@ -204,6 +205,47 @@ describe('checkTargets', () => {
       'retrieval p95, 2,000 tickets in one tenant': null,
       'retrieval p95, 10,000 tickets over 25 tenants': null,
     });
+  });
+});
+
+describe('checkTargets for retrieval by meaning', () => {
+  const byMeaning = (historyTickets: number, over: Partial<EmbeddingRetrievalResult> = {}) => ({
+    historyTickets,
+    fitSeconds: 6,
+    fitCpuSeconds: 5,
+    fitPeakMb: 120,
+    fitProcessPeakMb: 300,
+    fitLoadAverage: 1.5,
+    embedSeconds: 20,
+    queries: 500,
+    p50Ms: 10,
+    p95Ms: 20,
+    p99Ms: 30,
+    ...over,
+  });
+
+  it('checks the LSA fit (time, peak memory) and the p95 with the embedding search at 50,000', () => {
+    expect(verdicts(results({ retrievalByMeaning: byMeaning(50_000) }))).toEqual({
+      'LSA fit time, 50,000 tickets': true,
+      'LSA fit peak memory, 50,000 tickets': true,
+      'retrieval p95 with the embedding search, 50,000 tickets in one tenant': true,
+    });
+    const slow = byMeaning(50_000, { fitSeconds: 10, fitPeakMb: 200, p95Ms: 25.1 });
+    expect(verdicts(results({ retrievalByMeaning: slow }))).toEqual({
+      'LSA fit time, 50,000 tickets': false,
+      'LSA fit peak memory, 50,000 tickets': false,
+      'retrieval p95 with the embedding search, 50,000 tickets in one tenant': false,
+    });
+    const fit = checkTargets(results({ retrievalByMeaning: slow })).find((t) =>
+      t.name.startsWith('LSA fit time'),
+    );
+    expect(fit?.measured).toBe('10.0 s (CPU 5.0 s, load 1.5)');
+  });
+
+  it('reports a smaller run without checking it', () => {
+    const quick = checkTargets(results({ retrievalByMeaning: byMeaning(2_000, { fitSeconds: 99 }) }));
+    expect(quick.map((t) => t.pass)).toEqual([null, null, null]);
+    expect(quick[0]?.note).toMatch(/fewer than 50,000 tickets/);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { BenchResults } from '../results.js';
 import type { ConcurrencyLevel } from '../scenarios/concurrency.js';
+import type { EmbeddingRetrievalResult } from '../scenarios/retrieval-embedding.js';
 import type { SweepResult } from '../scenarios/sweep.js';
 
 export interface TargetCheck {
@@ -22,6 +23,9 @@ export const FAST_LLM_MS = 500;
 /** Tickets at which the retrieval targets apply; smaller runs (--quick) report without checking. */
 const RETRIEVAL_ONE_TENANT = 50_000;
 const RETRIEVAL_AT_SCALE = { tickets: 250_000, tenants: 25 };
+/** Issue 26's targets for the LSA fit of the one-tenant history. */
+const LSA_FIT_SECONDS = 10;
+const LSA_FIT_MB = 200;
 /** Tenants at which the sweep-time target applies; --quick sweeps fewer and reports without checking. */
 const SWEEP_TENANTS = 1_000;
 /** Half the default RECONCILE_INTERVAL_SECONDS (120): every tenant is swept well before the next tick. */
@@ -78,6 +82,44 @@ function sweepChecks(sweep: SweepResult | undefined): TargetCheck[] {
       `${fmt(sweep.newTicketsNotedSec, 1)} s`,
       `interval ${sweep.intervalSec} s, observed ${fmt(sweep.observedIntervalSec, 1)} s`,
     ),
+  ];
+}
+
+/**
+ * Retrieval by meaning at the one-tenant size (issue 26): the LSA fit of the tenant's history under
+ * 10 s and 200 MB (measured in a child process), and the worker's search with the embedding scan and
+ * the fusion included within the same 25 ms p95 as BM25 alone.
+ */
+function byMeaningChecks(byMeaning: EmbeddingRetrievalResult | undefined): TargetCheck[] {
+  if (!byMeaning) return [];
+  const full = byMeaning.historyTickets >= RETRIEVAL_ONE_TENANT;
+  const size = thousands(byMeaning.historyTickets);
+  const unchecked = full
+    ? {}
+    : { note: `fewer than ${thousands(RETRIEVAL_ONE_TENANT)} tickets in this mode: not checked` };
+  const at = `at ${thousands(RETRIEVAL_ONE_TENANT)}`;
+  return [
+    {
+      name: `LSA fit time, ${size} tickets`,
+      target: `< ${LSA_FIT_SECONDS} s ${at}`,
+      measured: `${fmt(byMeaning.fitSeconds)} s (CPU ${fmt(byMeaning.fitCpuSeconds)} s, load ${fmt(byMeaning.fitLoadAverage)})`,
+      pass: full ? byMeaning.fitSeconds < LSA_FIT_SECONDS : null,
+      ...unchecked,
+    },
+    {
+      name: `LSA fit peak memory, ${size} tickets`,
+      target: `< ${LSA_FIT_MB} MB ${at}`,
+      measured: `${fmt(byMeaning.fitPeakMb, 0)} MB (process ${fmt(byMeaning.fitProcessPeakMb, 0)} MB)`,
+      pass: full ? byMeaning.fitPeakMb < LSA_FIT_MB : null,
+      ...unchecked,
+    },
+    {
+      name: `retrieval p95 with the embedding search, ${size} tickets in one tenant`,
+      target: `≤ 25 ms ${at}`,
+      measured: `${fmt(byMeaning.p95Ms)} ms`,
+      pass: full ? byMeaning.p95Ms <= 25 : null,
+      ...unchecked,
+    },
   ];
 }
 
@@ -201,6 +243,7 @@ export function checkTargets(r: BenchResults): TargetCheck[] {
         : { note: `fewer than ${thousands(RETRIEVAL_ONE_TENANT)} tickets in this mode: not checked` }),
     });
   }
+  checks.push(...byMeaningChecks(r.scenarios.retrievalByMeaning));
   if (retrievalAtScale) {
     const full =
       retrievalAtScale.historyTickets >= RETRIEVAL_AT_SCALE.tickets &&

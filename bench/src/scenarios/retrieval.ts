@@ -3,7 +3,6 @@ import pg from 'pg';
 import { type DatasetRow, loadDataset, resampleTickets, seeded } from '../dataset.js';
 import type { Stack } from '../stack.js';
 import { percentile } from '../stats.js';
-import { type EmbeddingRetrievalResult, runEmbeddingRetrieval } from './retrieval-embedding.js';
 
 export interface RetrievalResult {
   historyTickets: number;
@@ -28,7 +27,11 @@ const LOAD_BATCH = 5_000;
  * go into ticket_history only: its triggers build the inverted index and the statistics exactly as
  * on every write path of the product, so what is queried is what the product would have built.
  */
-async function loadHistory(owner: pg.Client, tenantId: string, tickets: HistoryTicket[]): Promise<void> {
+export async function loadHistory(
+  owner: pg.Client,
+  tenantId: string,
+  tickets: HistoryTicket[],
+): Promise<void> {
   for (let i = 0; i < tickets.length; i += LOAD_BATCH) {
     const batch = tickets.slice(i, i + LOAD_BATCH);
     await owner.query(
@@ -53,7 +56,7 @@ async function loadHistory(owner: pg.Client, tenantId: string, tickets: HistoryT
  * postings, which reads heap pages for every posting until a vacuum marks them all-visible.
  * (npm run bench:retrieval does the same with a database-wide VACUUM ANALYZE.)
  */
-async function vacuum(owner: pg.Client): Promise<void> {
+export async function vacuum(owner: pg.Client): Promise<void> {
   await owner.query('VACUUM ANALYZE ticket_history, ticket_terms, ticket_term_stats, ticket_history_stats');
 }
 
@@ -122,7 +125,7 @@ export async function runRetrieval(
   stack: Stack,
   opts: { totalTickets: number; tenants: number; largeTenant: number; queries: number; maxSeconds: number },
   say: (m: string) => void,
-): Promise<{ oneTenant: RetrievalResult; atScale: RetrievalResult; embedding: EmbeddingRetrievalResult }> {
+): Promise<{ oneTenant: RetrievalResult; atScale: RetrievalResult }> {
   const rows = loadDataset();
   const loadStart = performance.now();
   const small = opts.tenants - 1;
@@ -165,15 +168,7 @@ export async function runRetrieval(
     `retrieval: up to ${opts.queries} queries (at most ${opts.maxSeconds} s), each to a random tenant of ${opts.tenants}`,
   );
   const all = await measureQueries(stack.database.appUrl, tenantIds, rows, opts);
-  const embedding = await runEmbeddingRetrieval(
-    stack.database.appUrl,
-    tenantIds[0] as string,
-    rows,
-    opts,
-    say,
-  );
   return {
-    embedding,
     oneTenant: summary(opts.largeTenant, 1, one.samples, loadSeconds, opts.totalTickets),
     atScale: summary(opts.totalTickets, opts.tenants, all.samples, loadSeconds, opts.totalTickets),
   };

@@ -1,4 +1,4 @@
-import type OpenAI from 'openai';
+import OpenAI from 'openai';
 import type { Embedder } from './embedder.js';
 
 /*
@@ -127,4 +127,12 @@ export function createApiEmbedder(options: ApiEmbedderOptions): Embedder {
       return out;
     },
   };
+}
+
+/** An embedder over the API at `baseUrl` (OpenAI's by default) with its own client: for the eval. */
+export function apiEmbedderAt(
+  options: Omit<ApiEmbedderOptions, 'client'> & { apiKey: string; baseUrl?: string },
+): Embedder {
+  const { apiKey, baseUrl, ...rest } = options;
+  return createApiEmbedder({ client: new OpenAI({ apiKey, ...(baseUrl && { baseURL: baseUrl }) }), ...rest });
 }

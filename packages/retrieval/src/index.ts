@@ -1,5 +1,6 @@
 export {
   type ApiEmbedderOptions,
+  apiEmbedderAt,
   batchesOf,
   createApiEmbedder,
   MAX_BATCH_CHARS,
@@ -17,7 +18,7 @@ export {
 export { createLlmClient, type LlmClientOptions, type LlmProbeResult, probeLlm } from './llm-client.js';
 export { fitLsa, LSA_DIMENSIONS, type LsaModel, lsaEmbedder, lsaRefitDue } from './lsa.js';
 export { decodeLsaFit, encodeLsaFit } from './lsa-fit-blob.js';
-export { createRetrieval, type Retrieval } from './retrieval.js';
+export { createRetrieval, type Retrieval, type RetrievalOptions } from './retrieval.js';
 export {
   type Bm25OnlyReason,
   type FusedSearchOptions,
@@ -26,6 +27,12 @@ export {
   type SimilarByMeaning,
 } from './similar-tickets.js';
 export { type ApiEmbedderDeps, apiEmbedderDeps, tenantApiEmbedder } from './tenant-api-embedder.js';
-export { currentLsaEmbedder, embedMissing, refreshTenantLsa } from './tenant-embeddings.js';
+export { createTenantEmbedders, type EmbedderKind, type TenantEmbedders } from './tenant-embedders.js';
+export {
+  currentLsaEmbedder,
+  embedMissing,
+  refreshTenantApiEmbeddings,
+  refreshTenantLsa,
+} from './tenant-embeddings.js';
 export { VectorCache, type VectorCacheOptions } from './vector-cache.js';
 export { type Neighbour, VectorIndex } from './vector-index.js';

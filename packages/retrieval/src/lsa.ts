@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Embedder } from './embedder.js';
-import { buildVocabulary, tfIdfRow, tokenize, type Vocabulary } from './tf-idf.js';
+import {
+  buildVocabulary,
+  numberedTfIdfRow,
+  numberTerms,
+  tfIdfRow,
+  tokenize,
+  type Vocabulary,
+} from './tf-idf.js';
 import { truncatedSvd } from './truncated-svd.js';
 
 /*
@@ -29,9 +36,9 @@ export interface LsaModel {
  * same history gives the same model and model id.
  */
 export function fitLsa(texts: string[], dimensions = LSA_DIMENSIONS): LsaModel {
-  const tokenized = texts.map(tokenize);
-  const vocabulary = buildVocabulary(tokenized);
-  const rows = tokenized.map((words) => tfIdfRow(words, vocabulary));
+  const history = numberTerms(texts);
+  const vocabulary = buildVocabulary(history);
+  const rows = history.docs.map((doc) => numberedTfIdfRow(doc, vocabulary));
   const { components, k } = truncatedSvd(rows, vocabulary.terms.length, dimensions);
   const hash = createHash('sha256');
   for (const text of texts) hash.update(text.slice(0, 4_000)).update('\0');

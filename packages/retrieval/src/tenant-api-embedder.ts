@@ -16,7 +16,11 @@ export interface ApiEmbedderDeps {
  * The installation's client for the embeddings API: the LLM's key and base URL (an OpenAI-compatible
  * server serves both), with the embeddings' own timeout and retries per request.
  */
-export function apiEmbedderDeps(config: WorkerConfig, db: Db): ApiEmbedderDeps {
+export function apiEmbedderDeps(
+  config: WorkerConfig,
+  db: Db,
+  fetch?: typeof globalThis.fetch,
+): ApiEmbedderDeps {
   return {
     db,
     client: new OpenAI({
@@ -24,6 +28,7 @@ export function apiEmbedderDeps(config: WorkerConfig, db: Db): ApiEmbedderDeps {
       baseURL: config.llm.baseUrl,
       timeout: config.embeddings.timeoutMs,
       maxRetries: config.embeddings.maxRetries,
+      ...(fetch && { fetch }),
     }),
     settings: config.embeddings,
     prices: config.llm.prices,

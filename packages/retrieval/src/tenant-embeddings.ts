@@ -1,5 +1,6 @@
 import {
   dropEmbeddingModelsExcept,
+  hasEmbeddingModel,
   historySize,
   historyTexts,
   historyWithoutVectors,
@@ -25,7 +26,7 @@ const BATCH = 500;
 
 /** The tenant's current LSA embedder, or null before its first fit. */
 export async function currentLsaEmbedder(scope: TenantScope): Promise<Embedder | null> {
-  const [newest] = await listEmbeddingModels(scope);
+  const newest = (await listEmbeddingModels(scope)).find((m) => m.fit);
   return newest?.fit ? lsaEmbedder(decodeLsaFit(newest.fit)) : null;
 }
 
@@ -38,9 +39,9 @@ export async function refreshTenantLsa(
   scope: TenantScope,
   options: { force?: boolean } = {},
 ): Promise<string | null> {
-  const [newest] = await listEmbeddingModels(scope);
-  // An embeddings-API model is the tenant's choice: re-embedding it is that embedder's job.
-  if (newest && !newest.fit) return newest.modelId;
+  // An embeddings-API model left from EMBEDDER=openai does not count: under EMBEDDER=lsa the first
+  // fit replaces it (and drops its vectors), BM25 alone meanwhile.
+  const newest = (await listEmbeddingModels(scope)).find((m) => m.fit);
   // Checked on the history's size (one row) first: this runs after every ticket added.
   if (newest?.fit && !options.force && !lsaRefitDue(newest, await historySize(scope))) {
     await embedMissing(scope, lsaEmbedder(decodeLsaFit(newest.fit)));
@@ -64,12 +65,35 @@ export async function refreshTenantLsa(
   return model.modelId;
 }
 
+/**
+ * EMBEDDER=openai: embeds every history ticket without a vector under the API embedder's model (all
+ * of them after a change of model), then records the model and drops the others with their vectors.
+ * Until the model is recorded, retrieval uses BM25 alone for the tenant (`hasEmbeddingModel`). Paid
+ * per token: a failure half-way keeps what was written, and the next run embeds only the rest.
+ */
+export async function refreshTenantApiEmbeddings(scope: TenantScope, embedder: Embedder): Promise<string> {
+  await embedMissing(scope, embedder);
+  if (!(await hasEmbeddingModel(scope, embedder.modelId))) {
+    await saveEmbeddingModel(scope, {
+      modelId: embedder.modelId,
+      dimensions: embedder.dimensions,
+      fittedOn: await historySize(scope),
+      fit: null,
+    });
+    await dropEmbeddingModelsExcept(scope, embedder.modelId);
+  }
+  return embedder.modelId;
+}
+
 /** Embeds every history ticket that has no vector under the embedder's model yet; returns how many. */
 export async function embedMissing(scope: TenantScope, embedder: Embedder): Promise<number> {
   let written = 0;
+  let after: string | undefined;
   for (;;) {
-    const batch = await historyWithoutVectors(scope, embedder.modelId, BATCH);
-    if (batch.length === 0) return written;
+    const { missing: batch, last } = await historyWithoutVectors(scope, embedder.modelId, BATCH, after);
+    if (last === null) return written;
+    after = last;
+    if (batch.length === 0) continue;
     const vectors = await embedder.embed(batch.map((h) => h.text));
     await saveTicketVectors(
       scope,

@@ -46,32 +46,28 @@ export function truncatedSvd(rows: SparseRow[], termCount: number, k: number, se
   return { components, k: kept };
 }
 
-/** X · Z for row-major Z (terms × l): documents × l, row-major. */
-function multiply(rows: SparseRow[], z: Float64Array, l: number): Float64Array {
-  const out = new Float64Array(rows.length * l);
-  rows.forEach((row, d) => {
-    const o = d * l;
-    for (let e = 0; e < row.terms.length; e++) {
-      const t = (row.terms[e] as number) * l;
-      const w = row.weights[e] as number;
-      for (let j = 0; j < l; j++) out[o + j] = (out[o + j] as number) + w * (z[t + j] as number);
-    }
-  });
-  return out;
-}
-
-/** Xᵀ X Z, without forming XᵀX. */
+/**
+ * Xᵀ X Z, without forming XᵀX, in one pass over the documents: a document's row of X Z is summed in
+ * a buffer of l numbers that stays in the processor's cache, then spread back onto its terms. (Two
+ * passes through a documents × l matrix cost twice the time at 50,000 tickets: 44 MB in and out.)
+ */
 function gram(rows: SparseRow[], z: Float64Array, termCount: number, l: number): Float64Array {
-  const y = multiply(rows, z, l);
   const out = new Float64Array(termCount * l);
-  rows.forEach((row, d) => {
-    const o = d * l;
-    for (let e = 0; e < row.terms.length; e++) {
-      const t = (row.terms[e] as number) * l;
-      const w = row.weights[e] as number;
-      for (let j = 0; j < l; j++) out[t + j] = (out[t + j] as number) + w * (y[o + j] as number);
+  const y = new Float64Array(l);
+  for (const row of rows) {
+    const { terms, weights } = row;
+    y.fill(0);
+    for (let e = 0; e < terms.length; e++) {
+      const t = (terms[e] as number) * l;
+      const w = weights[e] as number;
+      for (let j = 0; j < l; j++) y[j] = (y[j] as number) + w * (z[t + j] as number);
     }
-  });
+    for (let e = 0; e < terms.length; e++) {
+      const t = (terms[e] as number) * l;
+      const w = weights[e] as number;
+      for (let j = 0; j < l; j++) out[t + j] = (out[t + j] as number) + w * (y[j] as number);
+    }
+  }
   return out;
 }
 

@@ -273,8 +273,8 @@ const schemas = {
     LLM_PROMPT_TOKEN_BUDGET: int(3_000, 500, 100_000),
     // What finds similar tickets by meaning besides shared words (docs/context.md): lsa (per tenant,
     // no outside call), openai (an OpenAI-compatible /v1/embeddings at OPENAI_BASE_URL with
-    // OPENAI_API_KEY; multilingual, billed per token), none (BM25 only). Read here for the API
-    // embedder (packages/retrieval/src/); createRetrieval() does not choose by it yet (issue 26).
+    // OPENAI_API_KEY; multilingual, billed per token), none (BM25 only). The worker's createRetrieval()
+    // (packages/retrieval/src/) chooses by it.
     EMBEDDER: z.enum(['lsa', 'openai', 'none']).default('lsa'),
     // EMBEDDER=openai: the model (a tenant may name its own); its price comes from LLM_PRICES.
     EMBEDDING_MODEL: z.string().min(1).default('text-embedding-3-small'),

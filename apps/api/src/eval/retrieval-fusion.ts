@@ -1,4 +1,5 @@
 import {
+  apiEmbedderAt,
   type Embedder,
   type FusionMethod,
   fitLsa,
@@ -37,13 +38,54 @@ export interface Rankings {
   cosine: Ranked[];
 }
 
+/** Where `--embedder openai` sends the texts: an OpenAI-compatible /v1/embeddings. */
+export interface EvalApiSettings {
+  apiKey: string;
+  baseUrl?: string;
+  model: string;
+  dimensions?: number;
+}
+
+/**
+ * The embeddings API of a run, from the developer's environment (this tool, like the test helpers,
+ * reads it itself): EMBEDDING_API_KEY and EMBEDDING_BASE_URL, else the worker's OPENAI_API_KEY and
+ * OPENAI_BASE_URL; EMBEDDING_MODEL and EMBEDDING_DIMENSIONS as the worker reads them. Null without a key.
+ */
+export function evalApiSettings(env: Record<string, string | undefined>): EvalApiSettings | null {
+  const apiKey = env.EMBEDDING_API_KEY || env.OPENAI_API_KEY;
+  if (!apiKey) return null;
+  const baseUrl = env.EMBEDDING_BASE_URL || env.OPENAI_BASE_URL;
+  const dimensions = env.EMBEDDING_DIMENSIONS ? Number(env.EMBEDDING_DIMENSIONS) : undefined;
+  if (dimensions !== undefined && !(Number.isInteger(dimensions) && dimensions > 0))
+    throw new Error('EMBEDDING_DIMENSIONS must be a positive integer');
+  return {
+    apiKey,
+    model: env.EMBEDDING_MODEL || 'text-embedding-3-small',
+    ...(baseUrl && { baseUrl }),
+    ...(dimensions && { dimensions }),
+  };
+}
+
 /** The embedder a run asks for, fitted on (or aware of) the history; null for 'none'. */
-export async function evalEmbedder(name: EmbedderName, history: EvalRow[]): Promise<Embedder | null> {
+export async function evalEmbedder(
+  name: EmbedderName,
+  history: EvalRow[],
+  api: EvalApiSettings | null,
+): Promise<Embedder | null> {
   if (name === 'none') return null;
   if (name === 'lsa') return lsaEmbedder(fitLsa(history.map((r) => r.text)));
-  throw new Error(
-    '--embedder openai needs the embeddings-API embedder (createApiEmbedder in @ai-agents/retrieval) wired into this eval (issue 26, 1b)',
-  );
+  if (!api) throw new Error('--embedder openai needs EMBEDDING_API_KEY (or OPENAI_API_KEY)');
+  return apiEmbedderAt({
+    apiKey: api.apiKey,
+    ...(api.baseUrl && { baseUrl: api.baseUrl }),
+    model: api.model,
+    ...(api.dimensions && { dimensions: api.dimensions }),
+    // The worker's defaults (EMBEDDING_BATCH_SIZE, EMBEDDING_MAX_RETRIES); a batch of history may
+    // take a few seconds, a slow API more.
+    batchSize: 128,
+    timeoutMs: 60_000,
+    maxRetries: 2,
+  });
 }
 
 /** Both rankings for every query row over the history; cosine is empty without an embedder. */

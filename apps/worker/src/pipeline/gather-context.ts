@@ -65,7 +65,11 @@ export async function gatherContext(
       const options = { limit: deps.similarLimit, excludeExternalId: ticket.requestId };
       // The embedder gets half the source's time: past it the search falls back to BM25 alone.
       if (deps.retrieval)
-        return deps.retrieval.findSimilar(scope, text, { ...options, timeoutMs: deps.timeoutMs / 2 });
+        return deps.retrieval.findSimilar(scope, text, {
+          ...options,
+          timeoutMs: deps.timeoutMs / 2,
+          embeddingModel: tenant.embeddingModel,
+        });
       return findSimilarTickets(scope, text, options);
     },
     'knowledge base': async () => (await deps.knowledgeBase.search(tenant.id, sdp, ticket)).map(solutionOf),

@@ -1,5 +1,5 @@
 import { addHistory, type Db, loadTenant, type TenantScope } from '@ai-agents/db';
-import { refreshTenantLsa } from '@ai-agents/retrieval';
+import { type Retrieval, refreshTenantLsa } from '@ai-agents/retrieval';
 import { resolvedTicketFrom, type TenantClients, ticketBodyText } from '@ai-agents/servicedesk';
 import { type Logger, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -9,6 +9,8 @@ export interface IngestHistoryDeps {
   db: Db;
   sdp: TenantClients;
   logger: Logger;
+  /** The installation's embedder (EMBEDDER); without it, the LSA upkeep. */
+  retrieval?: Retrieval;
 }
 
 export type IngestHistoryResult =
@@ -35,19 +37,25 @@ export async function processIngestHistory(job: Job, deps: IngestHistoryDeps): P
     const ticket = resolvedTicketFrom(request, resolution, ticketBodyText);
     await addHistory({ db: deps.db, tenantId: tenant.id }, [ticket]);
     log.info({ event: data.event }, 'resolved ticket added to history');
-    await refreshEmbeddings({ db: deps.db, tenantId: tenant.id }, log);
+    await refreshEmbeddings({ db: deps.db, tenantId: tenant.id }, tenant, deps, log);
     return { outcome: 'added', requestId: data.requestId };
   });
 }
 
 /**
  * Embeds the new ticket, and refits the tenant's LSA model once its history has grown by a fifth
- * (a few seconds at 50,000 tickets; this is a background job, no note waits for it). A failure is
- * logged, not retried: the ticket is in the history, BM25 finds it, and the next ingest embeds it.
+ * (a few seconds at 50,000 tickets; this is a background job, no note waits for it), or with
+ * EMBEDDER=openai embeds it (the whole history after a change of model) through the API. A failure
+ * is logged, not retried: the ticket is in the history, BM25 finds it, and the next ingest embeds it.
  */
-async function refreshEmbeddings(scope: TenantScope, log: Logger): Promise<void> {
+async function refreshEmbeddings(
+  scope: TenantScope,
+  tenant: { embeddingModel: string | null },
+  deps: IngestHistoryDeps,
+  log: Logger,
+): Promise<void> {
   try {
-    await refreshTenantLsa(scope);
+    await (deps.retrieval ? deps.retrieval.refresh(scope, tenant) : refreshTenantLsa(scope));
   } catch (error) {
     log.warn({ reason: safeErrorMessage(error) }, 'similar-by-meaning model not refreshed');
   }

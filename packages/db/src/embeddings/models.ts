@@ -43,6 +43,19 @@ export async function listEmbeddingModels(scope: TenantScope): Promise<Embedding
   }));
 }
 
+/**
+ * Whether `modelId` is recorded for the tenant (its vectors are all written: a model row is saved
+ * after them). One row read, without the LSA fits' bytes: asked on a note's path.
+ */
+export async function hasEmbeddingModel(scope: TenantScope, modelId: string): Promise<boolean> {
+  const result = await inTenant(scope, 'statement', (tx) =>
+    tx.execute<{ found: boolean }>(
+      sql`select exists (select 1 from embedding_models where model_id = ${modelId}) as found`,
+    ),
+  );
+  return result.rows[0]?.found === true;
+}
+
 /** Drops every model but `keep`, and their vectors: once `keep`'s vectors are all written. */
 export async function dropEmbeddingModelsExcept(scope: TenantScope, keep: string): Promise<void> {
   await inTenant(scope, 'transaction', async (tx) => {

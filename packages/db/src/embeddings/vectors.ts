@@ -33,20 +33,41 @@ export async function historySize(scope: TenantScope): Promise<number> {
   return Number(result.rows[0]?.docs ?? 0);
 }
 
-/** History tickets without a vector under `modelId` (new since the fit, or all after a model change). */
+/**
+ * The next page of the history by external id (after `after` when given), and which of its tickets
+ * have no vector under `modelId` (new since the fit, or all after a model change). Two statements,
+ * each bounded by the page: a page of the history by its unique (tenant, external id) index, then
+ * the page's ids looked up in ticket_vectors. (An anti-join over the whole history was planned as a
+ * nested loop while ticket_vectors was filling and not yet analysed: quadratic, past 260 s at 50,000.)
+ * `last` is the page's last external id, the cursor of the next call; null at the end.
+ */
 export async function historyWithoutVectors(
   scope: TenantScope,
   modelId: string,
   limit: number,
-): Promise<HistoryText[]> {
-  const result = await inTenant(scope, 'statement', (tx) =>
+  after?: string,
+): Promise<{ missing: HistoryText[]; last: string | null }> {
+  const page = await inTenant(scope, 'statement', (tx) =>
     tx.execute<{ id: string; external_id: string; text: string }>(sql`
       select h.id, h.external_id, left(h.subject || ' ' || h.description, ${MAX_EMBED_CHARS}) as text
         from ticket_history h
-       where not exists (select 1 from ticket_vectors v where v.history_id = h.id and v.model_id = ${modelId})
+       ${after === undefined ? sql`` : sql`where h.external_id > ${after}`}
        order by h.external_id limit ${limit}`),
   );
-  return result.rows.map((r) => ({ historyId: r.id, externalId: r.external_id, text: r.text }));
+  if (page.rows.length === 0) return { missing: [], last: null };
+  const ids = page.rows.map((r) => r.id);
+  const embedded = await inTenant(scope, 'statement', (tx) =>
+    tx.execute<{ history_id: string }>(sql`
+      select history_id from ticket_vectors
+       where model_id = ${modelId} and history_id = any(${sql.param(ids)}::uuid[])`),
+  );
+  const done = new Set(embedded.rows.map((r) => r.history_id));
+  return {
+    missing: page.rows
+      .filter((r) => !done.has(r.id))
+      .map((r) => ({ historyId: r.id, externalId: r.external_id, text: r.text })),
+    last: page.rows[page.rows.length - 1]?.external_id ?? null,
+  };
 }
 
 export interface StoredVector {
