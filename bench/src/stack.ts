@@ -124,7 +124,7 @@ export async function startStack(
           sdpCredentials: { type: 'onprem', technicianKey: TECHNICIAN_KEY },
           actor: 'bench',
         });
-        if (created.outcome === 'slug_taken') throw new Error(`bench tenant ${slug} already exists`);
+        if (created.outcome !== 'created') throw new Error(`bench tenant ${slug} already exists`);
         const { tenant, webhookSecret } = created;
         await updateTenantSettings(
           { db: db.db, tenantId: tenant.id },

@@ -22,7 +22,7 @@ beforeAll(async () => {
   await owner.connect();
   const viaProxy = new URL(stack.sdp.url);
   viaProxy.port = String(sdpProxy.port);
-  await owner.query('update tenants set sdp_base_url = $1', [viaProxy.toString()]);
+  await owner.query('update connections set sdp_base_url = $1', [viaProxy.toString()]);
   await owner.end();
   await stack.startApi();
 });

@@ -21,7 +21,7 @@ beforeAll(async () => {
   pgProxy = await startTcpProxy(Number(new URL(stack.env.DATABASE_URL as string).port || 5432));
   const owner = new pg.Client({ connectionString: stack.testDb.ownerUrl });
   await owner.connect();
-  await owner.query('update tenants set sdp_base_url = $1', [viaProxy(stack.sdp.url, sdpProxy)]);
+  await owner.query('update connections set sdp_base_url = $1', [viaProxy(stack.sdp.url, sdpProxy)]);
   await owner.end();
   await stack.startApi();
 });

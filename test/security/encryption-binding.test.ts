@@ -32,7 +32,8 @@ async function add(slug: string) {
 
 async function row(slug: string): Promise<{ id: string; sdp: string; webhook: string }> {
   const { rows } = await owner.query(
-    'select id, sdp_credentials_enc as sdp, webhook_secret_enc as webhook from tenants where slug = $1',
+    `select t.id, c.sdp_credentials_enc as sdp, t.webhook_secret_enc as webhook
+       from tenants t join connections c on c.id = t.connection_id where t.slug = $1`,
     [slug],
   );
   return rows[0];
@@ -75,13 +76,22 @@ afterAll(async () => {
 describe('encrypted secrets bound to tenant and purpose', () => {
   it('keys rotate rewrites unbound values from before, and is idempotent', async () => {
     const a = await row('tenant-a');
-    await owner.query('update tenants set sdp_credentials_enc = $1, webhook_secret_enc = $2 where id = $3', [
+    // A tenant of `tenant add` has a connection of its own, with its id.
+    await owner.query('update connections set sdp_credentials_enc = $1 where id = $2', [
       unboundV1(JSON.stringify({ type: 'onprem', technicianKey })),
+      a.id,
+    ]);
+    await owner.query('update tenants set webhook_secret_enc = $1 where id = $2', [
       unboundV1(webhookSecrets['tenant-a'] ?? ''),
       a.id,
     ]);
     const first = await admin('--json', 'keys', 'rotate');
-    expect(JSON.parse(first.out)).toMatchObject({ tenants: 2, reencrypted: 2, already_current: 2 });
+    expect(JSON.parse(first.out)).toMatchObject({
+      tenants: 2,
+      connections: 2,
+      reencrypted: 2,
+      already_current: 2,
+    });
     const after = await row('tenant-a');
     expect([after.sdp, after.webhook].every((v) => v.startsWith('v2.'))).toBe(true);
     const second = await admin('--json', 'keys', 'rotate');
@@ -91,7 +101,7 @@ describe('encrypted secrets bound to tenant and purpose', () => {
 
   it("a tenant's ServiceDesk Plus credentials copied into another tenant's row do not decrypt", async () => {
     const a = await row('tenant-a');
-    await owner.query("update tenants set sdp_credentials_enc = $1 where slug = 'tenant-b'", [a.sdp]);
+    await owner.query("update connections set sdp_credentials_enc = $1 where slug = 'tenant-b'", [a.sdp]);
     const check = await admin('tenant', 'check', 'tenant-b');
     expect(check.code).toBe(1);
     expect(check.err + check.out).toContain(
@@ -114,7 +124,7 @@ describe('encrypted secrets bound to tenant and purpose', () => {
     parts[3] = Buffer.from(parts[3] ?? '', 'base64url')
       .subarray(0, 4)
       .toString('base64url');
-    await owner.query("update tenants set sdp_credentials_enc = $1 where slug = 'tenant-a'", [
+    await owner.query("update connections set sdp_credentials_enc = $1 where slug = 'tenant-a'", [
       parts.join('.'),
     ]);
     const check = await admin('tenant', 'check', 'tenant-a');

@@ -50,7 +50,7 @@ async function stored(): Promise<{ credentials: Record<string, string>; audit: u
       const row = await loadTenant(scope);
       return {
         credentials: JSON.parse(
-          createSecretBox(key).decrypt(row?.sdpCredentialsEnc ?? '', {
+          createSecretBox(key).decrypt(row?.connection.sdpCredentialsEnc ?? '', {
             tenantId: id,
             purpose: 'sdp_credentials',
           }),

@@ -54,7 +54,7 @@ async function addTenants(databaseUrl: string, encryptionKey: string, portalUrl:
           sdpCredentials: { type: 'onprem', technicianKey: TECHNICIAN_KEY },
           actor: 'bench',
         });
-        if (created.outcome === 'slug_taken') throw new Error(`sweep: tenant ${slug} already exists`);
+        if (created.outcome !== 'created') throw new Error(`sweep: tenant ${slug} already exists`);
       }
     };
     await Promise.all(Array.from({ length: 4 }, lane));

@@ -73,6 +73,11 @@ async function appliedCount(client: pg.Client): Promise<number> {
 /** Table privileges of the application role: what the API and worker need, nothing more. */
 const TABLE_GRANTS: Record<string, string> = {
   tenants: 'SELECT, INSERT, UPDATE',
+  // ServiceDesk Plus instances (migration 0016), under row-level security by app.connection_id or a
+  // tenant of theirs; deleted only by erasure_finish() with their last tenant.
+  connections: 'SELECT, INSERT, UPDATE',
+  // Accounts seen without a tenant: written only through connection_account_seen().
+  connection_accounts_seen: 'SELECT',
   enhancements: 'SELECT, INSERT, UPDATE',
   ticket_history: 'SELECT, INSERT, UPDATE, DELETE',
   // Written by the ticket_history triggers, which run as the writing role.
@@ -104,6 +109,12 @@ const TABLE_GRANTS: Record<string, string> = {
 const DEFINER_FUNCTIONS = [
   'webhook_tenant(text)',
   'tenant_directory()',
+  // Connections (migration 0016): the operator's directory without secrets, the connection webhook's
+  // authentication by slug, its tenant by account, and the bounded record of unmapped accounts.
+  'connection_directory()',
+  'webhook_connection(text)',
+  'connection_account_tenant(uuid, text)',
+  'connection_account_seen(uuid, text, text)',
   // Billing and feedback reports across tenants: aggregates only.
   'tenant_usage(timestamptz, timestamptz)',
   'feedback_rates(timestamptz)',

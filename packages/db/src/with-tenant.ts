@@ -18,6 +18,11 @@ interface DrizzleInternals {
 export interface WithTenantOptions {
   /** Bounds every statement of the transaction (transaction-local, set in the same round trip). */
   statementTimeoutMs?: number;
+  /**
+   * Also scopes the transaction to this connection (app.connection_id): creating a tenant together
+   * with its own connection, or writing a connection (row-level security of migration 0016).
+   */
+  connectionId?: string;
 }
 
 /**
@@ -35,11 +40,21 @@ export interface WithTenantOptions {
  * transaction: if BEGIN or the settings fail, its statements fail too. Otherwise this is what
  * drizzle's db.transaction() does: same session and transaction classes, commit or rollback.
  */
-export async function withTenant<T>(
+export function withTenant<T>(
   db: Db,
   tenantId: string,
   fn: (tx: Tx) => Promise<T>,
   options: WithTenantOptions = {},
+): Promise<T> {
+  return scopedTransaction(db, tenantId, fn, options);
+}
+
+/** withTenant() for a tenant or (tenantId null, options.connectionId) a connection alone. */
+async function scopedTransaction<T>(
+  db: Db,
+  tenantId: string | null,
+  fn: (tx: Tx) => Promise<T>,
+  options: WithTenantOptions,
 ): Promise<T> {
   const settings = tenantSettings(tenantId, options);
   return onPooledClient(db, async (client, broke) => {
@@ -75,11 +90,21 @@ export async function withTenant<T>(
  * `fn` must run one statement through `tx` (a query built on it and awaited); a second one throws.
  * Statements that depend on one another, or on JavaScript between them, belong in withTenant().
  */
-export async function withTenantStatement<T>(
+export function withTenantStatement<T>(
   db: Db,
   tenantId: string,
   fn: (tx: Tx) => Promise<T>,
   options: WithTenantOptions = {},
+): Promise<T> {
+  return scopedStatement(db, tenantId, fn, options);
+}
+
+/** withTenantStatement() for a tenant or (tenantId null, options.connectionId) a connection alone. */
+async function scopedStatement<T>(
+  db: Db,
+  tenantId: string | null,
+  fn: (tx: Tx) => Promise<T>,
+  options: WithTenantOptions,
 ): Promise<T> {
   const settings = tenantSettings(tenantId, options);
   return onPooledClient(db, async (client, broke) => {
@@ -134,9 +159,17 @@ interface Cork {
 }
 
 /** The transaction-local settings, as one SELECT. Built as text: the values are checked first. */
-function tenantSettings(tenantId: string, options: WithTenantOptions): string {
-  if (!UUID.test(tenantId)) throw new Error('withTenant: tenantId must be a UUID');
-  const settings = [`set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`];
+function tenantSettings(tenantId: string | null, options: WithTenantOptions): string {
+  const settings: string[] = [];
+  if (tenantId !== null) {
+    if (!UUID.test(tenantId)) throw new Error('withTenant: tenantId must be a UUID');
+    settings.push(`set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`);
+  }
+  if (options.connectionId !== undefined) {
+    if (!UUID.test(options.connectionId)) throw new Error('withTenant: connectionId must be a UUID');
+    settings.push(`set_config('app.connection_id', '${options.connectionId.toLowerCase()}', true)`);
+  }
+  if (settings.length === 0) throw new Error('withTenant: a tenant or a connection is required');
   if (options.statementTimeoutMs !== undefined) {
     const ms = Math.max(1, Math.round(options.statementTimeoutMs));
     if (!Number.isFinite(ms)) throw new Error('withTenant: statementTimeoutMs must be a number');
@@ -201,4 +234,25 @@ export function inTenant<T>(scope: TenantScope, mode: TenantMode, fn: (tx: Tx) =
   const options =
     scope.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: scope.statementTimeoutMs };
   return (mode === 'statement' ? withTenantStatement : withTenant)(scope.db, scope.tenantId, fn, options);
+}
+
+/**
+ * Who a connection-scoped data operation runs for (the connection's own row, its accounts seen): the
+ * operator's connection commands. As TenantScope, `tx` joins an open transaction of the connection.
+ */
+export interface ConnectionScope {
+  db: Db;
+  connectionId: string;
+  tx?: Tx;
+}
+
+/** inTenant() for a connection: the transaction sets app.connection_id and no tenant. */
+export function inConnection<T>(
+  scope: ConnectionScope,
+  mode: TenantMode,
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  if (scope.tx) return fn(scope.tx);
+  const options = { connectionId: scope.connectionId };
+  return (mode === 'statement' ? scopedStatement : scopedTransaction)(scope.db, null, fn, options);
 }

@@ -79,6 +79,10 @@ describe('the application role cannot get around row-level security', () => {
       { table: '__drizzle_migrations', privileges: [] },
       // Append-only audit trail.
       { table: 'audit_log', privileges: ['SELECT', 'INSERT'] },
+      // Accounts a connection's webhooks named without a tenant: written by connection_account_seen().
+      { table: 'connection_accounts_seen', privileges: ['SELECT'] },
+      // ServiceDesk Plus instances: deleted only with their last tenant, by erasure_finish().
+      { table: 'connections', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
       // Per-tenant embedder fits (LSA), replaced on a refit.
       { table: 'embedding_models', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
       // What embeddings API calls cost: a bill, added and never rewritten.
@@ -125,6 +129,11 @@ describe('the application role cannot get around row-level security', () => {
           order by 1`,
       ),
     ).toEqual([
+      // Connections (migration 0016): the bounded record of unmapped accounts, the tenant of an
+      // account (id and status only), the directory without secrets.
+      { name: 'connection_account_seen', config: ['search_path=pg_catalog, public'] },
+      { name: 'connection_account_tenant', config: ['search_path=pg_catalog, public'] },
+      { name: 'connection_directory', config: ['search_path=pg_catalog, public'] },
       // Tenant erasure: scoped to the transaction's tenant, refused for a tenant not disabled.
       { name: 'erasure_begin', config: ['search_path=pg_catalog, public'] },
       { name: 'erasure_count', config: ['search_path=pg_catalog, public'] },
@@ -139,6 +148,8 @@ describe('the application role cannot get around row-level security', () => {
       { name: 'retention_remove_enhancements', config: ['search_path=pg_catalog, public'] },
       { name: 'tenant_directory', config: ['search_path=pg_catalog, public'] },
       { name: 'tenant_usage', config: ['search_path=pg_catalog, public'] },
+      // A connection's webhook authentication by slug (encrypted secrets).
+      { name: 'webhook_connection', config: ['search_path=pg_catalog, public'] },
       { name: 'webhook_tenant', config: ['search_path=pg_catalog, public'] },
     ]);
   });

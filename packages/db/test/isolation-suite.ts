@@ -49,8 +49,8 @@ const TABLES: TableCase[] = [
     tenantColumn: 'id',
     set: "name = 'hijacked'",
     insert: (id) =>
-      sql`insert into tenants (id, slug, name, sdp_base_url, sdp_auth_type, sdp_credentials_enc, webhook_secret_enc)
-          values (${id}, ${`planted-${randomUUID().slice(0, 8)}`}, 'planted', 'https://x.test', 'onprem', 'v1.x', 'v1.x')`,
+      sql`insert into tenants (id, slug, name, connection_id, webhook_secret_enc)
+          values (${id}, ${`planted-${randomUUID().slice(0, 8)}`}, 'planted', ${id}, 'v1.x')`,
     canUpdate: true,
     canDelete: false,
   },
@@ -316,7 +316,7 @@ export function isolationSuite(appUrl: (testDb: TestDatabase) => string = (t) =>
 
     it('secrets are stored encrypted', async () => {
       const raw = await withTenant(database.db, tenantA, (tx) =>
-        tx.execute<{ c: string }>(sql`select sdp_credentials_enc as c from tenants`),
+        tx.execute<{ c: string }>(sql`select sdp_credentials_enc as c from connections`),
       );
       expect(raw.rows[0]?.c).toMatch(/^v2\./);
       expect(raw.rows[0]?.c).not.toContain('tenant-a-key');

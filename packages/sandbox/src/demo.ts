@@ -203,7 +203,7 @@ async function main(): Promise<void> {
             }),
         actor: 'demo',
       });
-      if (created.outcome === 'slug_taken') throw new Error(`demo tenant ${demoSlug} already exists`);
+      if (created.outcome !== 'created') throw new Error(`demo tenant ${demoSlug} already exists`);
       const { tenant, webhookSecret } = created;
       await addHistory({ db: database.db, tenantId: tenant.id }, DEMO_HISTORY);
       return { slug: demoSlug, secret: webhookSecret };

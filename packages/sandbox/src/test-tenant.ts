@@ -42,7 +42,7 @@ export async function testTenant(
         }),
     actor: 'test',
   });
-  if (created.outcome === 'slug_taken') throw new Error(`test tenant ${slug} already exists`);
+  if (created.outcome !== 'created') throw new Error(`test tenant ${slug} already exists`);
   const { tenant, webhookSecret } = created;
   if (options.settings) await updateTenantSettings({ db, tenantId: tenant.id }, options.settings, 'test');
   return { tenant, webhookSecret };

@@ -35,6 +35,7 @@ export { assertSecureServiceDesk, insecureServiceDeskUrls, isHttps } from './sec
 export { ServiceDeskError, type ServiceDeskErrorKind } from './service-desk-error.js';
 export {
   createTenantClients,
+  type ServiceDeskConnection,
   type ServiceDeskTenant,
   type TenantClientDeps,
   type TenantClients,

@@ -16,11 +16,22 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
  * length, and a 4-byte tag can be forged by trying about 2^32 values (NIST SP 800-38D, appendix C).
  */
 
-/** `sdp_access_token`: a Cloud tenant's Zoho access token while it is shared through Redis. */
-export type SecretPurpose = 'sdp_credentials' | 'webhook_secret' | 'sdp_access_token';
+/**
+ * `sdp_access_token`: a connection's Zoho access token while it is shared through Redis.
+ * `sdp_credentials` and `sdp_access_token` are bound to the connection's id (a connection made by
+ * migration 0016 has its tenant's id, so values written before stay readable);
+ * `connection_webhook_secret` is a connection's own webhook secret, kept apart from a tenant's
+ * `webhook_secret` even where the two ids are equal.
+ */
+export type SecretPurpose =
+  | 'sdp_credentials'
+  | 'webhook_secret'
+  | 'sdp_access_token'
+  | 'connection_webhook_secret';
 
 /** Where a stored value belongs; authenticated with it, so it decrypts nowhere else. */
 export interface SecretContext {
+  /** The id of the row it belongs to: the tenant's, or the connection's (see SecretPurpose). */
   tenantId: string;
   purpose: SecretPurpose;
 }

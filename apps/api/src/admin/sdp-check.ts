@@ -1,4 +1,3 @@
-import type { TenantRow } from '@ai-agents/db';
 import {
   createServiceDeskClient,
   createTenantClients,
@@ -6,6 +5,7 @@ import {
   parseServiceDeskAuth,
   type ServiceDeskAuth,
   type ServiceDeskClient,
+  type ServiceDeskConnection,
   ServiceDeskError,
   type TenantClientDeps,
 } from '@ai-agents/servicedesk';
@@ -110,7 +110,7 @@ const CAPABILITIES: readonly Capability[] = [
  * grant. Messages keep the client's own error (which never holds a credential) and say what to fix.
  */
 export async function checkServiceDesk(
-  tenant: TenantRow,
+  connection: ServiceDeskConnection,
   box: SecretBox,
   timeoutMs: number,
   options: { shared?: TenantClientDeps['shared']; requireHttps?: boolean } = {},
@@ -118,7 +118,7 @@ export async function checkServiceDesk(
   let auth: ServiceDeskAuth;
   try {
     auth = parseServiceDeskAuth(
-      box.decrypt(tenant.sdpCredentialsEnc, { tenantId: tenant.id, purpose: 'sdp_credentials' }),
+      box.decrypt(connection.sdpCredentialsEnc, { tenantId: connection.id, purpose: 'sdp_credentials' }),
     );
   } catch (error) {
     return {
@@ -128,14 +128,14 @@ export async function checkServiceDesk(
       capabilities: [],
     };
   }
-  const insecure = insecureUrl(tenant.sdpBaseUrl, auth, options.requireHttps ?? false);
+  const insecure = insecureUrl(connection.sdpBaseUrl, auth, options.requireHttps ?? false);
   if (insecure) return insecure;
   // The worker's own clients: with Redis, the check reuses (and shares) the installation's token.
   const sdp = createTenantClients({
     box,
     timeoutMs,
     ...(options.shared ? { shared: options.shared } : {}),
-  }).forTenant(tenant);
+  }).forConnection(connection);
   return checkCapabilities(sdp, auth);
 }
 

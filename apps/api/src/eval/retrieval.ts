@@ -251,8 +251,13 @@ async function createScratchDatabase(adminUrl: string): Promise<Scratch> {
       const id = randomUUID();
       await owner.query(`select set_config('app.tenant_id', $1, false)`, [id]);
       await owner.query(
-        `insert into tenants (id, slug, name, sdp_base_url, sdp_auth_type, sdp_credentials_enc, webhook_secret_enc)
-         values ($1, 'eval', 'Evaluation', 'http://127.0.0.1:1', 'onprem', 'unused', 'unused')`,
+        `insert into connections (id, slug, name, edition, sdp_base_url, sdp_auth_type, sdp_credentials_enc)
+         values ($1, 'eval', 'Evaluation', 'onprem', 'http://127.0.0.1:1', 'onprem', 'unused')`,
+        [id],
+      );
+      await owner.query(
+        `insert into tenants (id, slug, name, connection_id, webhook_secret_enc)
+         values ($1, 'eval', 'Evaluation', $1, 'unused')`,
         [id],
       );
       return id;

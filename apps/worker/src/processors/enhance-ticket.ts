@@ -186,7 +186,7 @@ async function buildNote(
         { enhancementId: claim.id, stormKey, windowSeconds: deps.alertStorm?.windowSeconds ?? 900 },
       )
     : null;
-  const links = sdpLinks(tenant);
+  const links = sdpLinks(tenant.connection);
   const feedbackToken = createFeedbackToken(
     deps.box.decrypt(tenant.webhookSecretEnc, { tenantId: tenant.id, purpose: 'webhook_secret' }),
     tenant.slug,

@@ -1,11 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
+import { connections } from '../schema/connections.js';
 import type { EnhancementStatus } from '../schema/enhancements.js';
-import { type TenantRow, tenants } from '../schema/tenants.js';
+import { tenants } from '../schema/tenants.js';
+import { TENANT_CONNECTION_COLUMNS, type TenantRow } from '../tenants/load.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 import type { EnhancementClaim } from './track.js';
 
 /**
- * The tenant of a job and the claim of its event, in one round trip: the claim is a subquery of the
+ * The tenant of a job (with its connection) and the claim of its event, in one round trip: the claim is a subquery of the
  * tenant's row, so it is made only when the tenant exists (and is visible under row-level security).
  * `{ tenant: null, claim: null }` when it does not.
  *
@@ -29,6 +31,7 @@ export async function loadTenantAndClaim(
     tx
       .select({
         tenant: tenants,
+        connection: TENANT_CONNECTION_COLUMNS,
         claim: sql<{
           id: string;
           status: EnhancementStatus;
@@ -38,6 +41,7 @@ export async function loadTenantAndClaim(
         } | null>`(select to_json(c) from begin_enhancement(${tenantId}, ${input.eventId}, ${input.event}, ${input.requestId}) c)`,
       })
       .from(tenants)
+      .innerJoin(connections, eq(connections.id, tenants.connectionId))
       .where(eq(tenants.id, tenantId))
       .limit(1),
   );
@@ -45,7 +49,7 @@ export async function loadTenantAndClaim(
   const claim = row.claim;
   if (!claim) throw new Error('Enhancement claim returned no row');
   return {
-    tenant: row.tenant,
+    tenant: { ...row.tenant, connection: row.connection },
     claim: {
       id: claim.id,
       status: claim.status,

@@ -1,4 +1,6 @@
 export * from './audit-log.js';
+export * from './connection-accounts-seen.js';
+export * from './connections.js';
 export * from './embedding-usage.js';
 export * from './enhancements.js';
 export * from './erasure-log.js';

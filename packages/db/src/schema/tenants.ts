@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, integer, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, integer, pgTable, real, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { connections } from './connections.js';
 
 export const tenants = pgTable(
   'tenants',
@@ -10,10 +11,16 @@ export const tenants = pgTable(
     status: text('status', { enum: ['active', 'disabled'] })
       .notNull()
       .default('active'),
-    sdpBaseUrl: text('sdp_base_url').notNull(),
-    sdpAuthType: text('sdp_auth_type', { enum: ['onprem', 'cloud'] }).notNull(),
-    // AES-256-GCM (packages/shared secret-box): JSON of the technician key or the OAuth client.
-    sdpCredentialsEnc: text('sdp_credentials_enc').notNull(),
+    // The ServiceDesk Plus instance (its URL, credentials, token and budget; migration 0016_connections).
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id),
+    // On an MSP edition, the customer's account on the connection's instance (SDP's `account.id`, a
+    // digit string as every SDP id, and its name for display); null on a single-portal edition.
+    sdpAccountId: text('sdp_account_id'),
+    sdpAccountName: text('sdp_account_name'),
+    // The secret of the tenant's own webhook URL (/v1/webhooks/servicedesk/<slug>), which keeps working
+    // beside the connection's.
     webhookSecretEnc: text('webhook_secret_enc').notNull(),
     // Set during a secret rotation: deliveries signed with either secret are accepted.
     webhookSecretPreviousEnc: text('webhook_secret_previous_enc'),
@@ -50,7 +57,11 @@ export const tenants = pgTable(
   (t) => [
     check('tenants_slug_format', sql`${t.slug} ~ '^[a-z0-9][a-z0-9-]{0,62}$'`),
     check('tenants_status_valid', sql`${t.status} in ('active', 'disabled')`),
-    check('tenants_sdp_auth_type_valid', sql`${t.sdpAuthType} in ('onprem', 'cloud')`),
+    // One tenant per account of a connection, and one tenant without an account (a single portal):
+    // null is one value here (NULLS NOT DISTINCT).
+    unique('tenants_connection_account_unique').on(t.connectionId, t.sdpAccountId).nullsNotDistinct(),
+    check('tenants_sdp_account_id_format', sql`${t.sdpAccountId} ~ '^[0-9]{1,20}$'`),
+    check('tenants_sdp_account_name_length', sql`length(${t.sdpAccountName}) <= 200`),
     check(
       'tenants_auto_apply_min_confidence_range',
       sql`${t.autoApplyMinConfidence} >= 0 and ${t.autoApplyMinConfidence} <= 1`,
@@ -75,4 +86,5 @@ export const tenants = pgTable(
   ],
 );
 
-export type TenantRow = typeof tenants.$inferSelect;
+/** The tenants row alone; a tenant as loaded, with its connection, is TenantRow (tenants/load.ts). */
+export type TenantRecord = typeof tenants.$inferSelect;

@@ -1,21 +1,15 @@
 import type { SecretBox } from '@ai-agents/shared';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
+import { type NewSdpCredentials, replaceIn } from '../connections/credentials.js';
 import { tenants } from '../schema/tenants.js';
-import { inTenant, type TenantScope } from '../with-tenant.js';
-
-export interface NewSdpCredentials {
-  authType: 'onprem' | 'cloud';
-  /** The credentials JSON as `tenant add` stores it (see parseServiceDeskAuth). */
-  credentials: Record<string, unknown>;
-  /** Whether `tenant check` proved them before they were saved (recorded, not enforced here). */
-  checked: boolean;
-}
+import { inTenant, type TenantScope, withTenant } from '../with-tenant.js';
 
 /**
- * Replaces a tenant's ServiceDesk Plus credentials (and auth mode). The audit entry records the
- * mode and whether they were checked, never a value. `updated_at` moves, so every worker builds a
- * new client with them on its next job. Null when the tenant does not exist.
+ * Replaces the ServiceDesk Plus credentials (and auth mode) of a tenant's connection: on a connection
+ * shared with other tenants, theirs too (`connection set-credentials` is the same, named by the
+ * connection). The audit entry records the mode and whether they were checked, never a value. Null
+ * when the tenant does not exist.
  */
 export async function replaceSdpCredentials(
   scope: TenantScope,
@@ -24,36 +18,32 @@ export async function replaceSdpCredentials(
   actor: string,
 ): Promise<{ previousAuthType: 'onprem' | 'cloud' } | null> {
   const { tenantId } = scope;
-  return inTenant(scope, 'transaction', async (tx) => {
-    const [before] = await tx
-      .select({ authType: tenants.sdpAuthType })
-      .from(tenants)
-      .where(eq(tenants.id, tenantId))
-      .for('update');
-    if (!before) return null;
-    await tx
-      .update(tenants)
-      .set({
-        sdpAuthType: input.authType,
-        sdpCredentialsEnc: box.encrypt(JSON.stringify(input.credentials), {
-          tenantId,
-          purpose: 'sdp_credentials',
-        }),
-        updatedAt: sql`now()`,
-      })
-      .where(eq(tenants.id, tenantId));
-    await recordAudit(
-      { ...scope, tx },
-      {
-        actor,
-        action: 'tenant.sdp_credentials_replaced',
-        details: {
-          sdpAuthType: input.authType,
-          previousSdpAuthType: before.authType,
-          checked: input.checked,
+  const [tenant] = await inTenant(scope, 'statement', (tx) =>
+    tx.select({ connectionId: tenants.connectionId }).from(tenants).where(eq(tenants.id, tenantId)),
+  );
+  if (!tenant) return null;
+  const { connectionId } = tenant;
+  return withTenant(
+    scope.db,
+    tenantId,
+    async (tx) => {
+      const replaced = await replaceIn(tx, connectionId, box, input);
+      if (!replaced) return null;
+      await recordAudit(
+        { ...scope, tx },
+        {
+          actor,
+          action: 'tenant.sdp_credentials_replaced',
+          details: {
+            sdpAuthType: input.authType,
+            previousSdpAuthType: replaced.previousAuthType,
+            checked: input.checked,
+            connectionId,
+          },
         },
-      },
-    );
-    return { previousAuthType: before.authType };
-  });
+      );
+      return { previousAuthType: replaced.previousAuthType };
+    },
+    { connectionId },
+  );
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import type { ConnectionEdition } from '../schema/connections.js';
 
 /** A tenant as the operator sees it across tenants: settings and names, never a secret. */
 export interface TenantSummary {
@@ -15,6 +16,13 @@ export interface TenantSummary {
   rotatingWebhookSecret: boolean;
   createdAt: Date;
   updatedAt: Date;
+  /** Its connection (the ServiceDesk Plus instance; sdpBaseUrl and sdpAuthType are the connection's). */
+  connectionId: string;
+  connectionSlug: string;
+  edition: ConnectionEdition;
+  /** Its account on an MSP connection; null on a single portal. */
+  sdpAccountId: string | null;
+  sdpAccountName: string | null;
 }
 
 interface DirectoryRow extends Record<string, unknown> {
@@ -29,6 +37,11 @@ interface DirectoryRow extends Record<string, unknown> {
   rotating_webhook_secret: boolean;
   created_at: string | Date;
   updated_at: string | Date;
+  connection_id: string;
+  connection_slug: string;
+  edition: ConnectionEdition;
+  sdp_account_id: string | null;
+  sdp_account_name: string | null;
 }
 
 /**
@@ -61,5 +74,10 @@ function summaryFrom(row: DirectoryRow): TenantSummary {
     rotatingWebhookSecret: row.rotating_webhook_secret,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
+    connectionId: row.connection_id,
+    connectionSlug: row.connection_slug,
+    edition: row.edition,
+    sdpAccountId: row.sdp_account_id,
+    sdpAccountName: row.sdp_account_name,
   };
 }

@@ -12,15 +12,14 @@ export interface ReencryptResult {
 }
 
 const PURPOSE = {
-  sdpCredentialsEnc: 'sdp_credentials',
   webhookSecretEnc: 'webhook_secret',
   webhookSecretPreviousEnc: 'webhook_secret',
 } as const satisfies Record<string, SecretPurpose>;
 
 /**
- * Re-encrypts one tenant's stored secrets (ServiceDesk Plus credentials, webhook secrets) under the
- * box's current key, in the v2 form bound to the tenant and purpose. Values already so are not
- * rewritten: running it again is a no-op.
+ * Re-encrypts one tenant's stored secrets (its webhook secrets; its connection's credentials are
+ * reencryptConnectionSecrets') under the box's current key, in the v2 form bound to the tenant and
+ * purpose. Values already so are not rewritten: running it again is a no-op.
  */
 export async function reencryptTenantSecrets(
   scope: TenantScope,
@@ -31,7 +30,6 @@ export async function reencryptTenantSecrets(
   return inTenant(scope, 'transaction', async (tx) => {
     const [row] = await tx
       .select({
-        sdpCredentialsEnc: tenants.sdpCredentialsEnc,
         webhookSecretEnc: tenants.webhookSecretEnc,
         webhookSecretPreviousEnc: tenants.webhookSecretPreviousEnc,
       })
@@ -39,22 +37,9 @@ export async function reencryptTenantSecrets(
       .where(eq(tenants.id, tenantId))
       .for('update');
     if (!row) return null;
-    const result: ReencryptResult = { reencrypted: 0, current: 0 };
-    const changes: Partial<typeof row> = {};
-    for (const [column, stored] of Object.entries(row) as [keyof typeof row, string | null][]) {
-      if (stored === null) continue;
-      if (!box.needsReencryption(stored)) {
-        result.current++;
-        continue;
-      }
-      // Rewritten under the current key and bound to this tenant and purpose (v1 values were not).
-      const context = { tenantId, purpose: PURPOSE[column] };
-      changes[column] = box.encrypt(box.decrypt(stored, context), context);
-      result.reencrypted++;
-    }
+    const { result, changes } = reencryptValues(box, tenantId, row, PURPOSE);
     if (result.reencrypted > 0) {
-      // updated_at is left alone: nothing an operator set changed, and the worker's per-tenant
-      // client cache keys on it only to pick up new settings.
+      // updated_at is left alone: nothing an operator set changed.
       await tx.update(tenants).set(changes).where(eq(tenants.id, tenantId));
       await recordAudit(
         { ...scope, tx },
@@ -67,4 +52,30 @@ export async function reencryptTenantSecrets(
     }
     return result;
   });
+}
+
+/**
+ * The values of one row that are not under the current key, rewritten under it and bound to the
+ * row's id and each column's purpose (v1 values were not bound); null columns are skipped.
+ */
+export function reencryptValues<Column extends string>(
+  box: SecretBox,
+  id: string,
+  row: Record<Column, string | null>,
+  purposes: Record<Column, SecretPurpose>,
+): { result: ReencryptResult; changes: Partial<Record<Column, string>> } {
+  const result: ReencryptResult = { reencrypted: 0, current: 0 };
+  const changes: Partial<Record<Column, string>> = {};
+  for (const column of Object.keys(purposes) as Column[]) {
+    const stored = row[column];
+    if (stored === null) continue;
+    if (!box.needsReencryption(stored)) {
+      result.current++;
+      continue;
+    }
+    const context = { tenantId: id, purpose: purposes[column] };
+    changes[column] = box.encrypt(box.decrypt(stored, context), context);
+    result.reencrypted++;
+  }
+  return { result, changes };
 }

@@ -6,7 +6,6 @@ import { inTenant, type TenantScope } from '../with-tenant.js';
 /** Settings an operator may change; undefined leaves a setting as it is. No secrets here. */
 export interface TenantSettings {
   name?: string;
-  sdpBaseUrl?: string;
   /** null: back to the installation's LLM_MODEL. */
   llmModel?: string | null;
   /** The embeddings API model when EMBEDDER=openai; null: the installation's EMBEDDING_MODEL. */

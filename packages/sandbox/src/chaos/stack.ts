@@ -50,7 +50,7 @@ export async function onboardChaosTenant(database: TestDatabase, sdpUrl: string,
       sdpCredentials: { type: 'onprem', technicianKey: TECHNICIAN_KEY },
       actor: 'chaos',
     });
-    if (created.outcome === 'slug_taken') throw new Error('the chaos tenant already exists');
+    if (created.outcome !== 'created') throw new Error('the chaos tenant already exists');
     return { tenantId: created.tenant.id, secret: created.webhookSecret };
   } finally {
     await db.close();

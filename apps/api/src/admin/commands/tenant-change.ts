@@ -1,12 +1,16 @@
 import {
+  isMspEdition,
+  recordAudit,
   retireWebhookSecret,
   rotateWebhookSecret,
   setTenantStatus,
   type TenantSettings,
+  type TenantSummary,
+  updateConnectionSettings,
   updateTenantSettings,
 } from '@ai-agents/db';
 import { type Command, Option } from 'commander';
-import { AdminError, tenantBySlug, withContext } from '../context.js';
+import { type AdminContext, AdminError, tenantBySlug, withContext } from '../context.js';
 import { delugeSnippet } from '../deluge-snippet.js';
 import { notifyTenantChanged } from '../tenant-notify.js';
 import { httpUrl, requireHttps } from './options.js';
@@ -46,8 +50,8 @@ async function changeStatus(status: TenantStatus, slug: string, command: Command
 }
 
 /** The flags of `tenant set` as a settings patch; refuses empty values and an empty patch. */
-function settingsFrom(opts: SetOptions): TenantSettings {
-  const settings: TenantSettings = {
+function settingsFrom(opts: SetOptions): TenantSettings & { sdpBaseUrl?: string | undefined } {
+  const settings = {
     name: opts.name,
     sdpBaseUrl: opts.sdpUrl === undefined ? undefined : httpUrl(opts.sdpUrl, '--sdp-url'),
     llmModel: modelFlag(opts.model, '--model'),
@@ -66,12 +70,14 @@ function settingsFrom(opts: SetOptions): TenantSettings {
 
 /** `tenant set <slug>`. */
 async function setTenant(slug: string, opts: SetOptions, command: Command): Promise<void> {
-  const settings = settingsFrom(opts);
+  const { sdpBaseUrl, ...settings } = settingsFrom(opts);
   await withContext(command, async (ctx) => {
-    if (ctx.config.isProduction && settings.sdpBaseUrl) requireHttps(settings.sdpBaseUrl, '--sdp-url');
+    if (ctx.config.isProduction && sdpBaseUrl) requireHttps(sdpBaseUrl, '--sdp-url');
     const t = await tenantBySlug(ctx, slug);
-    const changed = await updateTenantSettings({ db: ctx.database.db, tenantId: t.id }, settings, ctx.actor);
-    if (changed === null) throw new AdminError(`no tenant with slug "${slug}"`);
+    const moved = sdpBaseUrl ? await setPortalUrl(ctx, t, sdpBaseUrl) : [];
+    const updated = await updateTenantSettings({ db: ctx.database.db, tenantId: t.id }, settings, ctx.actor);
+    if (updated === null) throw new AdminError(`no tenant with slug "${slug}"`);
+    const changed = [...moved, ...updated];
     if (changed.length > 0) await notifyTenantChanged(ctx, slug);
     ctx.print(
       changed.length > 0
@@ -80,6 +86,29 @@ async function setTenant(slug: string, opts: SetOptions, command: Command): Prom
       { slug, changed },
     );
   });
+}
+
+/**
+ * `tenant set --sdp-url`: the portal is the connection's. A tenant of an MSP connection shares it with
+ * the instance's other customers, so it is refused there (the operator means the whole instance).
+ */
+async function setPortalUrl(ctx: AdminContext, t: TenantSummary, sdpBaseUrl: string): Promise<string[]> {
+  if (isMspEdition(t.edition)) {
+    throw new AdminError(
+      `tenant ${t.slug} is an account of connection ${t.connectionSlug}, whose portal URL all its tenants share; it is not changed per tenant`,
+      2,
+    );
+  }
+  const changes = await updateConnectionSettings(
+    { db: ctx.database.db, connectionId: t.connectionId },
+    { sdpBaseUrl },
+  );
+  if (!changes || Object.keys(changes).length === 0) return [];
+  await recordAudit(
+    { db: ctx.database.db, tenantId: t.id },
+    { actor: ctx.actor, action: 'tenant.updated', details: { ...changes, connectionId: t.connectionId } },
+  );
+  return Object.keys(changes);
 }
 
 /** `tenant rotate-secret <slug>`: prints the new secret once, with the Deluge function that uses it. */

@@ -82,7 +82,7 @@ async function reportCheck(ctx: AdminContext, slug: string, timeoutMs: number): 
   const row = await loadTenant({ db: ctx.database.db, tenantId: summary.id });
   if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
   const result = await withSharedServiceDesk(ctx, (shared) =>
-    checkServiceDesk(row, ctx.box, timeoutMs, { shared, requireHttps: ctx.config.isProduction }),
+    checkServiceDesk(row.connection, ctx.box, timeoutMs, { shared, requireHttps: ctx.config.isProduction }),
   );
   const capabilities = result.capabilities.map((c) => ({
     capability: c.capability,
@@ -98,7 +98,7 @@ async function reportCheck(ctx: AdminContext, slug: string, timeoutMs: number): 
   const degraded = result.capabilities.filter((c) => !c.ok);
   ctx.print(
     [
-      `${slug}: OK (ServiceDesk Plus at ${row.sdpBaseUrl} answered with the stored credentials)`,
+      `${slug}: OK (ServiceDesk Plus at ${row.connection.sdpBaseUrl} answered with the stored credentials)`,
       ...degraded.map(
         (c) => `  warning: ${c.message} (notes are posted without this context until it is granted)`,
       ),

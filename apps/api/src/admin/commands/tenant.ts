@@ -67,6 +67,10 @@ export function registerTenantCommands(program: Command, io: AdminIo): void {
         });
         if (created.outcome === 'slug_taken')
           throw new AdminError(`a tenant with slug "${opts.slug}" already exists`);
+        if (created.outcome !== 'created')
+          throw new AdminError(
+            `a connection with slug "${opts.slug}" already exists; map the tenant to it with --connection`,
+          );
         const { tenant: row, webhookSecret } = created;
         const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${row.slug}`;
         ctx.print(
