@@ -1,4 +1,11 @@
-import { listAudit, listTenants, loadTenant, type TenantSummary } from '@ai-agents/db';
+import {
+  describeKnowledgeBase,
+  knowledgeBasePolicy,
+  listAudit,
+  listTenants,
+  loadTenant,
+  type TenantSummary,
+} from '@ai-agents/db';
 import type { Command } from 'commander';
 import {
   type AdminContext,
@@ -46,6 +53,8 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
   await withContext(command, async (ctx) => {
     const t = await tenantBySlug(ctx, slug);
     const audit = await listAudit({ db: ctx.database.db, tenantId: t.id }, 10);
+    const row = await loadTenant({ db: ctx.database.db, tenantId: t.id });
+    const knowledgeBase = row ? knowledgeBasePolicy(row) : null;
     const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${t.slug}`;
     ctx.print(
       [
@@ -53,6 +62,7 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
         `  status:          ${t.status}`,
         `  ServiceDesk:     ${t.sdpBaseUrl} (${t.sdpAuthType})`,
         `  model:           ${t.llmModel ?? '(installation default)'}`,
+        `  knowledge base:  ${knowledgeBase ? describeKnowledgeBase(knowledgeBase) : '(unknown)'}${row?.knowledgeBase ? '' : ' (the edition default)'}`,
         `  webhook URL:     ${webhookUrl}`,
         `  token mode:      ${t.webhookTokenEnabled ? 'on (X-Webhook-Token accepted; no replay protection)' : 'off'}`,
         `  secret rotation: ${t.rotatingWebhookSecret ? 'in progress (previous secret still accepted; finish with tenant retire-secret)' : 'none'}`,
@@ -64,6 +74,7 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
       ].join('\n'),
       {
         ...tenantJson(t),
+        knowledge_base: knowledgeBase,
         webhook_url: webhookUrl,
         audit: audit.map((a) => ({
           actor: a.actor,
