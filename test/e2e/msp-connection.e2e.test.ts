@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
   auditLog,
@@ -11,7 +12,7 @@ import {
   withTenant,
 } from '@ai-agents/db';
 import { DEFAULT_TECHNICIAN_KEY, type SeededAccount, waitFor } from '@ai-agents/sandbox';
-import { connectionSweepJob, creationJobId } from '@ai-agents/shared';
+import { connectionSweepJob, creationJobId, signWebhook } from '@ai-agents/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startRunningStack } from '../kit/stack.js';
 
@@ -24,6 +25,7 @@ import { type Stack, startRunningStack } from '../kit/stack.js';
 let stack: Stack;
 let msp: Awaited<ReturnType<Stack['addMspPortal']>>['sdp'];
 let connectionId: string;
+let connectionSecret: string;
 const tenants: Record<'contoso' | 'fabrikam', { tenant: TenantRow; secret: string; account: SeededAccount }> =
   {} as never;
 let initech: SeededAccount;
@@ -52,6 +54,7 @@ beforeAll(async () => {
   });
   if (created.outcome !== 'created') throw new Error(created.outcome);
   connectionId = created.connection.id;
+  connectionSecret = created.webhookSecret;
   for (const [slug, account] of [
     ['contoso', contoso],
     ['fabrikam', fabrikam],
@@ -82,6 +85,39 @@ function postTo(slug: 'contoso' | 'fabrikam', event: string, requestId: string) 
       secret,
     },
   );
+}
+
+/** A signed webhook to the connection's one URL (/v1/webhooks/servicedesk/connections/<slug>). */
+async function postToConnection(ticketId: string, account: SeededAccount) {
+  const raw = JSON.stringify({
+    event: 'request.created',
+    event_id: `evt-${ticketId}`,
+    request: { id: ticketId, account: { id: account.id, name: account.name } },
+  });
+  const res = await fetch(`${stack.apiUrl}/v1/webhooks/servicedesk/connections/acme-msp`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signWebhook(connectionSecret, raw) },
+    body: raw,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** The operator CLI as an operator runs it: the built CLI, its own process, `--json`. */
+function admin(...args: string[]) {
+  return new Promise<{ code: number | null; json: unknown; stderr: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['apps/api/dist/admin/main.js', '--json', ...args],
+      { env: { PATH: process.env.PATH, ...stack.env }, timeout: 30_000 },
+      (_error, stdout, stderr) => {
+        let json: unknown = null;
+        try {
+          json = JSON.parse(stdout);
+        } catch {}
+        resolve({ code: child.exitCode, json, stderr });
+      },
+    );
+  });
 }
 
 const historyIds = (tenantId: string) =>
@@ -199,5 +235,70 @@ describe('one ServiceDesk Plus MSP connection, two mapped accounts and one unmap
       tx.select().from(connectionAccountsSeen),
     );
     expect(seen.map((s) => [s.sdpAccountId, s.sdpAccountName])).toEqual([[initech.id, 'Initech']]);
+  });
+
+  it("notes each webhook of a mapped account sent to the connection's one URL exactly once; an unmapped account is counted and listed", async () => {
+    const mine = [
+      { ticket: newTicket(tenants.contoso.account, 'printer offline'), account: tenants.contoso.account },
+      {
+        ticket: newTicket(tenants.contoso.account, 'VPN drops every hour'),
+        account: tenants.contoso.account,
+      },
+      {
+        ticket: newTicket(tenants.fabrikam.account, 'VPN drops every hour'),
+        account: tenants.fabrikam.account,
+      },
+    ];
+    // Each delivered twice, as a Deluge retry by hand would: one note each all the same.
+    for (const { ticket, account } of [...mine, ...mine])
+      expect(await postToConnection(ticket.id, account)).toMatchObject({ status: 202 });
+    const stranger = newTicket(initech, 'VPN drops every hour');
+    expect(await postToConnection(stranger.id, initech)).toEqual({
+      status: 202,
+      body: { status: 'dropped', reason: 'unmapped_account' },
+    });
+    for (const { ticket } of mine)
+      await waitFor(() => (msp.notes(ticket.id).length > 0 ? true : undefined), 30_000, 'a note');
+    for (const { ticket, account } of mine) {
+      const notes = msp.notes(ticket.id);
+      expect(notes).toHaveLength(1);
+      const other = account.name === 'Contoso' ? 'Fabrikam' : 'Contoso';
+      expect(notes[0]?.description).not.toContain(other);
+    }
+    expect(msp.notes(stranger.id)).toEqual([]);
+    const metrics = await (await fetch(`${stack.apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/webhooks_total\{tenant="unknown",outcome="unmapped_account",reason=""\} 1\n/);
+    const listed = await admin('connection', 'accounts', 'acme-msp');
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.json).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ sdp_account_id: tenants.contoso.account.id, tenant: 'contoso-msp' }),
+        expect.objectContaining({ sdp_account_id: tenants.fabrikam.account.id, tenant: 'fabrikam-msp' }),
+        expect.objectContaining({ sdp_account_id: initech.id, tenant: null, sdp_account_name: 'Initech' }),
+      ]),
+    );
+  });
+
+  it('connection check says, for each mapped account, whether the key can see it', async () => {
+    const all = await admin('connection', 'check', 'acme-msp');
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.json).toMatchObject({
+      ok: true,
+      accounts: [
+        { sdp_account_id: tenants.contoso.account.id, tenant: 'contoso-msp', visible: true },
+        { sdp_account_id: tenants.fabrikam.account.id, tenant: 'fabrikam-msp', visible: true },
+      ],
+    });
+    // The key's technician loses Fabrikam: the check names it and fails.
+    msp.limitAccounts({ technicianKey: DEFAULT_TECHNICIAN_KEY }, [tenants.contoso.account.id, initech.id]);
+    try {
+      const partial = await admin('connection', 'check', 'acme-msp');
+      expect(partial.code).toBe(1);
+      expect(partial.stderr).toContain(
+        `acme-msp: the key cannot see 1 of 2 mapped accounts (fabrikam-msp: cannot see account ${tenants.fabrikam.account.id}`,
+      );
+    } finally {
+      msp.limitAccounts({ technicianKey: DEFAULT_TECHNICIAN_KEY }, 'all');
+    }
   });
 });
