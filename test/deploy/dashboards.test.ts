@@ -1,5 +1,7 @@
 import { readdirSync } from 'node:fs';
+import { setTenantRules } from '@ai-agents/db';
 import { freePort, waitFor } from '@ai-agents/sandbox';
+import { parseTicketRules } from '@ai-agents/shared';
 import { parser } from '@prometheus-io/lezer-promql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from '../kit/stack.js';
@@ -220,6 +222,13 @@ describe('every metric and label they name is exported by a running API and work
       RECONCILE_INTERVAL_SECONDS: '1',
     });
     stack.sdp.addRequest({ subject: 'Scanner on floor one is offline' });
+    // A ticket the tenant's rules skip: tickets_skipped_total gets its series.
+    await setTenantRules(
+      { db: stack.database.db, tenantId: stack.tenantId },
+      parseTicketRules({ skip: [{ field: 'request_type.name', is: 'Service Request' }] }),
+      'test',
+    );
+    stack.sdp.addRequest({ subject: 'A new monitor, please', request_type: { name: 'Service Request' } });
     // Traffic that makes every labelled series appear: accepted, duplicate and rejected webhooks, a
     // note (ServiceDesk Plus calls, LLM tokens and cost, a budget decision), feedback from its link.
     const { request, res } = await stack.ticket('Printer on floor two prints blank pages', 'evt-dash-1');
@@ -246,7 +255,9 @@ describe('every metric and label they name is exported by a running API and work
     const api = await (await fetch(`${stack.apiUrl}/metrics`)).text();
     const worker = await waitFor(async () => {
       const text = await (await fetch(`http://127.0.0.1:${workerPort}/metrics`)).text();
-      return text.includes('llm_cost_usd_total{') && text.includes('reconcile_missed_tickets_total{')
+      return text.includes('llm_cost_usd_total{') &&
+        text.includes('reconcile_missed_tickets_total{') &&
+        text.includes('tickets_skipped_total{')
         ? text
         : undefined;
     }, 15_000);

@@ -88,6 +88,13 @@ describe('docker/Dockerfile', () => {
     expect(existsSync(repoPath(entry)), `${entry} is built`).toBe(true);
   });
 
+  it("runs the admin CLI started in the API image with the API's young generation (NODE_OPTIONS)", () => {
+    // apps/api/test/admin-export.test.ts runs the CLI with this variable and bounds its memory.
+    const options = inStage('api').find((i) => i.keyword === 'ENV' && i.args.startsWith('NODE_OPTIONS='));
+    const flags = imageCommand(dockerfile, 'api').filter((arg) => arg.startsWith('--'));
+    expect(options?.args).toBe(`NODE_OPTIONS=${flags.join(' ')}`);
+  });
+
   it.each([
     ['api', '/health', 'PORT'],
     ['worker', '/health', 'WORKER_HTTP_PORT'],

@@ -1,5 +1,6 @@
 import vm from 'node:vm';
 import { htmlToText } from '@ai-agents/servicedesk';
+import { parseTicketRules, stripBoilerplate, ticketRuleMatcher } from '@ai-agents/shared';
 import { describe, expect, it } from 'vitest';
 import { splitText } from '../../apps/api/src/history/csv-history.js';
 import { normaliseSubject } from '../../apps/worker/src/pipeline/alert-storm.js';
@@ -54,7 +55,26 @@ const PATTERNS = [
   'password: ',
   'token is ',
   "password='",
+  // e-mail boilerplate: sign-offs, reply headers, header blocks, separators, quoted lines
+  'Regards,\n',
+  'On a wrote:\n',
+  'From: a\nTo: b\n',
+  '-- - -\n',
+  '\n> ',
 ];
+
+// The tenant's rules on a ticket whose fields hold the text: every operator, its value the text's own
+// first 249 characters and one that differs (the longest a rule may hold): a near-miss at every
+// position, what makes a naive substring search quadratic.
+const ticketRules = (text: string) => {
+  const near = `${text.slice(0, 249)}\u0000`;
+  const rules = ['is', 'contains', 'starts_with', 'ends_with', 'in'].map((op) => ({
+    field: 'description',
+    [op]: op === 'is' ? near : [near],
+  }));
+  const match = ticketRuleMatcher(parseTicketRules({ skip: rules, opt_out_requesters: ['@a.example'] }));
+  return match({ description: text, requester: { email_id: text } });
+};
 
 const TRANSFORMS: Record<string, (text: string) => unknown> = {
   htmlToText,
@@ -62,8 +82,10 @@ const TRANSFORMS: Record<string, (text: string) => unknown> = {
   extractAssetMentions,
   normaliseSubject,
   detectLanguage,
+  stripBoilerplate,
   kbKeywords: (text) => kbKeywords(text, text),
   splitText,
+  ticketRules,
 };
 
 function within(ms: number, fn: () => unknown): number {

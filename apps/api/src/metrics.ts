@@ -6,7 +6,11 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
  * (unknown_tenant, disabled_tenant, the signature and token failures of authenticateDelivery,
  * malformed_json, invalid_payload, queue_unavailable), never text taken from the request.
  */
-export type WebhookOutcome = { outcome: 'accepted' | 'duplicate' } | { outcome: 'rejected'; reason: string };
+export type WebhookOutcome =
+  | { outcome: 'accepted' | 'duplicate' }
+  // A connection's webhook for an account no tenant is mapped to: answered 202 and dropped.
+  | { outcome: 'unmapped_account' }
+  | { outcome: 'rejected'; reason: string };
 
 // Job states reported as queue depth; each is one cheap Redis call (LLEN/ZCARD) per scrape. (BullMQ 6
 // has no separate paused list: a paused queue's jobs stay in waiting.)

@@ -204,6 +204,52 @@ describe('admin tenant erase', () => {
     });
     expect(allZero(await rowsOf(ids.gamma as string))).toBe(true);
   });
+  it("erases a connection's last tenant with the connection and its keys, and leaves a shared one", async () => {
+    const add = await admin(
+      '--json',
+      'connection',
+      'add',
+      '--slug',
+      'msp',
+      '--name',
+      'MSP',
+      '--sdp-url',
+      'https://msp.example',
+      '--sdp-auth',
+      'onprem',
+      '--edition',
+      'msp-onprem',
+    );
+    const connectionId = JSON.parse(add.out).id as string;
+    for (const [slug, account] of [
+      ['cust-1', '11'],
+      ['cust-2', '12'],
+    ] as const) {
+      const mapped = await admin(
+        'tenant',
+        'add',
+        '--slug',
+        slug,
+        '--name',
+        slug,
+        '--connection',
+        'msp',
+        '--sdp-account-id',
+        account,
+      );
+      expect(mapped.code).toBe(0);
+      expect((await admin('tenant', 'disable', slug)).code).toBe(0);
+    }
+    const budget = `${prefix}:ratelimit:sdp:${connectionId}`;
+    await redis.set(budget, '1');
+    const connections = async () =>
+      (await owner.query('select count(*)::int as n from connections where id = $1', [connectionId])).rows[0]
+        .n;
+    expect((await admin('tenant', 'erase', 'cust-1', '--confirm', 'cust-1')).code).toBe(0);
+    expect([await connections(), await redis.exists(budget)]).toEqual([1, 1]);
+    expect((await admin('tenant', 'erase', 'cust-2', '--confirm', 'cust-2')).code).toBe(0);
+    expect([await connections(), await redis.exists(budget)]).toEqual([0, 0]);
+  });
 });
 
 /** The erasure with a failure injected, on the CLI's own context (as `withQueue` builds it). */

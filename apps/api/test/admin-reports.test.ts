@@ -11,7 +11,7 @@ import {
   withTenant,
 } from '@ai-agents/db';
 import { randomEncryptionKey, type TestDatabase, testTenant } from '@ai-agents/sandbox';
-import { createSecretBox } from '@ai-agents/shared';
+import { createSecretBox, NOTE_LANGUAGES } from '@ai-agents/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admin, adminDatabase } from './support/run-admin.js';
@@ -92,9 +92,9 @@ describe('admin usage --month', () => {
     const { code, out } = await admin('usage', '--month', '2026-11');
     expect(code).toBe(0);
     expect(out).toContain('LLM and embeddings usage for 2026-11 (UTC)');
-    // Columns: notes, llm calls, tokens in, tokens out, embedding tokens (none here), cost.
-    expect(out).toMatch(/contoso\s+2\s+2\s+4000\s+700\s+0\s+0\.001020/);
-    expect(out).toMatch(/fabrikam\s+1\s+1\s+500\s+100\s+0\s+0\.000135/);
+    // Columns: llm endpoint, notes, llm calls, tokens in, tokens out, embedding tokens (none here), cost.
+    expect(out).toMatch(/contoso\s+installation\s+2\s+2\s+4000\s+700\s+0\s+0\.001020/);
+    expect(out).toMatch(/fabrikam\s+installation\s+1\s+1\s+500\s+100\s+0\s+0\.000135/);
     expect(out).toMatch(/TOTAL\s+3\s+3\s+4500\s+800\s+0\s+0\.001155/);
   });
 
@@ -174,6 +174,29 @@ describe('admin tenant llm', () => {
     });
     expect((await admin('tenant', 'llm', 'fabrikam', '--monthly-token-budget', 'none')).code).toBe(0);
     expect(await read()).toMatchObject({ monthlyTokenBudget: null, piiRedaction: false });
+  });
+
+  it("sets the note's language and the default for tickets whose language cannot be told", async () => {
+    const found = await findWebhookTenant(database.db, 'fabrikam');
+    const read = async () =>
+      withTenant(database.db, found?.id ?? '', async (tx) => (await tx.select().from(tenants))[0]);
+    expect(await read()).toMatchObject({ noteLanguage: 'auto', defaultLanguage: 'en' });
+    // Every language the worker can name is one the column accepts.
+    for (const code of Object.keys(NOTE_LANGUAGES)) {
+      expect((await admin('tenant', 'llm', 'fabrikam', '--note-language', code)).code).toBe(0);
+      expect((await admin('tenant', 'llm', 'fabrikam', '--default-language', code)).code).toBe(0);
+      expect(await read()).toMatchObject({ noteLanguage: code, defaultLanguage: code });
+    }
+    expect((await admin('tenant', 'llm', 'fabrikam', '--note-language', 'auto')).code).toBe(0);
+    expect(await read()).toMatchObject({ noteLanguage: 'auto' });
+    const bad = await admin('tenant', 'llm', 'fabrikam', '--note-language', 'klingon');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain(
+      '--note-language must be one of auto, en, de, fr, es, it, nl, pt, got "klingon"',
+    );
+    const noAuto = await admin('tenant', 'llm', 'fabrikam', '--default-language', 'auto');
+    expect(noAuto.code).toBe(2);
+    expect(noAuto.err).toContain('--default-language must be one of en, de');
   });
 
   it('exits 2 naming a bad value, 1 for an unknown tenant', async () => {

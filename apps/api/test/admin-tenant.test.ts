@@ -219,9 +219,15 @@ describe('admin keys rotate without the old key', () => {
       expect(result.code).toBe(1);
       const report = JSON.parse(result.out);
       expect(report).toMatchObject({ tenants: 0, reencrypted: 0 });
-      expect(report.failed.map((f: { slug: string }) => f.slug)).toEqual(['fabrikam', 'json-co']);
+      // Each tenant's connection (its credentials) is reported too.
+      expect(report.failed.map((f: { slug: string }) => f.slug)).toEqual([
+        'fabrikam',
+        'json-co',
+        'connection fabrikam',
+        'connection json-co',
+      ]);
       expect(report.failed[0].error).toMatch(/^No encryption key with id [0-9a-f]{12} is configured/);
-      expect(result.err).toBe('error: 2 tenant(s) could not be re-encrypted (see above)\n');
+      expect(result.err).toBe('error: 4 tenant(s) or connection(s) could not be re-encrypted (see above)\n');
     } finally {
       vi.stubEnv('ENCRYPTION_KEY', key);
     }

@@ -34,6 +34,7 @@ describe('docs/openapi.json', () => {
       'GET /ready',
       'GET /v1/feedback',
       'POST /v1/feedback',
+      'POST /v1/webhooks/servicedesk/connections/{connection}',
       'POST /v1/webhooks/servicedesk/{tenant}',
     ]);
     for (const { at, operation } of operations) expect(operation.summary, at).toBeTruthy();

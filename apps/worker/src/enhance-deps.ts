@@ -1,15 +1,22 @@
-import type { Db } from '@ai-agents/db';
+import { type Db, loadTenant } from '@ai-agents/db';
 import { createRetrieval } from '@ai-agents/retrieval';
 import { createTenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
-import { createSecretBox, EVENTS_QUEUE, type Logger, type WorkerConfig } from '@ai-agents/shared';
+import {
+  createSecretBox,
+  EVENTS_QUEUE,
+  type Logger,
+  type SecretBox,
+  type WorkerConfig,
+} from '@ai-agents/shared';
 import type { RedisClient } from '@ai-agents/shared/redis';
 import OpenAI from 'openai';
 import { breakerMetric } from './fair-share/breaker-metric.js';
 import { createFairShare, type FairShare } from './fair-share/fair-share.js';
 import type { WorkerMetrics } from './metrics.js';
 import { createKnowledgeBase } from './pipeline/knowledge-base.js';
-import { budgetedFetch, createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
+import { budgetedFetch, cachedBudgetOf, createSdpRateLimit } from './pipeline/sdp-rate-limit.js';
 import { createTaxonomyCache } from './pipeline/taxonomy-cache.js';
+import { createTenantLlms } from './pipeline/tenant-llm.js';
 import type { EnhanceDeps } from './processors/enhance-ticket.js';
 
 /** What the processors run on that the configuration does not describe: the open connections. */
@@ -57,14 +64,7 @@ export function createEnhanceDeps(
     knowledgeBase: createKnowledgeBase({ ttlMs: config.kbCacheTtlMs, toText: ticketHtmlToText }),
     contextTimeoutMs: config.contextSourceTimeoutMs,
     llmStep: {
-      llm: new OpenAI({
-        apiKey: config.llm.apiKey,
-        baseURL: config.llm.baseUrl,
-        timeout: config.llm.timeoutMs,
-        // The SDK retries 408/409/429/5xx and connection errors with backoff, honouring Retry-After.
-        maxRetries: config.llm.maxRetries,
-        ...(wiring.fetch ? { fetch: wiring.fetch } : {}),
-      }),
+      llm: tenantLlmsOf(config, wiring, box),
       defaultModel: config.llm.model,
       budgetModel: config.llm.budgetModel,
       maxInvalidRetries: config.llm.maxRetries,
@@ -84,6 +84,31 @@ export function createEnhanceDeps(
 }
 
 /**
+ * The installation's LLM client and, per tenant with its own endpoint (`tenant llm --endpoint`), one
+ * of its own with the same timeout and retries: the SDK retries 408/409/429/5xx and connection errors
+ * with backoff, honouring Retry-After.
+ */
+function tenantLlmsOf(config: WorkerConfig, wiring: EnhanceWiring, box: SecretBox) {
+  const client = {
+    timeoutMs: config.llm.timeoutMs,
+    maxRetries: config.llm.maxRetries,
+    ...(wiring.fetch ? { fetch: wiring.fetch } : {}),
+  };
+  return createTenantLlms({
+    installation: new OpenAI({
+      apiKey: config.llm.apiKey,
+      baseURL: config.llm.baseUrl,
+      timeout: client.timeoutMs,
+      maxRetries: client.maxRetries,
+      ...(wiring.fetch ? { fetch: wiring.fetch } : {}),
+    }),
+    box,
+    client,
+    requireHttps: config.isProduction,
+  });
+}
+
+/**
  * Fair share across every worker of the installation (apps/worker/src/fair-share/): per-tenant slots,
  * LLM calls in flight, circuit breaker and ServiceDesk Plus budget, all in Redis.
  */
@@ -99,6 +124,13 @@ function fairShareOf(config: WorkerConfig, wiring: EnhanceWiring, redis: RedisCl
       redis,
       prefix: config.queuePrefix,
       perMinute: config.sdpRateLimitPerMinute,
+      // The budget is the connection's (issue 25); fair-share slots stay per tenant.
+      budgetOf: cachedBudgetOf(async (tenantId) => {
+        const tenant = await loadTenant({ db: wiring.db, tenantId });
+        return tenant
+          ? { connectionId: tenant.connection.id, perMinute: tenant.connection.sdpRateLimitPerMinute }
+          : null;
+      }),
     }),
     ...(metrics ? { onBreakerState: breakerMetric(wiring.db, metrics, wiring.logger) } : {}),
     logger: wiring.logger,

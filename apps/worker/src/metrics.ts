@@ -1,15 +1,17 @@
-import { inSpan } from '@ai-agents/shared';
+import { inSpan, type SkipReason } from '@ai-agents/shared';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 // history: an ingest-history job added its ticket to the history (or skipped a disabled tenant's).
 // reconcile: a reconcile tick fanned out, or a tenant's sweep read its portal (reconcile-*.ts).
 // retention: the daily retention job ran (retention-sweep.ts).
+// skipped: the tenant's rules skipped the ticket (pipeline/ticket-rules.ts): no note, no LLM call.
 export type JobOutcome =
   | 'posted'
   | 'fallback'
   | 'already_posted'
   // MSP: the fetched request belongs to another account than the job's tenant (pipeline/account-check.ts).
   | 'account_mismatch'
+  | 'skipped'
   | 'history'
   | 'reconcile'
   | 'retention'
@@ -76,6 +78,24 @@ function reconcileMetrics(registry: Registry) {
   };
 }
 
+/**
+ * Tickets the tenant's rules skipped (pipeline/ticket-rules.ts), by tenant slug and reason: skip_rule
+ * or opted_out (SkipReason, a closed set). Which rule is in the audit log, not in a label.
+ */
+function skippedMetrics(registry: Registry) {
+  const skipped = new Counter({
+    name: 'tickets_skipped_total',
+    help: "Tickets that got no note because of the tenant's rules, by tenant slug and reason (skip_rule, opted_out)",
+    labelNames: ['tenant', 'reason'] as const,
+    registers: [registry],
+  });
+  return {
+    observeSkipped(tenant: string, reason: SkipReason) {
+      skipped.inc({ tenant, reason });
+    },
+  };
+}
+
 /** LLM tokens, estimated spend and budget decisions, by tenant slug and model. */
 function llmMetrics(registry: Registry) {
   const llmTokens = new Counter({
@@ -138,7 +158,7 @@ export function createWorkerMetrics() {
   const registry = new Registry();
   const jobs = new Counter({
     name: 'enhance_jobs_total',
-    help: 'Job attempts by outcome (posted, fallback = context-only note, already_posted, history = a resolved ticket ingested, reconcile = a sweep tick or tenant sweep, retention = the daily retention job, retry, failed = given up)',
+    help: "Job attempts by outcome (posted, fallback = context-only note, already_posted, history = a resolved ticket ingested, reconcile = a sweep tick or tenant sweep, retention = the daily retention job, skipped = the tenant's rules skipped the ticket, retry, failed = given up)",
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -175,6 +195,7 @@ export function createWorkerMetrics() {
     ...llmMetrics(registry),
     ...reconcileMetrics(registry),
     ...retentionMetrics(registry),
+    ...skippedMetrics(registry),
     bm25Only: bm25OnlyCounter(registry),
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
     countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {

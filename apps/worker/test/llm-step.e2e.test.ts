@@ -90,6 +90,42 @@ describe('PII redaction before the LLM', () => {
   });
 });
 
+describe('e-mail boilerplate', () => {
+  it('is stripped before retrieval and the prompt: the problem stays, signature, disclaimer and quote go', async () => {
+    const tenant = await addTenant({ piiRedaction: false });
+    // Shares words only with the quoted reply and the signature: found only if they are searched.
+    await addHistory({ db: sandbox.database.db, tenantId: tenant.id }, [
+      {
+        externalId: '9100',
+        subject: 'Finance printer request resolved by the service desk',
+        resolution: 'Replaced the printer drum for Finance.',
+        category: 'Printing',
+      },
+    ]);
+    await enhance(tenant.id, {
+      subject: 'Outlook keeps asking for password',
+      description:
+        '<p>Hi team,</p><p>since the mailbox moved, Outlook asks for my password every few minutes.</p>' +
+        '<p>Regards, Anna Berg<br>Finance | Contoso Ltd.</p>' +
+        '<p>This e-mail and any attachments are confidential and intended solely for the addressee.</p>' +
+        '<p>On Mon, 3 Mar 2025 at 10:12, Service Desk &lt;servicedesk@msp.example&gt; wrote:</p>' +
+        '<p>&gt; Your request about the printer has been resolved.</p>',
+    });
+    const prompt = llm.prompts.at(-1) ?? '';
+    expect(prompt).toContain('Outlook asks for my password every few minutes.');
+    for (const boilerplate of [
+      'Anna Berg',
+      'confidential and intended',
+      'wrote:',
+      'printer has been resolved',
+    ])
+      expect(prompt).not.toContain(boilerplate);
+    // Retrieval searched the stripped text too: the Outlook ticket, not the printer one.
+    expect(prompt).toContain('[ticket:9001]');
+    expect(prompt).not.toContain('[ticket:9100]');
+  });
+});
+
 describe('what is recorded with each enhancement', () => {
   it('tokens, estimated cost from the price table, prompt version and language', async () => {
     const tenant = await addTenant();
@@ -110,6 +146,26 @@ describe('what is recorded with each enhancement', () => {
         'Seit der Umstellung fragt Outlook immer wieder nach dem Passwort und die Anmeldung geht nicht. Bitte um Hilfe.',
     });
     expect(llm.prompts.at(-1)).toMatch(/Language: de \(German\)/);
+    expect(row.language).toBe('de');
+  });
+
+  it('a German ticket for a tenant whose technicians read English gets an English note', async () => {
+    const tenant = await addTenant({ noteLanguage: 'en' });
+    const { row } = await enhance(tenant.id, {
+      subject: 'Outlook startet nicht nach Update von Windows 11',
+      description: 'Seit dem Update heute früh startet Outlook nicht mehr, auch nach einem Neustart nicht.',
+    });
+    // The fake model writes in the language the prompt's first line asks for, and says so in its answer.
+    expect(llm.prompts.at(-1)).toMatch(
+      /Language: en \(English\)\. The technicians read English: .*whatever the language of the ticket \(German\)/,
+    );
+    expect(row.language).toBe('en');
+  });
+
+  it("a ticket whose language cannot be told is answered in the tenant's default language", async () => {
+    const tenant = await addTenant({ defaultLanguage: 'de' });
+    const { row } = await enhance(tenant.id, { subject: 'VPN', description: 'FortiClient 7.2 0x80070005' });
+    expect(llm.prompts.at(-1)).toMatch(/Language: de \(German\)\. Please write/);
     expect(row.language).toBe('de');
   });
 

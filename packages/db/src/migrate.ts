@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { drizzle, migrate } from './orm.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
 
@@ -73,7 +72,7 @@ async function appliedCount(client: pg.Client): Promise<number> {
 /** Table privileges of the application role: what the API and worker need, nothing more. */
 const TABLE_GRANTS: Record<string, string> = {
   tenants: 'SELECT, INSERT, UPDATE',
-  // ServiceDesk Plus instances (migration 0016), under row-level security by app.connection_id or a
+  // ServiceDesk Plus instances (migration 0020), under row-level security by app.connection_id or a
   // tenant of theirs; deleted only by erasure_finish() with their last tenant.
   connections: 'SELECT, INSERT, UPDATE',
   // Accounts seen without a tenant: written only through connection_account_seen().
@@ -100,6 +99,9 @@ const TABLE_GRANTS: Record<string, string> = {
   feedback: 'SELECT, INSERT',
   // Who erased which tenant when (tenant erase): written only through the erasure_* functions.
   erasure_log: 'SELECT',
+  // The model's input and output a tenant chose to keep: written with a note, read by `note show`,
+  // deleted by the retention job after the tenant's days (packages/db/src/explanations/).
+  llm_exchanges: 'SELECT, INSERT, DELETE',
 };
 
 /**
@@ -109,7 +111,7 @@ const TABLE_GRANTS: Record<string, string> = {
 const DEFINER_FUNCTIONS = [
   'webhook_tenant(text)',
   'tenant_directory()',
-  // Connections (migration 0016): the operator's directory without secrets, the connection webhook's
+  // Connections (migration 0020): the operator's directory without secrets, the connection webhook's
   // authentication by slug, its tenant by account, and the bounded record of unmapped accounts.
   'connection_directory()',
   'webhook_connection(text)',
@@ -129,6 +131,8 @@ const DEFINER_FUNCTIONS = [
   'erasure_delete_batch(uuid, text, integer)',
   'erasure_count(uuid, text)',
   'erasure_finish(uuid, integer)',
+  // `note show <ref>`: whose note a reference is (tenant id and slug only; migration 0016).
+  'note_owner(uuid)',
 ];
 
 async function ensureAppRole(client: pg.Client, role: string, password: string | undefined): Promise<void> {

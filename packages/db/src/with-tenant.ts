@@ -1,7 +1,6 @@
-import { NodePgSession, NodePgTransaction } from 'drizzle-orm/node-postgres';
-import type { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { Db, Tx } from './client.js';
+import { NodePgSession, NodePgTransaction, type PgDialect } from './orm.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -20,7 +19,7 @@ export interface WithTenantOptions {
   statementTimeoutMs?: number;
   /**
    * Also scopes the transaction to this connection (app.connection_id): creating a tenant together
-   * with its own connection, or writing a connection (row-level security of migration 0016).
+   * with its own connection, or writing a connection (row-level security of migration 0020).
    */
   connectionId?: string;
 }

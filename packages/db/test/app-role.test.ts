@@ -94,6 +94,8 @@ describe('the application role cannot get around row-level security', () => {
       { table: 'feedback', privileges: ['SELECT', 'INSERT'] },
       // The SDP backfill's resume point.
       { table: 'history_import_cursors', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+      // The model I/O a tenant keeps: written with a note, removed by retention, never rewritten.
+      { table: 'llm_exchanges', privileges: ['SELECT', 'INSERT', 'DELETE'] },
       // The reconcile sweep's cursor: moved forward, never deleted (the tenant's deletion cascades).
       { table: 'reconcile_cursors', privileges: ['SELECT', 'INSERT', 'UPDATE'] },
       { table: 'system_inventory', privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
@@ -129,7 +131,7 @@ describe('the application role cannot get around row-level security', () => {
           order by 1`,
       ),
     ).toEqual([
-      // Connections (migration 0016): the bounded record of unmapped accounts, the tenant of an
+      // Connections (migration 0020): the bounded record of unmapped accounts, the tenant of an
       // account (id and status only), the directory without secrets.
       { name: 'connection_account_seen', config: ['search_path=pg_catalog, public'] },
       { name: 'connection_account_tenant', config: ['search_path=pg_catalog, public'] },
@@ -141,6 +143,8 @@ describe('the application role cannot get around row-level security', () => {
       { name: 'erasure_finish', config: ['search_path=pg_catalog, public'] },
       // Aggregates for metrics and billing: counts, tokens and cost per tenant, no text.
       { name: 'feedback_rates', config: ['search_path=pg_catalog, public'] },
+      // `note show <ref>`: whose note a reference is (tenant id and slug, nothing of the note).
+      { name: 'note_owner', config: ['search_path=pg_catalog, public'] },
       // Retention (migration 0012): the only deletes of audit entries, enhancements and feedback
       // comments, by age above each function's floor, of the tenant the transaction is scoped to.
       { name: 'retention_clear_feedback_comments', config: ['search_path=pg_catalog, public'] },

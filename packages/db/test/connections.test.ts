@@ -18,7 +18,7 @@ import {
   withTenant,
 } from '../src/index.js';
 
-// Connections (migration 0016) as the application role: what a tenant's transaction may see and do
+// Connections (migration 0020) as the application role: what a tenant's transaction may see and do
 // with its connection, the mapping of MSP accounts to tenants, and one credential rotation for all.
 
 const box = createSecretBox(randomBytes(32).toString('base64'));

@@ -11,8 +11,10 @@ import {
   monthsBefore,
   type RemovedRows,
   type RetentionPolicy,
+  recordLlmExchange,
   removeOldAudit,
   removeOldEnhancements,
+  updateTenantSettings,
   withTenant,
 } from '../src/index.js';
 
@@ -201,11 +203,51 @@ describe('retention removes exactly the rows past their age', () => {
     const otherBefore = await counts(other);
     const policy = { historyMonths: 12, enhancementDays: 100, auditDays: 100, feedbackCommentDays: 100 };
 
-    expect((await apply(target, KEEP, now)).totals).toEqual({});
+    // The kept model I/O follows the tenant's own --keep-llm-io and is looked at every run: none here.
+    expect((await apply(target, KEEP, now)).totals).toEqual({ llm_exchanges: 0 });
     await apply(target, policy, now);
 
     expect(await counts(target)).toMatchObject({ history: 0, enhancements: 0, feedback: 0, audit: 1 });
     expect(await counts(other)).toEqual(otherBefore);
+  });
+});
+
+describe("the model's input and output a tenant keeps", () => {
+  const exchange = { prompt: '[user]\nPrinter 2 jams', answer: '{"summary":"jam"}' };
+  const keep = (tenantId: string, days: number) =>
+    updateTenantSettings(scopeOf(tenantId), { keepLlmIoDays: days }, 'test');
+  const kept = async (tenantId: string) =>
+    Number((await exec(tenantId, sql`select count(*) as n from llm_exchanges`)).rows[0]?.n);
+
+  it('is never written for a tenant that did not turn it on', async () => {
+    const tenant = await newTenant();
+    expect(await recordLlmExchange(scopeOf(tenant), await addEnhancement(tenant, new Date()), exchange)).toBe(
+      false,
+    );
+    expect(await kept(tenant)).toBe(0);
+  });
+
+  it("is removed after the tenant's days, all of it once turned off, and only the tenant's", async () => {
+    const [tenant, other] = [await newTenant(), await newTenant()];
+    for (const t of [tenant, other]) {
+      await keep(t, 3);
+      expect(await recordLlmExchange(scopeOf(t), await addEnhancement(t, new Date()), exchange)).toBe(true);
+    }
+    const now = new Date();
+    expect((await apply(tenant, KEEP, new Date(now.getTime() + 2 * 86_400_000))).totals.llm_exchanges).toBe(
+      0,
+    );
+    expect(await kept(tenant)).toBe(1);
+    expect((await apply(tenant, KEEP, new Date(now.getTime() + 4 * 86_400_000))).totals.llm_exchanges).toBe(
+      1,
+    );
+    expect(await kept(tenant)).toBe(0);
+
+    await recordLlmExchange(scopeOf(tenant), await addEnhancement(tenant, new Date()), exchange);
+    await keep(tenant, 0);
+    expect((await apply(tenant, KEEP, new Date())).totals.llm_exchanges).toBe(1);
+    expect(await kept(tenant)).toBe(0);
+    expect(await kept(other)).toBe(1);
   });
 });
 

@@ -33,6 +33,23 @@ describe('fusion of BM25 and cosine', () => {
     expect(fused.find((f) => f.id === 'T9')?.byMeaning).toBe(true);
   });
 
+  it('says which ranking found each ticket: words, meaning or both (what note show prints)', () => {
+    // Limit 3: BM25's first three are T1 T2 T3, cosine's T9 T3 T1.
+    const fused = fuse(bm25, cosine, { method: 'rrf', limit: 3 });
+    expect(Object.fromEntries(fused.map((f) => [f.id, f.foundBy]))).toEqual({
+      T1: 'both',
+      T3: 'both',
+      T9: 'meaning',
+    });
+    expect(fuse(bm25, cosine, { method: 'rrf', limit: 4 }).find((f) => f.id === 'T2')?.foundBy).toBe('words');
+    // 'none' ranks by words alone, whatever the cosine ranking holds.
+    expect(fuse(bm25, cosine, { method: 'none', limit: 3 }).map((f) => f.foundBy)).toEqual([
+      'words',
+      'words',
+      'words',
+    ]);
+  });
+
   it('none, or no cosine ranking at all, keeps BM25 alone', () => {
     expect(fuse(bm25, cosine, { method: 'none', limit: 2 }).map((f) => f.id)).toEqual(['T1', 'T2']);
     expect(fuse(bm25, [], { method: 'weighted', limit: 2 }).map((f) => f.id)).toEqual(['T1', 'T2']);

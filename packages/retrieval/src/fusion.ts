@@ -1,3 +1,5 @@
+import type { FoundBy } from '@ai-agents/db';
+
 /*
  * Fusion of the two rankings of similar tickets: BM25 (shared words, in Postgres) and cosine over
  * embeddings (shared meaning). Weights are measured per embedder by `npm run eval:retrieval`
@@ -16,6 +18,8 @@ export interface Fused {
   score: number;
   /** Not among BM25's first `limit`: shown because of its meaning, not its words (the note says so). */
   byMeaning: boolean;
+  /** Among BM25's first `limit` (words), the cosine ranking's first `limit` (meaning), or both. */
+  foundBy: FoundBy;
 }
 
 /** BM25's weight in the weighted fusion of LSA; cosine gets the rest. Chosen on dev (docs/context.md). */
@@ -33,11 +37,18 @@ export interface FusionOptions {
 /** The `limit` best tickets of both rankings (each best first). 'none' keeps BM25's ranking. */
 export function fuse(bm25: readonly Ranked[], cosine: readonly Ranked[], options: FusionOptions): Fused[] {
   const byWords = new Set(bm25.slice(0, options.limit).map((r) => r.id));
+  // 'none' ranks by words alone: the cosine ranking played no part.
+  const byCosine = new Set(options.method === 'none' ? [] : cosine.slice(0, options.limit).map((r) => r.id));
   const scores = options.method === 'none' ? bm25Scores(bm25) : fusedScores(bm25, cosine, options);
   return [...scores.entries()]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, options.limit)
-    .map(([id, score]) => ({ id, score, byMeaning: !byWords.has(id) }));
+    .map(([id, score]) => ({
+      id,
+      score,
+      byMeaning: !byWords.has(id),
+      foundBy: byWords.has(id) ? (byCosine.has(id) ? 'both' : 'words') : 'meaning',
+    }));
 }
 
 function bm25Scores(bm25: readonly Ranked[]): Map<string, number> {

@@ -14,6 +14,7 @@ export {
   LSA_BM25_WEIGHT,
   type Ranked,
 } from './fusion.js';
+export { createLlmClient, type LlmClientOptions, type LlmProbeResult, probeLlm } from './llm-client.js';
 export { fitLsa, LSA_DIMENSIONS, type LsaModel, lsaEmbedder, lsaRefitDue } from './lsa.js';
 export { decodeLsaFit, encodeLsaFit } from './lsa-fit-blob.js';
 export { createRetrieval, type Retrieval } from './retrieval.js';

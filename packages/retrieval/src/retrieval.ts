@@ -1,4 +1,4 @@
-import type { SimilarTicket, TenantScope } from '@ai-agents/db';
+import type { FoundBy, SimilarTicket, TenantScope } from '@ai-agents/db';
 import type { Embedder } from './embedder.js';
 import { type Bm25OnlyReason, findSimilarFused, type SimilarByMeaning } from './similar-tickets.js';
 import { currentLsaEmbedder } from './tenant-embeddings.js';
@@ -24,7 +24,7 @@ export interface Retrieval {
     scope: TenantScope,
     text: string,
     options: { limit: number; excludeExternalId?: string; timeoutMs: number },
-  ): Promise<(SimilarTicket & { byMeaning?: boolean })[]>;
+  ): Promise<(SimilarTicket & { byMeaning?: boolean; foundBy?: FoundBy })[]>;
 }
 
 export function createRetrieval(options: { onBm25Only?: (reason: Bm25OnlyReason) => void } = {}): Retrieval {

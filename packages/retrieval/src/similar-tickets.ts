@@ -1,4 +1,5 @@
 import {
+  type FoundBy,
   findSimilarTickets,
   historyTicketsByExternalIds,
   type SimilarTicket,
@@ -25,6 +26,8 @@ export type Bm25OnlyReason = 'no_model' | 'small_history' | 'embedder_failed' | 
 export interface SimilarByMeaning extends SimilarTicket {
   /** Shown because of its meaning: not among BM25's results (the note marks it). */
   byMeaning: boolean;
+  /** Which ranking found it: `note show` says so (explanations/explanation.ts). */
+  foundBy: FoundBy;
 }
 
 export interface FusedSearchOptions {
@@ -49,7 +52,8 @@ export async function findSimilarFused(
     limit: CANDIDATES,
     excludeExternalId: options.excludeExternalId,
   });
-  const wordsOnly = () => bm25.slice(0, options.limit).map((t) => ({ ...t, byMeaning: false }));
+  const wordsOnly = () =>
+    bm25.slice(0, options.limit).map((t) => ({ ...t, byMeaning: false, foundBy: 'words' as const }));
   const cosine = await rankByMeaning(scope, text, options);
   if (typeof cosine === 'string') {
     options.onBm25Only?.(cosine);
@@ -72,7 +76,7 @@ export async function findSimilarFused(
   for (const t of fetched) known.set(t.externalId, t);
   return fused.flatMap((f) => {
     const t = known.get(f.id);
-    return t ? [{ ...t, score: f.score, byMeaning: f.byMeaning }] : [];
+    return t ? [{ ...t, score: f.score, byMeaning: f.byMeaning, foundBy: f.foundBy }] : [];
   });
 }
 

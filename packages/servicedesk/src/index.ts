@@ -40,7 +40,14 @@ export {
   type TenantClientDeps,
   type TenantClients,
 } from './tenant-clients.js';
-export { boundHtml, HTML_INPUT_LIMIT, htmlToText, ticketHtmlToText, truncate } from './ticket-text.js';
+export {
+  boundHtml,
+  HTML_INPUT_LIMIT,
+  htmlToText,
+  ticketBodyText,
+  ticketHtmlToText,
+  truncate,
+} from './ticket-text.js';
 export {
   createMemoryTokenStore,
   createRedisNoteShapeMemory,

@@ -1,3 +1,5 @@
+import { stripBoilerplate } from '@ai-agents/shared';
+
 const ENTITIES: Record<string, string> = {
   amp: '&',
   lt: '<',
@@ -101,6 +103,16 @@ export function boundHtml(html: string | null | undefined, max = HTML_INPUT_LIMI
 /** Ticket, resolution or solution HTML from ServiceDesk Plus as text: cut to the bound, then parsed. */
 export function ticketHtmlToText(html: string | null | undefined): string {
   return htmlToText(boundHtml(html));
+}
+
+/**
+ * A description or resolution as the search and the LLM should read it: the text of its HTML
+ * without e-mail boilerplate (signature, quoted replies, disclaimer, mobile footer; see
+ * stripBoilerplate in packages/shared). The worker reads new tickets with it and the history import
+ * stores resolved ones with it, so a query and the history it is compared with are cleaned alike.
+ */
+export function ticketBodyText(html: string | null | undefined): string {
+  return stripBoilerplate(ticketHtmlToText(html));
 }
 
 export function truncate(text: string, max: number): string {

@@ -23,6 +23,16 @@ function problems(fn: () => unknown): string[] {
 }
 
 describe('loadConfig', () => {
+  it("reads a tenant's own LLM key for the admin CLI only from TENANT_LLM_API_KEY; empty is unset", () => {
+    const admin = { DATABASE_URL: worker.DATABASE_URL, ENCRYPTION_KEY: key };
+    expect(loadConfig(admin, 'admin').tenantLlmApiKey).toBeUndefined();
+    expect(loadConfig({ ...admin, TENANT_LLM_API_KEY: '' }, 'admin').tenantLlmApiKey).toBeUndefined();
+    expect(loadConfig({ ...admin, TENANT_LLM_API_KEY: 'sk-own' }, 'admin').tenantLlmApiKey).toBe('sk-own');
+    const tooLong = problems(() => loadConfig({ ...admin, TENANT_LLM_API_KEY: 'k'.repeat(5_000) }, 'admin'));
+    expect(tooLong).toEqual([expect.stringMatching(/^TENANT_LLM_API_KEY: /)]);
+    expect(tooLong.join()).not.toContain('kkkk');
+  });
+
   it('names every missing variable at once', () => {
     expect(problems(() => loadConfig({}, 'worker'))).toEqual(
       expect.arrayContaining([

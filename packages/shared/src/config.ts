@@ -356,6 +356,9 @@ const schemas = {
     SDP_CLIENT_SECRET: z.string().optional(),
     SDP_REFRESH_TOKEN: z.string().optional(),
     SDP_ACCOUNTS_URL: z.string().optional(),
+    // The key of a tenant's own LLM endpoint for `tenant llm --endpoint` and `--rotate-key` (or on
+    // standard input with --stdin); never a flag. Empty counts as unset.
+    TENANT_LLM_API_KEY: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(4_096).optional()),
   }),
   migrate: z.object({
     ...common,
@@ -532,6 +535,7 @@ function adminConfig(e: Parsed<'admin'>) {
       SDP_REFRESH_TOKEN: e.SDP_REFRESH_TOKEN,
       SDP_ACCOUNTS_URL: e.SDP_ACCOUNTS_URL,
     } as Partial<Record<SdpCredentialVariable, string>>,
+    tenantLlmApiKey: e.TENANT_LLM_API_KEY,
   };
 }
 

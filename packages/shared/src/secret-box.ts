@@ -19,7 +19,8 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 /**
  * `sdp_access_token`: a connection's Zoho access token while it is shared through Redis.
  * `sdp_credentials` and `sdp_access_token` are bound to the connection's id (a connection made by
- * migration 0016 has its tenant's id, so values written before stay readable);
+ * migration 0020 has its tenant's id, so values written before stay readable);
+ * `llm_api_key`: a tenant's own LLM endpoint key (bound to the tenant).
  * `connection_webhook_secret` is a connection's own webhook secret, kept apart from a tenant's
  * `webhook_secret` even where the two ids are equal.
  */
@@ -27,7 +28,8 @@ export type SecretPurpose =
   | 'sdp_credentials'
   | 'webhook_secret'
   | 'sdp_access_token'
-  | 'connection_webhook_secret';
+  | 'connection_webhook_secret'
+  | 'llm_api_key';
 
 /** Where a stored value belongs; authenticated with it, so it decrypts nowhere else. */
 export interface SecretContext {

@@ -4,7 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EVENTS_QUEUE } from './jobs.js';
 import { tenantBacklogKey } from './tenant-backlog.js';
-import { escapeGlob, tenantKeyCatchAll, tenantKeyPatterns } from './tenant-redis-keys.js';
+import {
+  connectionKeyPatterns,
+  escapeGlob,
+  tenantKeyCatchAll,
+  tenantKeyPatterns,
+} from './tenant-redis-keys.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const TENANT = '0b6f8a52-5d0e-4c61-9b0e-2f4d9c1a7e33';
@@ -35,6 +40,9 @@ function sourceFiles(dir: string): string[] {
 }
 
 const TENANT_EXPR = /^(?:[\w.]+\.)?(?:tenantId|tenant\.id|tenant\.tenantId)$|^tenant\.id$/;
+/** A connection's id, as the code spells it (a tenant's id stands in when it has no connection known). */
+const CONNECTION_EXPR = /(?:^|[\s.?])(?:connectionId|connection\.id)\b/;
+const CONNECTION = '5c9e3a10-1f2b-4c3d-8e4f-6a7b8c9d0e1f';
 const PREFIX_EXPR = /(?:prefix|Prefix)$/;
 
 /**
@@ -43,7 +51,7 @@ const PREFIX_EXPR = /(?:prefix|Prefix)$/;
  * tenant id, with the prefix, the queue and the tenant filled in and anything else as `x`. A key
  * composed in two steps (the feedback link's bucket under `ratelimit:`) is listed by hand below.
  */
-function keysInSource(): { where: string; key: string }[] {
+function keysInSource(owner: RegExp = TENANT_EXPR, id = TENANT): { where: string; key: string }[] {
   const found: { where: string; key: string }[] = [];
   for (const top of ['apps', 'packages']) {
     for (const workspace of readdirSync(join(ROOT, top))) {
@@ -62,10 +70,10 @@ function keysInSource(): { where: string; key: string }[] {
             first &&
             (PREFIX_EXPR.test(first) || first.endsWith('queueKey')) &&
             literal.startsWith(`\`\${${first}}:`);
-          if (!keyed || !parts.some((p) => TENANT_EXPR.test(p))) continue;
+          if (!keyed || !parts.some((p) => owner.test(p))) continue;
           const key = literal.slice(1, -1).replace(/\$\{([^}]*)\}/g, (_, expr: string) => {
             const e = expr.trim();
-            if (TENANT_EXPR.test(e)) return TENANT;
+            if (owner.test(e)) return id;
             if (e.endsWith('queueKey')) return `${scope.prefix}:${scope.queueName}`;
             if (e === 'queueName') return scope.queueName;
             return PREFIX_EXPR.test(e) ? scope.prefix : 'x';
@@ -87,17 +95,33 @@ describe('tenantKeyPatterns', () => {
         'packages/shared/src/tenant-backlog.ts',
         'apps/worker/src/fair-share/slot-leases.ts',
         'apps/worker/src/fair-share/tenant-breaker.ts',
-        'apps/worker/src/pipeline/sdp-rate-limit.ts',
         'apps/api/src/webhook/accept-delivery.ts',
-        'packages/servicedesk/src/tenant-clients.ts',
       ]),
     );
     const patterns = tenantKeyPatterns(scope);
     expect(keys.filter(({ key }) => matchedBy(key, patterns).length === 0)).toEqual([]);
   });
 
+  it("matches every connection key the code builds, and a tenant's own connection's with it", () => {
+    const keys = keysInSource(CONNECTION_EXPR, CONNECTION);
+    expect(keys.map((k) => k.where)).toEqual(
+      expect.arrayContaining([
+        'apps/worker/src/pipeline/sdp-rate-limit.ts',
+        'apps/api/src/webhook/accept-connection-delivery.ts',
+        'packages/servicedesk/src/tenant-clients.ts',
+      ]),
+    );
+    const patterns = connectionKeyPatterns({ prefix: scope.prefix, connectionId: CONNECTION });
+    expect(keys.filter(({ key }) => matchedBy(key, patterns).length === 0)).toEqual([]);
+    // Erasing the only tenant of a connection takes the connection's keys; a shared one keeps them.
+    const sdpBudget = `${scope.prefix}:ratelimit:sdp:${CONNECTION}`;
+    expect(matchedBy(sdpBudget, tenantKeyPatterns({ ...scope, connectionId: CONNECTION }))).toHaveLength(1);
+    expect(matchedBy(sdpBudget, tenantKeyPatterns(scope))).toHaveLength(0);
+  });
+
   it('matches the keys built in two steps and by the shared builders', () => {
-    const patterns = tenantKeyPatterns(scope);
+    // A tenant added by `tenant add` (or migrated) has a connection of its own, with its id.
+    const patterns = tenantKeyPatterns({ ...scope, connectionId: TENANT });
     const keys = [
       tenantBacklogKey(scope.prefix, scope.queueName, TENANT),
       // apps/api/src/feedback/feedback-rate-limit.ts: `${prefix}:ratelimit:${bucket}` with the link's bucket.
@@ -126,7 +150,7 @@ describe('tenantKeyPatterns', () => {
 
   it('matches a prefix with glob characters literally (a cluster hash tag, a bracket)', () => {
     expect(escapeGlob('{ai[1]*?}')).toBe('{ai\\[1\\]\\*\\?}');
-    const tagged = tenantKeyPatterns({ ...scope, prefix: '{a*}' });
+    const tagged = tenantKeyPatterns({ ...scope, prefix: '{a*}', connectionId: TENANT });
     expect(matchedBy(`{a*}:ratelimit:sdp:${TENANT}`, tagged)).toHaveLength(1);
     expect(matchedBy(`{ab}:ratelimit:sdp:${TENANT}`, tagged)).toHaveLength(0);
   });

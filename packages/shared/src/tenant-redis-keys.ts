@@ -12,9 +12,15 @@ export interface TenantKeyScope {
   /** The BullMQ queue (EVENTS_QUEUE). */
   queueName: string;
   tenantId: string;
+  /**
+   * The tenant's connection when the tenant is its only one: erasing the tenant deletes the
+   * connection (it holds the credentials the tenant gave), so its keys go too. Left out for a
+   * connection shared with other tenants, whose token, budget and note shape stay.
+   */
+  connectionId?: string;
 }
 
-/** Redis glob patterns (SCAN MATCH) of every key that belongs to the tenant. */
+/** Redis glob patterns (SCAN MATCH) of every key that belongs to the tenant (and its own connection). */
 export function tenantKeyPatterns(scope: TenantKeyScope): string[] {
   const p = escapeGlob(scope.prefix);
   const q = escapeGlob(scope.queueName);
@@ -25,16 +31,32 @@ export function tenantKeyPatterns(scope: TenantKeyScope): string[] {
     // Fair share: slot and LLM leases (apps/worker/src/fair-share/slot-leases.ts, kinds slots|llm)
     // and the circuit breaker (tenant-breaker.ts, `fair:breaker:<tenant>`).
     `${p}:${q}:fair:*:${t}`,
-    // Token buckets: the ServiceDesk Plus budget (apps/worker/src/pipeline/sdp-rate-limit.ts) and the
-    // webhook limit (apps/api/src/webhook/accept-delivery.ts).
-    `${p}:ratelimit:sdp:${t}`,
+    // The webhook limit (apps/api/src/webhook/accept-delivery.ts).
     `${p}:ratelimit:webhook:${t}`,
     // One bucket per feedback link: apps/api/src/feedback/feedback-rate-limit.ts.
     `${p}:ratelimit:feedback-link:${t}:*`,
+    ...(scope.connectionId
+      ? connectionKeyPatterns({ prefix: scope.prefix, connectionId: scope.connectionId })
+      : []),
+  ];
+}
+
+/**
+ * Redis glob patterns of every key that belongs to a connection (one ServiceDesk Plus instance,
+ * shared by its tenants; issue 25). A connection made by migration 0020 has its tenant's id.
+ */
+export function connectionKeyPatterns(scope: { prefix: string; connectionId: string }): string[] {
+  const p = escapeGlob(scope.prefix);
+  const c = escapeGlob(scope.connectionId);
+  return [
+    // Token buckets: the ServiceDesk Plus budget (apps/worker/src/pipeline/sdp-rate-limit.ts) and the
+    // connection's webhook limit (apps/api/src/webhook/accept-connection-delivery.ts).
+    `${p}:ratelimit:sdp:${c}`,
+    `${p}:ratelimit:webhook-connection:${c}`,
     // The shared Cloud access token, its lock, mint count and hold (packages/servicedesk token-store.ts,
     // keyed in tenant-clients.ts) and the learned note shape (note-shape memory, tenant-clients.ts).
-    `${p}:sdp-oauth:${t}:*`,
-    `${p}:sdp-note-wrapper:${t}:*`,
+    `${p}:sdp-oauth:${c}:*`,
+    `${p}:sdp-note-wrapper:${c}:*`,
   ];
 }
 

@@ -1,3 +1,4 @@
+import type { TenantSummary } from '@ai-agents/db';
 import { type ServiceDeskClient, ServiceDeskError } from '@ai-agents/servicedesk';
 
 /** A mapped account of an MSP connection and its tenant. */
@@ -70,4 +71,29 @@ export function accountVisibilityLines(results: readonly AccountVisibility[]): s
       ? `  account ${r.accountId} (${r.tenant}): the key can see it`
       : `  account ${r.accountId} (${r.tenant}): ${r.message}`,
   );
+}
+
+/** The mapped accounts of a connection, from the tenant directory, in slug order. */
+export function mappedAccounts(tenants: readonly TenantSummary[], connectionId: string): MappedAccount[] {
+  return tenants
+    .filter((t) => t.connectionId === connectionId && t.sdpAccountId !== null)
+    .map((t) => ({ accountId: t.sdpAccountId as string, tenant: t.slug }));
+}
+
+/** The results as `--json` prints them. */
+export function accountVisibilityJson(results: readonly AccountVisibility[]) {
+  return results.map((r) => ({
+    sdp_account_id: r.accountId,
+    tenant: r.tenant,
+    visible: r.visible,
+    ...(r.visible ? {} : { problem: r.problem, message: r.message }),
+  }));
+}
+
+/** Why the check fails when the key cannot see some mapped accounts; null when it sees them all. */
+export function invisibleAccountsProblem(slug: string, results: readonly AccountVisibility[]): string | null {
+  const unseen = results.filter((r) => r.visible === false);
+  if (unseen.length === 0) return null;
+  const which = unseen.map((r) => `${r.tenant}: ${r.visible === false ? r.message : ''}`).join('; ');
+  return `${slug}: the key cannot see ${unseen.length} of ${results.length} mapped accounts (${which})`;
 }

@@ -8,7 +8,6 @@ import {
   type SecretBox,
   trustExtraCertificateAuthorities,
 } from '@ai-agents/shared';
-import { createRedisClient } from '@ai-agents/shared/redis';
 import type { Command } from 'commander';
 import { terminalJson, terminalText } from './terminal-text.js';
 
@@ -74,6 +73,7 @@ export async function withSharedServiceDesk<T>(
   fn: (shared: TenantClientDeps['shared']) => Promise<T>,
 ): Promise<T> {
   if (!ctx.config.redisUrl) return fn(undefined);
+  const { createRedisClient } = await import('@ai-agents/shared/redis');
   const redis = createRedisClient(
     { redisUrl: ctx.config.redisUrl, redisMode: ctx.config.redisMode },
     {

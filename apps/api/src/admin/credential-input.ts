@@ -43,28 +43,30 @@ export function refuseSecretFlags(opts: Record<string, unknown>): void {
   }
 }
 
-export async function readStdinVariables(
+/** `NAME=value` lines of standard input; `names` are the names accepted (default: the SDP credentials'). */
+export async function readStdinVariables<N extends string = SdpCredentialVariable>(
   stdin: Readable,
-): Promise<Partial<Record<SdpCredentialVariable, string>>> {
+  names: readonly N[] = NAMES as readonly string[] as readonly N[],
+): Promise<Partial<Record<N, string>>> {
   let text = '';
   for await (const chunk of stdin) {
     text += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
     if (text.length > MAX_STDIN_BYTES) throw new AdminError('standard input is longer than 64 KB', 2);
   }
-  const values: Partial<Record<SdpCredentialVariable, string>> = {};
+  const values: Partial<Record<N, string>> = {};
   for (const [i, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     const name = eq > 0 ? line.slice(0, eq).trim() : '';
-    if (!NAMES.includes(name as SdpCredentialVariable)) {
+    if (!names.includes(name as N)) {
       // The line may hold a secret: name its number, never its text.
       throw new AdminError(
-        `standard input line ${i + 1} is not NAME=value with NAME one of ${NAMES.join(', ')}`,
+        `standard input line ${i + 1} is not NAME=value with NAME one of ${names.join(', ')}`,
         2,
       );
     }
-    values[name as SdpCredentialVariable] = line.slice(eq + 1).trim();
+    values[name as N] = line.slice(eq + 1).trim();
   }
   return values;
 }

@@ -1,4 +1,21 @@
 /**
+ * A connection's function (issue 25) also sends the request's account: ServiceDesk Plus MSP's v3
+ * request carries `account {id, name}` (docs/servicedesk-plus-msp.md), which the request trigger's
+ * `requestObj` holds as a map; the id goes as text, like the request's, and routes the event to the
+ * account's tenant. On a single-portal connection the account is absent and ignored.
+ */
+const ACCOUNT_LINES = `
+// The request's customer account (ServiceDesk Plus MSP): the service routes the event by its id.
+accountObj = requestObj.get("account");
+if(accountObj != null)
+{
+\taccount = Map();
+\taccount.put("id", accountObj.get("id").toString());
+\taccount.put("name", accountObj.get("name"));
+\trequest.put("account", account);
+}`;
+
+/**
  * The Deluge custom function that signs and sends a ServiceDesk Plus event to the webhook, filled in
  * for one tenant. The one source of the function: `tenant add` and `tenant rotate-secret` print it,
  * and the README and docs/webhook-and-deluge.md show it verbatim (deluge-snippet.test.ts checks).
@@ -23,7 +40,11 @@
  * - `event_id` names one run of the function (event, request, second): a resolve, reopen and second
  *   resolve are two history events. request.created is one job per request whatever its event id.
  */
-export function delugeSnippet(webhookUrl: string, secret: string): string {
+export function delugeSnippet(
+  webhookUrl: string,
+  secret: string,
+  options: { account?: boolean } = {},
+): string {
   return `url = "${webhookUrl}";
 secret = "${secret}";
 // The trigger this function runs on: "request.created" on the create trigger; a copy with
@@ -35,7 +56,7 @@ timestamp = (zoho.currenttime.toLong() / 1000).toLong().toString();
 // Only the event and the ids: the service fetches the ticket itself.
 requestId = requestObj.get("id").toString();
 request = Map();
-request.put("id", requestId);
+request.put("id", requestId);${options.account ? ACCOUNT_LINES : ''}
 payload = Map();
 payload.put("event", event);
 payload.put("event_id", event + "-" + requestId + "-" + timestamp);
@@ -63,3 +84,21 @@ export const DOCUMENTED_DELUGE_SNIPPET = delugeSnippet(
   'https://ai-agents.example.com/v1/webhooks/servicedesk/contoso',
   '<webhook secret>',
 );
+
+/**
+ * The body of a ServiceDesk Plus native webhook (Admin > Integrations > Webhooks) for a connection in
+ * token mode: the webhook cannot sign, so it sends the secret in X-Webhook-Token. Its URL, headers and
+ * payload take `$` variables the page lets the admin insert; their names vary with the edition and
+ * build and are not verified against a live MSP instance, so the template names what to insert.
+ */
+export function webhookPayloadTemplate(): string {
+  return [
+    '{',
+    '  "event": "request.created",',
+    '  "request": {',
+    '    "id": "<insert the $ variable of the request id>",',
+    '    "account": { "id": "<insert the $ variable of the request\'s account id>" }',
+    '  }',
+    '}',
+  ].join('\n');
+}

@@ -1,5 +1,4 @@
 import { tenantChangeMessage, tenantChangesChannel } from '@ai-agents/shared';
-import { createRedisClient } from '@ai-agents/shared/redis';
 import type { AdminContext } from './context.js';
 
 /**
@@ -10,6 +9,7 @@ import type { AdminContext } from './context.js';
  */
 export async function notifyTenantChanged(ctx: AdminContext, slug: string): Promise<void> {
   if (!ctx.config.redisUrl) return;
+  const { createRedisClient } = await import('@ai-agents/shared/redis');
   const connection = createRedisClient(
     { redisUrl: ctx.config.redisUrl, redisMode: ctx.config.redisMode },
     {

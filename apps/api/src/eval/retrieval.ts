@@ -12,6 +12,7 @@ import {
   runMigrations,
 } from '@ai-agents/db';
 import { type FusionMethod, LSA_BM25_WEIGHT } from '@ai-agents/retrieval';
+import { stripBoilerplate } from '@ai-agents/shared';
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
 import { importHistoryCsv } from '../history/csv-history.js';
@@ -39,6 +40,8 @@ import {
  *       language,text,topic_group) asked of the same history, the source ticket left out; the set of
  *       80 (English, German, French, Spanish) is apps/api/src/eval/data/multilingual-paraphrases.csv
  *     [--sweep]   also the BM25 weight (0, 0.1, … 1) with the best precision@5: how the default was chosen
+ *     [--no-strip]   keep e-mail boilerplate in history and queries (the product strips it, as the
+ *       default run does): precision@5 with and without stripping
  *   npm run bench:retrieval -- --csv FILE [--tickets 50000] [--queries 1000]
  * A developer tool like the test helpers: it reads TEST_DATABASE_URL / DATABASE_URL (an admin
  * connection that may create databases) itself, and drops the database it created.
@@ -66,13 +69,14 @@ async function main(): Promise<void> {
       'bm25-weight': { type: 'string', default: String(LSA_BM25_WEIGHT) },
       sweep: { type: 'boolean', default: false },
       paraphrases: { type: 'string' },
+      'no-strip': { type: 'boolean', default: false },
       // Leaves the scratch database in place (its name on stderr) to inspect query plans.
       'keep-database': { type: 'boolean', default: false },
     },
   });
   if (!values.csv) throw new UsageError('--csv FILE is required (columns id,text,topic_group)');
   const options = evalOptions(values);
-  const rows = await readLabelled(values.csv);
+  const rows = await readLabelled(values.csv, options.strip);
   const adminUrl =
     process.env.TEST_DATABASE_URL ??
     process.env.DATABASE_URL ??
@@ -96,6 +100,8 @@ interface EvalOptions {
   bm25Weight: number;
   sweep: boolean;
   paraphrases?: string;
+  /** Strip e-mail boilerplate from history and queries, as the product does (false: --no-strip). */
+  strip: boolean;
 }
 
 function evalOptions(values: {
@@ -104,6 +110,7 @@ function evalOptions(values: {
   'bm25-weight'?: string;
   sweep?: boolean;
   paraphrases?: string;
+  'no-strip'?: boolean;
 }) {
   const embedder = values.embedder as EmbedderName;
   const fusion = values.fusion as FusionMethod;
@@ -113,7 +120,15 @@ function evalOptions(values: {
   if (!FUSIONS.includes(fusion)) throw new UsageError(`--fusion must be one of ${FUSIONS.join(', ')}`);
   if (!(bm25Weight >= 0 && bm25Weight <= 1)) throw new UsageError('--bm25-weight must be between 0 and 1');
   const paraphrases = values.paraphrases ? { paraphrases: values.paraphrases } : {};
-  return { embedder, fusion, bm25Weight, sweep: values.sweep === true, ...paraphrases } satisfies EvalOptions;
+  const strip = values['no-strip'] !== true;
+  return {
+    embedder,
+    fusion,
+    bm25Weight,
+    sweep: values.sweep === true,
+    strip,
+    ...paraphrases,
+  } satisfies EvalOptions;
 }
 
 async function evaluate(
@@ -124,7 +139,9 @@ async function evaluate(
   options: EvalOptions,
 ): Promise<void> {
   let started = Date.now();
-  const { imported } = await importHistoryCsv(scratch.app.db, tenantId, createReadStream(file));
+  const { imported } = await importHistoryCsv(scratch.app.db, tenantId, createReadStream(file), {
+    strip: options.strip,
+  });
   process.stderr.write(
     `imported ${imported} tickets in ${Date.now() - started} ms; fitting ${options.embedder}…\n`,
   );
@@ -153,6 +170,7 @@ async function evaluate(
     embedder: options.embedder,
     fusion,
     ...(fusion === 'weighted' && { bm25_weight: options.bm25Weight }),
+    strip: options.strip,
   };
   const report = {
     file,
@@ -270,7 +288,8 @@ async function createScratchDatabase(adminUrl: string): Promise<Scratch> {
   };
 }
 
-async function readLabelled(file: string): Promise<LabelledRow[]> {
+/** The labelled rows; their text is what queries ask and the LSA is fitted on, stripped as history is. */
+async function readLabelled(file: string, strip: boolean): Promise<LabelledRow[]> {
   const records = parse(await readFile(file), { columns: true, bom: true, skip_empty_lines: true }) as Record<
     string,
     string
@@ -278,7 +297,11 @@ async function readLabelled(file: string): Promise<LabelledRow[]> {
   const first = records[0];
   if (!first || !('id' in first) || !('text' in first) || !('topic_group' in first))
     throw new UsageError(`${file} must have the columns id,text,topic_group and at least one row`);
-  return records.map((r) => ({ id: r.id as string, text: r.text as string, label: r.topic_group as string }));
+  return records.map((r) => ({
+    id: r.id as string,
+    text: strip ? stripBoilerplate(r.text as string) : (r.text as string),
+    label: r.topic_group as string,
+  }));
 }
 
 async function readParaphrases(file: string): Promise<EvalRow[]> {

@@ -40,4 +40,19 @@ describe('CSV rows as history tickets', () => {
     expect(csvRowToTicket({ id: '', text: 'x' })).toBeNull();
     expect(csvRowToTicket({ id: '9', text: '  ' })).toBeNull();
   });
+
+  it('stores description and resolution without e-mail boilerplate, unless told not to strip', () => {
+    const record = {
+      id: '10',
+      subject: 'VPN drops',
+      description:
+        'The VPN drops every hour.\n\nMit freundlichen Grüßen\nAnna Berg\n\nVon meinem iPhone gesendet',
+      resolution: 'Updated the VPN client to 7.4.\n\nBest regards,\nService Desk',
+    };
+    expect(csvRowToTicket(record)).toMatchObject({
+      description: 'The VPN drops every hour.',
+      resolution: 'Updated the VPN client to 7.4.',
+    });
+    expect(csvRowToTicket(record, false)).toMatchObject({ description: record.description });
+  });
 });

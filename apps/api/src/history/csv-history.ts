@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { addHistory, type Db, type HistoryTicket } from '@ai-agents/db';
+import { stripBoilerplate } from '@ai-agents/shared';
 import { parse } from 'csv-parse';
 
 export interface CsvImportResult {
@@ -18,13 +19,15 @@ const SUBJECT_MAX_CHARS = 120;
  * Imports resolved tickets from CSV into a tenant's history. Columns: `id` and either `text` (subject
  * and body in one) or `subject`/`description`; optional `resolution`, `category`, `technician`,
  * `resolved_at`. Rows with an existing id are updated. The same path feeds `admin history import
- * --csv` and `eval:retrieval`, so the evaluation measures what the product indexes.
+ * --csv` and `eval:retrieval`, so the evaluation measures what the product indexes. Text and
+ * resolution lose their e-mail boilerplate (stripBoilerplate) as the worker's queries do, unless
+ * `strip` is false (`eval:retrieval --no-strip`, to measure what stripping changes).
  */
 export async function importHistoryCsv(
   db: Db,
   tenantId: string,
   input: Readable,
-  options: { onProgress?: (imported: number) => void } = {},
+  options: { onProgress?: (imported: number) => void; strip?: boolean } = {},
 ): Promise<CsvImportResult> {
   const parser = input.pipe(
     parse({
@@ -54,7 +57,7 @@ export async function importHistoryCsv(
       checkHeader(Object.keys(record));
       checkedHeader = true;
     }
-    const ticket = csvRowToTicket(record);
+    const ticket = csvRowToTicket(record, options.strip ?? true);
     if (!ticket) {
       skippedLines.push(line);
       continue;
@@ -84,20 +87,24 @@ function checkHeader(columns: string[]): void {
 }
 
 /** One CSV record as a history ticket; null when it has no id or no text at all. */
-export function csvRowToTicket(record: Record<string, string | undefined>): HistoryTicket | null {
+export function csvRowToTicket(
+  record: Record<string, string | undefined>,
+  strip = true,
+): HistoryTicket | null {
   const id = record.id?.trim();
   if (!id) return null;
+  const clean = (text: string | undefined) => (strip ? stripBoilerplate(text ?? '') : (text?.trim() ?? ''));
   let subject = record.subject?.trim() ?? '';
-  let description = record.description?.trim() ?? '';
+  let description = clean(record.description);
   // Without a subject column the subject comes out of the text (or the description) itself.
-  if (!subject) ({ subject, description } = splitText(description || (record.text?.trim() ?? '')));
+  if (!subject) ({ subject, description } = splitText(description || clean(record.text)));
   if (!subject) return null;
   const resolvedAt = record.resolved_at ? new Date(record.resolved_at) : null;
   return {
     externalId: id,
     subject,
     description,
-    resolution: record.resolution?.trim() ?? '',
+    resolution: clean(record.resolution),
     category: record.category?.trim() || null,
     technician: record.technician?.trim() || null,
     resolvedAt: resolvedAt && !Number.isNaN(resolvedAt.getTime()) ? resolvedAt : null,

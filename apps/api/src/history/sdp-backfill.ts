@@ -12,7 +12,7 @@ import {
   resolvedTicketFrom,
   type ServiceDeskClient,
   ServiceDeskError,
-  ticketHtmlToText,
+  ticketBodyText,
 } from '@ai-agents/servicedesk';
 
 export interface BackfillOptions {
@@ -92,7 +92,7 @@ export async function backfillFromSdp(
         }
         await pace();
         const resolution = await sdp.getResolution(listed.id);
-        tickets.push(resolvedTicketFrom(request, resolution, ticketHtmlToText));
+        tickets.push(resolvedTicketFrom(request, resolution, ticketBodyText));
       } catch (error) {
         if (error instanceof ServiceDeskError && error.kind === 'not_found') {
           progress.skipped++;

@@ -1,5 +1,4 @@
-import type { Db } from '@ai-agents/db';
-import { sql } from 'drizzle-orm';
+import { type Db, sql } from '@ai-agents/db';
 import type { FastifyPluginAsync } from 'fastify';
 
 export interface HealthRouteOptions {

@@ -87,32 +87,46 @@ export async function acceptDelivery(
 
   const read = readJob(tenant, delivery.rawBody);
   if (!read.ok) return { tenantLabel, ...read.rejection };
-  const { job, jobId } = read;
 
-  const admitted = await admit(deps, tenant, jobId, delivery.slug, log);
-  if (!admitted.ok) return { tenantLabel, ...admitted.rejection };
-  if (!admitted.duplicate) {
-    try {
-      await storeEventJob(deps.queue, job);
-    } catch (error) {
-      log.error({ err: error, tenant: delivery.slug }, 'could not store the job in Redis');
-      return { tenantLabel, ...rejected('queue_unavailable', queueUnavailable()) };
-    }
-  }
+  const queued = await admitAndStore(deps, tenant, read, delivery.slug, log);
+  if (!queued.ok) return { tenantLabel, ...queued.rejection };
   return {
     tenantLabel,
     kind: 'accepted',
-    eventId: job.eventId,
-    jobId,
-    duplicate: admitted.duplicate,
+    eventId: read.job.eventId,
+    jobId: read.jobId,
+    duplicate: queued.duplicate,
     auth: verdict.mode,
   };
 }
 
-type Rejection = { kind: 'rejected'; reason: string; error: HttpError };
-type Step<T> = ({ ok: true } & T) | { ok: false; rejection: Rejection };
+/** The tenant's admission (rate limit, duplicate, backlog), then the job stored unless a duplicate. */
+export async function admitAndStore(
+  deps: DeliveryDeps,
+  tenant: Pick<WebhookCredentials, 'tenantId' | 'rateLimitPerMinute'>,
+  read: { job: EventJob; jobId: string },
+  slug: string,
+  log: FastifyBaseLogger,
+): Promise<Step<{ duplicate: boolean }>> {
+  const admitted = await admit(deps, tenant, read.jobId, slug, log);
+  if (!admitted.ok || admitted.duplicate) return admitted;
+  try {
+    await storeEventJob(deps.queue, read.job);
+  } catch (error) {
+    log.error({ err: error, tenant: slug }, 'could not store the job in Redis');
+    return { ok: false, rejection: rejected('queue_unavailable', queueUnavailable()) };
+  }
+  return admitted;
+}
 
-const rejected = (reason: string, error: HttpError): Rejection => ({ kind: 'rejected', reason, error });
+export type Rejection = { kind: 'rejected'; reason: string; error: HttpError };
+export type Step<T> = ({ ok: true } & T) | { ok: false; rejection: Rejection };
+
+export const rejected = (reason: string, error: HttpError): Rejection => ({
+  kind: 'rejected',
+  reason,
+  error,
+});
 
 async function findTenant(
   deps: DeliveryDeps,
@@ -138,16 +152,25 @@ async function findTenant(
  * The authenticated body as the job to store: ids only, no ticket text. Its id is jobIdForEvent's:
  * one job per (tenant, request id) for request.created, per (tenant, event id) for the others.
  */
-function readJob(tenant: WebhookCredentials, rawBody: Buffer): Step<{ job: EventJob; jobId: string }> {
-  let body: unknown;
+export function readJob(tenant: Pick<WebhookCredentials, 'tenantId'>, rawBody: Buffer) {
+  const parsed = readBody(rawBody);
+  return parsed.ok ? jobFor(tenant.tenantId, parsed.body) : parsed;
+}
+
+/** The authenticated bytes as JSON (ids kept exactly, see parseWebhookBody). */
+export function readBody(rawBody: Buffer): Step<{ body: unknown }> {
   try {
-    body = parseWebhookBody(rawBody.toString('utf8'));
+    return { ok: true, body: parseWebhookBody(rawBody.toString('utf8')) };
   } catch {
     return {
       ok: false,
       rejection: rejected('malformed_json', new HttpError(400, 'malformed_json', 'Body is not valid JSON')),
     };
   }
+}
+
+/** The event of a parsed body as the tenant's job. */
+export function jobFor(tenantId: string, body: unknown): Step<{ job: EventJob; jobId: string }> {
   let event: ReturnType<typeof readWebhookEvent>;
   try {
     event = readWebhookEvent(body);
@@ -157,9 +180,9 @@ function readJob(tenant: WebhookCredentials, rawBody: Buffer): Step<{ job: Event
   }
   const trace = currentTraceCarrier();
   const job: EventJob = {
-    tenantId: tenant.tenantId,
+    tenantId,
     event: event.event,
-    eventId: event.eventId ?? deriveEventId(tenant.tenantId, event.event, event.requestId),
+    eventId: event.eventId ?? deriveEventId(tenantId, event.event, event.requestId),
     requestId: event.requestId,
     receivedAt: Date.now(),
     ...(trace ? { trace } : {}),
@@ -174,9 +197,9 @@ function readJob(tenant: WebhookCredentials, rawBody: Buffer): Step<{ job: Event
  * (tenant-backlog.ts), and storing the job is the one command after it (event-enqueue.ts, in
  * @ai-agents/shared).
  */
-async function admit(
+export async function admit(
   deps: DeliveryDeps,
-  tenant: WebhookCredentials,
+  tenant: Pick<WebhookCredentials, 'tenantId' | 'rateLimitPerMinute'>,
   jobId: string,
   slug: string,
   log: FastifyBaseLogger,
@@ -220,9 +243,9 @@ async function admit(
   return { ok: true, duplicate: admission.duplicate };
 }
 
-function serviceUnavailable(code: string, message: string): HttpError {
+export function serviceUnavailable(code: string, message: string): HttpError {
   return new HttpError(503, code, message, { 'retry-after': '5' });
 }
 
-const queueUnavailable = () =>
+export const queueUnavailable = () =>
   serviceUnavailable('queue_unavailable', 'The queue cannot take the event now; retry later');

@@ -34,16 +34,24 @@ const SDP_ID = new RegExp(`^\\d{1,${MAX_ID_DIGITS}}$`);
 export function parseWebhookBody(text: string): unknown {
   const body = parseJsonLossless(text);
   const request = isObject(body) ? body.request : undefined;
-  if (isObject(request) && typeof request.id === 'number') request.id = requestIdAsSent(text);
+  if (!isObject(request)) return body;
+  // `request.account.id` (a connection's webhook, issue 25) is read the same way.
+  const account = isObject(request.account) ? request.account : undefined;
+  if (typeof request.id === 'number' || typeof account?.id === 'number') {
+    const asSent = idsAsSent(text);
+    if (typeof request.id === 'number') request.id = asSent?.id;
+    if (account && typeof account.id === 'number')
+      account.id = isObject(asSent?.account) ? asSent.account.id : undefined;
+  }
   return body;
 }
 
-/** `request.id` of a body (valid JSON: parsed once already) as its source text. */
-function requestIdAsSent(text: string): unknown {
+/** `request` of a body (valid JSON: parsed once already) with every numeric `id` as its source text. */
+function idsAsSent(text: string): Record<string, unknown> | undefined {
   const body: unknown = JSON.parse(text, (key: string, value: unknown, context?: { source?: string }) =>
     key === 'id' && typeof value === 'number' && context?.source !== undefined ? context.source : value,
   );
-  return isObject(body) && isObject(body.request) ? body.request.id : undefined;
+  return isObject(body) && isObject(body.request) ? body.request : undefined;
 }
 
 /**
@@ -78,6 +86,43 @@ export function readWebhookEvent(body: unknown): WebhookEvent {
   };
 }
 
+export interface WebhookAccount {
+  /** SDP's `account.id` (digits); null when the body names no account. */
+  id: string | null;
+  /** `account.name` for display, when sent as a string (trimmed, at most 200 characters). */
+  name: string | null;
+}
+
+/**
+ * `request.account` of a connection's webhook (parseWebhookBody'd): ServiceDesk Plus MSP names the
+ * request's customer account there (`account {id, name}` in its v3 request; the payload template
+ * sends $-variables of it, docs/webhook-and-deluge.md). An id that is present must be an SDP id; a
+ * missing one is for the caller to judge (single-portal editions send none).
+ */
+export function readWebhookAccount(body: unknown): WebhookAccount {
+  const request = isObject(body) ? body.request : undefined;
+  const account = isObject(request) ? request.account : undefined;
+  if (account === undefined || account === null) return { id: null, name: null };
+  if (!isObject(account)) throw invalid('request.account', 'must be an object with the account id');
+  const id = account.id === undefined || account.id === null ? null : sdpId(account.id);
+  if (id === undefined)
+    throw invalid(
+      'request.account.id',
+      `must be the ServiceDesk Plus account id: at most ${MAX_ID_DIGITS} digits, as a string or a JSON integer`,
+    );
+  const name = typeof account.name === 'string' ? account.name.trim().slice(0, 200) || null : null;
+  return { id, name };
+}
+
+/** A ServiceDesk Plus id as the webhook takes it: digits as a string, or a JSON integer. */
+const SDP_ID_SCHEMA = {
+  type: ['string', 'integer'],
+  pattern: `^\\s*\\d{1,${MAX_ID_DIGITS}}\\s*$`,
+  minimum: 0,
+  // At most 20 digits: below 10^20.
+  exclusiveMaximum: 10 ** MAX_ID_DIGITS,
+} as const;
+
 /** What readWebhookEvent accepts, as JSON Schema: the request body in the OpenAPI document. */
 export const webhookEventSchema = {
   type: 'object',
@@ -103,11 +148,7 @@ export const webhookEventSchema = {
       required: ['id'],
       properties: {
         id: {
-          type: ['string', 'integer'],
-          pattern: `^\\s*\\d{1,${MAX_ID_DIGITS}}\\s*$`,
-          minimum: 0,
-          // At most 20 digits: below 10^20.
-          exclusiveMaximum: 10 ** MAX_ID_DIGITS,
+          ...SDP_ID_SCHEMA,
           description:
             'The ServiceDesk Plus request id: at most 20 digits, as a string or a JSON integer. An integer of any length is read from its digits, never through a float (Cloud ids have 18 digits, above 2^53); a fraction or an exponent (1.5e3) is refused. The Deluge function sends it as a string',
         },
@@ -138,3 +179,30 @@ function isId(value: unknown, maxLength: number): value is string | number {
 function invalid(field: string, problem: string): HttpError {
   return new HttpError(422, 'invalid_payload', `${field} ${problem}`);
 }
+
+/** A connection's webhook body: the event's, with the request's account (required on MSP editions). */
+export const connectionWebhookEventSchema = {
+  ...webhookEventSchema,
+  properties: {
+    ...webhookEventSchema.properties,
+    request: {
+      ...webhookEventSchema.properties.request,
+      properties: {
+        ...webhookEventSchema.properties.request.properties,
+        account: {
+          type: 'object',
+          properties: {
+            id: {
+              ...SDP_ID_SCHEMA,
+              description:
+                "The request's ServiceDesk Plus MSP account (customer) id, read like request.id: routes the event to the tenant mapped to it. Required on an MSP connection; ignored on a single portal",
+            },
+            name: { type: 'string', description: 'The account name, for `connection accounts` only' },
+          },
+        },
+      },
+      description:
+        'Only `id` and `account` are read: the worker fetches the request from ServiceDesk Plus. Other fields are allowed and ignored',
+    },
+  },
+} as const;

@@ -1,6 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { type Db, findWebhookTenant, tenantWebhookLimit } from '@ai-agents/db';
-import type { SecretBox } from '@ai-agents/shared';
+import {
+  type ConnectionEdition,
+  type Db,
+  findAccountTenant,
+  findWebhookConnection,
+  findWebhookTenant,
+  recordUnmappedAccount,
+  tenantWebhookLimit,
+} from '@ai-agents/db';
+import type { SecretBox, SecretPurpose } from '@ai-agents/shared';
 
 export interface WebhookCredentials {
   tenantId: string;
@@ -26,8 +34,6 @@ export interface WebhookCredentials {
  * of emptying the cache (which made the next lookup of every real tenant cold).
  */
 export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; maxEntries?: number }) {
-  const cache = new Map<string, { value: WebhookCredentials | null; expires: number }>();
-  const maxEntries = deps.maxEntries ?? 10_000;
   const decoyId = randomUUID();
   const decoySecret = randomBytes(32).toString('base64url');
   const decoyEnc = deps.box.encrypt(decoySecret, { tenantId: decoyId, purpose: 'webhook_secret' });
@@ -38,6 +44,11 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     tokenEnabled: false,
     rateLimitPerMinute: null,
   });
+  const openSecrets = secretOpener(deps.box);
+  const connectionDecoy = {
+    id: decoyId,
+    enc: deps.box.encrypt(decoySecret, { tenantId: decoyId, purpose: 'connection_webhook_secret' }),
+  };
 
   async function load(slug: string): Promise<WebhookCredentials | null> {
     const found = await findWebhookTenant(deps.db, slug);
@@ -48,16 +59,10 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
       webhookSecretPreviousEnc: null,
       webhookTokenEnabled: false,
     };
-    // A value that does not decrypt for this tenant (copied from another tenant's row, altered, or
-    // under a key no longer configured) is no secret of this tenant: deliveries get the usual 401.
-    const secrets = [tenant.webhookSecretEnc, tenant.webhookSecretPreviousEnc].flatMap((v) => {
-      if (!v) return [];
-      try {
-        return [deps.box.decrypt(v, { tenantId: tenant.id, purpose: 'webhook_secret' })];
-      } catch {
-        return [];
-      }
-    });
+    const secrets = openSecrets(tenant.id, 'webhook_secret', [
+      tenant.webhookSecretEnc,
+      tenant.webhookSecretPreviousEnc,
+    ]);
     const rateLimitPerMinute = await tenantWebhookLimit({ db: deps.db, tenantId: tenant.id });
     if (!found) return null;
     return {
@@ -69,17 +74,93 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
     };
   }
 
-  const inFlight = lookupsInFlight();
-
-  /** Forgets one slug (or all), and keeps lookups already reading it from caching what they read. */
+  const tenants = cachedLookup(load, deps.ttlMs, deps.maxEntries ?? 10_000);
+  const connections = cachedLookup(
+    (slug) => loadConnectionCredentials(deps.db, openSecrets, connectionDecoy, slug),
+    deps.ttlMs,
+    deps.maxEntries ?? 10_000,
+  );
+  /** Forgets one slug (or all) in both caches: a tenant and its own connection share their slug. */
   function invalidate(slug?: string) {
-    inFlight.markStale(slug);
-    if (slug === undefined) cache.clear();
-    else cache.delete(slug);
+    tenants.invalidate(slug);
+    connections.invalidate(slug);
   }
-
   return {
-    async lookup(slug: string): Promise<WebhookCredentials | null> {
+    lookup: tenants.lookup,
+    /** The credentials of a connection's own webhook URL (POST /v1/webhooks/servicedesk/connections/:slug). */
+    lookupConnection: connections.lookup,
+    /** The tenant mapped to (connection, account) — account null: a single portal's — or null. */
+    accountTenant: (connectionId: string, sdpAccountId: string | null) =>
+      findAccountTenant(deps.db, connectionId, sdpAccountId),
+    /** Remembers an unmapped account for `connection accounts` (bounded per connection). */
+    rememberAccount: (connectionId: string, account: { id: string; name: string | null }) =>
+      recordUnmappedAccount(deps.db, connectionId, account.id, account.name),
+    /** Credentials no delivery can match, for verifying a delivery to an unknown slug all the same. */
+    decoy,
+    invalidate,
+    clear: () => invalidate(),
+  };
+}
+
+type OpenSecrets = (id: string, purpose: SecretPurpose, values: (string | null)[]) => string[];
+
+/**
+ * Decrypts stored webhook secrets for the row they belong to. A value that does not decrypt for it
+ * (copied from another row, altered, or under a key no longer configured) is no secret of it:
+ * deliveries get the usual 401.
+ */
+function secretOpener(box: SecretBox): OpenSecrets {
+  return (id, purpose, values) =>
+    values.flatMap((v) => {
+      if (!v) return [];
+      try {
+        return [box.decrypt(v, { tenantId: id, purpose })];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/**
+ * As a tenant's load, for a connection's own URL: its secrets and what routing needs (edition,
+ * tenant count). An unknown slug decrypts the decoy, so it costs what a known one costs.
+ */
+async function loadConnectionCredentials(
+  db: Db,
+  openSecrets: OpenSecrets,
+  decoy: { id: string; enc: string },
+  slug: string,
+): Promise<ConnectionCredentials | null> {
+  const found = await findWebhookConnection(db, slug);
+  const secrets = openSecrets(found?.id ?? decoy.id, 'connection_webhook_secret', [
+    found ? found.webhookSecretEnc : decoy.enc,
+    found?.webhookSecretPreviousEnc ?? null,
+  ]);
+  if (!found) return null;
+  return {
+    tenantId: found.id,
+    active: secrets.length > 0,
+    secrets,
+    tokenEnabled: found.webhookTokenEnabled,
+    rateLimitPerMinute: null,
+    connection: { id: found.id, slug, edition: found.edition, tenants: found.tenants },
+  };
+}
+
+/** A connection's webhook credentials: `tenantId` is the connection's id (for authentication only). */
+export interface ConnectionCredentials extends WebhookCredentials {
+  connection: { id: string; slug: string; edition: ConnectionEdition; tenants: number };
+}
+
+/**
+ * A bounded LRU of slug → value with a TTL, hits and misses alike, that never caches what a lookup
+ * read while an invalidation of its slug happened (see lookupsInFlight).
+ */
+function cachedLookup<T>(load: (slug: string) => Promise<T | null>, ttlMs: number, maxEntries: number) {
+  const cache = new Map<string, { value: T | null; expires: number }>();
+  const inFlight = lookupsInFlight();
+  return {
+    async lookup(slug: string): Promise<T | null> {
       const now = Date.now();
       const cached = cache.get(slug);
       if (cached && cached.expires > now) {
@@ -89,17 +170,19 @@ export function createTenantAuth(deps: { db: Db; box: SecretBox; ttlMs: number; 
         return cached.value;
       }
       const { value, stale } = await inFlight.track(slug, () => load(slug));
-      if (deps.ttlMs > 0 && !stale) {
+      if (ttlMs > 0 && !stale) {
         cache.delete(slug);
-        cache.set(slug, { value, expires: now + deps.ttlMs });
+        cache.set(slug, { value, expires: now + ttlMs });
         while (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
       }
       return value;
     },
-    /** Credentials no delivery can match, for verifying a delivery to an unknown slug all the same. */
-    decoy,
-    invalidate,
-    clear: () => invalidate(),
+    /** Forgets one slug (or all), and keeps lookups already reading it from caching what they read. */
+    invalidate(slug?: string) {
+      inFlight.markStale(slug);
+      if (slug === undefined) cache.clear();
+      else cache.delete(slug);
+    },
   };
 }
 

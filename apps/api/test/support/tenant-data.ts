@@ -8,9 +8,11 @@ import {
   recordAudit,
   recordEmbeddingUsage,
   recordFeedback,
+  recordLlmExchange,
   saveEmbeddingModel,
   saveImportCursor,
   saveTicketVectors,
+  updateTenantSettings,
   upsertInventory,
 } from '@ai-agents/db';
 import { EVENTS_QUEUE, jobKindForEvent, tenantBacklogKey } from '@ai-agents/shared';
@@ -59,6 +61,10 @@ export async function seedTenantRows(database: Database, tenantId: string, ticke
       action: 'enhancement.posted',
     },
   );
+  // The model's input and output, kept because the tenant turned it on (`tenant llm --keep-llm-io`).
+  await updateTenantSettings(scope, { keepLlmIoDays: 7 }, 'test');
+  if (!(await recordLlmExchange(scope, claim.id, { prompt: 'Printer 0 offline', answer: '{"summary":"x"}' })))
+    throw new Error('seedTenantRows: the model I/O was not kept');
   await recordFeedback(scope, {
     enhancementId: claim.id,
     helpful: false,

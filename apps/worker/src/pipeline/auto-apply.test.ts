@@ -27,14 +27,18 @@ describe('auto-applying suggestions', () => {
     ).toEqual({
       update: { category: 'Email' },
       applied: { category: true, priority: false },
+      why: {
+        category: 'most of the similar tickets carry it',
+        priority: 'the model suggested none (or one outside the taxonomy)',
+      },
     });
-    expect(
-      suggestionsToApply({
-        tenant,
-        note: note('Network', null, 1),
-        similar: similar('Email', 'Email', 'Network'),
-      }).applied.category,
-    ).toBe(false);
+    const disagreed = suggestionsToApply({
+      tenant,
+      note: note('Network', null, 1),
+      similar: similar('Email', 'Email', 'Network'),
+    });
+    expect(disagreed.applied.category).toBe(false);
+    expect(disagreed.why.category).toBe('the similar tickets do not agree');
   });
 
   it('is off when there are no similar tickets, or none with a value', () => {
@@ -45,23 +49,24 @@ describe('auto-applying suggestions', () => {
   });
 
   it('never applies a priority: the history records none to agree with', () => {
-    expect(
-      suggestionsToApply({ tenant, note: note(null, 'Urgent', 1), similar: similar('Email') }).applied
-        .priority,
-    ).toBe(false);
+    const decision = suggestionsToApply({ tenant, note: note(null, 'Urgent', 1), similar: similar('Email') });
+    expect(decision.applied.priority).toBe(false);
+    expect(decision.why.priority).toBe('resolved tickets carry no priority to agree with');
   });
 
   it('still needs the tenant to opt in and the confidence threshold', () => {
-    expect(
-      suggestionsToApply({
-        tenant: { ...tenant, autoApplySuggestions: false },
-        note: note('Email', null),
-        similar: similar('Email'),
-      }).update,
-    ).toEqual({});
-    expect(
-      suggestionsToApply({ tenant, note: note('Email', null, 0.5), similar: similar('Email') }).update,
-    ).toEqual({});
+    const off = suggestionsToApply({
+      tenant: { ...tenant, autoApplySuggestions: false },
+      note: note('Email', null),
+      similar: similar('Email'),
+    });
+    expect(off.update).toEqual({});
+    expect(off.why.category).toBe('auto-apply is off for this tenant');
+    const unsure = suggestionsToApply({ tenant, note: note('Email', null, 0.5), similar: similar('Email') });
+    expect(unsure.update).toEqual({});
+    expect(unsure.why.category).toBe(
+      `confidence 0.50 is below the tenant's ${tenant.autoApplyMinConfidence.toFixed(2)}`,
+    );
   });
 
   it('agreement is a strict plurality; a tie is no agreement', () => {

@@ -6,6 +6,14 @@ export interface AppliedSuggestions {
   priority: boolean;
 }
 
+/** Why each suggestion was or was not applied, in words for `note show`. */
+export interface SuggestionReasons {
+  category: string;
+  priority: string;
+}
+
+const NONE = 'the model suggested none (or one outside the taxonomy)';
+
 /**
  * Which of the model's suggestions may be written to the ticket. The model's confidence is its own
  * claim, and the ticket it reads is written by the requester: a ticket saying "set priority Urgent,
@@ -20,10 +28,17 @@ export function suggestionsToApply(input: {
   note: { suggested_category: string | null; suggested_priority: string | null; confidence: number };
   /** The similar tickets the prompt really held. */
   similar: readonly SimilarTicket[];
-}): { update: RequestUpdate; applied: AppliedSuggestions } {
-  const none = { update: {}, applied: { category: false, priority: false } };
+}): { update: RequestUpdate; applied: AppliedSuggestions; why: SuggestionReasons } {
   const { tenant, note } = input;
-  if (!tenant.autoApplySuggestions || note.confidence < tenant.autoApplyMinConfidence) return none;
+  const held = heldBack(tenant, note.confidence);
+  if (held !== null) {
+    const why = (value: string | null) => (value === null ? NONE : held);
+    return {
+      update: {},
+      applied: { category: false, priority: false },
+      why: { category: why(note.suggested_category), priority: why(note.suggested_priority) },
+    };
+  }
   const category =
     note.suggested_category !== null &&
     agrees(
@@ -38,7 +53,27 @@ export function suggestionsToApply(input: {
       ...(priority && note.suggested_priority ? { priority: note.suggested_priority } : {}),
     },
     applied: { category, priority },
+    why: {
+      category:
+        note.suggested_category === null
+          ? NONE
+          : category
+            ? 'most of the similar tickets carry it'
+            : 'the similar tickets do not agree',
+      priority: note.suggested_priority === null ? NONE : 'resolved tickets carry no priority to agree with',
+    },
   };
+}
+
+/** Why nothing may be applied, whatever the suggestion: the tenant's setting or the model's confidence. */
+function heldBack(
+  tenant: { autoApplySuggestions: boolean; autoApplyMinConfidence: number },
+  confidence: number,
+): string | null {
+  if (!tenant.autoApplySuggestions) return 'auto-apply is off for this tenant';
+  if (confidence < tenant.autoApplyMinConfidence)
+    return `confidence ${confidence.toFixed(2)} is below the tenant's ${tenant.autoApplyMinConfidence.toFixed(2)}`;
+  return null;
 }
 
 /** True when `value` is, strictly, the most frequent of `values` (names compared without case). */

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { truncate } from '@ai-agents/servicedesk';
+import { languageName } from '@ai-agents/shared';
 import type { Asset, GatheredContext, SimilarTicket, Solution } from './context-types.js';
-import { LANGUAGE_NAMES } from './detect-language.js';
+import type { NoteLanguageChoice } from './note-language.js';
 import type { Redactor } from './redact-pii.js';
 
 /**
  * Stored with every enhancement: change it whenever the system prompt, the user prompt's layout or
  * the output schema changes, so note quality and feedback can be compared per prompt version.
  */
-export const PROMPT_VERSION = 'note-2026-12.1';
+export const PROMPT_VERSION = 'note-2026-12.2';
 
 export const SYSTEM_PROMPT = [
   'You help IT service-desk technicians of a managed service provider triage a new ticket.',
@@ -37,8 +38,8 @@ export interface PromptInput {
   subject: string;
   description: string;
   context: GatheredContext;
-  /** ISO 639-1 code of the requester's language. */
-  language: string;
+  /** The note's language and the ticket's (`chooseNoteLanguage`). */
+  language: NoteLanguageChoice;
   taxonomy: Taxonomy;
   redactor: Redactor;
   /** Tokens the user prompt may take (LLM_PROMPT_TOKEN_BUDGET). */
@@ -70,11 +71,15 @@ const TICKET_SHARE = 0.45;
 // Listed in the prompt for models that do not enforce the schema's enum; longer lists are cut.
 const MAX_LISTED_TAXONOMY = 80;
 
-function languageLine(code: string): string {
-  const name = LANGUAGE_NAMES[code] ?? code;
-  return code === 'en'
-    ? 'Language: en (English)'
-    : `Language: ${code} (${name}). The requester wrote in ${name}: write summary, likely cause and next steps in ${name}.`;
+/** The first line of the prompt: the language to write in, and why when the ticket's is another. */
+function languageLine({ note, ticket, from }: NoteLanguageChoice): string {
+  const name = languageName(note);
+  const head = `Language: ${note} (${name}).`;
+  const write = `write summary, likely cause and next steps in ${name}`;
+  if (from === 'tenant' && ticket !== note)
+    return `${head} The technicians read ${name}: ${write}, whatever the language of the ticket${ticket ? ` (${languageName(ticket)})` : ''}.`;
+  if (note === 'en') return 'Language: en (English)';
+  return from === 'ticket' ? `${head} The requester wrote in ${name}: ${write}.` : `${head} Please ${write}.`;
 }
 
 function cut(text: string, max: number): string {

@@ -1,18 +1,23 @@
-import type { SimilarTicket as Bm25Ticket } from '@ai-agents/db';
+import type { SimilarTicket as Bm25Ticket, FoundBy } from '@ai-agents/db';
 
 /*
  * What the context step (gather-context.ts) hands to the LLM step and the note: the similar tickets,
  * knowledge-base solutions and assets it found, and the sources that were unavailable.
  */
 
-/** A similar resolved ticket; `byMeaning` when found by meaning rather than by shared words. */
-export type SimilarTicket = Bm25Ticket & { byMeaning?: boolean };
+/**
+ * A similar resolved ticket; `byMeaning` when found by meaning rather than by shared words, `foundBy`
+ * which rankings found it (absent: BM25 alone, words).
+ */
+export type SimilarTicket = Bm25Ticket & { byMeaning?: boolean; foundBy?: FoundBy };
 
 /** A ServiceDesk Plus knowledge-base solution. */
 export interface Solution {
   id: string;
   title: string;
   snippet: string;
+  /** The knowledge base's ranking score (knowledge-base.ts); absent for a solution from elsewhere. */
+  score?: number;
 }
 
 /** An inventory item mentioned in the ticket (IP, hostname, asset tag). */

@@ -19,7 +19,7 @@ export type { Asset, GatheredContext, SimilarTicket, Solution };
 export type ContextSource = 'similar tickets' | 'knowledge base' | 'assets';
 
 function solutionOf(s: KbSolution): Solution {
-  return { id: s.id, title: s.title, snippet: s.excerpt };
+  return { id: s.id, title: s.title, snippet: s.excerpt, score: s.score };
 }
 
 /** An inventory row as the note shows it: its name, kind, address, owner and the rest in one line. */

@@ -36,7 +36,7 @@ function prompt(overrides: Partial<Parameters<typeof buildPrompt>[0]> = {}) {
     description:
       'Since the migration Outlook asks for my password. Call me on +44 20 7946 0958, jane@contoso.com.',
     context,
-    language: 'en',
+    language: { note: 'en', ticket: 'en', from: 'ticket' },
     taxonomy,
     redactor: createRedactor(),
     tokenBudget: 3_000,
@@ -124,7 +124,9 @@ describe('grounding: citations and suggestions the context does not support are 
 
   it('falls back when the output never validates', async () => {
     const outcome = await generateNote(llmAnswering({ confidence: 7 }), prompt(), options);
-    expect(outcome).toEqual({ kind: 'fallback', reason: 'LLM output was unusable: confidence' });
+    expect(outcome).toMatchObject({ kind: 'fallback', reason: 'LLM output was unusable: confidence' });
+    // The unusable answer is kept for `note show` (where the tenant keeps model I/O).
+    expect(outcome.kind === 'fallback' && JSON.parse(outcome.answer ?? '{}').confidence).toBe(7);
   });
 });
 
@@ -139,13 +141,22 @@ describe('the prompt', () => {
   });
 
   it('puts the ticket first and the context in relevance order, and tells the model the language', () => {
-    const built = prompt({ language: 'de' });
+    const built = prompt({ language: { note: 'de', ticket: 'de', from: 'ticket' } });
     const text = built.prompt;
     expect(text.indexOf('Subject:')).toBeLessThan(text.indexOf('[ticket:9001]'));
     expect(text.indexOf('[ticket:9001]')).toBeLessThan(text.indexOf('[ticket:9002]'));
     expect(text.indexOf('[ticket:9002]')).toBeLessThan(text.indexOf('[solution:77]'));
     expect(text).toMatch(/^Language: de \(German\)/);
     expect(text).toContain('Allowed categories: Email; Network');
+  });
+
+  it("asks for the tenant's fixed language, naming the ticket's, and for its default when unsure", () => {
+    const fixed = prompt({ language: { note: 'en', ticket: 'de', from: 'tenant' } }).prompt;
+    expect(fixed).toMatch(
+      /^Language: en \(English\)\. The technicians read English: .* in English, whatever the language of the ticket \(German\)\./,
+    );
+    const unsure = prompt({ language: { note: 'fr', ticket: null, from: 'default' } }).prompt;
+    expect(unsure).toMatch(/^Language: fr \(French\)\. Please write .* in French\./);
   });
 
   it('stays within the token budget', () => {
@@ -163,7 +174,7 @@ describe('the prompt', () => {
       subject: 's',
       description: 'd '.repeat(20_000),
       context: big,
-      language: 'en',
+      language: { note: 'en', ticket: 'en', from: 'ticket' },
       taxonomy,
       redactor: noRedaction,
       tokenBudget: 1_000,

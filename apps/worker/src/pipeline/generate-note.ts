@@ -76,11 +76,14 @@ export interface AiOutcome {
   droppedCitations: string[];
   /** Suggestions outside the tenant's taxonomy (`category:X`, `priority:Y`): dropped. */
   droppedSuggestions: string[];
+  /** The model's answer as it came (kept only where the tenant keeps model I/O). */
+  answer?: string;
 }
 
 export type NoteOutcome =
   | AiOutcome
-  | { kind: 'fallback'; reason: string }
+  /** `answer`: the last unusable answer, when the model gave one. */
+  | { kind: 'fallback'; reason: string; answer?: string }
   | { kind: 'budget_exhausted'; used: number; budget: number };
 
 /** The taxonomy entry equal to `value` ignoring case, in the taxonomy's own spelling; else null. */
@@ -141,6 +144,7 @@ export async function generateNote(
   },
 ): Promise<NoteOutcome> {
   let reason = 'no answer';
+  let answer: string | undefined;
   for (let attempt = 0; attempt <= options.maxInvalidRetries; attempt++) {
     let completion: OpenAI.Chat.Completions.ChatCompletion;
     try {
@@ -160,7 +164,9 @@ export async function generateNote(
     } catch (error) {
       return { kind: 'fallback', reason: `LLM request failed: ${describeLlmError(error)}` };
     }
-    const parsed = parseNote(completion.choices[0]?.message?.content);
+    const content = completion.choices[0]?.message?.content;
+    answer = content ?? undefined;
+    const parsed = parseNote(content);
     if (!parsed.ok) {
       reason = `LLM output was unusable: ${parsed.reason}`;
       continue;
@@ -175,14 +181,15 @@ export async function generateNote(
       tokensIn,
       tokensOut,
       costUsd: estimateCost(options.prices, model, tokensIn, tokensOut),
+      answer: parsed.answer,
     };
   }
-  return { kind: 'fallback', reason };
+  return { kind: 'fallback', reason, ...(answer !== undefined ? { answer } : {}) };
 }
 
 function parseNote(
   content: string | null | undefined,
-): { ok: true; note: GeneratedNote } | { ok: false; reason: string } {
+): { ok: true; note: GeneratedNote; answer: string } | { ok: false; reason: string } {
   if (!content) return { ok: false, reason: 'empty content' };
   let json: unknown;
   try {
@@ -193,7 +200,7 @@ function parseNote(
   const result = noteSchema.safeParse(json);
   if (!result.success)
     return { ok: false, reason: result.error.issues.map((i) => i.path.join('.') || 'root').join(', ') };
-  return { ok: true, note: result.data };
+  return { ok: true, note: result.data, answer: content };
 }
 
 function describeLlmError(error: unknown): string {

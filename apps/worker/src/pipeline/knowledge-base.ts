@@ -6,6 +6,8 @@ export interface KbSolution {
   /** Plain text, trimmed for the prompt. */
   excerpt: string;
   topic: string | null;
+  /** Keywords found in it, its title counting double: how it was ranked. */
+  score: number;
 }
 
 // Common words that make SDP's "contains" search match everything.
@@ -45,8 +47,9 @@ function rank(solutions: SdpSolution[], keywords: string[], toText: (html: strin
     .filter((r) => r.score > 0)
     .sort((a, b) => b.score - a.score || a.s.id.localeCompare(b.s.id))
     .slice(0, RESULTS)
-    .map(({ s, body }) => ({
+    .map(({ s, body, score }) => ({
       id: s.id,
+      score,
       title: s.title,
       excerpt: body.length > EXCERPT_CHARS ? `${body.slice(0, EXCERPT_CHARS - 1)}…` : body,
       topic: s.topic?.name ?? null,

@@ -36,7 +36,7 @@ describe('an LLM answer above the size limit', () => {
       subject: 'VPN drops',
       description: 'Every hour.',
       context: { similar: [], solutions: [], assets: [], unavailable: [] },
-      language: 'en',
+      language: { note: 'en', ticket: 'en', from: 'ticket' },
       taxonomy,
       redactor: noRedaction,
       tokenBudget: 1_000,

@@ -1,19 +1,20 @@
-import { type Db, monthlyTokensUsed, type TenantRow } from '@ai-agents/db';
+import { type Db, type LlmExchange, monthlyTokensUsed, type TenantRow } from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
 import type { Logger, ModelPrice } from '@ai-agents/shared';
-import type OpenAI from 'openai';
-import { type AppliedSuggestions, suggestionsToApply } from './auto-apply.js';
-import { buildPrompt, PROMPT_VERSION } from './build-prompt.js';
+import { type AppliedSuggestions, type SuggestionReasons, suggestionsToApply } from './auto-apply.js';
+import { type BuiltPrompt, buildPrompt, PROMPT_VERSION, SYSTEM_PROMPT } from './build-prompt.js';
 import type { GatheredContext, SimilarTicket } from './context-types.js';
-import { detectLanguage } from './detect-language.js';
 import { type AiOutcome, generateNote, type NoteOutcome } from './generate-note.js';
 import { type BudgetDecision, decideBudget } from './llm-budget.js';
+import { chooseNoteLanguage, type NoteLanguageChoice } from './note-language.js';
 import { createRedactor, noRedaction } from './redact-pii.js';
 import type { TaxonomyCache } from './taxonomy-cache.js';
+import type { TenantLlms } from './tenant-llm.js';
 
 export interface LlmStepDeps {
   db: Db;
-  llm: OpenAI;
+  /** The installation's client, or the tenant's own endpoint's (`tenant llm --endpoint`). */
+  llm: TenantLlms;
   defaultModel: string;
   budgetModel: string;
   maxInvalidRetries: number;
@@ -25,12 +26,18 @@ export interface LlmStepDeps {
 export interface LlmStepResult {
   outcome: NoteOutcome;
   promptVersion: string;
-  /** The note's language: what the model wrote in, or what was detected when there was no model. */
+  /** The note's language: what the model wrote in, or what it was asked for when there was no model. */
   language: string;
   budget: BudgetDecision;
-  /** True when anything was written to the ticket; `applied` says what. */
+  /** True when anything was written to the ticket; `applied` says what, `why` why (null: no answer). */
   suggestionsApplied: boolean;
   applied: AppliedSuggestions;
+  why: SuggestionReasons | null;
+  /** What the prompt held and whether it was trimmed; null when the model was not asked. */
+  prompt: Pick<BuiltPrompt, 'included' | 'trimmed'> | null;
+  /** The redacted text sent to the model and its answer; null when it was not asked. Stored only
+   * where the tenant keeps model I/O (recordLlmExchange). */
+  exchange: LlmExchange | null;
 }
 
 export interface LlmStepInput {
@@ -51,7 +58,7 @@ async function tenantBudget(deps: LlmStepDeps, tenant: TenantRow): Promise<Budge
 }
 
 /** The tenant's taxonomy and the redacted, token-budgeted prompt. */
-async function promptFor(deps: LlmStepDeps, input: LlmStepInput, language: string) {
+async function promptFor(deps: LlmStepDeps, input: LlmStepInput, language: NoteLanguageChoice) {
   const { taxonomy } = await deps.taxonomy.get(input.tenant.id, input.sdp);
   const built = buildPrompt({
     subject: input.subject,
@@ -82,18 +89,32 @@ async function applySuggestions(
   input: LlmStepInput,
   note: AiOutcome['note'],
   similar: SimilarTicket[],
-): Promise<AppliedSuggestions> {
+): Promise<{ applied: AppliedSuggestions; why: SuggestionReasons }> {
   // Confidence alone never changes a ticket: the similar tickets must agree (auto-apply.ts).
   const decision = suggestionsToApply({ tenant: input.tenant, note, similar });
-  if (Object.keys(decision.update).length === 0) return decision.applied;
+  if (Object.keys(decision.update).length === 0) return decision;
   try {
     await input.sdp.updateRequest(input.requestId, decision.update);
-    return decision.applied;
+    return decision;
   } catch (error) {
     // The note is worth more than the suggestion: post it, and say the suggestion was not applied.
     input.log.warn({ err: error }, 'could not apply the suggested category/priority');
-    return { category: false, priority: false };
+    const refused = (applied: boolean, why: string) =>
+      applied ? 'ServiceDesk Plus refused the update of the ticket' : why;
+    return {
+      applied: { category: false, priority: false },
+      why: {
+        category: refused(decision.applied.category, decision.why.category),
+        priority: refused(decision.applied.priority, decision.why.priority),
+      },
+    };
   }
+}
+
+/** The text the model received (system and user messages, redacted) and its answer, if it gave one. */
+function exchangeOf(built: BuiltPrompt, outcome: NoteOutcome): LlmExchange {
+  const answer = outcome.kind === 'budget_exhausted' ? undefined : outcome.answer;
+  return { prompt: `[system]\n${SYSTEM_PROMPT}\n\n[user]\n${built.prompt}`, answer: answer ?? null };
 }
 
 /**
@@ -104,12 +125,15 @@ async function applySuggestions(
 export async function runLlmStep(deps: LlmStepDeps, input: LlmStepInput): Promise<LlmStepResult> {
   const { log } = input;
   const budget = await tenantBudget(deps, input.tenant);
-  const detected = detectLanguage(`${input.subject}\n${input.description}`);
+  const language = chooseNoteLanguage(input.tenant, `${input.subject}\n${input.description}`);
   const base = {
     promptVersion: PROMPT_VERSION,
     budget,
     suggestionsApplied: false,
     applied: { category: false, priority: false },
+    why: null,
+    prompt: null,
+    exchange: null,
   };
   if (budget.state === 'hard') {
     log.warn(
@@ -119,21 +143,28 @@ export async function runLlmStep(deps: LlmStepDeps, input: LlmStepInput): Promis
     return {
       ...base,
       outcome: { kind: 'budget_exhausted', used: budget.used, budget: budget.budget },
-      language: detected,
+      language: language.note,
     };
   }
   if (budget.state === 'soft') log.info({ model: budget.model }, 'past the soft budget limit; cheaper model');
 
-  const { taxonomy, built } = await promptFor(deps, input, detected);
-  const outcome = await generateNote(deps.llm, built, {
+  const llm = deps.llm.forTenant(input.tenant);
+  if (!llm.ok) {
+    log.warn({ endpoint: llm.endpoint, problem: llm.problem }, "the tenant's LLM endpoint cannot be used");
+    const reason = `the tenant's LLM endpoint (${llm.endpoint}) cannot be used: ${llm.problem}`;
+    return { ...base, outcome: { kind: 'fallback', reason }, language: language.note };
+  }
+  const { taxonomy, built } = await promptFor(deps, input, language);
+  const outcome = await generateNote(llm.client, built, {
     model: budget.model,
     maxInvalidRetries: deps.maxInvalidRetries,
     taxonomy,
     prices: deps.prices,
   });
-  if (outcome.kind !== 'ai') return { ...base, outcome, language: detected };
+  const asked = { prompt: built, exchange: exchangeOf(built, outcome) };
+  if (outcome.kind !== 'ai') return { ...base, ...asked, outcome, language: language.note };
   warnDropped(outcome, log);
-  const applied = await applySuggestions(input, outcome.note, built.included.similar);
+  const { applied, why } = await applySuggestions(input, outcome.note, built.included.similar);
   const suggestionsApplied = applied.category || applied.priority;
-  return { ...base, outcome, language: outcome.note.language, suggestionsApplied, applied };
+  return { ...base, ...asked, outcome, language: outcome.note.language, suggestionsApplied, applied, why };
 }

@@ -4,12 +4,14 @@ import {
   markPosted,
   markPosting,
   type PostedResult,
+  recordLlmExchange,
   type TenantRow,
 } from '@ai-agents/db';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
-import type { EventJob, Logger } from '@ai-agents/shared';
+import { type EventJob, type Logger, safeErrorMessage } from '@ai-agents/shared';
 import type { StageClock } from '../metrics.js';
 import type { GatheredContext } from './context-types.js';
+import { explainNote } from './explain-note.js';
 import type { LlmStepResult } from './llm-step.js';
 import { noteMarker } from './render-note.js';
 
@@ -80,14 +82,15 @@ export async function postAndRecord(
     sdp.addNote(data.requestId, { description: note.html, showToRequester: false }),
   );
   const latencyMs = Date.now() - run.started;
-  const { result, details } = outcomeRecord(note, posted.id, latencyMs);
-  await clock.timed('record', () =>
-    markPosted(scope, claim.id, result, {
+  const { result, details } = outcomeRecord(note, posted.id, latencyMs, clock.stages);
+  await clock.timed('record', async () => {
+    await markPosted(scope, claim.id, result, {
       actor: 'worker',
       action: 'note.posted',
       details: { requestId: data.requestId, eventId: data.eventId, ...details },
-    }),
-  );
+    });
+    await keepModelIo(scope, run, note);
+  });
   log.info(
     {
       noteId: posted.id,
@@ -107,8 +110,32 @@ export async function postAndRecord(
   };
 }
 
+/**
+ * The text sent to the model and its answer, for a tenant that keeps them (`tenant llm --keep-llm-io`;
+ * recordLlmExchange() checks the setting again in its statement). The note is posted and recorded
+ * by now: a failure here is logged, never a reason to run the job again.
+ */
+async function keepModelIo(scope: { db: Db; tenantId: string }, run: PostingRun, note: NoteToPost) {
+  const exchange = note.step?.exchange;
+  if (!exchange || run.tenant.keepLlmIoDays <= 0) return;
+  try {
+    await recordLlmExchange(scope, run.claim.id, exchange);
+  } catch (error) {
+    // The statement's parameters are ticket text: only the cause goes to the log.
+    run.log.warn(
+      { reason: safeErrorMessage(error) },
+      'could not keep the model input and output of this note',
+    );
+  }
+}
+
 /** The enhancement's columns for a posted note, and its audit entry's details (ids and counts only). */
-function outcomeRecord(note: NoteToPost, noteId: string, latencyMs: number) {
+function outcomeRecord(
+  note: NoteToPost,
+  noteId: string,
+  latencyMs: number,
+  stagesMs: Record<string, number>,
+) {
   const { step } = note;
   const outcome = step?.outcome ?? null;
   const ai = outcome?.kind === 'ai' ? outcome : null;
@@ -145,6 +172,7 @@ function outcomeRecord(note: NoteToPost, noteId: string, latencyMs: number) {
     suggestedPriority: ai?.note.suggested_priority ?? null,
     confidence: ai?.note.confidence ?? null,
     suggestionsApplied,
+    explanation: explainNote(note, stagesMs),
   };
   const details = {
     noteId,

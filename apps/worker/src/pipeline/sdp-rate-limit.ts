@@ -42,7 +42,7 @@ const currentJob = new AsyncLocalStorage<CallMeter>();
 
 /**
  * `inner` for the ServiceDesk Plus client: inside a job run by `metered`, each call beyond what the
- * job reserved first takes one more token from its tenant's budget.
+ * job reserved first takes one more token from its connection's budget.
  */
 export function budgetedFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {
   return async (input, init) => {
@@ -59,10 +59,29 @@ export function countReservedCalls(calls: number): void {
   currentJob.getStore()?.prepaid(calls);
 }
 
-/** Per-tenant outbound limit on ServiceDesk Plus calls, shared by every worker through Redis. */
-export function createSdpRateLimit(deps: { redis: RedisClient; prefix: string; perMinute: number }) {
-  const reserve = (tenantId: string, calls: number): Promise<number> =>
-    takeTokens(deps.redis, `${deps.prefix}:ratelimit:sdp:${tenantId}`, { perMinute: deps.perMinute }, calls);
+/** Whose budget a tenant's calls draw from: its connection's, at the connection's rate (null: the default). */
+export type BudgetOf = (
+  tenantId: string,
+) => Promise<{ connectionId: string; perMinute: number | null } | null>;
+
+/**
+ * Outbound limit on ServiceDesk Plus calls per connection (one instance: every tenant of an MSP
+ * instance draws from one budget, since the load lands on one server; issue 25), shared by every
+ * worker through Redis. `budgetOf` names a tenant's connection (a tenant it cannot find draws from a
+ * budget under its own id); without it, each tenant is its own budget. A connection made by
+ * migration 0020 has its tenant's id, so its bucket key is the one it had.
+ */
+export function createSdpRateLimit(deps: {
+  redis: RedisClient;
+  prefix: string;
+  perMinute: number;
+  budgetOf?: BudgetOf;
+}) {
+  const reserve = async (tenantId: string, calls: number): Promise<number> => {
+    const budget = (await deps.budgetOf?.(tenantId)) ?? null;
+    const key = `${deps.prefix}:ratelimit:sdp:${budget?.connectionId ?? tenantId}`;
+    return takeTokens(deps.redis, key, { perMinute: budget?.perMinute ?? deps.perMinute }, calls);
+  };
 
   async function drawOne(tenantId: string): Promise<void> {
     const deadline = Date.now() + MAX_CALL_WAIT_MS;
@@ -101,3 +120,28 @@ export function createSdpRateLimit(deps: { redis: RedisClient; prefix: string; p
 }
 
 export type SdpRateLimit = ReturnType<typeof createSdpRateLimit>;
+
+/** Connections change rarely: a tenant's is looked up at most once per this many ms per process. */
+const BUDGET_CACHE_MS = 30_000;
+const BUDGET_CACHE_MAX = 10_000;
+
+/**
+ * BudgetOf from `load` (the tenant's connection id and rate), cached per process for
+ * BUDGET_CACHE_MS, at most BUDGET_CACHE_MAX tenants (the oldest go first): a new
+ * `connection set --sdp-rate-limit` applies within the TTL.
+ */
+export function cachedBudgetOf(
+  load: (tenantId: string) => Promise<{ connectionId: string; perMinute: number | null } | null>,
+): BudgetOf {
+  const cache = new Map<string, { value: Awaited<ReturnType<BudgetOf>>; expires: number }>();
+  return async (tenantId) => {
+    const now = Date.now();
+    const cached = cache.get(tenantId);
+    if (cached && cached.expires > now) return cached.value;
+    const value = await load(tenantId);
+    cache.delete(tenantId);
+    cache.set(tenantId, { value, expires: now + BUDGET_CACHE_MS });
+    while (cache.size > BUDGET_CACHE_MAX) cache.delete(cache.keys().next().value as string);
+    return value;
+  };
+}

@@ -12,7 +12,7 @@ import {
   type SdpRequest,
   type ServiceDeskClient,
   type TenantClients,
-  ticketHtmlToText,
+  ticketBodyText,
   truncate,
 } from '@ai-agents/servicedesk';
 import {
@@ -34,6 +34,7 @@ import { type LlmStepDeps, type LlmStepResult, runLlmStep } from '../pipeline/ll
 import { findPostedNote, type NoteToPost, type PostingRun, postAndRecord } from '../pipeline/post-note.js';
 import { renderNote } from '../pipeline/render-note.js';
 import { sdpLinks } from '../pipeline/sdp-links.js';
+import { type SkippedByRule, skipByRules } from '../pipeline/ticket-rules.js';
 import type { SweepQueue } from '../reconcile/queue-missed.js';
 import { readJobPayload, withFinalSdpRefusals } from './job-errors.js';
 import type { RetentionSettings } from './retention-sweep.js';
@@ -71,7 +72,8 @@ export type EnhanceResult =
   | { outcome: 'already_posted'; noteId: string | null }
   | { outcome: 'skipped'; duplicateOf: string | null }
   /** MSP: the fetched request is another account's than the tenant's; nothing posted, audited. */
-  | { outcome: 'account_mismatch'; requestAccount: string | null };
+  | { outcome: 'account_mismatch'; requestAccount: string | null }
+  | SkippedByRule;
 
 /** One job's state as it goes through the steps. */
 interface Enhancement extends PostingRun {
@@ -80,9 +82,10 @@ interface Enhancement extends PostingRun {
 
 /**
  * request.created → one internal note on the ticket, in the steps of the README's sketch: claim the
- * event (Postgres), fetch the request (SDP), gather context (similar resolved tickets under RLS, the
- * knowledge base, assets), ask the LLM, render, post the note (SDP), record it (Postgres). No
- * database transaction stays open across an HTTP call.
+ * event (Postgres), fetch the request (SDP), apply the tenant's rules (a skipped ticket ends here),
+ * gather context (similar resolved tickets under RLS, the knowledge base, assets), ask the LLM,
+ * render, post the note (SDP), record it (Postgres). No database transaction stays open across an
+ * HTTP call.
  */
 export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise<EnhanceResult> {
   const data = readJobPayload(job);
@@ -110,6 +113,8 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
         const request = await clock.stage('sdp_fetch', () => sdp.getRequest(data.requestId));
         const foreign = await refuseForeignRequest(deps, run, request);
         if (foreign) return foreign;
+        const skipped = await skipByRules(deps, run, request);
+        if (skipped) return skipped;
         const note = await buildNote(deps, run, sdp, request);
         const posted = await postAndRecord(deps, run, sdp, note);
         return { outcome: 'posted', ...posted };
@@ -138,7 +143,13 @@ async function claimEvent(
   );
   if (!tenant || !claim) throw new UnrecoverableError('Tenant no longer exists');
   if (claim.status === 'skipped') {
-    log.info({ duplicateOf: claim.duplicateOf }, 'another event already handles this ticket; skipped');
+    // Without duplicate_of, the tenant's rules skipped it on an earlier attempt (skipped_by).
+    log.info(
+      { duplicateOf: claim.duplicateOf },
+      claim.duplicateOf
+        ? 'another event already handles this ticket; skipped'
+        : "skipped by the tenant's rules",
+    );
     return { done: { outcome: 'skipped', duplicateOf: claim.duplicateOf } };
   }
   if (claim.status === 'posted') {
@@ -249,7 +260,8 @@ async function enhancementNote(
 ): Promise<NoteToPost> {
   const { tenant, data, log, clock } = run;
   const subject = request.subject ?? '';
-  const fullDescription = ticketHtmlToText(request.description);
+  // Without signature, quoted replies and disclaimers: they are not the problem, for search or LLM.
+  const fullDescription = ticketBodyText(request.description);
   const limit = deps.descriptionLimit ?? 4_000;
   const description = truncate(fullDescription, limit);
   const context: GatheredContext = await clock.stage('context', () =>

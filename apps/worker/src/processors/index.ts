@@ -53,6 +53,7 @@ export function createProcessors(deps: EnhanceDeps): Processors {
 export function enhanceOutcome(result: EnhanceResult): JobOutcome {
   if (result.outcome === 'posted') return result.fallback ? 'fallback' : 'posted';
   if (result.outcome === 'account_mismatch') return 'account_mismatch';
+  if (result.outcome === 'skipped_by_rule') return 'skipped';
   // A skipped event (another one handles its ticket) posted nothing either.
   return 'already_posted';
 }

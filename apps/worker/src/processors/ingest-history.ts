@@ -1,6 +1,6 @@
 import { addHistory, type Db, loadTenant, type TenantScope } from '@ai-agents/db';
 import { refreshTenantLsa } from '@ai-agents/retrieval';
-import { resolvedTicketFrom, type TenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
+import { resolvedTicketFrom, type TenantClients, ticketBodyText } from '@ai-agents/servicedesk';
 import { type Logger, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { accountMismatch, auditAccountMismatch } from '../pipeline/account-check.js';
@@ -41,7 +41,7 @@ export async function processIngestHistory(job: Job, deps: IngestHistoryDeps): P
       return { outcome: 'account_mismatch', requestAccount: mismatch.found };
     }
     const resolution = await sdp.getResolution(data.requestId);
-    const ticket = resolvedTicketFrom(request, resolution, ticketHtmlToText);
+    const ticket = resolvedTicketFrom(request, resolution, ticketBodyText);
     await addHistory({ db: deps.db, tenantId: tenant.id }, [ticket]);
     log.info({ event: data.event }, 'resolved ticket added to history');
     await refreshEmbeddings({ db: deps.db, tenantId: tenant.id }, log);

@@ -1,4 +1,4 @@
-import { desc } from 'drizzle-orm';
+import { desc } from '../orm.js';
 import { auditLog } from '../schema/audit-log.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 

@@ -1,6 +1,6 @@
 import type { SecretBox } from '@ai-agents/shared';
-import { eq, sql } from 'drizzle-orm';
 import type { Tx } from '../client.js';
+import { eq, sql } from '../orm.js';
 import { type ConnectionEdition, connections, isMspEdition } from '../schema/connections.js';
 import { type ConnectionScope, inConnection } from '../with-tenant.js';
 

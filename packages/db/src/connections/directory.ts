@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import { sql } from '../orm.js';
 import type { ConnectionEdition } from '../schema/connections.js';
 
 /** A connection as the operator sees it across connections: settings and names, never a secret. */
@@ -40,7 +40,7 @@ interface DirectoryRow extends Record<string, unknown> {
 
 /**
  * Every connection, ordered by slug, through the SECURITY DEFINER function connection_directory()
- * (migration 0016), which returns no secret column. Not scoped: it is how a connection is found.
+ * (migration 0020), which returns no secret column. Not scoped: it is how a connection is found.
  */
 export async function listConnections(db: DbOrTx): Promise<ConnectionSummary[]> {
   const result = await db.execute<DirectoryRow>(sql`select * from connection_directory()`);

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq } from '../orm.js';
 import { type ConnectionRow, connections } from '../schema/connections.js';
 import { type ConnectionScope, inConnection } from '../with-tenant.js';
 

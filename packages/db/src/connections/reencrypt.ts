@@ -1,5 +1,5 @@
 import type { SecretBox, SecretPurpose } from '@ai-agents/shared';
-import { eq } from 'drizzle-orm';
+import { eq } from '../orm.js';
 import { connections } from '../schema/connections.js';
 import { type ReencryptResult, reencryptValues } from '../tenants/reencrypt.js';
 import { type ConnectionScope, inConnection } from '../with-tenant.js';

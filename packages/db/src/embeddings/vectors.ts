@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { sql } from '../orm.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 
 /*

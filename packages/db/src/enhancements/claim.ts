@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql } from '../orm.js';
 import { connections } from '../schema/connections.js';
 import type { EnhancementStatus } from '../schema/enhancements.js';
 import { tenants } from '../schema/tenants.js';

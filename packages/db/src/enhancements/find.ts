@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, asc, eq, gt } from '../orm.js';
 import { type EnhancementRow, enhancements } from '../schema/enhancements.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 

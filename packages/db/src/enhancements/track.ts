@@ -1,5 +1,6 @@
-import { eq, getTableColumns, type SQL, sql } from 'drizzle-orm';
 import type { AuditEntry } from '../audit/record.js';
+import type { NoteExplanation } from '../explanations/explanation.js';
+import { eq, getTableColumns, type SQL, sql } from '../orm.js';
 import { auditLog } from '../schema/audit-log.js';
 import { type EnhancementStatus, enhancements } from '../schema/enhancements.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
@@ -31,6 +32,8 @@ export interface EnhancementDetails {
   suggestedPriority?: string | null;
   confidence?: number | null;
   suggestionsApplied?: boolean;
+  /** What the note was built from, for `note show` (bounded: boundExplanation()). */
+  explanation?: NoteExplanation | null;
 }
 
 export type PostedResult = {
@@ -74,13 +77,35 @@ export async function markPosted(
   const update = sql`update ${enhancements}
     set status = 'posted', error = null, posted_at = now(), updated_at = now(), ${sql.join(assignments(result), sql`, `)}
     where id = ${id}`;
-  const statement = audit
-    ? sql`with posted as (${update} returning id)
-        insert into ${auditLog} (tenant_id, actor, action, details)
-        select ${scope.tenantId}, ${audit.actor}, ${audit.action}, ${JSON.stringify(audit.details ?? {})}::jsonb
-          from posted`
-    : update;
-  await inTenant(scope, 'statement', (tx) => tx.execute(statement));
+  await inTenant(scope, 'statement', (tx) => tx.execute(audit ? withAudit(scope, update, audit) : update));
+}
+
+/**
+ * `update` and its audit entry as one statement (a CTE): the entry exists exactly when the update
+ * changed a row. `update` must be an update of enhancements without a returning clause.
+ */
+function withAudit(scope: TenantScope, update: SQL, audit: AuditEntry): SQL {
+  return sql`with changed as (${update} returning id)
+    insert into ${auditLog} (tenant_id, actor, action, details)
+    select ${scope.tenantId}, ${audit.actor}, ${audit.action}, ${JSON.stringify(audit.details ?? {})}::jsonb
+      from changed`;
+}
+
+/**
+ * Records that the tenant's rules skipped the ticket: status `skipped`, the deciding rule
+ * (`decidingRule()` of @ai-agents/shared: its place in the document, never the ticket's value) and the
+ * audit entry, in one statement. No note was posted and no LLM was called.
+ */
+export async function markSkippedByRule(
+  scope: TenantScope,
+  id: string,
+  skippedBy: string,
+  audit: AuditEntry,
+): Promise<void> {
+  const update = sql`update ${enhancements}
+    set status = 'skipped', skipped_by = ${skippedBy}, error = null, updated_at = now()
+    where id = ${id}`;
+  await inTenant(scope, 'statement', (tx) => tx.execute(withAudit(scope, update, audit)));
 }
 
 export async function markFailed(scope: TenantScope, id: string, error: string): Promise<void> {

@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm';
 import type { Tx } from '../client.js';
+import { eq } from '../orm.js';
 import { enhancements } from '../schema/enhancements.js';
 import { feedback } from '../schema/feedback.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';

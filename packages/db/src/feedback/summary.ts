@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Db, Tx } from '../client.js';
+import { sql } from '../orm.js';
 import { feedback } from '../schema/feedback.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 

@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, sql } from '../orm.js';
 import { historyImportCursors } from '../schema/history-import-cursors.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Tx } from '../client.js';
+import { sql } from '../orm.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 
 export interface AssetRecord {

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray } from '../orm.js';
 import { enhancements } from '../schema/enhancements.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 

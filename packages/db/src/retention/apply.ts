@@ -7,6 +7,7 @@ import {
   removeOldAudit,
   removeOldEnhancements,
   removeOldHistory,
+  removeOldModelIo,
 } from './remove.js';
 
 export interface RetentionRun {
@@ -51,6 +52,13 @@ const RULES: readonly Rule[] = [
     before: days((p) => p.feedbackCommentDays),
     batch: clearOldFeedbackComments,
     primary: 'feedback_comments',
+  },
+  {
+    // Not an installation default but the tenant's own `tenant llm --keep-llm-io <days>`, which the
+    // statement reads: every run passes `now`, and 0 (off) removes whatever is left.
+    before: (_p, now) => now,
+    batch: removeOldModelIo,
+    primary: 'llm_exchanges',
   },
 ];
 

@@ -1,4 +1,5 @@
-import { sql } from 'drizzle-orm';
+import { removeOldLlmExchanges } from '../explanations/llm-exchange.js';
+import { sql } from '../orm.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 
 /**
@@ -13,6 +14,7 @@ export const RETENTION_TABLES = [
   'feedback',
   'feedback_comments',
   'audit_log',
+  'llm_exchanges',
 ] as const;
 
 export type RetentionTable = (typeof RETENTION_TABLES)[number];
@@ -84,6 +86,14 @@ export async function clearOldFeedbackComments(
   limit: number,
 ): Promise<RemovedRows> {
   return { feedback_comments: await countOf(scope, sql`retention_clear_feedback_comments`, before, limit) };
+}
+
+/**
+ * The model's input and output kept for `note show`, past the tenant's keep_llm_io_days before `now`
+ * (all of them when it is 0): removeOldLlmExchanges() reads the setting itself.
+ */
+export async function removeOldModelIo(scope: TenantScope, now: Date, limit: number): Promise<RemovedRows> {
+  return { llm_exchanges: await removeOldLlmExchanges(scope, now, batchLimit(limit)) };
 }
 
 async function countOf(

@@ -1,4 +1,4 @@
-import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from '../orm.js';
 import { tenants } from './tenants.js';
 
 /** Who did what to a tenant, when. Details never hold a secret or ticket text. */

@@ -1,11 +1,10 @@
-import { sql } from 'drizzle-orm';
-import { bigint, check, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, check, pgTable, primaryKey, sql, text, timestamp, uuid } from '../orm.js';
 import { connections } from './connections.js';
 
 /**
  * The accounts a connection's webhooks named that no tenant was mapped to (`connection accounts`
  * lists them so the operator can onboard them). Written only through the SECURITY DEFINER function
- * connection_account_seen() (migration 0016_connections), which keeps at most
+ * connection_account_seen() (migration 0020_connections), which keeps at most
  * CONNECTION_ACCOUNTS_SEEN_MAX rows per connection: a sender inventing account ids cannot grow it.
  */
 export const connectionAccountsSeen = pgTable(

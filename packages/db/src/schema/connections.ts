@@ -1,5 +1,4 @@
-import { sql } from 'drizzle-orm';
-import { boolean, check, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, integer, pgTable, sql, text, timestamp, uuid } from '../orm.js';
 
 /**
  * The ServiceDesk Plus editions a connection can be. The MSP editions (ServiceDesk Plus MSP on
@@ -15,7 +14,7 @@ export type ConnectionEdition = (typeof CONNECTION_EDITIONS)[number];
  * that belongs to the instance rather than to a customer lives here, so a token, a budget or a
  * rotation is shared by every tenant of the instance. Not tenant-scoped (no tenant_id): row-level
  * security shows a connection to a transaction scoped to it (app.connection_id, withConnection) or to
- * one of its tenants (read only), see migration 0016_connections.
+ * one of its tenants (read only), see migration 0020_connections.
  */
 export const connections = pgTable(
   'connections',

@@ -1,21 +1,24 @@
-import { sql } from 'drizzle-orm';
+import type { NoteExplanation } from '../explanations/explanation.js';
 import {
   boolean,
   check,
   index,
   integer,
+  jsonb,
   numeric,
   pgTable,
   real,
+  sql,
   text,
   timestamp,
   unique,
   uuid,
-} from 'drizzle-orm/pg-core';
+} from '../orm.js';
 import { tenants } from './tenants.js';
 
 // skipped: another event already owns this ticket's note (a second request.created for the same
-// request); `duplicate_of` names the enhancement that does.
+// request; `duplicate_of` names the enhancement that does), or the tenant's rules skip the ticket
+// (`skipped_by` names the rule).
 export const ENHANCEMENT_STATUSES = ['processing', 'posting', 'posted', 'failed', 'skipped'] as const;
 
 export type EnhancementStatus = (typeof ENHANCEMENT_STATUSES)[number];
@@ -59,10 +62,16 @@ export const enhancements = pgTable(
     fallbackReason: text('fallback_reason'),
     // Set when this event was skipped because `duplicate_of` already handles the same request.
     duplicateOf: uuid('duplicate_of'),
+    // Set when the tenant's rules skipped the ticket: the rule by its place in the document
+    // (`skip[0] request_type.name is`, `opt_out_requesters[2]`; decidingRule()), never the ticket's value.
+    skippedBy: text('skipped_by'),
     // Alert storms: events with the same key (normalised subject + requester) within a window share
     // one full enhancement, the storm leader; followers get a short note linking to it.
     stormKey: text('storm_key'),
     stormLeaderId: uuid('storm_leader_id'),
+    // What the note was built from (`note show`): ids, scores, suggestions, stage timings; never
+    // ticket text. Bounded by explanations/explanation.ts.
+    explanation: jsonb('explanation').$type<NoteExplanation>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     postedAt: timestamp('posted_at', { withTimezone: true }),

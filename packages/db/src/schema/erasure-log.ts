@@ -1,4 +1,4 @@
-import { bigserial, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, integer, jsonb, pgTable, text, timestamp, uuid } from '../orm.js';
 
 /**
  * One record per erased tenant (`tenant erase`): who erased which tenant when, and how many rows per

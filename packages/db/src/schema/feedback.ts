@@ -1,4 +1,4 @@
-import { boolean, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, pgTable, text, timestamp, uuid } from '../orm.js';
 import { enhancements } from './enhancements.js';
 import { tenants } from './tenants.js';
 

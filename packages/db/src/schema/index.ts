@@ -6,6 +6,7 @@ export * from './enhancements.js';
 export * from './erasure-log.js';
 export * from './feedback.js';
 export * from './history-import-cursors.js';
+export * from './llm-exchanges.js';
 export * from './reconcile-cursors.js';
 export * from './system-inventory.js';
 export * from './tenants.js';

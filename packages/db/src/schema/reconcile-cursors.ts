@@ -1,4 +1,4 @@
-import { pgTable, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { pgTable, timestamp, uuid } from '../orm.js';
 import { tenants } from './tenants.js';
 
 /**

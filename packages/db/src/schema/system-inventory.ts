@@ -1,5 +1,4 @@
-import { sql } from 'drizzle-orm';
-import { index, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { index, pgTable, sql, text, timestamp, unique, uuid } from '../orm.js';
 import { tenants } from './tenants.js';
 
 /**

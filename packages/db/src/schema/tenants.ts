@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
-import { boolean, check, integer, pgTable, real, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import type { TicketRules } from '@ai-agents/shared';
+import { boolean, check, integer, jsonb, pgTable, real, sql, text, timestamp, unique, uuid } from '../orm.js';
 import { connections } from './connections.js';
 
 export const tenants = pgTable(
@@ -11,7 +11,7 @@ export const tenants = pgTable(
     status: text('status', { enum: ['active', 'disabled'] })
       .notNull()
       .default('active'),
-    // The ServiceDesk Plus instance (its URL, credentials, token and budget; migration 0016_connections).
+    // The ServiceDesk Plus instance (its URL, credentials, token and budget; migration 0020_connections).
     connectionId: uuid('connection_id')
       .notNull()
       .references(() => connections.id),
@@ -29,6 +29,17 @@ export const tenants = pgTable(
     webhookTokenEnabled: boolean('webhook_token_enabled').notNull().default(false),
     // Null: the installation's LLM_MODEL.
     llmModel: text('llm_model'),
+    // The tenant's own model endpoint (`tenant llm --endpoint`); null: the installation's
+    // OPENAI_BASE_URL and OPENAI_API_KEY. Columns on the tenant rather than a table of their own: one
+    // endpoint per tenant, read with the row every job already loads, erased and exported with it
+    // (the key as every `*_enc` column: left out). See packages/shared/src/llm-endpoint.ts.
+    llmEndpoint: text('llm_endpoint', { enum: ['openai', 'azure', 'compatible'] }),
+    // openai: optional (a regional host); azure: the resource endpoint; compatible: the server's /v1.
+    llmBaseUrl: text('llm_base_url'),
+    llmAzureDeployment: text('llm_azure_deployment'),
+    llmAzureApiVersion: text('llm_azure_api_version'),
+    // AES-256-GCM (secret box, purpose llm_api_key): the endpoint's key; rotated by `tenant llm --rotate-key`.
+    llmApiKeyEnc: text('llm_api_key_enc'),
     // The embeddings API model when EMBEDDER=openai; null: the installation's EMBEDDING_MODEL.
     embeddingModel: text('embedding_model'),
     // PII is replaced by placeholders before ticket text leaves for the LLM; on unless turned off.
@@ -57,6 +68,16 @@ export const tenants = pgTable(
     retentionEnhancementDays: integer('retention_enhancement_days'),
     retentionAuditDays: integer('retention_audit_days'),
     retentionFeedbackCommentDays: integer('retention_feedback_comment_days'),
+    // Days the text sent to the model and its answer are kept (llm_exchanges); 0, the default: never kept.
+    keepLlmIoDays: integer('keep_llm_io_days').notNull().default(0),
+    // The note's language (`tenant llm --note-language`): 'auto' writes in the ticket's language, a code
+    // (NOTE_LANGUAGES of packages/shared) in that language whatever the ticket's, for technicians who
+    // all read one. default_language is the language when the ticket's cannot be told.
+    noteLanguage: text('note_language').notNull().default('auto'),
+    defaultLanguage: text('default_language').notNull().default('en'),
+    // Which tickets get no note (`tenant rules set`, packages/shared/src/ticket-rules/): checked by
+    // parseTicketRules before it is stored; null: no rules, every ticket gets its note.
+    rules: jsonb('rules').$type<TicketRules>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -87,6 +108,16 @@ export const tenants = pgTable(
       'tenants_knowledge_base_topics',
       sql`(coalesce(${t.knowledgeBase}, '') = 'topics') = (${t.knowledgeBaseTopics} is not null) and (${t.knowledgeBaseTopics} is null or cardinality(${t.knowledgeBaseTopics}) between 1 and 50)`,
     ),
+    // Whole or absent: the installation's endpoint has none of these; each kind has what it needs and a key.
+    check(
+      'tenants_llm_endpoint_whole',
+      sql`(${t.llmEndpoint} is null and ${t.llmBaseUrl} is null and ${t.llmAzureDeployment} is null and ${t.llmAzureApiVersion} is null and ${t.llmApiKeyEnc} is null)
+        or (${t.llmEndpoint} = 'openai' and ${t.llmApiKeyEnc} is not null and ${t.llmAzureDeployment} is null and ${t.llmAzureApiVersion} is null)
+        or (${t.llmEndpoint} = 'compatible' and ${t.llmBaseUrl} is not null and ${t.llmApiKeyEnc} is not null and ${t.llmAzureDeployment} is null and ${t.llmAzureApiVersion} is null)
+        or (${t.llmEndpoint} = 'azure' and ${t.llmBaseUrl} is not null and ${t.llmApiKeyEnc} is not null and ${t.llmAzureDeployment} is not null and ${t.llmAzureApiVersion} is not null)`,
+    ),
+    // The bound the CLI reads a rules file with (TICKET_RULES_LIMITS.maxBytes), also for rows written otherwise.
+    check('tenants_rules_bounded', sql`octet_length(${t.rules}::text) <= 65536`),
     check('tenants_retention_history_months_range', sql`${t.retentionHistoryMonths} between 0 and 1200`),
     // 0 (keep) or at least the floor of packages/db/src/retention/policy.ts (MIN_ENHANCEMENT_DAYS).
     check(
@@ -97,6 +128,17 @@ export const tenants = pgTable(
     check(
       'tenants_retention_feedback_comment_days_range',
       sql`${t.retentionFeedbackCommentDays} between 0 and 36500`,
+    ),
+    // MAX_KEEP_LLM_IO_DAYS (explanations/llm-exchange.ts).
+    check('tenants_keep_llm_io_days_range', sql`${t.keepLlmIoDays} between 0 and 90`),
+    // A language code the worker can name in the prompt: NOTE_LANGUAGES; the CLI says so first.
+    check(
+      'tenants_note_language_valid',
+      sql`${t.noteLanguage} in ('auto', 'en', 'de', 'fr', 'es', 'it', 'nl', 'pt')`,
+    ),
+    check(
+      'tenants_default_language_valid',
+      sql`${t.defaultLanguage} in ('en', 'de', 'fr', 'es', 'it', 'nl', 'pt')`,
     ),
   ],
 );

@@ -1,5 +1,4 @@
-import { type SQL, sql } from 'drizzle-orm';
-import { customType, index, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import { customType, index, pgTable, type SQL, sql, text, timestamp, unique, uuid } from '../orm.js';
 import { tenants } from './tenants.js';
 
 const tsvector = customType<{ data: string }>({

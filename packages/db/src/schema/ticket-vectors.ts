@@ -1,4 +1,4 @@
-import { customType, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { customType, index, integer, pgTable, primaryKey, text, timestamp, uuid } from '../orm.js';
 import { tenants } from './tenants.js';
 import { ticketHistory } from './ticket-history.js';
 

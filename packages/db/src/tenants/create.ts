@@ -6,6 +6,7 @@ import { insertConnection, isConnectionSlugTaken } from '../connections/create.j
 import { type ConnectionEdition, isMspEdition } from '../schema/connections.js';
 import { tenants } from '../schema/tenants.js';
 import { withTenant } from '../with-tenant.js';
+import { findTenantBySlug } from './directory.js';
 import { loadTenant, type TenantRow } from './load.js';
 
 interface TenantBasics {
@@ -94,6 +95,10 @@ export async function createTenant(db: Db, box: SecretBox, input: NewTenant): Pr
     if (outcome) return outcome;
     throw error;
   });
+  // The tenant's own connection is inserted first and takes the tenant's slug: a slug that names a
+  // tenant already is that tenant's, and is refused as such.
+  if (created === 'connection_slug_taken' && (await findTenantBySlug(db, input.slug)))
+    return { outcome: 'slug_taken' };
   if (typeof created === 'string') return { outcome: created };
   if (!created) throw new Error('Tenant insert returned no row');
   return { outcome: 'created', tenant: created, webhookSecret };

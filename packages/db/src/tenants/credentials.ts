@@ -1,7 +1,7 @@
 import type { SecretBox } from '@ai-agents/shared';
-import { eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
 import { type NewSdpCredentials, replaceIn } from '../connections/credentials.js';
+import { eq } from '../orm.js';
 import { tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope, withTenant } from '../with-tenant.js';
 

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import { sql } from '../orm.js';
 import type { ConnectionEdition } from '../schema/connections.js';
 
 /** A tenant as the operator sees it across tenants: settings and names, never a secret. */

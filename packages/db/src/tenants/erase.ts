@@ -1,5 +1,5 @@
-import { desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { desc, eq, sql } from '../orm.js';
 import { type ErasureLogRow, erasureLog } from '../schema/erasure-log.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 import { findTenantTables } from './tenant-tables.js';

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Tx } from '../client.js';
+import { sql } from '../orm.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 import { findTenantTables } from './tenant-tables.js';
 
@@ -20,8 +20,8 @@ export const DERIVED_TABLES: readonly string[] = [
 ];
 
 /**
- * Rows fetched per round trip from the cursor, written as one chunk. 250 history tickets (subject,
- * description and resolution: a few kB each) are about 1 MB, whatever the tenant's size.
+ * Rows fetched per round trip from the cursor. 250 history tickets (subject, description and
+ * resolution: a few kB each) are about 1 MB, whatever the tenant's size.
  */
 const FETCH_ROWS = 250;
 
@@ -33,14 +33,16 @@ export interface ExportCounts {
 }
 
 /**
- * Writes the tenant's data as JSON Lines through `write` (a chunk of lines without the last newline;
- * it should wait for the file to drain):
+ * Writes the tenant's data as JSON Lines through `write` (one line with its newline; it should wait
+ * for the file to drain):
  * first `{"kind":"export",…}`, then `{"kind":"tenant","record":{…}}` (its settings, without a
  * secret), then one `{"kind":"<table>","record":{…}}` per row of every tenant table found from the
  * schema (findTenantTables) but the derived ones. Every `*_enc` column is left out, generated columns
  * (derived) and `tenant_id` too (it is the tenant's). Each table is read through a server-side cursor, FETCH_ROWS at a time,
  * in one transaction under the tenant's row-level security (the admin CLI's application role), so
- * memory stays bounded; Postgres serialises each row to JSON text (to_jsonb), which is written as is.
+ * memory stays bounded. Postgres writes each whole line (to_jsonb and its framing), which is written
+ * as is: one string a row and no copy of a page, so the export's garbage is mostly short-lived
+ * (joining a page into one string put 250 kB a page in V8's old generation: 316 MB peak against 278).
  */
 export async function exportTenant(
   scope: TenantScope,
@@ -49,7 +51,7 @@ export async function exportTenant(
 ): Promise<ExportCounts> {
   const tables = (await findTenantTables(scope.db)).filter((t) => !DERIVED_TABLES.includes(t)).sort();
   await write(
-    JSON.stringify({ kind: 'export', format: EXPORT_FORMAT, ...header, kinds: ['tenant', ...tables] }),
+    `${JSON.stringify({ kind: 'export', format: EXPORT_FORMAT, ...header, kinds: ['tenant', ...tables] })}\n`,
   );
   return inTenant(scope, 'transaction', async (tx) => {
     const counts: ExportCounts = {};
@@ -68,14 +70,14 @@ async function streamTable(
 ): Promise<number> {
   const omitted = [...(await omittedColumns(tx, table)), 'tenant_id'].map((c) => sql.raw(` - ${literal(c)}`));
   // DECLARE takes no parameters: the table and column names come from pg_catalog and are quoted.
+  const opening = sql.raw(literal(`{"kind":${JSON.stringify(kind)},"record":`));
   await tx.execute(sql`declare tenant_export no scroll cursor for
-    select (to_jsonb(t)${sql.join(omitted)})::text as record from ${sql.identifier(table)} t`);
-  const prefix = `${JSON.stringify(kind)},`;
+    select ${opening} || (to_jsonb(t)${sql.join(omitted)})::text || '}' || chr(10) as line
+      from ${sql.identifier(table)} t`);
   let rows = 0;
   for (;;) {
-    const page = await tx.execute<{ record: string }>(sql.raw(`fetch ${FETCH_ROWS} from tenant_export`));
-    if (page.rows.length > 0)
-      await write(page.rows.map(({ record }) => `{"kind":${prefix}"record":${record}}`).join('\n'));
+    const page = await tx.execute<{ line: string }>(sql.raw(`fetch ${FETCH_ROWS} from tenant_export`));
+    for (const { line } of page.rows) await write(line);
     rows += page.rows.length;
     if (page.rows.length < FETCH_ROWS) break;
   }

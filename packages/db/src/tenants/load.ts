@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq } from '../orm.js';
 import { type ConnectionRow, connections } from '../schema/connections.js';
 import { type TenantRecord, tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';

@@ -1,6 +1,6 @@
 import type { SecretBox, SecretPurpose } from '@ai-agents/shared';
-import { eq } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
+import { eq } from '../orm.js';
 import { tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 
@@ -14,12 +14,13 @@ export interface ReencryptResult {
 const PURPOSE = {
   webhookSecretEnc: 'webhook_secret',
   webhookSecretPreviousEnc: 'webhook_secret',
+  llmApiKeyEnc: 'llm_api_key',
 } as const satisfies Record<string, SecretPurpose>;
 
 /**
- * Re-encrypts one tenant's stored secrets (its webhook secrets; its connection's credentials are
- * reencryptConnectionSecrets') under the box's current key, in the v2 form bound to the tenant and
- * purpose. Values already so are not rewritten: running it again is a no-op.
+ * Re-encrypts one tenant's stored secrets (its webhook secrets, its own LLM endpoint's key; its
+ * connection's credentials are reencryptConnectionSecrets') under the box's current key, in the v2
+ * form bound to the tenant and purpose. Values already so are not rewritten: running it again is a no-op.
  */
 export async function reencryptTenantSecrets(
   scope: TenantScope,
@@ -32,6 +33,7 @@ export async function reencryptTenantSecrets(
       .select({
         webhookSecretEnc: tenants.webhookSecretEnc,
         webhookSecretPreviousEnc: tenants.webhookSecretPreviousEnc,
+        llmApiKeyEnc: tenants.llmApiKeyEnc,
       })
       .from(tenants)
       .where(eq(tenants.id, tenantId))

@@ -1,5 +1,5 @@
-import { eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
+import { eq, sql } from '../orm.js';
 import { advanceReconcileCursor } from '../reconcile/cursor.js';
 import { tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';

@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
+import { sql } from '../orm.js';
 
 /**
  * Every tenant-scoped table, found from the schema at run time: each table of `public` with a

@@ -1,5 +1,5 @@
-import { eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
+import { eq, sql } from '../orm.js';
 import { tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 
@@ -27,6 +27,12 @@ export interface TenantSettings {
   /** Solutions offered in notes: 'all', 'off', 'topics' (with the topics); null: the edition's default. */
   knowledgeBase?: 'all' | 'off' | 'topics' | null;
   knowledgeBaseTopics?: string[] | null;
+  /** Days the text sent to the model and its answer are kept for `note show`; 0: never kept. */
+  keepLlmIoDays?: number;
+  /** 'auto' (the ticket's language) or a NOTE_LANGUAGES code; checked by the column's constraint. */
+  noteLanguage?: string;
+  /** The note's language when 'auto' cannot tell the ticket's. */
+  defaultLanguage?: string;
   // Retention (`tenant retention`): null follows the installation's RETENTION_* default, 0 keeps for ever.
   retentionHistoryMonths?: number | null;
   retentionEnhancementDays?: number | null;

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq } from '../orm.js';
 import { tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 

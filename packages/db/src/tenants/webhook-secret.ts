@@ -1,6 +1,6 @@
 import type { SecretBox } from '@ai-agents/shared';
-import { eq, sql } from 'drizzle-orm';
 import { recordAudit } from '../audit/record.js';
+import { eq, sql } from '../orm.js';
 import { tenants } from '../schema/tenants.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
 import { generateWebhookSecret } from './create.js';

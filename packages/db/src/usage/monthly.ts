@@ -1,6 +1,6 @@
-import { and, eq, gte, lt, sql } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { llmEndpointLabel, llmEndpointOf } from '@ai-agents/shared';
 import type { Db } from '../client.js';
+import { type AnyPgColumn, and, eq, gte, lt, sql } from '../orm.js';
 import { embeddingUsage } from '../schema/embedding-usage.js';
 import { enhancements } from '../schema/enhancements.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
@@ -51,6 +51,12 @@ export interface TenantUsage {
   costUsd: number;
   embeddingTokens: number;
   embeddingCostUsd: number;
+  /**
+   * The endpoint that serves the tenant's notes now: "installation", or its own endpoint's kind and
+   * host ("azure contoso.openai.azure.com"), never the key. A change within the month shows in the
+   * audit log (`tenant.llm_endpoint_set`).
+   */
+  llmEndpoint: string;
 }
 
 /**
@@ -69,6 +75,8 @@ export async function tenantUsage(db: Db, from: Date, to: Date): Promise<TenantU
     cost_usd: string;
     embedding_tokens: string;
     embedding_cost_usd: string;
+    llm_endpoint: string | null;
+    llm_base_url: string | null;
   }>(sql`select * from tenant_usage(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz)`);
   return result.rows.map((r) => ({
     slug: r.slug,
@@ -80,5 +88,14 @@ export async function tenantUsage(db: Db, from: Date, to: Date): Promise<TenantU
     costUsd: Number(r.cost_usd),
     embeddingTokens: Number(r.embedding_tokens),
     embeddingCostUsd: Number(r.embedding_cost_usd),
+    // The function returns kind and base URL only (no Azure deployment, no key): enough for the label.
+    llmEndpoint: llmEndpointLabel(
+      llmEndpointOf({
+        llmEndpoint: r.llm_endpoint,
+        llmBaseUrl: r.llm_base_url,
+        llmAzureDeployment: null,
+        llmAzureApiVersion: null,
+      }),
+    ),
   }));
 }

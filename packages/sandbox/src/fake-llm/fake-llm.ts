@@ -6,6 +6,7 @@ import { readBody, sendJson } from '../http-io.js';
 import { startHttpServer } from '../http-server.js';
 import { isRecord, parseJson } from '../json-value.js';
 import { answerSandboxControl } from '../sandbox-control.js';
+import { type AzureRefusal, azureDeploymentOf, azureRefusal, type FakeAzureOptions } from './azure.js';
 import { answerContent, completionBody, invalidContent, promptOf } from './chat-completion.js';
 import { embeddingsBody, parseEmbeddingRequest } from './embeddings.js';
 import { faultError, openAiError } from './openai-errors.js';
@@ -19,6 +20,11 @@ export interface FakeLlmOptions {
   tls?: { cert: string; key: string };
   /** When set, any other bearer key is refused with OpenAI's 401 (invalid_api_key); else any key passes. */
   apiKey?: string;
+  /**
+   * Also answer as an Azure OpenAI resource with these deployments (azure.ts): chat completions at
+   * /openai/deployments/<deployment>/chat/completions?api-version=…, the key (`apiKey`) in `api-key`.
+   */
+  azure?: FakeAzureOptions;
 }
 
 export type LlmRoute = 'chat' | 'embeddings';
@@ -33,6 +39,8 @@ export interface EmbeddingCall {
 
 export interface LlmCall {
   model: string;
+  /** The Azure deployment the call was addressed to; absent on the OpenAI path. */
+  deployment?: string;
   promptChars: number;
   /** 0 when the call was deliberately never answered (hang fault). */
   status: number;
@@ -41,6 +49,8 @@ export interface LlmCall {
 export interface FakeLlm {
   /** Base URL for the openai SDK, ending in /v1. */
   url: string;
+  /** The server's root: an Azure resource endpoint for openai's AzureOpenAI (`<origin>/openai`). */
+  origin: string;
   /** Chat calls, oldest first, last 10,000. */
   calls: LlmCall[];
   /** The prompt text (all messages) of the last 100 chat calls, oldest first: what left for the LLM. */
@@ -50,6 +60,8 @@ export interface FakeLlm {
   /** A fault on one route, or on both (the default). */
   setFault(plan: FaultPlan, route?: LlmRoute | 'all'): void;
   clearFaults(): void;
+  /** The key the fake accepts from now on (a provider that rotated it); undefined: any key. */
+  setApiKey(key: string | undefined): void;
   /**
    * Fields every structured answer takes from now on (null: none), whatever the prompt says: a model
    * that obeys instructions injected into a ticket ("set priority Urgent, confidence 1"), so tests can
@@ -68,6 +80,7 @@ const DEFAULT_RETRY_AFTER_SECONDS = 1;
 interface LlmState {
   faults: ReturnType<typeof createFaultBoard<LlmRoute>>;
   apiKey: string | undefined;
+  azure: FakeAzureOptions | undefined;
   calls: LlmCall[];
   embeddingCalls: EmbeddingCall[];
   prompts: string[];
@@ -80,6 +93,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   const state: LlmState = {
     faults: createFaultBoard<LlmRoute>(),
     apiKey: opts.apiKey,
+    azure: opts.azure,
     calls: [],
     embeddingCalls: [],
     prompts: [],
@@ -93,6 +107,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   });
   return {
     url: `${server.url}/v1`,
+    origin: server.url,
     calls: state.calls,
     prompts: state.prompts,
     embeddingCalls: state.embeddingCalls,
@@ -101,6 +116,9 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
       state.forced = fields;
     },
     clearFaults: () => state.faults.clear(),
+    setApiKey: (key) => {
+      state.apiKey = key;
+    },
     close: () => server.close(),
   };
 }
@@ -144,33 +162,59 @@ async function faultAnswered(fault: FaultDecision, answer: Answer, hung: () => v
 /** One request, checked in the order OpenAI's API does: the route, faults, the key, the body. */
 async function handle(state: LlmState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? 'GET';
-  const { pathname } = new URL(req.url ?? '/', 'http://sandbox.invalid');
+  const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+  const { pathname } = url;
   const path = pathname.replace(/\/+$/, '');
   if (path.startsWith('/_sandbox/')) return control(state, req, res, `${method} ${path}`);
   if (method === 'POST' && path === '/v1/embeddings') return embeddings(state, req, res);
+  const deployment = state.azure ? azureDeploymentOf(path) : null;
+  if (method === 'POST' && state.azure && deployment !== null) {
+    const azure = state.azure;
+    return chat(state, req, res, {
+      deployment,
+      refusal: () => azureRefusal(azure, state.apiKey, req, url, deployment),
+    });
+  }
   if (method !== 'POST' || path !== '/v1/chat/completions') {
     return sendJson(res, 404, openAiError(`Invalid URL (${method} ${pathname})`, 'invalid_request_error'));
   }
+  return chat(state, req, res, { refusal: () => keyRefusal(state, req) });
+}
 
+/** Who refuses a chat call before its body is read: OpenAI's key check, or Azure's (azure.ts). */
+interface ChatDoor {
+  deployment?: string;
+  refusal(): { status: 401; body: unknown } | AzureRefusal | null;
+}
+
+/** A chat completion on either path: faults, the door's refusal, what OpenAI refuses, the answer. */
+async function chat(
+  state: LlmState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  door: ChatDoor,
+): Promise<void> {
   const request = parseJson(await readBody(req, MAX_BODY_BYTES));
   const model = isRecord(request) && typeof request.model === 'string' ? request.model : '';
   const prompt = isRecord(request) ? promptOf(request.messages) : '';
   state.prompts.push(prompt);
   // Prompts are large; tests look at the last few only.
   if (state.prompts.length > 100) state.prompts.shift();
+  const where = door.deployment === undefined ? {} : { deployment: door.deployment };
   const answer = (status: number, body: unknown, headers?: Record<string, string>) => {
-    appendCall(state.calls, { model, promptChars: prompt.length, status });
+    appendCall(state.calls, { model, ...where, promptChars: prompt.length, status });
     sendJson(res, status, body, headers);
   };
 
   const fault = state.faults.decide('chat');
   if (
     await faultAnswered(fault, answer, () =>
-      appendCall(state.calls, { model, promptChars: prompt.length, status: 0 }),
+      appendCall(state.calls, { model, ...where, promptChars: prompt.length, status: 0 }),
     )
   )
     return;
-  const refusal = refusalOf(state, req, request, model);
+  // Azure takes the model from the deployment; `model` in the body is optional there.
+  const refusal = door.refusal() ?? refusalOf(request, model, door.deployment === undefined);
   if (refusal) return answer(refusal.status, refusal.body);
   const content =
     fault.outcome.type === 'invalid_output'
@@ -197,21 +241,18 @@ function keyRefusal(state: LlmState, req: IncomingMessage): { status: 401; body:
   return null;
 }
 
-/** What OpenAI refuses before it looks at the prompt: a bad key, a body that is not a chat request. */
+/** What OpenAI refuses before it looks at the prompt (after the key): a body that is not a chat request. */
 function refusalOf(
-  state: LlmState,
-  req: IncomingMessage,
   request: unknown,
   model: string,
-): { status: 400 | 401; body: unknown } | null {
-  const key = keyRefusal(state, req);
-  if (key) return key;
+  modelRequired: boolean,
+): { status: 400; body: unknown } | null {
   const invalid = (message: string) => ({
     status: 400 as const,
     body: openAiError(message, 'invalid_request_error'),
   });
   if (!isRecord(request)) return invalid('The request body is not valid JSON.');
-  if (model === '') return invalid("Missing required parameter: 'model'.");
+  if (modelRequired && model === '') return invalid("Missing required parameter: 'model'.");
   if (!Array.isArray(request.messages) || request.messages.length === 0)
     return invalid("Missing required parameter: 'messages'.");
   if (request.stream === true) return invalid('The sandbox does not stream; call without stream: true.');

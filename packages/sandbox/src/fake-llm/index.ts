@@ -1,3 +1,4 @@
+export type { FakeAzureOptions } from './azure.js';
 export { EMBEDDING_MODELS, fakeEmbedding } from './embeddings.js';
 export {
   type EmbeddingCall,

@@ -1,12 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { type Db, findWebhookTenant, loadTenant, type TenantRow } from '@ai-agents/db';
-import { refreshTenantLsa } from '@ai-agents/retrieval';
-import { createTenantClients } from '@ai-agents/servicedesk';
 import type { Command } from 'commander';
-import { CsvFormatError, importHistoryCsv } from '../../history/csv-history.js';
-import { type BackfillProgress, backfillFromSdp } from '../../history/sdp-backfill.js';
-import { importInventoryCsv } from '../../inventory/csv-inventory.js';
+import type { BackfillProgress } from '../../history/sdp-backfill.js';
 import { type AdminContext, AdminError, withContext, withSharedServiceDesk } from '../context.js';
 import { dateOption } from './options.js';
 
@@ -34,6 +30,7 @@ async function csvImport<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
+    const { CsvFormatError } = await import('../../history/csv-history.js');
     if (error instanceof CsvFormatError) throw new AdminError(error.message, 2);
     // csv-parse names the line of malformed CSV (an unclosed quote, a stray column).
     if ((error as { code?: string }).code?.startsWith('CSV_'))
@@ -66,6 +63,7 @@ interface HistoryImportOptions {
 }
 
 async function importHistoryFromCsv(ctx: AdminContext, tenant: TenantRow, file: string): Promise<void> {
+  const { importHistoryCsv } = await import('../../history/csv-history.js');
   const result = await csvImport(() =>
     importHistoryCsv(ctx.database.db, tenant.id, createReadStream(file), {
       onProgress: (n) => !ctx.json && process.stderr.write(`${n} rows imported\n`),
@@ -86,6 +84,10 @@ async function backfillHistoryFromSdp(
   tenant: TenantRow,
   opts: { since: Date | undefined; restart: boolean },
 ): Promise<void> {
+  const [{ createTenantClients }, { backfillFromSdp }] = await Promise.all([
+    import('@ai-agents/servicedesk'),
+    import('../../history/sdp-backfill.js'),
+  ]);
   const result = await withSharedServiceDesk(ctx, (shared) => {
     const sdp = createTenantClients({
       box: ctx.box,
@@ -116,6 +118,7 @@ async function backfillHistoryFromSdp(
  * fifth) and embeds every ticket, so the first notes already find similar tickets by meaning.
  */
 async function fitSimilarByMeaning(ctx: AdminContext, tenant: TenantRow): Promise<void> {
+  const { refreshTenantLsa } = await import('@ai-agents/retrieval');
   const started = Date.now();
   const modelId = await refreshTenantLsa({ db: ctx.database.db, tenantId: tenant.id });
   ctx.print(
@@ -146,6 +149,7 @@ async function importInventory(opts: { tenant: string; csv: string }, command: C
   const file = await readableFile(opts.csv);
   await withContext(command, async (ctx) => {
     const tenant = await tenantBySlug(ctx.database.db, opts.tenant);
+    const { importInventoryCsv } = await import('../../inventory/csv-inventory.js');
     const result = await csvImport(() =>
       importInventoryCsv(ctx.database.db, tenant.id, createReadStream(file)),
     );

@@ -13,8 +13,8 @@ import {
   eventJobSchema,
   jobKindForEvent,
 } from '@ai-agents/shared';
-import { createRedisClient, type RedisClient } from '@ai-agents/shared/redis';
-import { type Job, Queue } from 'bullmq';
+import type { RedisClient } from '@ai-agents/shared/redis';
+import type { Job, Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { type AdminContext, AdminError, withContext } from '../context.js';
 
@@ -42,6 +42,10 @@ export async function withQueue<T>(
   return withContext(command, async (ctx) => {
     if (!ctx.config.redisUrl)
       throw new AdminError('REDIS_URL is required for jobs commands (the queue lives in Redis)', 2);
+    const [{ createRedisClient }, { Queue }] = await Promise.all([
+      import('@ai-agents/shared/redis'),
+      import('bullmq'),
+    ]);
     const connection = createRedisClient(
       { redisUrl: ctx.config.redisUrl, redisMode: ctx.config.redisMode },
       {

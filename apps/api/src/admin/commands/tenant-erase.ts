@@ -3,6 +3,7 @@ import {
   countTenantRows,
   type EraseRowsOptions,
   eraseTenantRows,
+  findConnectionById,
   findErasure,
   findErasureOf,
   findTenantBySlug,
@@ -11,7 +12,6 @@ import {
 } from '@ai-agents/db';
 import { EVENTS_QUEUE } from '@ai-agents/shared';
 import type { RedisClient } from '@ai-agents/shared/redis';
-import { countTenantRedis, eraseTenantRedis } from '@ai-agents/shared/tenant-redis';
 import type { Queue } from 'bullmq';
 import type { Command } from 'commander';
 import { type AdminContext, AdminError } from '../context.js';
@@ -72,8 +72,17 @@ export async function eraseBySlug(
       `tenant "${slug}" is active; disable it first (tenant disable ${slug}), then erase it`,
     );
   const scope: TenantScope = { db: ctx.database.db, tenantId: tenant.id };
-  const redisScope = { prefix: ctx.config.queuePrefix, queueName: EVENTS_QUEUE, tenantId: tenant.id };
+  // The tenant's connection goes with it when it serves no other tenant (erasure_finish deletes the
+  // row): its token, budget and note shape in Redis too. A shared connection keeps them.
+  const connection = await findConnectionById(ctx.database.db, tenant.connectionId);
+  const redisScope = {
+    prefix: ctx.config.queuePrefix,
+    queueName: EVENTS_QUEUE,
+    tenantId: tenant.id,
+    ...(connection?.tenants === 1 ? { connectionId: connection.id } : {}),
+  };
   await beginErasure(scope, ctx.actor);
+  const { eraseTenantRedis } = await import('@ai-agents/shared/tenant-redis');
   const first = await eraseTenantRedis(redis, queue, redisScope);
   await eraseTenantRows(scope, options);
   const second = await eraseTenantRedis(redis, queue, redisScope);
@@ -110,6 +119,7 @@ async function alreadyErased(on: ErasureDeps, slug: string): Promise<ErasureResu
 }
 
 async function proof({ ctx, queue, redis }: ErasureDeps, tenantId: string): Promise<ErasureProof> {
+  const { countTenantRedis } = await import('@ai-agents/shared/tenant-redis');
   return {
     rows: await countTenantRows({ db: ctx.database.db, tenantId }),
     redis: await countTenantRedis(redis, queue, {

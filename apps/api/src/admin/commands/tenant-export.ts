@@ -30,7 +30,8 @@ export function registerTenantExportCommand(tenant: Command): void {
 /**
  * Writes to `<file>.partial` (created, never overwritten, and removed in the end; readable by its owner only: it holds the
  * client's ticket text) and links it as `file` once complete, so a failed export never leaves a
- * file that looks whole. Each line waits for the stream to drain: memory stays bounded.
+ * file that looks whole. A line (newline included) that fills the stream's buffer waits for it to
+ * drain: memory stays bounded.
  */
 async function writeAtomically<T>(
   file: string,
@@ -69,5 +70,5 @@ async function exists(file: string): Promise<boolean> {
 }
 
 async function writeLine(stream: WriteStream, line: string): Promise<void> {
-  if (!stream.write(`${line}\n`)) await once(stream, 'drain');
+  if (!stream.write(line)) await once(stream, 'drain');
 }

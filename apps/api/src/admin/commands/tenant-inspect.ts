@@ -6,6 +6,7 @@ import {
   loadTenant,
   type TenantSummary,
 } from '@ai-agents/db';
+import { llmEndpointLabel, llmEndpointOf } from '@ai-agents/shared';
 import type { Command } from 'commander';
 import {
   type AdminContext,
@@ -14,6 +15,7 @@ import {
   withContext,
   withSharedServiceDesk,
 } from '../context.js';
+import { checkTenantLlm, llmCheckLine } from '../llm-check.js';
 import { checkServiceDesk } from '../sdp-check.js';
 
 /** A tenant as printed by list/show: settings only, never a secret. */
@@ -25,6 +27,10 @@ function tenantJson(t: TenantSummary) {
     status: t.status,
     sdp_url: t.sdpBaseUrl,
     sdp_auth: t.sdpAuthType,
+    connection: t.connectionSlug,
+    edition: t.edition,
+    sdp_account_id: t.sdpAccountId,
+    sdp_account_name: t.sdpAccountName,
     model: t.llmModel,
     token_mode: t.webhookTokenEnabled,
     rotating_secret: t.rotatingWebhookSecret,
@@ -52,8 +58,12 @@ async function listAll(_opts: unknown, command: Command): Promise<void> {
 async function showOne(slug: string, _opts: unknown, command: Command): Promise<void> {
   await withContext(command, async (ctx) => {
     const t = await tenantBySlug(ctx, slug);
-    const audit = await listAudit({ db: ctx.database.db, tenantId: t.id }, 10);
-    const row = await loadTenant({ db: ctx.database.db, tenantId: t.id });
+    const scope = { db: ctx.database.db, tenantId: t.id };
+    const audit = await listAudit(scope, 10);
+    // The directory holds no endpoint nor knowledge-base setting: read them from the tenant's own row
+    // (the endpoint's kind and host, never the key).
+    const row = await loadTenant(scope);
+    const endpoint = llmEndpointLabel(row ? llmEndpointOf(row) : null);
     const knowledgeBase = row ? knowledgeBasePolicy(row) : null;
     const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${t.slug}`;
     ctx.print(
@@ -61,7 +71,9 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
         `Tenant ${t.slug} (${t.name}), id ${t.id}`,
         `  status:          ${t.status}`,
         `  ServiceDesk:     ${t.sdpBaseUrl} (${t.sdpAuthType})`,
+        `  connection:      ${t.connectionSlug} (${t.edition})${t.sdpAccountId ? `, account ${t.sdpAccountId}${t.sdpAccountName ? ` (${t.sdpAccountName})` : ''}` : ''}`,
         `  model:           ${t.llmModel ?? '(installation default)'}`,
+        `  model endpoint:  ${endpoint}`,
         `  knowledge base:  ${knowledgeBase ? describeKnowledgeBase(knowledgeBase) : '(unknown)'}${row?.knowledgeBase ? '' : ' (the edition default)'}`,
         `  webhook URL:     ${webhookUrl}`,
         `  token mode:      ${t.webhookTokenEnabled ? 'on (X-Webhook-Token accepted; no replay protection)' : 'off'}`,
@@ -74,6 +86,7 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
       ].join('\n'),
       {
         ...tenantJson(t),
+        llm_endpoint: endpoint,
         knowledge_base: knowledgeBase,
         webhook_url: webhookUrl,
         audit: audit.map((a) => ({
@@ -87,14 +100,21 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
   });
 }
 
-/** The read `tenant check` makes with the stored credentials, printed; throws when it failed. */
+/**
+ * The read `tenant check` makes with the stored credentials and the call to the tenant's own model
+ * endpoint (llm-check.ts), printed; throws when either failed.
+ */
 async function reportCheck(ctx: AdminContext, slug: string, timeoutMs: number): Promise<void> {
   const summary = await tenantBySlug(ctx, slug);
   const row = await loadTenant({ db: ctx.database.db, tenantId: summary.id });
   if (!row) throw new AdminError(`no tenant with slug "${slug}"`);
-  const result = await withSharedServiceDesk(ctx, (shared) =>
-    checkServiceDesk(row.connection, ctx.box, timeoutMs, { shared, requireHttps: ctx.config.isProduction }),
-  );
+  const requireHttps = ctx.config.isProduction;
+  const [result, llm] = await Promise.all([
+    withSharedServiceDesk(ctx, (shared) =>
+      checkServiceDesk(row.connection, ctx.box, timeoutMs, { shared, requireHttps }),
+    ),
+    checkTenantLlm(ctx.box, row, { timeoutMs, requireHttps }),
+  ]);
   const capabilities = result.capabilities.map((c) => ({
     capability: c.capability,
     required: c.required,
@@ -103,19 +123,22 @@ async function reportCheck(ctx: AdminContext, slug: string, timeoutMs: number): 
   }));
   if (!result.ok) {
     if (ctx.json)
-      ctx.print('', { slug, ok: false, problem: result.problem, message: result.message, capabilities });
-    throw new AdminError(`${slug}: ${result.message}`);
+      ctx.print('', { slug, ok: false, problem: result.problem, message: result.message, capabilities, llm });
+    throw new AdminError(`${slug}: ${result.message}\n  ${llmCheckLine(llm)}`);
   }
   const degraded = result.capabilities.filter((c) => !c.ok);
+  const ok = llm.ok !== false;
   ctx.print(
     [
-      `${slug}: OK (ServiceDesk Plus at ${row.connection.sdpBaseUrl} answered with the stored credentials)`,
+      `${slug}: ${ok ? 'OK' : 'FAILED'} (ServiceDesk Plus at ${row.connection.sdpBaseUrl} answered with the stored credentials)`,
       ...degraded.map(
         (c) => `  warning: ${c.message} (notes are posted without this context until it is granted)`,
       ),
+      `  ${llmCheckLine(llm)}`,
     ].join('\n'),
-    { slug, ok: true, capabilities },
+    { slug, ok, capabilities, llm },
   );
+  if (!ok) throw new AdminError(`${slug}: its LLM endpoint ${llm.endpoint} failed: ${llm.message}`);
 }
 
 /** `tenant check <slug>`. */

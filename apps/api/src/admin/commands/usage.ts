@@ -14,11 +14,12 @@ function parseMonth(value: string | undefined): { label: string; at: Date } {
   return { label: value, at: new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1)) };
 }
 
+/** The tenant and its endpoint left-aligned, the figures right-aligned. */
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
     .map((r) =>
-      r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '),
+      r.map((cell, i) => (i <= 1 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '),
     )
     .join('\n');
 }
@@ -46,8 +47,9 @@ export function registerUsageCommand(program: Command): void {
           }),
           { enhancements: 0, llmCalls: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, embeddingTokens: 0 },
         );
-        const row = (name: string, u: typeof total) => [
+        const row = (name: string, u: typeof total, endpoint = '') => [
           name,
+          endpoint,
           String(u.enhancements),
           String(u.llmCalls),
           String(u.tokensIn),
@@ -58,8 +60,17 @@ export function registerUsageCommand(program: Command): void {
         const human = [
           `LLM and embeddings usage for ${month.label} (UTC)`,
           table([
-            ['tenant', 'notes', 'llm calls', 'tokens in', 'tokens out', 'embedding tokens', 'cost USD'],
-            ...usage.map((u) => row(u.slug, u)),
+            [
+              'tenant',
+              'llm endpoint',
+              'notes',
+              'llm calls',
+              'tokens in',
+              'tokens out',
+              'embedding tokens',
+              'cost USD',
+            ],
+            ...usage.map((u) => row(u.slug, u, u.llmEndpoint)),
             row('TOTAL', total),
           ]),
         ].join('\n');
@@ -68,6 +79,7 @@ export function registerUsageCommand(program: Command): void {
           tenants: usage.map((u) => ({
             slug: u.slug,
             name: u.name,
+            llm_endpoint: u.llmEndpoint,
             enhancements: u.enhancements,
             llm_calls: u.llmCalls,
             tokens_in: u.tokensIn,

@@ -132,20 +132,21 @@ CREATE FUNCTION connection_directory()
 REVOKE ALL ON FUNCTION connection_directory() FROM PUBLIC;--> statement-breakpoint
 -- The connection's webhook arrives before any scope exists: what its authentication needs, for one slug.
 CREATE FUNCTION webhook_connection(p_slug text)
-  RETURNS TABLE (id uuid, edition text, webhook_secret_enc text, webhook_secret_previous_enc text, webhook_token_enabled boolean)
+  RETURNS TABLE (id uuid, edition text, webhook_secret_enc text, webhook_secret_previous_enc text, webhook_token_enabled boolean, tenants integer)
   LANGUAGE sql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, public
-  AS $$ SELECT c.id, c.edition, c.webhook_secret_enc, c.webhook_secret_previous_enc, c.webhook_token_enabled
+  AS $$ SELECT c.id, c.edition, c.webhook_secret_enc, c.webhook_secret_previous_enc, c.webhook_token_enabled,
+               (SELECT count(*)::int FROM public.tenants t WHERE t.connection_id = c.id)
           FROM public.connections c WHERE c.slug = p_slug $$;
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION webhook_connection(text) FROM PUBLIC;--> statement-breakpoint
 -- An authenticated connection webhook's tenant: the one mapped to the account (null: the single
--- portal's tenant). Only the id and status, which the route needs to queue the job.
+-- portal's tenant). Only the id, slug and status: the route queues the job and labels the metric.
 CREATE FUNCTION connection_account_tenant(p_connection uuid, p_account text)
-  RETURNS TABLE (id uuid, status text)
+  RETURNS TABLE (id uuid, slug text, status text)
   LANGUAGE sql STABLE SECURITY DEFINER
   SET search_path = pg_catalog, public
-  AS $$ SELECT t.id, t.status FROM public.tenants t
+  AS $$ SELECT t.id, t.slug, t.status FROM public.tenants t
          WHERE t.connection_id = p_connection AND t.sdp_account_id IS NOT DISTINCT FROM p_account $$;
 --> statement-breakpoint
 REVOKE ALL ON FUNCTION connection_account_tenant(uuid, text) FROM PUBLIC;--> statement-breakpoint

@@ -1,0 +1,3 @@
+export * from './decide.js';
+export * from './operators.js';
+export * from './parse.js';
