@@ -182,10 +182,12 @@ describe('one ServiceDesk Plus MSP connection, two mapped accounts and one unmap
       },
     );
     expect(res.status).toBe(202);
+    // The job as stored once finished (a copy read before it finished carries no return value).
     const job = await waitFor(async () => {
       const found = await stack.queue.getJob(creationJobId(tenant.id, ticket.id));
-      return found && (await found.isCompleted()) ? found : undefined;
+      return found?.finishedOn ? found : undefined;
     }, 20_000);
+    expect(await job.isCompleted()).toBe(true);
     expect(job.returnvalue).toEqual({
       outcome: 'account_mismatch',
       requestAccount: tenants.fabrikam.account.id,

@@ -43,7 +43,7 @@ describe('whether the key of an MSP connection can see each mapped account', () 
     ]);
     expect(accountVisibilityLines(results)).toEqual([
       `  account ${contoso.id} (contoso): the key can see it`,
-      `  account ${fabrikam.id} (fabrikam): cannot see account ${fabrikam.id}: associate the key's technician with it (ServiceDesk Plus MSP, Admin > Technicians)`,
+      `  account ${fabrikam.id} (fabrikam): cannot see account ${fabrikam.id}: associate the key's technician with the account (MSP admin guide, configuring accounts)`,
       "  account 999999 (typo): the instance has no account 999999: check the tenant's --sdp-account-id",
     ]);
     // One list per account, narrowed to it (the fake logs the account of a list it answered or

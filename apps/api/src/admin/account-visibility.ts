@@ -51,7 +51,7 @@ async function checkOne(sdp: ServiceDeskClient, account: MappedAccount): Promise
         ...account,
         visible: false,
         problem: 'forbidden',
-        message: `cannot see account ${account.accountId}: associate the key's technician with it (ServiceDesk Plus MSP, Admin > Technicians)`,
+        message: `cannot see account ${account.accountId}: associate the key's technician with the account (MSP admin guide, configuring accounts)`,
       };
     if (error.kind === 'bad_request')
       return {

@@ -46,6 +46,8 @@ interface AccountTenant {
 
 interface ConnectionSweep {
   connectionId: string;
+  /** One of its tenants: the SDP budget resolves a tenant to its connection's bucket and rate. */
+  budgetTenantId: string;
   sdp: ServiceDeskClient;
   /** The earliest of its tenants' starting points: the one list covers them all. */
   since: Date;
@@ -66,7 +68,8 @@ interface ConnectionSweep {
  * of an account with no tenant is not queued, and its account is recorded for `connection accounts`
  * as the connection webhook records one (connection_account_seen(), bounded per connection). Every
  * tenant's cursor moves with the pages, which covered its account too. Each list call takes one call
- * from the connection's ServiceDesk Plus budget (its id). Refusals stop the sweep as a tenant's do.
+ * from the connection's ServiceDesk Plus budget, the bucket its tenants' jobs draw from (sdp-rate-limit.ts
+ * resolves a tenant to its connection). Refusals stop the sweep as a tenant's do.
  */
 export async function processReconcileConnection(
   job: Job,
@@ -128,6 +131,7 @@ async function openConnectionSweep(
     return { outcome: 'skipped', reason: 'not an MSP connection' };
   return {
     connectionId,
+    budgetTenantId: first.tenant.id,
     sdp: deps.sdp.forConnection(first.tenant.connection),
     since: new Date(Math.min(...[...byAccount.values()].map((t) => t.sinceMs))),
     byAccount,
@@ -146,7 +150,7 @@ async function readConnectionPages(
   target: SweepQueue,
 ): Promise<boolean> {
   while (sweep.pages < SCHEDULED_MAX_PAGES) {
-    if (!(await mayCallSdp(deps.sdpRateLimit, sweep.connectionId, sweep))) return false;
+    if (!(await mayCallSdp(deps.sdpRateLimit, sweep.budgetTenantId, sweep))) return false;
     const page = await sweep.sdp.listCreatedRequests({
       since: sweep.since,
       startIndex: 1 + sweep.pages * PAGE_SIZE,

@@ -58,18 +58,18 @@ function lastCreated(requests: readonly SdpRequest[]): number | undefined {
 }
 
 /**
- * Takes one call from the ServiceDesk Plus budget under `budgetKey` (a tenant's id, or an MSP
- * connection's for its sweep). Over budget, a scheduled sweep stops (the next tick goes on from the
+ * Takes one call from the ServiceDesk Plus budget of `tenantId`'s connection (an MSP connection's sweep
+ * names one of its tenants). Over budget, a scheduled sweep stops (the next tick goes on from the
  * cursor); an operator's sweep waits for the budget, as long as it takes.
  */
 export async function mayCallSdp(
   rateLimit: SdpRateLimit | undefined,
-  budgetKey: string,
+  tenantId: string,
   sweep: { operator: boolean; log: Logger },
 ): Promise<boolean> {
   if (!rateLimit) return true;
   for (;;) {
-    const waitMs = await rateLimit.reserve(budgetKey, 1);
+    const waitMs = await rateLimit.reserve(tenantId, 1);
     if (waitMs <= 0) {
       // Reserved here, page by page: the job's meter (fair share) must not draw it a second time.
       countReservedCalls(1);
