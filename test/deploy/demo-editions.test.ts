@@ -31,9 +31,30 @@ describe('npm run demo on each ServiceDesk Plus edition', () => {
     expect(log).toMatch(/Internal note posted on request \d+ \(Cloud portal/);
   }, 120_000);
 
+  it("--edition msp posts a note for each of two customers from the connection's one signed webhook URL", async () => {
+    const { code, log } = await runDemo('--edition', 'msp');
+    expect(code, log).toBe(0);
+    expect(log).toContain('starting the sandbox ServiceDesk Plus (MSP, two customers)');
+    for (const customer of ['Contoso', 'Fabrikam']) {
+      expect(log).toMatch(
+        new RegExp(`webhook for ${customer}'s request \\d+ \\(account \\d+\\) to the connection's one URL`),
+      );
+      expect(log).toMatch(
+        new RegExp(`Internal note posted on request \\d+ \\(${customer}, tenant demo-msp-`),
+      );
+    }
+    // Each note cites its own customer's past tickets, never the other's.
+    const notes = log.split('── Internal note posted').slice(1);
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toContain('Contoso: ');
+    expect(notes[0]).not.toContain('Fabrikam');
+    expect(notes[1]).toContain('Fabrikam: ');
+    expect(notes[1]).not.toContain('Contoso');
+  }, 120_000);
+
   it('refuses an edition it does not know, naming the choices', async () => {
     const { code, log } = await runDemo('--edition', 'mainframe');
     expect(code).toBe(2);
-    expect(log).toContain('--edition must be onprem or cloud, got "mainframe"');
+    expect(log).toContain('--edition must be onprem, cloud or msp, got "mainframe"');
   }, 30_000);
 });

@@ -114,7 +114,7 @@ describe('admin commands: bad input and help', () => {
     }
     expect(await admin('tenant', 'set', 'fabrikam')).toMatchObject({
       code: 2,
-      err: 'error: nothing to change: give at least one of --name, --sdp-url, --model, --embedding-model, --token-mode\n',
+      err: 'error: nothing to change: give at least one of --name, --sdp-url, --model, --embedding-model, --token-mode, --knowledge-base\n',
     });
     expect(await admin('tenant', 'set', 'fabrikam', '--sdp-url', 'sdp.fabrikam')).toMatchObject({
       code: 2,
@@ -181,6 +181,33 @@ describe('admin commands: bad input and help', () => {
     expect(JSON.parse(reset.out)).toEqual({ slug: 'fabrikam', changed: ['embeddingModel'] });
     const empty = await admin('tenant', 'set', 'fabrikam', '--embedding-model', ' ');
     expect(empty).toMatchObject({ code: 2, err: 'error: --embedding-model must not be empty\n' });
+  });
+});
+
+describe('admin tenant set --knowledge-base', () => {
+  it('limits the solutions to some topics, turns them off or back to the edition default (all on a single portal), and refuses a bad list', async () => {
+    const topics = await admin('--json', 'tenant', 'set', 'fabrikam', '--knowledge-base', 'Network, VPN');
+    expect(JSON.parse(topics.out)).toEqual({
+      slug: 'fabrikam',
+      changed: ['knowledgeBase', 'knowledgeBaseTopics'],
+    });
+    const show = async () =>
+      JSON.parse((await admin('--json', 'tenant', 'show', 'fabrikam')).out).knowledge_base;
+    expect(await show()).toEqual({ mode: 'topics', topics: ['Network', 'VPN'] });
+    const same = await admin('tenant', 'set', 'fabrikam', '--knowledge-base', 'Network,VPN');
+    expect(same.out).toBe('Tenant fabrikam already had these settings; nothing changed.\n');
+    await admin('tenant', 'set', 'fabrikam', '--knowledge-base', 'off');
+    expect(await show()).toEqual({ mode: 'off' });
+    expect((await admin('tenant', 'show', 'fabrikam')).out).toContain('  knowledge base:  off\n');
+    await admin('tenant', 'set', 'fabrikam', '--knowledge-base', 'default');
+    expect(await show()).toEqual({ mode: 'all' });
+    expect((await admin('tenant', 'show', 'fabrikam')).out).toContain(
+      '  knowledge base:  all (the edition default)\n',
+    );
+    expect(await admin('tenant', 'set', 'fabrikam', '--knowledge-base', ' , ')).toMatchObject({
+      code: 2,
+      err: 'error: --knowledge-base: the knowledge base must be all, off, default or a comma-separated list of solution topics\n',
+    });
   });
 });
 

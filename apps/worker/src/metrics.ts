@@ -9,6 +9,8 @@ export type JobOutcome =
   | 'posted'
   | 'fallback'
   | 'already_posted'
+  // MSP: the fetched request belongs to another account than the job's tenant (pipeline/account-check.ts).
+  | 'account_mismatch'
   | 'skipped'
   | 'history'
   | 'reconcile'

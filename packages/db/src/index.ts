@@ -41,6 +41,7 @@ export * from './tenants/credentials.js';
 export * from './tenants/directory.js';
 export * from './tenants/erase.js';
 export * from './tenants/export.js';
+export * from './tenants/knowledge-base.js';
 export * from './tenants/llm-endpoint.js';
 export * from './tenants/load.js';
 export * from './tenants/reencrypt.js';

@@ -5,12 +5,22 @@
  * it, and shuts everything down. `--keep-running` leaves the stack up and prints how to reach it.
  * `--edition cloud` runs it against a sandbox ServiceDesk Plus Cloud portal (Zoho OAuth, /app/<portal>
  * URLs, the request_note wrapper) instead of an on-premises one (technician key, the note wrapper).
+ * `--edition msp` runs one ServiceDesk Plus MSP instance with two customers: one connection, a tenant
+ * per customer, and one signed webhook endpoint (the connection's) for both (demo-msp.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { addHistory, createDatabase, createTenant, ensureDatabase } from '@ai-agents/db';
 import { createSecretBox, signWebhook } from '@ai-agents/shared';
+import {
+  addCustomerTicket,
+  createDemoConnection,
+  type DemoConnection,
+  postConnectionWebhook,
+  startDemoMspPortal,
+} from './demo-msp.js';
 import { DEMO_HISTORY, DEMO_TICKET } from './demo-tickets.js';
+import type { MspAccount } from './fake-servicedesk/index.js';
 import { startFakeLlm, startFakeServiceDesk } from './index.js';
 import { findOrStartServices, testServiceSettings } from './test-services.js';
 import {
@@ -25,13 +35,13 @@ import {
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const keepRunning = process.argv.includes('--keep-running');
 
-type DemoEdition = 'onprem' | 'cloud';
+type DemoEdition = 'onprem' | 'cloud' | 'msp';
 function editionArg(argv: readonly string[]): DemoEdition {
   const index = argv.findIndex((a) => a === '--edition' || a.startsWith('--edition='));
   if (index === -1) return 'onprem';
   const given = argv[index]?.includes('=') ? argv[index]?.split('=')[1] : argv[index + 1];
-  if (given === 'onprem' || given === 'cloud') return given;
-  process.stderr.write(`[demo] --edition must be onprem or cloud, got "${given ?? ''}"\n`);
+  if (given === 'onprem' || given === 'cloud' || given === 'msp') return given;
+  process.stderr.write(`[demo] --edition must be onprem, cloud or msp, got "${given ?? ''}"\n`);
   process.exit(2);
 }
 const edition = editionArg(process.argv.slice(2));
@@ -115,6 +125,33 @@ function feedbackLink(html: string): string | undefined {
   return href?.replaceAll('&amp;', '&');
 }
 
+const EDITION_NAMES: Record<DemoEdition, string> = {
+  onprem: 'on-premises',
+  cloud: 'Cloud',
+  msp: 'MSP, two customers',
+};
+
+/** The single-portal demo's webhook: the tenant's own URL, signed with its secret. */
+async function postTenantWebhook(
+  apiUrl: string,
+  slug: string,
+  secret: string,
+  request: { id: string },
+): Promise<string> {
+  const body = JSON.stringify({
+    event: 'request.created',
+    request: { id: request.id, subject: DEMO_TICKET.subject },
+  });
+  const res = await fetch(`${apiUrl}/v1/webhooks/servicedesk/${slug}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...signWebhook(secret, body) },
+    body,
+  });
+  const answer = await res.text();
+  if (res.status !== 202) throw new Error(`the API answered ${res.status}: ${answer}`);
+  return answer;
+}
+
 async function shutdown(): Promise<void> {
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups.length = 0;
@@ -162,18 +199,22 @@ async function main(): Promise<void> {
     if (code !== 0) throw new Error(`migrate exited with ${code}:\n    ${lastLines(migrate)}`);
   });
 
-  const sdp = await run(
-    `starting the sandbox ServiceDesk Plus (${edition === 'cloud' ? 'Cloud' : 'on-premises'})`,
-    async () => {
-      const server = await startFakeServiceDesk(
-        edition === 'cloud'
-          ? { edition: 'cloud', oauth: DEMO_OAUTH }
-          : { edition: 'onprem', technicianKeys: ['demo-technician-key'] },
-      );
-      cleanups.push(() => server.close());
-      return server;
-    },
-  );
+  let mspAccounts: MspAccount[] = [];
+  const sdp = await run(`starting the sandbox ServiceDesk Plus (${EDITION_NAMES[edition]})`, async () => {
+    if (edition === 'msp') {
+      const portal = await startDemoMspPortal();
+      cleanups.push(() => portal.sdp.close());
+      mspAccounts = portal.accounts;
+      return portal.sdp;
+    }
+    const server = await startFakeServiceDesk(
+      edition === 'cloud'
+        ? { edition: 'cloud', oauth: DEMO_OAUTH }
+        : { edition: 'onprem', technicianKeys: ['demo-technician-key'] },
+    );
+    cleanups.push(() => server.close());
+    return server;
+  });
   const sdpBaseUrl = edition === 'cloud' ? `${sdp.url}/app/itdesk` : sdp.url;
 
   const llmUrl = useOpenAi
@@ -184,33 +225,48 @@ async function main(): Promise<void> {
         return server.url;
       });
 
-  const { slug, secret } = await run('creating a demo tenant with resolved ticket history', async () => {
-    const database = createDatabase({ url: appUrl, max: 2 });
-    try {
-      const demoSlug = `demo-${Math.random().toString(36).slice(2, 8)}`;
-      const created = await createTenant(database.db, createSecretBox(encryptionKey), {
-        slug: demoSlug,
-        name: 'Contoso (demo)',
-        sdpBaseUrl,
-        ...(edition === 'cloud'
-          ? {
-              sdpAuthType: 'cloud' as const,
-              sdpCredentials: { type: 'cloud' as const, ...DEMO_OAUTH, accountsUrl: sdp.accountsUrl },
-            }
-          : {
-              sdpAuthType: 'onprem' as const,
-              sdpCredentials: { type: 'onprem' as const, technicianKey: 'demo-technician-key' },
-            }),
-        actor: 'demo',
-      });
-      if (created.outcome !== 'created') throw new Error(`demo tenant ${demoSlug} already exists`);
-      const { tenant, webhookSecret } = created;
-      await addHistory({ db: database.db, tenantId: tenant.id }, DEMO_HISTORY);
-      return { slug: demoSlug, secret: webhookSecret };
-    } finally {
-      await database.close();
-    }
-  });
+  let connection: DemoConnection | undefined;
+  const { slug, secret } = await run(
+    edition === 'msp'
+      ? 'creating a connection for the MSP instance and a tenant per customer, each with its own history'
+      : 'creating a demo tenant with resolved ticket history',
+    async () => {
+      const database = createDatabase({ url: appUrl, max: 2 });
+      try {
+        if (edition === 'msp') {
+          connection = await createDemoConnection(
+            database,
+            createSecretBox(encryptionKey),
+            sdpBaseUrl,
+            mspAccounts,
+          );
+          return { slug: connection.slug, secret: connection.secret };
+        }
+        const demoSlug = `demo-${Math.random().toString(36).slice(2, 8)}`;
+        const created = await createTenant(database.db, createSecretBox(encryptionKey), {
+          slug: demoSlug,
+          name: 'Contoso (demo)',
+          sdpBaseUrl,
+          ...(edition === 'cloud'
+            ? {
+                sdpAuthType: 'cloud' as const,
+                sdpCredentials: { type: 'cloud' as const, ...DEMO_OAUTH, accountsUrl: sdp.accountsUrl },
+              }
+            : {
+                sdpAuthType: 'onprem' as const,
+                sdpCredentials: { type: 'onprem' as const, technicianKey: 'demo-technician-key' },
+              }),
+          actor: 'demo',
+        });
+        if (created.outcome !== 'created') throw new Error(`demo tenant ${demoSlug} already exists`);
+        const { tenant, webhookSecret } = created;
+        await addHistory({ db: database.db, tenantId: tenant.id }, DEMO_HISTORY);
+        return { slug: demoSlug, secret: webhookSecret };
+      } finally {
+        await database.close();
+      }
+    },
+  );
 
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -265,40 +321,47 @@ async function main(): Promise<void> {
     return child;
   });
 
-  const request = sdp.addRequest(DEMO_TICKET);
-  await run(
-    `sending a signed request.created webhook for request ${request.id} ("${DEMO_TICKET.subject}")`,
-    async () => {
-      const body = JSON.stringify({
-        event: 'request.created',
-        request: { id: request.id, subject: DEMO_TICKET.subject },
-      });
-      const res = await fetch(`${apiUrl}/v1/webhooks/servicedesk/${slug}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...signWebhook(secret, body) },
-        body,
-      });
-      const answer = await res.text();
-      if (res.status !== 202) throw new Error(`the API answered ${res.status}: ${answer}`);
-      say(`  API answered 202 ${answer}`);
-    },
-  );
+  const posted: { requestId: string; label: string }[] = [];
+  if (connection) {
+    for (const { tenant, account } of connection.customers) {
+      const request = addCustomerTicket(sdp, account);
+      await run(
+        `sending a signed request.created webhook for ${account.name}'s request ${request.id} (account ${account.id}) to the connection's one URL`,
+        async () =>
+          say(
+            `  API answered 202 ${await postConnectionWebhook(apiUrl, connection as DemoConnection, request, account)}`,
+          ),
+      );
+      posted.push({ requestId: request.id, label: `${account.name}, tenant ${tenant}` });
+    }
+  } else {
+    const request = sdp.addRequest(DEMO_TICKET);
+    await run(
+      `sending a signed request.created webhook for request ${request.id} ("${DEMO_TICKET.subject}")`,
+      async () => say(`  API answered 202 ${await postTenantWebhook(apiUrl, slug, secret, request)}`),
+    );
+    posted.push({ requestId: request.id, label: `${EDITION_NAMES[edition]} portal` });
+  }
 
-  const note = await run('waiting for the note on the ticket', () =>
-    waitFor(
-      () => {
-        if (worker.exitCode !== null)
-          throw new Error(`the worker exited with ${worker.exitCode}:\n    ${lastLines(worker)}`);
-        return sdp.notes(request.id)[0];
-      },
-      useOpenAi ? 120_000 : 30_000,
-      'the note to be posted',
-    ),
-  );
-
-  process.stderr.write(
-    `\n── Internal note posted on request ${request.id} (${edition === 'cloud' ? 'Cloud' : 'on-premises'} portal, show_to_requester: ${note.show_to_requester}) ──\n${noteAsText(note.description)}\n\n`,
-  );
+  let note: { description: string } | undefined;
+  for (const { requestId, label } of posted) {
+    const found = await run(`waiting for the note on request ${requestId}`, () =>
+      waitFor(
+        () => {
+          if (worker.exitCode !== null)
+            throw new Error(`the worker exited with ${worker.exitCode}:\n    ${lastLines(worker)}`);
+          return sdp.notes(requestId)[0];
+        },
+        useOpenAi ? 120_000 : 30_000,
+        'the note to be posted',
+      ),
+    );
+    process.stderr.write(
+      `\n── Internal note posted on request ${requestId} (${label}, show_to_requester: ${found.show_to_requester}) ──\n${noteAsText(found.description)}\n\n`,
+    );
+    note ??= found;
+  }
+  if (!note) throw new Error('no note was posted');
   const feedback = feedbackLink(note.description);
   if (feedback) say(`the note's "helpful? Yes" link, served by this demo's API: ${feedback}`);
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
+  DEFAULT_TECHNICIAN_KEY,
   type FakeServiceDesk,
   randomEncryptionKey,
   startFakeServiceDesk,
+  startMspPortal,
   TEST_REDIS_URL,
 } from '@ai-agents/sandbox';
 import { createSecretBox } from '@ai-agents/shared';
@@ -45,11 +47,17 @@ async function portal(options: Parameters<typeof startFakeServiceDesk>[0] = {}) 
   return { sdp, tokenCalls };
 }
 
-function connectionOf(baseUrl: string, credentials: Record<string, unknown>, updatedAt = new Date(1_000)) {
+function connectionOf(
+  baseUrl: string,
+  credentials: Record<string, unknown>,
+  edition: ServiceDeskConnection['edition'],
+  updatedAt = new Date(1_000),
+) {
   const id = randomUUID();
   return {
     id,
     slug: 'msp',
+    edition,
     sdpBaseUrl: baseUrl,
     sdpCredentialsEnc: box.encrypt(JSON.stringify(credentials), { tenantId: id, purpose: 'sdp_credentials' }),
     updatedAt,
@@ -64,11 +72,15 @@ describe('clients per connection', () => {
   it('50 tenants of one Cloud MSP connection, on two workers, cost one token request', async () => {
     const { sdp, tokenCalls } = await portal();
     const { id } = sdp.addRequest({ subject: 'Printer offline' });
-    const connection = connectionOf(`${sdp.url}/app/itdesk`, {
-      type: 'cloud',
-      ...OAUTH,
-      accountsUrl: sdp.accountsUrl,
-    });
+    const connection = connectionOf(
+      `${sdp.url}/app/itdesk`,
+      {
+        type: 'cloud',
+        ...OAUTH,
+        accountsUrl: sdp.accountsUrl,
+      },
+      'msp-cloud',
+    );
     const tenants = Array.from({ length: 50 }, () => ({ id: randomUUID(), connection }));
     const [workerA, workerB] = [workerClients(), workerClients()];
     const answers = await Promise.all(
@@ -85,7 +97,7 @@ describe('clients per connection', () => {
   it("a connection's new credentials reach every one of its tenants at once", async () => {
     const { sdp } = await portal({ technicianKeys: ['new-key'] });
     const { id } = sdp.addRequest({ subject: 'VPN down' });
-    const before = connectionOf(sdp.url, { type: 'onprem', technicianKey: 'old-key' });
+    const before = connectionOf(sdp.url, { type: 'onprem', technicianKey: 'old-key' }, 'msp-onprem');
     const tenants = Array.from({ length: 3 }, () => ({ id: randomUUID(), connection: before }));
     const clients = workerClients();
     for (const tenant of tenants) await expect(clients.forTenant(tenant).getRequest(id)).rejects.toThrow();
@@ -105,8 +117,32 @@ describe('clients per connection', () => {
 
   it('refuses credentials bound to another connection', async () => {
     const { sdp } = await portal();
-    const connection = connectionOf(sdp.url, { type: 'onprem', technicianKey: 'k' });
+    const connection = connectionOf(sdp.url, { type: 'onprem', technicianKey: 'k' }, 'onprem');
     const moved = { ...connection, id: randomUUID() };
     expect(() => workerClients().forConnection(moved)).toThrow(/^Connection msp: .*does not authenticate/);
+  });
+
+  it("takes the connection's edition: an MSP connection narrows a list to an account, a single portal is refused with no call", async () => {
+    const msp = await startMspPortal({
+      edition: 'msp-onprem',
+      accounts: [
+        { name: 'Contoso', tickets: 1, history: 0 },
+        { name: 'Fabrikam', tickets: 2, history: 0 },
+      ],
+    });
+    running.push(msp.sdp);
+    const [contoso, fabrikam] = msp.accounts;
+    const key = { type: 'onprem', technicianKey: DEFAULT_TECHNICIAN_KEY };
+    const clients = workerClients();
+    const mspClient = clients.forConnection(connectionOf(msp.sdp.url, key, 'msp-onprem'));
+    const page = { since: new Date(0), startIndex: 1, rowCount: 100 };
+    const listed = await mspClient.listCreatedRequests({ ...page, accountId: fabrikam?.id });
+    expect(listed.requests.map((r) => r.account?.id)).toEqual([fabrikam?.id, fabrikam?.id]);
+    const single = clients.forConnection(connectionOf(msp.sdp.url, key, 'onprem'));
+    const before = msp.sdp.calls.length;
+    await expect(single.listCreatedRequests({ ...page, accountId: contoso?.id })).rejects.toThrow(
+      /only for the MSP editions, not onprem/,
+    );
+    expect(msp.sdp.calls.length).toBe(before);
   });
 });

@@ -2,17 +2,20 @@ import { createHash } from 'node:crypto';
 import type { RedisEval, SecretBox } from '@ai-agents/shared';
 import { createServiceDeskClient, type ServiceDeskClient } from './client.js';
 import { parseServiceDeskAuth } from './credentials.js';
+import type { SdpEdition } from './edition.js';
 import { assertSecureServiceDesk } from './secure-url.js';
 import { createRedisNoteShapeMemory, createRedisTokenStore } from './token-store.js';
 
 /**
  * What the clients need of a connection (the `connections` table of @ai-agents/db: one ServiceDesk
- * Plus instance): its portal, its encrypted credentials (bound to its id) and when it last changed.
- * Declared here so this package does not depend on the database package.
+ * Plus instance): its portal, its edition, its encrypted credentials (bound to its id) and when it
+ * last changed. Declared here so this package does not depend on the database package.
  */
 export interface ServiceDeskConnection {
   id: string;
   slug: string;
+  /** An MSP edition's client may narrow a list to one account (`accountId`); a single portal's may not. */
+  edition: SdpEdition;
   sdpBaseUrl: string;
   sdpCredentialsEnc: string;
   updatedAt: Date;
@@ -70,6 +73,7 @@ export function createTenantClients(deps: TenantClientDeps) {
         : undefined;
     const client = createServiceDeskClient({
       baseUrl: connection.sdpBaseUrl,
+      edition: connection.edition,
       auth,
       timeoutMs: deps.timeoutMs,
       fetch: deps.fetch,

@@ -21,10 +21,12 @@ const EVENTS_OF_KIND = {
   'ingest-history': ['request.resolved', 'request.closed'],
   /**
    * The reconcile sweep (reconcile-jobs.ts): made by a BullMQ job scheduler and by the operator, never
-   * by a webhook, so these kinds add no webhook event. A tick fans out one tenant sweep per active tenant.
+   * by a webhook, so these kinds add no webhook event. A tick fans out one tenant sweep per active
+   * tenant of a single portal and one connection sweep per MSP connection with an active tenant.
    */
   'reconcile-tick': [],
   'reconcile-tenant': [],
+  'reconcile-connection': [],
   /** Retention (retention.ts): made once a day by a BullMQ job scheduler, never by a webhook. */
   'retention-sweep': [],
 } as const;
@@ -75,6 +77,14 @@ export const reconcileTenantSchema = z.object({
 
 export type ReconcileTenantJob = z.infer<typeof reconcileTenantSchema>;
 
+/**
+ * An MSP connection's scheduled sweep: one list per interval for all its accounts, each request routed
+ * to the tenant of its account (apps/worker/src/processors/reconcile-connection.ts).
+ */
+export const reconcileConnectionSchema = z.object({ connectionId: z.uuid() });
+
+export type ReconcileConnectionJob = z.infer<typeof reconcileConnectionSchema>;
+
 /** The daily retention job carries nothing: it reads every tenant's policy when it runs. */
 export const retentionSweepSchema = z.object({});
 
@@ -88,6 +98,10 @@ export const JOB_KINDS = {
   'ingest-history': { events: EVENTS_OF_KIND['ingest-history'], payload: eventJobSchema },
   'reconcile-tick': { events: EVENTS_OF_KIND['reconcile-tick'], payload: reconcileTickSchema },
   'reconcile-tenant': { events: EVENTS_OF_KIND['reconcile-tenant'], payload: reconcileTenantSchema },
+  'reconcile-connection': {
+    events: EVENTS_OF_KIND['reconcile-connection'],
+    payload: reconcileConnectionSchema,
+  },
   'retention-sweep': { events: EVENTS_OF_KIND['retention-sweep'], payload: retentionSweepSchema },
 } as const satisfies Record<keyof typeof EVENTS_OF_KIND, { events: readonly string[]; payload: z.ZodType }>;
 
@@ -98,6 +112,7 @@ export const ENHANCE_JOB = 'enhance-ticket' satisfies JobKind;
 export const HISTORY_JOB = 'ingest-history' satisfies JobKind;
 export const RECONCILE_TICK_JOB = 'reconcile-tick' satisfies JobKind;
 export const RECONCILE_TENANT_JOB = 'reconcile-tenant' satisfies JobKind;
+export const RECONCILE_CONNECTION_JOB = 'reconcile-connection' satisfies JobKind;
 export const RETENTION_JOB = 'retention-sweep' satisfies JobKind;
 
 /** The job kind a webhook event (one of WEBHOOK_EVENTS) becomes. */

@@ -4,8 +4,10 @@ import {
   deriveEventId,
   ENHANCE_JOB,
   type EventJob,
+  RECONCILE_CONNECTION_JOB,
   RECONCILE_TENANT_JOB,
   RECONCILE_TICK_JOB,
+  type ReconcileConnectionJob,
   type ReconcileTenantJob,
 } from './jobs.js';
 
@@ -65,6 +67,28 @@ export function tenantSweepJob(job: ReconcileTenantJob, at: number): QueuedJobSp
     opts: {
       jobId: hashed('rc', job.tenantId, kind, String(at)),
       deduplication: { id: hashed('rcd', job.tenantId, kind) },
+      attempts: 1,
+      removeOnComplete: { age: 24 * 3600, count: 1_000 },
+      removeOnFail: { age: 7 * 24 * 3600, count: 1_000 },
+    },
+  };
+}
+
+/**
+ * One MSP connection's scheduled sweep (all its accounts in one list), deduplicated per connection
+ * until it finishes exactly as a tenant's scheduled sweep is (tenantSweepJob): however many ticks or
+ * workers, one connection sweep waiting or running at a time.
+ */
+export function connectionSweepJob(
+  job: ReconcileConnectionJob,
+  at: number,
+): QueuedJobSpec<ReconcileConnectionJob> {
+  return {
+    name: RECONCILE_CONNECTION_JOB,
+    data: job,
+    opts: {
+      jobId: hashed('rcc', job.connectionId, String(at)),
+      deduplication: { id: hashed('rccd', job.connectionId) },
       attempts: 1,
       removeOnComplete: { age: 24 * 3600, count: 1_000 },
       removeOnFail: { age: 7 * 24 * 3600, count: 1_000 },

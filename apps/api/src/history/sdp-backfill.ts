@@ -7,6 +7,7 @@ import {
   withTenant,
 } from '@ai-agents/db';
 import {
+  isMspEdition,
   type ResolvedTicket,
   resolvedTicketFrom,
   type ServiceDeskClient,
@@ -27,7 +28,10 @@ export interface BackfillOptions {
 
 export interface BackfillProgress {
   imported: number;
-  /** Requests that vanished between the list and the fetch (deleted, or no longer visible). */
+  /**
+   * Requests that vanished between the list and the fetch (deleted, or no longer visible), and on an
+   * MSP connection those whose fetched account is not the tenant's.
+   */
   skipped: number;
   page: number;
   resumedAt: number | null;
@@ -48,7 +52,9 @@ function createPacer(perSecond: number): () => Promise<void> {
 
 /**
  * Copies a tenant's resolved and closed requests (with their resolutions) from ServiceDesk Plus into
- * its history, a page of 100 at a time. After each page the page's tickets and the next start index
+ * its history, a page of 100 at a time. On an MSP connection the list is the tenant's account's
+ * (`list_info.account_id`, docs/servicedesk-plus-msp.md) and a fetched request of another account is
+ * skipped: only the tenant's own tickets become its history. After each page the page's tickets and the next start index
  * are committed together, so an interrupted run resumes where it stopped (same --since) and never
  * loses a page. Lists leave the description out, so each request is fetched once, with its resolution.
  */
@@ -71,14 +77,19 @@ export async function backfillFromSdp(
   };
   const pace = createPacer(options.requestsPerSecond);
   const pageSize = Math.min(options.pageSize ?? 100, 100);
+  const accountId = isMspEdition(tenant.connection.edition) ? (tenant.sdpAccountId ?? undefined) : undefined;
   for (;;) {
     await pace();
-    const page = await sdp.listRequests({ since: options.since, startIndex, rowCount: pageSize });
+    const page = await sdp.listRequests({ since: options.since, startIndex, rowCount: pageSize, accountId });
     const tickets: ResolvedTicket[] = [];
     for (const listed of page.requests) {
       try {
         await pace();
         const request = await sdp.getRequest(listed.id);
+        if (accountId !== undefined && request.account?.id !== accountId) {
+          progress.skipped++;
+          continue;
+        }
         await pace();
         const resolution = await sdp.getResolution(listed.id);
         tickets.push(resolvedTicketFrom(request, resolution, ticketBodyText));

@@ -1,4 +1,11 @@
-import { type AssetRecord, type Db, findAssets, findSimilarTickets, type TenantRow } from '@ai-agents/db';
+import {
+  type AssetRecord,
+  type Db,
+  findAssets,
+  findSimilarTickets,
+  knowledgeBasePolicy,
+  type TenantRow,
+} from '@ai-agents/db';
 import type { Retrieval } from '@ai-agents/retrieval';
 import type { ServiceDeskClient } from '@ai-agents/servicedesk';
 import { type Logger, safeErrorMessage } from '@ai-agents/shared';
@@ -72,7 +79,13 @@ export async function gatherContext(
         });
       return findSimilarTickets(scope, text, options);
     },
-    'knowledge base': async () => (await deps.knowledgeBase.search(tenant.id, sdp, ticket)).map(solutionOf),
+    // The tenant's setting: off (the default of an MSP account), every solution, or some topics'.
+    'knowledge base': async () => {
+      const policy = knowledgeBasePolicy(tenant);
+      if (policy.mode === 'off') return [];
+      const topics = policy.mode === 'topics' ? policy.topics : undefined;
+      return (await deps.knowledgeBase.search(tenant.id, sdp, ticket, topics)).map(solutionOf);
+    },
     assets: async () => {
       const mentions = extractAssetMentions(text);
       if (mentions.ips.length === 0 && mentions.names.length === 0) return [];

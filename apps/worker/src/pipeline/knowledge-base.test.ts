@@ -1,4 +1,4 @@
-import { startFakeServiceDesk } from '@ai-agents/sandbox';
+import { DEFAULT_TECHNICIAN_KEY, startFakeServiceDesk } from '@ai-agents/sandbox';
 import { createServiceDeskClient, ticketHtmlToText } from '@ai-agents/servicedesk';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKnowledgeBase } from './knowledge-base.js';
@@ -58,5 +58,31 @@ describe('knowledge base on a portal that refuses the search', () => {
       });
     }
     expect(searches()).toBe(2);
+  });
+});
+
+describe("knowledge base limited to a tenant's solution topics", () => {
+  it('offers only solutions filed under the topics, the best of those first, and caches per topic list', async () => {
+    const sdp = await startFakeServiceDesk();
+    closing.push(() => sdp.close());
+    sdp.addSolution({ title: 'VPN drops hourly', description: 'Renew the VPN lease.', topic: 'Contoso VPN' });
+    sdp.addSolution({
+      title: 'VPN drops after an hour',
+      description: 'VPN lease of Fabrikam.',
+      topic: 'Fabrikam',
+    });
+    sdp.addSolution({ title: 'VPN drops', description: 'VPN client reinstall.', topic: 'Network' });
+    const client = createServiceDeskClient({
+      baseUrl: sdp.url,
+      auth: { type: 'onprem', technicianKey: DEFAULT_TECHNICIAN_KEY },
+    });
+    const kb = createKnowledgeBase({ ttlMs: 60_000, toText: ticketHtmlToText });
+    const ticket = { subject: 'VPN drops every hour', description: 'the VPN lease ends' };
+    const titles = async (topics?: string[]) =>
+      (await kb.search('t1', client, ticket, topics)).map((s) => s.topic);
+    expect(await titles(['contoso vpn', 'Network'])).toEqual(['Contoso VPN', 'Network']);
+    expect(await titles(['Fabrikam'])).toEqual(['Fabrikam']);
+    expect((await titles()).sort()).toEqual(['Contoso VPN', 'Fabrikam', 'Network']);
+    expect(await titles(['No such topic'])).toEqual([]);
   });
 });

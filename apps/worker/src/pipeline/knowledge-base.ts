@@ -56,6 +56,13 @@ function rank(solutions: SdpSolution[], keywords: string[], toText: (html: strin
     }));
 }
 
+/** The solutions filed under one of `topics` (all of them without `topics`). */
+function inTopics(solutions: SdpSolution[], topics: readonly string[] | undefined): SdpSolution[] {
+  if (!topics) return solutions;
+  const wanted = new Set(topics.map((t) => t.trim().toLowerCase()));
+  return solutions.filter((s) => wanted.has(s.topic?.name?.trim().toLowerCase() ?? ''));
+}
+
 /**
  * A search the portal refuses for who we are, not for what we asked: a token without
  * `SDPOnDemand.solutions.READ`, or a technician without access to solutions. Every ticket's search would
@@ -94,17 +101,26 @@ export function createKnowledgeBase(options: {
     }
   };
   return {
+    /**
+     * The tenant's best matches; with `topics` (the tenant's knowledge-base setting, tenants/knowledge-base.ts
+     * of @ai-agents/db) only solutions filed under one of them (names compared without case).
+     */
     async search(
       tenantId: string,
       sdp: ServiceDeskClient,
       ticket: { subject: string; description: string },
+      topics?: readonly string[],
     ): Promise<KbSolution[]> {
       const keywords = kbKeywords(ticket.subject, ticket.description);
       if (keywords.length === 0) return [];
-      const key = `${tenantId}\n${[...keywords].sort().join(' ')}`;
+      const key = `${tenantId}\n${[...keywords].sort().join(' ')}\n${topics?.join('\n') ?? '*'}`;
       const hit = cache.get(key);
       if (hit && hit.expires > now()) return hit.value;
-      const value = rank(await searchOnce(tenantId, sdp, keywords), keywords, options.toText);
+      const value = rank(
+        inTopics(await searchOnce(tenantId, sdp, keywords), topics),
+        keywords,
+        options.toText,
+      );
       if (options.ttlMs > 0) {
         cache.delete(key);
         cache.set(key, { expires: now() + options.ttlMs, value });

@@ -22,6 +22,8 @@ export const SDP_CALLS_UP_FRONT: Record<JobKind, number> = {
   // A tenant's sweep reserves each page's list call itself (reserveSweepCall in
   // processors/reconcile-tenant.ts), so that over budget it stops instead of waiting.
   'reconcile-tenant': 0,
+  // An MSP connection's sweep reserves each page the same way, from the connection's budget.
+  'reconcile-connection': 0,
   // Retention only reads and deletes Postgres rows.
   'retention-sweep': 0,
 };

@@ -25,6 +25,7 @@ import {
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { FairShare } from '../fair-share/fair-share.js';
 import { type StageClock, stageClock, type WorkerMetrics } from '../metrics.js';
+import { accountMismatch, auditAccountMismatch } from '../pipeline/account-check.js';
 import { alertStormKey } from '../pipeline/alert-storm.js';
 import type { GatheredContext } from '../pipeline/context-types.js';
 import { gatherContext } from '../pipeline/gather-context.js';
@@ -70,6 +71,8 @@ export type EnhanceResult =
   | { outcome: 'posted'; noteId: string; fallback: boolean; citations: string[]; stormOf?: string }
   | { outcome: 'already_posted'; noteId: string | null }
   | { outcome: 'skipped'; duplicateOf: string | null }
+  /** MSP: the fetched request is another account's than the tenant's; nothing posted, audited. */
+  | { outcome: 'account_mismatch'; requestAccount: string | null }
   | SkippedByRule;
 
 /** One job's state as it goes through the steps. */
@@ -108,6 +111,8 @@ export async function processEnhanceTicket(job: Job, deps: EnhanceDeps): Promise
         const resumed = await resumeIfPosting(deps, run, sdp);
         if (resumed) return resumed;
         const request = await clock.stage('sdp_fetch', () => sdp.getRequest(data.requestId));
+        const foreign = await refuseForeignRequest(deps, run, request);
+        if (foreign) return foreign;
         const skipped = await skipByRules(deps, run, request);
         if (skipped) return skipped;
         const note = await buildNote(deps, run, sdp, request);
@@ -156,6 +161,29 @@ async function claimEvent(
     throw new UnrecoverableError('Tenant is disabled');
   }
   return { tenant, claim };
+}
+
+/**
+ * MSP: the account of the fetched request is the truth. A request of another account posts nothing;
+ * the enhancement is marked failed with the two account ids (no ticket text), audited, and the job
+ * completes: retrying would fetch the same account again.
+ */
+async function refuseForeignRequest(
+  deps: EnhanceDeps,
+  run: Enhancement,
+  request: SdpRequest,
+): Promise<EnhanceResult | null> {
+  const mismatch = accountMismatch(run.tenant, request);
+  if (!mismatch) return null;
+  const { data, tenant, claim, log } = run;
+  await markFailed(
+    { db: deps.db, tenantId: tenant.id },
+    claim.id,
+    `The request belongs to account ${mismatch.found ?? '(none)'}, not to the tenant's account ${mismatch.expected ?? '(none)'}: nothing posted`,
+  );
+  const entry = { requestId: data.requestId, eventId: data.eventId, jobKind: run.job.name, mismatch };
+  await auditAccountMismatch(deps, tenant, entry, log);
+  return { outcome: 'account_mismatch', requestAccount: mismatch.found };
 }
 
 /** A previous attempt stopped after it started posting: the note may already be on the ticket. */

@@ -3,6 +3,7 @@ import type { Job } from 'bullmq';
 import type { JobOutcome } from '../metrics.js';
 import { type EnhanceDeps, type EnhanceResult, processEnhanceTicket } from './enhance-ticket.js';
 import { type IngestHistoryResult, processIngestHistory } from './ingest-history.js';
+import { processReconcileConnection, type ReconcileConnectionResult } from './reconcile-connection.js';
 import { processReconcileTenant, type ReconcileTenantResult } from './reconcile-tenant.js';
 import { processReconcileTick, type ReconcileTickResult } from './reconcile-tick.js';
 import { processRetentionSweep, type RetentionSweepResult } from './retention-sweep.js';
@@ -13,6 +14,7 @@ export interface JobResults {
   'ingest-history': IngestHistoryResult;
   'reconcile-tick': ReconcileTickResult;
   'reconcile-tenant': ReconcileTenantResult;
+  'reconcile-connection': ReconcileConnectionResult;
   'retention-sweep': RetentionSweepResult;
 }
 
@@ -40,22 +42,29 @@ export function createProcessors(deps: EnhanceDeps): Processors {
     },
     'reconcile-tick': { run: (job) => processReconcileTick(job, deps), outcome: reconcileOutcome },
     'reconcile-tenant': { run: (job) => processReconcileTenant(job, deps), outcome: reconcileOutcome },
+    'reconcile-connection': {
+      run: (job) => processReconcileConnection(job, deps),
+      outcome: reconcileOutcome,
+    },
     'retention-sweep': { run: (job) => processRetentionSweep(job, deps), outcome: () => 'retention' },
   };
 }
 
 export function enhanceOutcome(result: EnhanceResult): JobOutcome {
   if (result.outcome === 'posted') return result.fallback ? 'fallback' : 'posted';
+  if (result.outcome === 'account_mismatch') return 'account_mismatch';
   if (result.outcome === 'skipped_by_rule') return 'skipped';
   // A skipped event (another one handles its ticket) posted nothing either.
   return 'already_posted';
 }
 
-export function historyOutcome(_result: IngestHistoryResult): JobOutcome {
-  return 'history';
+export function historyOutcome(result: IngestHistoryResult): JobOutcome {
+  return result.outcome === 'account_mismatch' ? 'account_mismatch' : 'history';
 }
 
-export function reconcileOutcome(_result: ReconcileTickResult | ReconcileTenantResult): JobOutcome {
+export function reconcileOutcome(
+  _result: ReconcileTickResult | ReconcileTenantResult | ReconcileConnectionResult,
+): JobOutcome {
   return 'reconcile';
 }
 

@@ -3,6 +3,7 @@ import { type Retrieval, refreshTenantLsa } from '@ai-agents/retrieval';
 import { resolvedTicketFrom, type TenantClients, ticketBodyText } from '@ai-agents/servicedesk';
 import { type Logger, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
+import { accountMismatch, auditAccountMismatch } from '../pipeline/account-check.js';
 import { readJobPayload, withFinalSdpRefusals } from './job-errors.js';
 
 export interface IngestHistoryDeps {
@@ -15,7 +16,9 @@ export interface IngestHistoryDeps {
 
 export type IngestHistoryResult =
   | { outcome: 'added'; requestId: string }
-  | { outcome: 'skipped'; reason: string };
+  | { outcome: 'skipped'; reason: string }
+  /** MSP: another account's request; not added to this tenant's history, audited. */
+  | { outcome: 'account_mismatch'; requestAccount: string | null };
 
 /**
  * request.resolved / request.closed → the ticket joins the tenant's history of resolved tickets, so
@@ -33,6 +36,12 @@ export async function processIngestHistory(job: Job, deps: IngestHistoryDeps): P
   return withFinalSdpRefusals<IngestHistoryResult>(log, async () => {
     const sdp = deps.sdp.forTenant(tenant);
     const request = await sdp.getRequest(data.requestId);
+    const mismatch = accountMismatch(tenant, request);
+    if (mismatch) {
+      const entry = { requestId: data.requestId, eventId: data.eventId, jobKind: job.name, mismatch };
+      await auditAccountMismatch(deps, tenant, entry, log);
+      return { outcome: 'account_mismatch', requestAccount: mismatch.found };
+    }
     const resolution = await sdp.getResolution(data.requestId);
     const ticket = resolvedTicketFrom(request, resolution, ticketBodyText);
     await addHistory({ db: deps.db, tenantId: tenant.id }, [ticket]);

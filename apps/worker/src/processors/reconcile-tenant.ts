@@ -1,23 +1,28 @@
 import {
-  advanceReconcileCursor,
   type Db,
   loadReconcileCursor,
   loadTenant,
   RECONCILE_OVERLAP_MS,
-  requestsWithoutEnhancement,
   type TenantRow,
 } from '@ai-agents/db';
 import {
-  type SdpRequest,
+  isMspEdition,
   type ServiceDeskClient,
   ServiceDeskError,
   type TenantClients,
 } from '@ai-agents/servicedesk';
-import { eventJobSchema, type Logger, reconcileTenantSchema, safeErrorMessage } from '@ai-agents/shared';
+import { type Logger, reconcileTenantSchema, safeErrorMessage } from '@ai-agents/shared';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { WorkerMetrics } from '../metrics.js';
-import { countReservedCalls, type SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
-import { queueMissedRequests, type SweepQueue } from '../reconcile/queue-missed.js';
+import type { SdpRateLimit } from '../pipeline/sdp-rate-limit.js';
+import type { SweepQueue } from '../reconcile/queue-missed.js';
+import {
+  mayCallSdp,
+  OPERATOR_MAX_PAGES,
+  PAGE_SIZE,
+  SCHEDULED_MAX_PAGES,
+  sweepTenantPage,
+} from '../reconcile/sweep-pages.js';
 
 export interface ReconcileDeps {
   db: Db;
@@ -35,13 +40,6 @@ export type ReconcileTenantResult =
   | { outcome: 'portal_error'; kind: string; listed: number; queued: number }
   | { outcome: 'skipped'; reason: string };
 
-// SDP's largest page. A scheduled sweep reads at most 10 pages (1,000 requests, created since the
-// last sweep two minutes ago: far beyond any portal's pace) and resumes from its cursor next tick;
-// an operator's `--since` sweep reads up to 100 pages (10,000 requests) in one go.
-const PAGE_SIZE = 100;
-const SCHEDULED_MAX_PAGES = 10;
-const OPERATOR_MAX_PAGES = 100;
-
 /** One sweep's state as it reads the portal. */
 interface Sweep {
   tenant: TenantRow;
@@ -52,11 +50,15 @@ interface Sweep {
   listed: number;
   queued: number;
   pages: number;
+  /** MSP: the tenant's account, which narrows the list (list_info.account_id). */
+  accountId: string | undefined;
 }
 
 /**
  * One tenant's reconcile sweep: list the requests created since its cursor (minus the overlap, never
- * before the tenant was added) or since the operator's `--since`, page by page, oldest first; queue
+ * before the tenant was added) or since the operator's `--since`, page by page, oldest first (on an
+ * MSP connection, only its account's: `list_info.account_id`; the scheduled sweep of an MSP
+ * connection is reconcile-connection.ts, one list for all its accounts); queue
  * the request.created investigation of each that has no enhancement yet; move the cursor to the last
  * created_time read. Each list call takes one call from the tenant's ServiceDesk Plus budget; a
  * scheduled sweep over budget stops where it is and the next tick goes on from the cursor.
@@ -111,6 +113,7 @@ async function openSweep(
     listed: 0,
     queued: 0,
     pages: 0,
+    accountId: isMspEdition(tenant.connection.edition) ? (tenant.sdpAccountId ?? undefined) : undefined,
   };
 }
 
@@ -118,64 +121,18 @@ async function openSweep(
 async function readAllPages(deps: ReconcileDeps, sweep: Sweep, target: SweepQueue): Promise<boolean> {
   const maxPages = sweep.operator ? OPERATOR_MAX_PAGES : SCHEDULED_MAX_PAGES;
   while (sweep.pages < maxPages) {
-    if (!(await mayCallSdp(deps, sweep))) return false;
+    if (!(await mayCallSdp(deps.sdpRateLimit, sweep.tenant.id, sweep))) return false;
     const page = await sweep.sdp.listCreatedRequests({
       since: sweep.since,
       startIndex: 1 + sweep.pages * PAGE_SIZE,
       rowCount: PAGE_SIZE,
+      accountId: sweep.accountId,
     });
     sweep.pages++;
-    await handlePage(deps, sweep, target, page.requests);
+    sweep.listed += page.requests.length;
+    sweep.queued += await sweepTenantPage(deps, target, sweep.tenant.id, page.requests);
     if (!page.hasMore || page.requests.length === 0) return true;
   }
   sweep.log.warn({ pages: sweep.pages }, 'sweep stopped at its page bound; the next one goes on');
   return false;
-}
-
-/**
- * One page: queue what no enhancement covers, then move the cursor to the page's last created_time,
- * but never past our own clock: a portal whose clock runs ahead would otherwise push the cursor
- * beyond the overlap, and the next requests, stamped by a corrected clock, would never be listed.
- */
-async function handlePage(deps: ReconcileDeps, sweep: Sweep, target: SweepQueue, requests: SdpRequest[]) {
-  sweep.listed += requests.length;
-  // Only ids a job can carry (the job contract's digits, as SDP's are): any other could never be noted.
-  const ids = requests.map((r) => r.id).filter((id) => eventJobSchema.shape.requestId.safeParse(id).success);
-  const unseen = await requestsWithoutEnhancement({ db: deps.db, tenantId: sweep.tenant.id }, ids);
-  sweep.queued += await queueMissedRequests(target, sweep.tenant.id, unseen);
-  const last = lastCreated(requests);
-  if (last === undefined) return;
-  const to = new Date(Math.min(last.getTime(), Date.now()));
-  await advanceReconcileCursor({ db: deps.db, tenantId: sweep.tenant.id }, to);
-}
-
-/** The latest created_time on the page (SDP's epoch ms), or undefined when none carries one. */
-function lastCreated(requests: SdpRequest[]): Date | undefined {
-  let latest: number | undefined;
-  for (const r of requests) {
-    const ms = Number(r.created_time?.value);
-    if (Number.isSafeInteger(ms) && ms > 0 && (latest === undefined || ms > latest)) latest = ms;
-  }
-  return latest === undefined ? undefined : new Date(latest);
-}
-
-/**
- * Takes one call from the tenant's ServiceDesk Plus budget. Over budget, a scheduled sweep stops (the
- * next tick goes on from the cursor); an operator's sweep waits for the budget, as long as it takes.
- */
-async function mayCallSdp(deps: ReconcileDeps, sweep: Sweep): Promise<boolean> {
-  if (!deps.sdpRateLimit) return true;
-  for (;;) {
-    const waitMs = await deps.sdpRateLimit.reserve(sweep.tenant.id, 1);
-    if (waitMs <= 0) {
-      // Reserved here, page by page: the job's meter (fair share) must not draw it a second time.
-      countReservedCalls(1);
-      return true;
-    }
-    if (!sweep.operator) {
-      sweep.log.info({ waitMs }, 'tenant ServiceDesk Plus budget used up; the sweep goes on next tick');
-      return false;
-    }
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
-  }
 }

@@ -56,6 +56,12 @@ export const tenants = pgTable(
     budgetModel: text('budget_model'),
     // Accepted webhooks per minute for this tenant; null: the installation's WEBHOOK_RATE_LIMIT_PER_MINUTE.
     webhookRateLimitPerMinute: integer('webhook_rate_limit_per_minute'),
+    // Knowledge-base solutions offered in notes (`tenant knowledge-base`): 'all', 'off', or 'topics'
+    // (only solutions of knowledge_base_topics); null: the edition's default, 'all' on a single
+    // portal and 'off' on an MSP account until a live instance shows solutions are scoped to accounts
+    // (issue 25; tenants/knowledge-base.ts).
+    knowledgeBase: text('knowledge_base', { enum: ['all', 'off', 'topics'] }),
+    knowledgeBaseTopics: text('knowledge_base_topics').array(),
     // Retention (`tenant retention`, applied daily by the worker's retention job): null follows the
     // installation's RETENTION_* default, 0 keeps for ever whatever the default, N removes past N.
     retentionHistoryMonths: integer('retention_history_months'),
@@ -92,6 +98,15 @@ export const tenants = pgTable(
     check(
       'tenants_webhook_rate_limit_positive',
       sql`${t.webhookRateLimitPerMinute} is null or ${t.webhookRateLimitPerMinute} > 0`,
+    ),
+    check(
+      'tenants_knowledge_base_valid',
+      sql`${t.knowledgeBase} is null or ${t.knowledgeBase} in ('all', 'off', 'topics')`,
+    ),
+    // Topics exactly when the setting is 'topics', 1 to 50 of them (tenants/knowledge-base.ts bounds each).
+    check(
+      'tenants_knowledge_base_topics',
+      sql`(coalesce(${t.knowledgeBase}, '') = 'topics') = (${t.knowledgeBaseTopics} is not null) and (${t.knowledgeBaseTopics} is null or cardinality(${t.knowledgeBaseTopics}) between 1 and 50)`,
     ),
     // Whole or absent: the installation's endpoint has none of these; each kind has what it needs and a key.
     check(

@@ -24,6 +24,9 @@ export interface TenantSettings {
   budgetSoftLimitPercent?: number;
   /** null: the installation's LLM_BUDGET_MODEL. */
   budgetModel?: string | null;
+  /** Solutions offered in notes: 'all', 'off', 'topics' (with the topics); null: the edition's default. */
+  knowledgeBase?: 'all' | 'off' | 'topics' | null;
+  knowledgeBaseTopics?: string[] | null;
   /** Days the text sent to the model and its answer are kept for `note show`; 0: never kept. */
   keepLlmIoDays?: number;
   /** 'auto' (the ticket's language) or a NOTE_LANGUAGES code; checked by the column's constraint. */
@@ -52,7 +55,7 @@ export async function updateTenantSettings(
     if (!before) return null;
     const changes: Record<string, { from: unknown; to: unknown }> = {};
     for (const [key, value] of Object.entries(settings) as [keyof TenantSettings, unknown][]) {
-      if (value !== undefined && before[key] !== value) changes[key] = { from: before[key], to: value };
+      if (value !== undefined && !same(before[key], value)) changes[key] = { from: before[key], to: value };
     }
     const changed = Object.keys(changes);
     if (changed.length === 0) return [];
@@ -63,4 +66,10 @@ export async function updateTenantSettings(
     await recordAudit({ ...scope, tx }, { actor, action: 'tenant.updated', details: changes });
     return changed;
   });
+}
+
+/** Equal settings: the same value, or arrays (knowledge-base topics) with the same items in order. */
+function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
 }

@@ -1,6 +1,21 @@
-import { listSeenAccounts, listTenants, loadConnection } from '@ai-agents/db';
+import {
+  type ConnectionRow,
+  isMspEdition,
+  listSeenAccounts,
+  listTenants,
+  loadConnection,
+} from '@ai-agents/db';
+import { createTenantClients } from '@ai-agents/servicedesk';
 import type { Command } from 'commander';
-import { AdminError, withContext, withSharedServiceDesk } from '../context.js';
+import {
+  type AccountVisibility,
+  accountVisibilityJson,
+  accountVisibilityLines,
+  checkAccountVisibility,
+  invisibleAccountsProblem,
+  mappedAccounts,
+} from '../account-visibility.js';
+import { type AdminContext, AdminError, withContext, withSharedServiceDesk } from '../context.js';
 import { checkServiceDesk } from '../sdp-check.js';
 import { connectionBySlug } from './connection.js';
 
@@ -64,33 +79,54 @@ async function listAccounts(slug: string, _opts: unknown, command: Command): Pro
 
 /**
  * `connection check <slug>`: the probe `tenant check` makes, with the connection's stored
- * credentials (the per-account part is the worker side's, issue 25).
+ * credentials, and on an MSP edition whether the key can see each mapped account
+ * (account-visibility.ts). An account the key cannot see fails the check: its tenant gets no note.
  */
 async function checkConnection(slug: string, _opts: unknown, command: Command): Promise<void> {
   await withContext(command, async (ctx) => {
     const c = await connectionBySlug(ctx, slug);
     const row = await loadConnection({ db: ctx.database.db, connectionId: c.id });
     if (!row) throw new AdminError(`no connection with slug "${slug}"`);
-    const result = await withSharedServiceDesk(ctx, (shared) =>
-      checkServiceDesk(row, ctx.box, ctx.config.sdpTimeoutMs, {
-        shared,
-        requireHttps: ctx.config.isProduction,
-      }),
-    );
+    const { result, accounts } = await withSharedServiceDesk(ctx, async (shared) => {
+      const options = { shared, requireHttps: ctx.config.isProduction };
+      const checked = await checkServiceDesk(row, ctx.box, ctx.config.sdpTimeoutMs, options);
+      if (!checked.ok || !isMspEdition(row.edition)) return { result: checked, accounts: [] };
+      return { result: checked, accounts: await checkAccounts(ctx, row, shared) };
+    });
     if (!result.ok) throw new AdminError(`${slug}: ${result.message}`);
+    const invisible = invisibleAccountsProblem(slug, accounts);
+    if (invisible) throw new AdminError(invisible);
     const degraded = result.capabilities.filter((x) => !x.ok);
     ctx.print(
       [
         `${slug}: OK (ServiceDesk Plus at ${row.sdpBaseUrl} answered with the stored credentials)`,
         ...degraded.map((x) => `  warning: ${x.message}`),
+        ...accountVisibilityLines(accounts),
       ].join('\n'),
       {
         slug,
         ok: true,
         capabilities: result.capabilities.map((x) => ({ capability: x.capability, ok: x.ok })),
+        ...(isMspEdition(row.edition) ? { accounts: accountVisibilityJson(accounts) } : {}),
       },
     );
   });
+}
+
+/** Whether the connection's key sees each account mapped to one of its tenants. */
+async function checkAccounts(
+  ctx: AdminContext,
+  row: ConnectionRow,
+  shared: Parameters<typeof createTenantClients>[0]['shared'],
+): Promise<AccountVisibility[]> {
+  const accounts = mappedAccounts(await listTenants(ctx.database.db), row.id);
+  const sdp = createTenantClients({
+    box: ctx.box,
+    timeoutMs: ctx.config.sdpTimeoutMs,
+    requireHttps: ctx.config.isProduction,
+    ...(shared ? { shared } : {}),
+  }).forConnection(row);
+  return checkAccountVisibility(sdp, accounts);
 }
 
 export function registerConnectionAccountsCommands(connection: Command): void {
@@ -100,6 +136,8 @@ export function registerConnectionAccountsCommands(connection: Command): void {
     .action(listAccounts);
   connection
     .command('check <slug>')
-    .description("try the connection's stored credentials as tenant check does")
+    .description(
+      "try the connection's stored credentials as tenant check does, and whether the key sees each mapped account",
+    )
     .action(checkConnection);
 }

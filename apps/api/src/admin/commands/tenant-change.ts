@@ -1,5 +1,6 @@
 import {
   isMspEdition,
+  parseKnowledgeBaseSetting,
   recordAudit,
   retireWebhookSecret,
   rotateWebhookSecret,
@@ -23,6 +24,19 @@ interface SetOptions {
   model?: string;
   embeddingModel?: string;
   tokenMode?: 'on' | 'off';
+  knowledgeBase?: string;
+}
+
+/** `--knowledge-base all|off|default|<topic>,<topic>…` as the two settings it stores. */
+function knowledgeBaseFlag(
+  value: string | undefined,
+): Pick<TenantSettings, 'knowledgeBase' | 'knowledgeBaseTopics'> {
+  if (value === undefined) return {};
+  try {
+    return parseKnowledgeBaseSetting(value);
+  } catch (error) {
+    throw new AdminError(`--knowledge-base: ${(error as Error).message}`, 2);
+  }
 }
 
 /** A model flag's value: "default" is the installation's model (null); empty is refused. */
@@ -57,11 +71,12 @@ function settingsFrom(opts: SetOptions): TenantSettings & { sdpBaseUrl?: string 
     llmModel: modelFlag(opts.model, '--model'),
     embeddingModel: modelFlag(opts.embeddingModel, '--embedding-model'),
     webhookTokenEnabled: opts.tokenMode === undefined ? undefined : opts.tokenMode === 'on',
+    ...knowledgeBaseFlag(opts.knowledgeBase),
   };
   if (opts.name !== undefined && opts.name.trim() === '') throw new AdminError('--name must not be empty', 2);
   if (Object.values(settings).every((v) => v === undefined)) {
     throw new AdminError(
-      'nothing to change: give at least one of --name, --sdp-url, --model, --embedding-model, --token-mode',
+      'nothing to change: give at least one of --name, --sdp-url, --model, --embedding-model, --token-mode, --knowledge-base',
       2,
     );
   }
@@ -191,6 +206,10 @@ export function registerTenantChangeCommands(tenant: Command): void {
         '--token-mode <on|off>',
         'accept X-Webhook-Token deliveries (weaker: no replay protection)',
       ).choices(['on', 'off']),
+    )
+    .option(
+      '--knowledge-base <setting>',
+      'solutions offered in notes: all, off, a comma-separated list of solution topics, or "default" (off on an MSP account, all on a single portal)',
     )
     .action(setTenant);
 

@@ -1,4 +1,11 @@
-import { listAudit, listTenants, loadTenant, type TenantSummary } from '@ai-agents/db';
+import {
+  describeKnowledgeBase,
+  knowledgeBasePolicy,
+  listAudit,
+  listTenants,
+  loadTenant,
+  type TenantSummary,
+} from '@ai-agents/db';
 import { llmEndpointLabel, llmEndpointOf } from '@ai-agents/shared';
 import type { Command } from 'commander';
 import {
@@ -53,9 +60,11 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
     const t = await tenantBySlug(ctx, slug);
     const scope = { db: ctx.database.db, tenantId: t.id };
     const audit = await listAudit(scope, 10);
-    // The directory holds no endpoint: read it from the tenant's own row (kind and host, never the key).
+    // The directory holds no endpoint nor knowledge-base setting: read them from the tenant's own row
+    // (the endpoint's kind and host, never the key).
     const row = await loadTenant(scope);
     const endpoint = llmEndpointLabel(row ? llmEndpointOf(row) : null);
+    const knowledgeBase = row ? knowledgeBasePolicy(row) : null;
     const webhookUrl = `${ctx.config.publicBaseUrl}/v1/webhooks/servicedesk/${t.slug}`;
     ctx.print(
       [
@@ -65,6 +74,7 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
         `  connection:      ${t.connectionSlug} (${t.edition})${t.sdpAccountId ? `, account ${t.sdpAccountId}${t.sdpAccountName ? ` (${t.sdpAccountName})` : ''}` : ''}`,
         `  model:           ${t.llmModel ?? '(installation default)'}`,
         `  model endpoint:  ${endpoint}`,
+        `  knowledge base:  ${knowledgeBase ? describeKnowledgeBase(knowledgeBase) : '(unknown)'}${row?.knowledgeBase ? '' : ' (the edition default)'}`,
         `  webhook URL:     ${webhookUrl}`,
         `  token mode:      ${t.webhookTokenEnabled ? 'on (X-Webhook-Token accepted; no replay protection)' : 'off'}`,
         `  secret rotation: ${t.rotatingWebhookSecret ? 'in progress (previous secret still accepted; finish with tenant retire-secret)' : 'none'}`,
@@ -77,6 +87,7 @@ async function showOne(slug: string, _opts: unknown, command: Command): Promise<
       {
         ...tenantJson(t),
         llm_endpoint: endpoint,
+        knowledge_base: knowledgeBase,
         webhook_url: webhookUrl,
         audit: audit.map((a) => ({
           actor: a.actor,
