@@ -83,7 +83,10 @@ describe('gatherContext', () => {
       id: '7001',
       title: 'AnyConnect VPN disconnects after gateway update',
       snippet: 'Check the AnyConnect DTLS setting on the gateway.',
+      // Keywords of the ticket found in the solution (note show prints it).
+      score: expect.any(Number),
     });
+    expect(context.solutions[0]?.score).toBeGreaterThan(0);
     expect(context.solutions.map((s) => s.title)).not.toContain('Printer fuser replacement');
     expect([...context.assets].sort((a, b) => a.name.localeCompare(b.name))).toEqual([
       { name: 'core-sw1', type: 'Switch', ip: '10.1.2.3', owner: null, details: 'Server room' },
