@@ -1,5 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../client.js';
+import { sql } from '../orm.js';
 
 /*
  * Whether the database offers pgvector (the `vector` extension), asked once at the worker's start-up
