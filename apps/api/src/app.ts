@@ -11,7 +11,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
-import { createAccessLogger, writeAccessLog } from './access-log.js';
+import { createAccessLogger, lazyRequestLogger, writeAccessLog } from './access-log.js';
 import { HttpError } from './errors.js';
 import type { ApiMetrics } from './metrics.js';
 import { feedbackRoutes } from './routes/feedback.js';
@@ -55,6 +55,8 @@ export async function buildApp(deps: AppDeps) {
     loggerInstance: deps.logger,
     // One access line per request from onResponse below, instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // request.log made when first written to, not for every request (access-log.ts).
+    childLoggerFactory: lazyRequestLogger,
     trustProxy: trustProxyOption(deps.trustProxy),
     // Bodies of non-webhook routes are tiny; the webhook route sets its own limit.
     bodyLimit: 16 * 1024,

@@ -482,6 +482,16 @@ describe('logging', () => {
       expect(typeof lines[0]?.ms).toBe('number');
       expect(JSON.stringify(lines)).not.toContain('Outlook');
 
+      // A line a route writes through request.log (made when first written to, access-log.ts)
+      // carries the request id of its access line.
+      lines.length = 0;
+      const forged = await logged.inject(delivery(created('1102', 'evt-1102'), { secret: 'not-the-secret' }));
+      expect(forged.statusCode).toBe(401);
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatchObject({ msg: 'webhook rejected', tenant: 'acme', level: 30 });
+      expect(lines[0]?.reqId).toBeDefined();
+      expect(lines[1]).toMatchObject({ msg: 'request completed', status: 401, reqId: lines[0]?.reqId });
+
       lines.length = 0;
       await logged.inject({ method: 'GET', url: '/health' });
       expect(lines).toEqual([

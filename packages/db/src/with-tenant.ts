@@ -197,14 +197,25 @@ async function onPooledClient<T>(
   }
 }
 
-/** What drizzle's db.transaction() hands its callback, over the given client. */
+/**
+ * What drizzle's db.transaction() hands its callback, over the given client. Built without the
+ * schema, then given `tx.query` (drizzle's relational API) on first use: with the schema, drizzle's
+ * constructor builds one RelationalQueryBuilder per table for every transaction, and nothing here
+ * uses them; that construction was 0.7 % of the worker's CPU, as much as pg's row parsing
+ * (npm run bench -- --only=pipeline --cpu-prof, `PgDatabase` in the profile).
+ */
 function transactionOn(db: Db, client: pg.PoolClient): Tx {
   const { dialect, session } = db as unknown as DrizzleInternals;
-  return new NodePgTransaction(
-    dialect,
-    new NodePgSession(client, dialect, session.schema, session.options),
-    session.schema,
-  ) as unknown as Tx;
+  const txSession = new NodePgSession(client, dialect, session.schema, session.options);
+  const tx = new NodePgTransaction(dialect, txSession, undefined);
+  let relational: unknown;
+  Object.defineProperty(tx, 'query', {
+    get: () => {
+      relational ??= new NodePgTransaction(dialect, txSession, session.schema).query;
+      return relational;
+    },
+  });
+  return tx as unknown as Tx;
 }
 
 /**

@@ -49,6 +49,13 @@ describe('withTenantStatement', () => {
     for (const text of awkward) expect(rows).toContainEqual({ action: text, details: { text } });
   });
 
+  it("keeps drizzle's relational API on a transaction (built on first use, with-tenant.ts)", async () => {
+    const found = await withTenant(database.db, tenantId, (tx) =>
+      tx.query.tenants.findFirst({ columns: { id: true, slug: true } }),
+    );
+    expect(found).toEqual({ id: tenantId, slug: 'one-shot' });
+  });
+
   it('maps a selected row as drizzle does (column names, types, nested selections)', async () => {
     const [row] = await withTenantStatement(database.db, tenantId, (tx) =>
       tx
