@@ -292,6 +292,8 @@ describe('operating a tenant end to end', () => {
     expect(JSON.parse(first.out)).toEqual({
       key_id: keyId(Buffer.from(newKey, 'base64')),
       tenants: 5,
+      // Each tenant added on its own portal has a connection of its own, holding its credentials.
+      connections: 5,
       reencrypted: 10,
       already_current: 0,
       failed: [],

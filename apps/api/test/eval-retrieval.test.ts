@@ -82,7 +82,8 @@ describe('eval:retrieval --embedder openai', () => {
     const calls = llm.embeddingCalls;
     expect(calls.length).toBeGreaterThan(300);
     expect(calls.every((c) => c.status === 200 && c.model === 'text-embedding-3-small')).toBe(true);
-  });
+    // A child process embedding a 300-query CSV and 80 paraphrases: minutes, not seconds, on a loaded 2-core machine.
+  }, 180_000);
 
   it('a wrong key fails the run with the API’s refusal', async () => {
     const env = { EMBEDDING_BASE_URL: llm.url, EMBEDDING_API_KEY: 'a-wrong-key' };

@@ -91,6 +91,7 @@ describe('schema walk: every table holding tenant data is protected', () => {
       'public.enhancements',
       'public.feedback',
       'public.history_import_cursors',
+      'public.llm_exchanges',
       'public.reconcile_cursors',
       'public.system_inventory',
       'public.tenants',

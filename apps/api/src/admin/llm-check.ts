@@ -1,5 +1,4 @@
 import { type TenantRow, tenantLlmApiKey } from '@ai-agents/db';
-import { createLlmClient, probeLlm } from '@ai-agents/retrieval';
 import {
   type LlmEndpoint,
   llmEndpointLabel,
@@ -42,6 +41,8 @@ export async function checkLlmEndpoint(
       message: 'not tried: no model named for the tenant (set one with tenant llm --model)',
     };
   }
+  // Loaded here, not at the CLI's start: the openai SDK is for the commands that call a model (main.ts).
+  const { createLlmClient, probeLlm } = await import('@ai-agents/retrieval');
   // One try: the operator is waiting, and a retry would only hide what the endpoint said.
   const client = createLlmClient(endpoint, apiKey, { timeoutMs: options.timeoutMs, maxRetries: 0 });
   const result = await probeLlm(client, model);
