@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  addHistory,
+  createDatabase,
+  type Database,
+  historyTexts,
+  pgvectorStoreReady,
+  runMigrations,
+  saveTicketVectors,
+  searchPgvector,
+  vectorExtension,
+} from '@ai-agents/db';
+import { testTenant } from '@ai-agents/sandbox';
+import { createSecretBox } from '@ai-agents/shared';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { parse } from 'csv-parse/sync';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fitLsa, lsaEmbedder } from '../src/lsa.js';
+import { VectorIndex } from '../src/vector-index.js';
+
+/*
+ * The pgvector path against a real pgvector: PGlite (PostgreSQL compiled to WebAssembly) with its
+ * pgvector build, served over the wire protocol so `pg` and drizzle talk to it as to any server.
+ * Our migrations and migrate's store set-up run on it as they would on the `pgvector/pgvector`
+ * image; the application's statements run as the application role (SET ROLE: PGlite is one
+ * connection and one user), so row-level security applies. PGlite serves one connection at a time.
+ */
+
+const DEV_CSV = fileURLToPath(new URL('../../../../shared/datasets/it-tickets/dev.csv', import.meta.url));
+const dev = parse(readFileSync(DEV_CSV), { columns: true }) as { id: string; text: string }[];
+const APP_ROLE = 'ai_agents_app';
+
+let lite: PGlite;
+let server: PGLiteSocketServer;
+let url: string;
+let database: Database;
+
+beforeAll(async () => {
+  lite = await PGlite.create({ extensions: { vector } });
+  server = new PGLiteSocketServer({ db: lite, port: 0, host: '127.0.0.1' });
+  await server.start();
+  url = `postgres://postgres@${server.getServerConn()}/postgres`;
+  const owner = new pg.Client({ connectionString: url });
+  await owner.connect();
+  await owner.query('create extension vector');
+  await owner.end();
+  await runMigrations({ databaseUrl: url, appRole: APP_ROLE, appPassword: 'not-a-secret-pglite-test' });
+  database = createDatabase({ url, max: 1 });
+  database.pool.on('connect', (client) => {
+    client.query(`set role ${APP_ROLE}`).catch(() => {});
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await database?.close();
+  await server?.stop();
+  await lite?.close();
+});
+
+const box = createSecretBox(randomBytes(32).toString('base64'));
+const scopeOf = (tenantId: string) => ({ db: database.db, tenantId });
+
+/** A tenant whose history is `rows`, ids prefixed per tenant, with their vectors saved as the worker does. */
+async function tenantWith(
+  slug: string,
+  prefix: string,
+  rows: { id: string; text: string }[],
+  vectors: Float32Array[],
+) {
+  const { tenant } = await testTenant(database.db, box, { slug });
+  const scope = scopeOf(tenant.id);
+  await addHistory(
+    scope,
+    rows.map((r) => ({
+      externalId: `${prefix}${r.id}`,
+      subject: r.text.slice(0, 80),
+      description: r.text.slice(80),
+    })),
+  );
+  const ids = new Map((await historyTexts(scope)).map((h) => [h.externalId, h.historyId]));
+  await saveTicketVectors(
+    scope,
+    MODEL,
+    rows.map((r, i) => ({
+      historyId: ids.get(`${prefix}${r.id}`) as string,
+      vector: vectors[i] as Float32Array,
+    })),
+  );
+  return tenant.id;
+}
+
+const MODEL = 'lsa-pgvector-test';
+let DIMS = 0;
+
+describe('the pgvector path (PGlite with pgvector)', () => {
+  it('is detected once migrate has created the store', async () => {
+    expect(await vectorExtension(database.db)).toBe('installed');
+    expect(await pgvectorStoreReady(database.db)).toBe(true);
+  });
+
+  it('finds the top 5 the in-worker scan finds, by its HNSW index, and only the tenant’s own tickets', async () => {
+    const rows = dev.slice(0, 150);
+    const embedder = lsaEmbedder(fitLsa(rows.map((r) => r.text)));
+    const vectors = await embedder.embed(rows.map((r) => r.text));
+    DIMS = embedder.dimensions;
+    const a = await tenantWith('pgv-a', 'A-', rows, vectors);
+    // Tenant b holds the very same vectors: a leak would show as B- ids in a's answers.
+    const b = await tenantWith('pgv-b', 'B-', rows.slice(0, 60), vectors.slice(0, 60));
+    const scan = new VectorIndex(
+      rows.map((r) => `A-${r.id}`),
+      vectors,
+      embedder.dimensions,
+    );
+    const queries = dev.slice(150, 190).map((r) => r.text);
+    const queryVectors = await embedder.embed(queries);
+    let agreed = 0;
+    for (const q of queryVectors) {
+      const expected = scan.search(q, 5).map((n) => n.id);
+      const found = await searchPgvector(scopeOf(a), MODEL, q, 5);
+      expect(found.every((n) => n.id.startsWith('A-'))).toBe(true);
+      expect(found).toHaveLength(5);
+      agreed += found.filter((n) => expected.includes(n.id)).length;
+      // Cosine as the scan computes it, to float32 precision.
+      const top = scan.search(q, 1)[0];
+      if (top && found[0]?.id === top.id) expect(found[0].score).toBeCloseTo(top.score, 4);
+    }
+    // HNSW is approximate: at this size with ef_search ≥ 40 it returns what the exact scan does.
+    expect(agreed / (queryVectors.length * 5)).toBeGreaterThanOrEqual(0.98);
+    // Excluding the ticket itself, as a note for a history ticket does.
+    const self = await searchPgvector(scopeOf(a), MODEL, vectors[0] as Float32Array, 5, `A-${rows[0]?.id}`);
+    expect(self.map((n) => n.id)).not.toContain(`A-${rows[0]?.id}`);
+    expect(self).toHaveLength(5);
+    // Tenant b sees only its own 60.
+    const fromB = await searchPgvector(scopeOf(b), MODEL, vectors[0] as Float32Array, 100);
+    expect(fromB).toHaveLength(60);
+    expect(fromB.every((n) => n.id.startsWith('B-'))).toBe(true);
+  });
+
+  it('uses the HNSW index of the model’s dimension', async () => {
+    const { rows } = await lite.query<{ indexname: string }>(
+      `select indexname from pg_indexes where tablename = 'ticket_vectors_pgv' and indexdef like '%hnsw%'`,
+    );
+    expect(rows.map((r) => r.indexname)).toContain(`ticket_vectors_pgv_hnsw_${DIMS}`);
+  });
+});
