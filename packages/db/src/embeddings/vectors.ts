@@ -102,7 +102,8 @@ const stores = new WeakMap<Db, Promise<boolean>>();
 function storeOf(db: Db): Promise<boolean> {
   let ready = stores.get(db);
   if (!ready) {
-    ready = pgvectorStoreReady(db);
+    // A failed check means no mirror for this pool (the worker then scans, start.ts), not failed saves.
+    ready = pgvectorStoreReady(db).catch(() => false);
     stores.set(db, ready);
   }
   return ready;
