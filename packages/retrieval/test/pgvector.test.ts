@@ -6,10 +6,12 @@ import {
   createDatabase,
   type Database,
   historyTexts,
+  inTenant,
   pgvectorStoreReady,
   runMigrations,
   saveTicketVectors,
   searchPgvector,
+  sql,
   vectorExtension,
 } from '@ai-agents/db';
 import { testTenant } from '@ai-agents/sandbox';
@@ -23,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Embedder } from '../src/embedder.js';
 import { fitLsa, lsaEmbedder } from '../src/lsa.js';
 import { findSimilarFused, type VectorSearchPath } from '../src/similar-tickets.js';
+import { embedMissing } from '../src/tenant-embeddings.js';
 import { VectorCache } from '../src/vector-cache.js';
 import { VectorIndex } from '../src/vector-index.js';
 
@@ -170,6 +173,17 @@ describe('the pgvector path (PGlite with pgvector)', () => {
       expect(inPostgres.some((t) => t.byMeaning)).toBe(scan.some((t) => t.byMeaning));
     }
     expect(reasons).toEqual([]);
+  });
+
+  it('fills the store with vectors written before it existed, at the next background embed', async () => {
+    const embedder = lsa as Embedder;
+    const scope = scopeOf(tenantA);
+    const q = (await embedder.embed([queryTexts[0] as string]))[0] as Float32Array;
+    const before = await searchPgvector(scope, MODEL, q, 5);
+    await inTenant(scope, 'statement', (tx) => tx.execute(sql`delete from ticket_vectors_pgv`));
+    expect(await searchPgvector(scope, MODEL, q, 5)).toEqual([]);
+    expect(await embedMissing(scope, embedder)).toBe(0);
+    expect(await searchPgvector(scope, MODEL, q, 5)).toEqual(before);
   });
 
   it('uses the HNSW index of the model’s dimension', async () => {

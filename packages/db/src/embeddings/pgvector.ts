@@ -89,6 +89,54 @@ export async function pgvectorStoreReady(db: Db): Promise<boolean> {
   return result.rows[0]?.ready === true;
 }
 
+const stores = new WeakMap<Db, Promise<boolean>>();
+
+/** pgvectorStoreReady() asked once per pool: whether saves are mirrored into the store. */
+export function pgvectorStoreOf(db: Db): Promise<boolean> {
+  let ready = stores.get(db);
+  if (!ready) {
+    // A failed check means no mirror for this pool (the worker then scans, start.ts), not failed saves.
+    ready = pgvectorStoreReady(db).catch(() => false);
+    stores.set(db, ready);
+  }
+  return ready;
+}
+
+/**
+ * Mirrors the tenant's vectors under `modelId` that the store lacks (written before migrate created
+ * it), a page at a time; returns how many. Run after each background embed (embedMissing), so an
+ * installation that turns pgvector on fills the store as its tenants' histories are refreshed.
+ */
+export async function mirrorMissingPgvectors(
+  scope: TenantScope,
+  modelId: string,
+  page = 500,
+): Promise<number> {
+  if (!(await pgvectorStoreOf(scope.db))) return 0;
+  let mirrored = 0;
+  for (;;) {
+    const result = await inTenant(scope, 'statement', (tx) =>
+      tx.execute<{ history_id: string; vector: Buffer }>(sql`
+        select v.history_id, v.vector from ticket_vectors v
+         where v.model_id = ${modelId}
+           and not exists (select 1 from ticket_vectors_pgv p
+                            where p.tenant_id = v.tenant_id and p.model_id = v.model_id and p.history_id = v.history_id)
+         limit ${page}`),
+    );
+    if (result.rows.length === 0) return mirrored;
+    await savePgvectors(
+      scope,
+      modelId,
+      // Copied out: a Float32Array needs an aligned buffer of its own.
+      result.rows.map((r) => ({
+        historyId: r.history_id,
+        vector: new Float32Array(Uint8Array.from(r.vector).buffer),
+      })),
+    );
+    mirrored += result.rows.length;
+  }
+}
+
 /** pgvector's text form of a vector: `[1,2,3]`. A float32 prints exactly as a double. */
 function vectorText(vector: Float32Array): string {
   for (const x of vector) if (!Number.isFinite(x)) throw new Error('a vector holds a non-finite number');

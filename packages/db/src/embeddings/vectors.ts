@@ -1,7 +1,6 @@
-import type { Db } from '../client.js';
 import { sql } from '../orm.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
-import { pgvectorStoreReady, savePgvectors } from './pgvector.js';
+import { pgvectorStoreOf, savePgvectors } from './pgvector.js';
 
 /*
  * Data operations of similar-tickets-by-meaning (schema/ticket-vectors.ts): the tenant's history as
@@ -94,19 +93,7 @@ export async function saveTicketVectors(
       on conflict (tenant_id, model_id, history_id) do update set vector = excluded.vector`),
   );
   // Mirrored into the pgvector store where migrate created it (pgvector.ts); asked once per pool.
-  if (await storeOf(scope.db)) await savePgvectors(scope, modelId, vectors);
-}
-
-const stores = new WeakMap<Db, Promise<boolean>>();
-
-function storeOf(db: Db): Promise<boolean> {
-  let ready = stores.get(db);
-  if (!ready) {
-    // A failed check means no mirror for this pool (the worker then scans, start.ts), not failed saves.
-    ready = pgvectorStoreReady(db).catch(() => false);
-    stores.set(db, ready);
-  }
-  return ready;
+  if (await pgvectorStoreOf(scope.db)) await savePgvectors(scope, modelId, vectors);
 }
 
 /** Every vector of the tenant under `modelId`, with its ticket's external id. */
