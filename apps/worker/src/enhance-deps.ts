@@ -1,5 +1,10 @@
 import { type Db, loadTenant } from '@ai-agents/db';
-import { apiEmbedderDeps, createRetrieval, type Retrieval } from '@ai-agents/retrieval';
+import {
+  apiEmbedderDeps,
+  createRetrieval,
+  type Retrieval,
+  type VectorSearchPath,
+} from '@ai-agents/retrieval';
 import { createTenantClients, ticketHtmlToText } from '@ai-agents/servicedesk';
 import {
   createSecretBox,
@@ -34,6 +39,8 @@ export interface EnhanceWiring {
   fetch?: typeof fetch;
   /** Counts the ServiceDesk Plus calls and times each stage. */
   metrics?: WorkerMetrics;
+  /** How similar tickets are searched by meaning, chosen at start-up (start.ts); default the in-worker scan. */
+  vectorSearch?: VectorSearchPath;
 }
 
 /**
@@ -120,6 +127,7 @@ function retrievalOf(config: WorkerConfig, wiring: EnhanceWiring): Retrieval {
     kind,
     ...(kind === 'openai' && { api: apiEmbedderDeps(config, wiring.db, wiring.fetch) }),
     ...(metrics && { onBm25Only: (reason) => metrics.bm25Only.inc({ reason }) }),
+    ...(wiring.vectorSearch && { vectorSearch: wiring.vectorSearch }),
     onBackgroundFailure: (error) => {
       metrics?.backgroundEmbedFailures.inc();
       logger.warn({ reason: safeErrorMessage(error) }, 'tenant history not embedded; BM25 alone meanwhile');

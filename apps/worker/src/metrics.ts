@@ -63,6 +63,16 @@ function bm25OnlyCounter(registry: Registry) {
   });
 }
 
+/** Which vector search the worker chose at start-up (1 on its label): `scan` or `pgvector`. */
+function vectorSearchGauge(registry: Registry) {
+  return new Gauge({
+    name: 'retrieval_vector_search_info',
+    help: 'The search of similar tickets by meaning this worker uses: in-worker scan or pgvector (HNSW in Postgres), chosen at start-up',
+    labelNames: ['path'] as const,
+    registers: [registry],
+  });
+}
+
 /** Background embeds of a tenant's history through the embeddings API that failed (EMBEDDER=openai). */
 function backgroundEmbedFailuresCounter(registry: Registry) {
   return new Counter({
@@ -206,6 +216,7 @@ export function createWorkerMetrics() {
     ...retentionMetrics(registry),
     ...skippedMetrics(registry),
     bm25Only: bm25OnlyCounter(registry),
+    vectorSearch: vectorSearchGauge(registry),
     backgroundEmbedFailures: backgroundEmbedFailuresCounter(registry),
     /** A fetch for the ServiceDesk Plus client that counts every call by its status. */
     countingFetch(inner: typeof fetch = globalThis.fetch): typeof fetch {

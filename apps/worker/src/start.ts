@@ -1,4 +1,5 @@
-import { type Db, openServiceDatabase, vectorExtension } from '@ai-agents/db';
+import { type Db, openServiceDatabase, pgvectorStoreReady, vectorExtension } from '@ai-agents/db';
+import type { VectorSearchPath } from '@ai-agents/retrieval';
 import {
   EVENT_JOB_OPTIONS,
   EVENTS_QUEUE,
@@ -68,12 +69,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger): Promise
   // Calls to ServiceDesk Plus and the LLM share one keep-alive pool, without the global fetch's overhead.
   const http = createHttpFetch();
   const queue = openSweepQueue(config, connection, logger);
+  const vectorSearch = await chooseVectorSearch(config, database.db, logger);
+  metrics.vectorSearch.set({ path: vectorSearch }, 1);
   const deps = createEnhanceDeps(
     config,
-    { db: database.db, logger, redis: connection, fetch: http.fetch, metrics },
+    { db: database.db, logger, redis: connection, fetch: http.fetch, metrics, vectorSearch },
     { sweepQueue: { queue, redis: connection } },
   );
-  await logVectorSearch(config, database.db, logger);
   const reconcile = await scheduleReconcile(queue, config.reconcileIntervalSeconds);
   logger.info({ reconcile, intervalSeconds: config.reconcileIntervalSeconds }, 'reconcile sweep');
   await scheduleRetention(queue, config.retentionIntervalHours);
@@ -219,14 +221,17 @@ function runJob<K extends JobKind>(
 }
 
 /**
- * Says at start-up how similar tickets are found by meaning: the embedder, and whether the database
- * offers pgvector. The search is the in-worker scan either way (the pgvector path is not built:
- * docs/context.md); the line tells an operator whether installing it there would be possible.
+ * Chooses at start-up how similar tickets are searched by meaning, and says so: pgvector (HNSW in
+ * Postgres) where migrate created its store, because the operator installed the `vector` extension
+ * (packages/db/src/embeddings/pgvector.ts); the in-worker scan otherwise, and when the check fails.
  */
-async function logVectorSearch(config: WorkerConfig, db: Db, logger: Logger): Promise<void> {
+async function chooseVectorSearch(config: WorkerConfig, db: Db, logger: Logger): Promise<VectorSearchPath> {
   const extension = await vectorExtension(db).catch(() => 'unknown');
+  const store = extension === 'installed' && (await pgvectorStoreReady(db).catch(() => false));
+  const search: VectorSearchPath = store ? 'pgvector' : 'scan';
   logger.info(
-    { embedder: config.embeddings.embedder, vectorExtension: extension, search: 'in-worker scan' },
+    { embedder: config.embeddings.embedder, vectorExtension: extension, search },
     'similar tickets by meaning',
   );
+  return search;
 }

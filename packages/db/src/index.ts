@@ -10,6 +10,7 @@ export * from './connections/reencrypt.js';
 export * from './connections/update.js';
 export * from './connections/webhook-secret.js';
 export * from './embeddings/models.js';
+export * from './embeddings/pgvector.js';
 export * from './embeddings/vector-extension.js';
 export * from './embeddings/vectors.js';
 export * from './enhancements/alert-storm.js';

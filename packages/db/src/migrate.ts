@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { ensurePgvectorStore } from './embeddings/pgvector.js';
 import { drizzle, migrate } from './orm.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -49,6 +50,13 @@ export async function runMigrations(options: MigrateOptions): Promise<{ applied:
       log(applied > 0 ? `applied ${applied} migration(s)` : 'schema is up to date');
       await ensureAppRole(client, options.appRole, options.appPassword);
       log(`role ${options.appRole} and its grants are in place`);
+      // The pgvector store, only where the operator installed the `vector` extension (pgvector.ts).
+      const store = await ensurePgvectorStore(client, options.appRole);
+      log(
+        store === 'created'
+          ? 'pgvector store is in place'
+          : 'no vector extension: similar tickets scan in the worker',
+      );
       return { applied };
     } finally {
       await client.query('select pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY]);

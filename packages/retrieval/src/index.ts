@@ -25,6 +25,7 @@ export {
   findSimilarFused,
   MIN_HISTORY_FOR_EMBEDDINGS,
   type SimilarByMeaning,
+  type VectorSearchPath,
 } from './similar-tickets.js';
 export { type ApiEmbedderDeps, apiEmbedderDeps, tenantApiEmbedder } from './tenant-api-embedder.js';
 export { createTenantEmbedders, type EmbedderKind, type TenantEmbedders } from './tenant-embedders.js';

@@ -1,5 +1,10 @@
 import type { FoundBy, SimilarTicket, TenantScope } from '@ai-agents/db';
-import { type Bm25OnlyReason, findSimilarFused, type SimilarByMeaning } from './similar-tickets.js';
+import {
+  type Bm25OnlyReason,
+  findSimilarFused,
+  type SimilarByMeaning,
+  type VectorSearchPath,
+} from './similar-tickets.js';
 import {
   createTenantEmbedders,
   type TenantEmbedders,
@@ -41,12 +46,14 @@ export interface Retrieval {
 
 export interface RetrievalOptions extends Partial<TenantEmbeddersOptions> {
   onBm25Only?: (reason: Bm25OnlyReason) => void;
+  /** The worker's start-up choice (default: the in-worker scan). */
+  vectorSearch?: VectorSearchPath;
 }
 
 /** The worker's retrieval for the installation's EMBEDDER (default lsa). */
 export function createRetrieval(options: RetrievalOptions = {}): Retrieval {
   const cache = new VectorCache({ maxBytes: CACHE_BYTES, maxAgeMs: CACHE_AGE_MS });
-  const { onBm25Only, ...choice } = options;
+  const { onBm25Only, vectorSearch, ...choice } = options;
   const embedders: TenantEmbedders = createTenantEmbedders({ ...choice, kind: choice.kind ?? 'lsa' });
   return {
     async findSimilar(scope, text, { embeddingModel, ...search }): Promise<SimilarByMeaning[]> {
@@ -54,6 +61,7 @@ export function createRetrieval(options: RetrievalOptions = {}): Retrieval {
         ...search,
         embedder: await embedders.forQuery(scope, embeddingModel ?? null),
         cache,
+        ...(vectorSearch && { vectorSearch }),
         ...(onBm25Only && { onBm25Only }),
       });
     },

@@ -1,17 +1,22 @@
 import {
   type FoundBy,
   findSimilarTickets,
+  historySize,
   historyTicketsByExternalIds,
   type SimilarTicket,
+  searchPgvector,
   type TenantScope,
 } from '@ai-agents/db';
 import type { Embedder } from './embedder.js';
 import { type FusionMethod, fuse, LSA_BM25_WEIGHT } from './fusion.js';
 import type { VectorCache } from './vector-cache.js';
 
+/** How the tenant's vectors are searched: the in-worker scan (default) or pgvector's HNSW in Postgres. */
+export type VectorSearchPath = 'scan' | 'pgvector';
+
 /*
  * Similar resolved tickets by words and by meaning: BM25 (Postgres) and cosine over the tenant's
- * vectors (scanned in the worker's VectorCache), fused. BM25 alone, with the reason reported, when
+ * vectors (scanned in the worker's VectorCache, or searched by pgvector where the worker chose it), fused. BM25 alone, with the reason reported, when
  * the tenant has no model yet, its history is small, or the embedder fails or is too slow.
  */
 
@@ -35,6 +40,8 @@ export interface FusedSearchOptions {
   excludeExternalId?: string;
   embedder: Embedder | null;
   cache: VectorCache;
+  /** `pgvector`: ask Postgres (HNSW) for the candidates instead of scanning the cache (the worker's start-up choice). */
+  vectorSearch?: VectorSearchPath;
   fusion?: FusionMethod;
   bm25Weight?: number;
   /** For the query's embedding and, on a cold cache, the load of the tenant's vectors. */
@@ -92,6 +99,7 @@ async function rankByMeaning(
   const timeout = new Promise<'embedder_timeout'>((resolve) => {
     timer = setTimeout(() => resolve('embedder_timeout'), options.timeoutMs);
   });
+  if (options.vectorSearch === 'pgvector') return searchInPostgres(scope, text, embedder, options);
   // The vectors' first load (20 MB at 50,000 tickets) counts against the same time: a note never
   // waits for it past the timeout, and the load goes on to fill the cache for the next note.
   const index = options.cache.index(scope, embedder.modelId, embedder.dimensions);
@@ -106,6 +114,37 @@ async function rankByMeaning(
     if (loaded.size < MIN_HISTORY_FOR_EMBEDDINGS) return 'small_history';
     if (!query || query.length !== embedder.dimensions) return 'embedder_failed';
     return loaded.search(query, CANDIDATES, options.excludeExternalId);
+  } catch {
+    return 'embedder_failed';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The pgvector path (packages/db/src/embeddings/pgvector.ts): the query's embedding and Postgres's
+ * HNSW search within the same time. The minimum history is checked on the history's size (one row,
+ * kept by triggers) rather than a count of the tenant's vectors, which Postgres would have to scan.
+ */
+async function searchInPostgres(
+  scope: TenantScope,
+  text: string,
+  embedder: Embedder,
+  options: FusedSearchOptions,
+): Promise<{ id: string; score: number }[] | Bm25OnlyReason> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'embedder_timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('embedder_timeout'), options.timeoutMs);
+  });
+  const search = (async () => {
+    const [query] = await embedder.embed([text]);
+    if (!query || query.length !== embedder.dimensions) return 'embedder_failed' as const;
+    if ((await historySize(scope)) < MIN_HISTORY_FOR_EMBEDDINGS) return 'small_history' as const;
+    return searchPgvector(scope, embedder.modelId, query, CANDIDATES, options.excludeExternalId);
+  })();
+  search.catch(() => {});
+  try {
+    return await Promise.race([search, timeout]);
   } catch {
     return 'embedder_failed';
   } finally {

@@ -5,6 +5,7 @@ import {
   historyTexts,
   historyWithoutVectors,
   listEmbeddingModels,
+  mirrorMissingPgvectors,
   saveEmbeddingModel,
   saveTicketVectors,
   type TenantScope,
@@ -91,7 +92,11 @@ export async function embedMissing(scope: TenantScope, embedder: Embedder): Prom
   let after: string | undefined;
   for (;;) {
     const { missing: batch, last } = await historyWithoutVectors(scope, embedder.modelId, BATCH, after);
-    if (last === null) return written;
+    if (last === null) {
+      // Vectors written before the pgvector store existed are mirrored into it (a no-op without it).
+      await mirrorMissingPgvectors(scope, embedder.modelId);
+      return written;
+    }
     after = last;
     if (batch.length === 0) continue;
     const vectors = await embedder.embed(batch.map((h) => h.text));

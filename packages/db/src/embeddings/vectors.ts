@@ -1,5 +1,6 @@
 import { sql } from '../orm.js';
 import { inTenant, type TenantScope } from '../with-tenant.js';
+import { pgvectorStoreOf, savePgvectors } from './pgvector.js';
 
 /*
  * Data operations of similar-tickets-by-meaning (schema/ticket-vectors.ts): the tenant's history as
@@ -91,6 +92,8 @@ export async function saveTicketVectors(
       select ${scope.tenantId}, h, ${modelId}, v from unnest(${sql.param(ids)}::uuid[], ${sql.param(blobs)}::bytea[]) as t(h, v)
       on conflict (tenant_id, model_id, history_id) do update set vector = excluded.vector`),
   );
+  // Mirrored into the pgvector store where migrate created it (pgvector.ts); asked once per pool.
+  if (await pgvectorStoreOf(scope.db)) await savePgvectors(scope, modelId, vectors);
 }
 
 /** Every vector of the tenant under `modelId`, with its ticket's external id. */
