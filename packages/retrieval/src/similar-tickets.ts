@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import {
   type FoundBy,
   findSimilarTickets,
@@ -55,13 +56,14 @@ export async function findSimilarFused(
   text: string,
   options: FusedSearchOptions,
 ): Promise<SimilarByMeaning[]> {
-  const bm25 = await findSimilarTickets(scope, text, {
-    limit: CANDIDATES,
-    excludeExternalId: options.excludeExternalId,
-  });
+  // Side by side: Postgres scores BM25 while this process embeds the query and scans the vectors
+  // (profiled at 50,000 tickets, docs/performance.md: in turn, the scan's time added to BM25's).
+  const [bm25, cosine] = await Promise.all([
+    findSimilarTickets(scope, text, { limit: CANDIDATES, excludeExternalId: options.excludeExternalId }),
+    rankByMeaning(scope, text, options),
+  ]);
   const wordsOnly = () =>
     bm25.slice(0, options.limit).map((t) => ({ ...t, byMeaning: false, foundBy: 'words' as const }));
-  const cosine = await rankByMeaning(scope, text, options);
   if (typeof cosine === 'string') {
     options.onBm25Only?.(cosine);
     return wordsOnly();
@@ -113,6 +115,9 @@ async function rankByMeaning(
     const [loaded, query] = ready;
     if (loaded.size < MIN_HISTORY_FOR_EMBEDDINGS) return 'small_history';
     if (!query || query.length !== embedder.dimensions) return 'embedder_failed';
+    // The scan holds the thread for milliseconds: let the BM25 statement reach Postgres first (a
+    // pooled connection is handed over in a later tick), so the two run at the same time.
+    await setImmediate();
     return loaded.search(query, CANDIDATES, options.excludeExternalId);
   } catch {
     return 'embedder_failed';

@@ -96,6 +96,26 @@ describe('tenant embeddings in Postgres', () => {
     expect(marked).toBeGreaterThan(0);
   });
 
+  it('answers from the vectors it holds while a stale copy reloads, then from the reloaded ones', async () => {
+    const t = await tenantWith('emb-stale', 'S-', dev.slice(0, 250));
+    await refreshTenantLsa(scopeOf(t));
+    const { modelId, dimensions } = (await currentLsaEmbedder(scopeOf(t))) as Embedder;
+    // Every entry is stale at once: each call after the first starts a background reload.
+    const stale = new VectorCache({ maxBytes: 64 * 1024 * 1024, maxAgeMs: 0 });
+    const first = await stale.index(scopeOf(t), modelId, dimensions);
+    expect(first.size).toBe(250);
+    await addHistory(
+      scopeOf(t),
+      dev.slice(250, 260).map((r) => ({ externalId: `S-${r.id}`, subject: r.text })),
+    );
+    // Under a fifth more: the same model, the new tickets embedded under it.
+    expect(await refreshTenantLsa(scopeOf(t))).toBe(modelId);
+    // Not waited for: the held index answers, the reload goes on in the background.
+    expect(await stale.index(scopeOf(t), modelId, dimensions)).toBe(first);
+    await stale.idle();
+    expect((await stale.index(scopeOf(t), modelId, dimensions)).size).toBe(260);
+  });
+
   it('re-embeds the history when the model changes, and drops the old model only afterwards', async () => {
     const t = await tenantWith('emb-refit', 'R-', dev.slice(0, 300));
     const first = (await refreshTenantLsa(scopeOf(t))) as string;

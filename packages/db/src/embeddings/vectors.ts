@@ -107,7 +107,9 @@ export async function loadTicketVectors(scope: TenantScope, modelId: string): Pr
   return result.rows.map((r) => ({
     historyId: r.history_id,
     externalId: r.external_id,
-    // Copied out: a Float32Array needs an aligned buffer of its own.
-    vector: new Float32Array(Uint8Array.from(r.vector).buffer),
+    // Copied out (one block copy): a Float32Array needs an aligned buffer of its own.
+    vector: new Float32Array(
+      r.vector.buffer.slice(r.vector.byteOffset, r.vector.byteOffset + r.vector.byteLength),
+    ),
   }));
 }
