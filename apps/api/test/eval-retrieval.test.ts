@@ -68,6 +68,7 @@ describe('eval:retrieval --embedder openai', () => {
     expect(multilingual?.configuration).toEqual({
       embedder: 'openai',
       fusion: 'weighted',
+      strip: true,
       bm25_weight: best.bm25_weight,
       weight_chosen_on: csv,
     });
