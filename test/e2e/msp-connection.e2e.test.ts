@@ -239,6 +239,28 @@ describe('one ServiceDesk Plus MSP connection, two mapped accounts and one unmap
     expect(seen.map((s) => [s.sdpAccountId, s.sdpAccountName])).toEqual([[initech.id, 'Initech']]);
   });
 
+  it('a delivery refused for its missing account id still ends in one note: the connection sweep finds the ticket', async () => {
+    const ticket = newTicket(tenants.contoso.account, 'Printer queue stuck since the driver update');
+    // A template that forgot the account: 422 naming the field, and ServiceDesk Plus never sends it again.
+    const raw = JSON.stringify({
+      event: 'request.created',
+      event_id: `evt-${ticket.id}`,
+      request: { id: ticket.id },
+    });
+    const res = await fetch(`${stack.apiUrl}/v1/webhooks/servicedesk/connections/acme-msp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signWebhook(connectionSecret, raw) },
+      body: raw,
+    });
+    expect(res.status).toBe(422);
+    expect(JSON.stringify(await res.json())).toContain('request.account.id');
+    expect(msp.notes(ticket.id)).toEqual([]);
+    const spec = connectionSweepJob({ connectionId }, Date.now());
+    await stack.queue.add(spec.name, spec.data, spec.opts);
+    await waitFor(() => (msp.notes(ticket.id).length > 0 ? true : undefined), 30_000, 'the swept note');
+    expect(msp.notes(ticket.id)).toHaveLength(1);
+  });
+
   it("notes each webhook of a mapped account sent to the connection's one URL exactly once; an unmapped account is counted and listed", async () => {
     const mine = [
       { ticket: newTicket(tenants.contoso.account, 'printer offline'), account: tenants.contoso.account },
